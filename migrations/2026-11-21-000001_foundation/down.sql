@@ -1,0 +1,2 @@
+DROP TABLE meridians;
+DROP TABLE catalog_meta;

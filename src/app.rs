@@ -1,0 +1,104 @@
+//! Builds the actix application: middleware, routes, OpenAPI and Swagger UI.
+
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{AppExt, scope};
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::catalog::store::CatalogStore;
+use crate::config::Config;
+use crate::db::DbPool;
+use crate::http::{self, RouteTable};
+use crate::{catalog, ops, openapi, telemetry};
+
+/// Everything a request handler may need, shared by all workers.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub pool: DbPool,
+    pub catalog: Arc<CatalogStore>,
+}
+
+/// Routes outside the OpenAPI document (served by Swagger UI).
+const UNDOCUMENTED_ROUTES: &[(&str, &str)] = &[("GET", "/openapi.json"), ("GET", "/docs")];
+
+fn routes(cfg: &mut ServiceConfig) {
+    cfg.configure(ops::routes)
+        .service(scope::scope("/v1").configure(catalog::handlers::routes));
+}
+
+/// The OpenAPI document generated from the registered handlers.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    App::new()
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts()
+        .1
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            "authorization",
+            "content-type",
+            "accept-language",
+            "if-none-match",
+            "idempotency-key",
+            "x-request-id",
+        ])
+        .expose_headers(["etag", "x-request-id", "retry-after", "content-language", "allow"])
+        .max_age(3600);
+    for origin in origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    cors
+}
+
+/// The complete application, as served by `HttpServer` and driven by the tests.
+pub fn build(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (json, path, query) = http::extractor_configs(state.config.body_limit);
+    let cors_origins = state.config.cors_origins.clone();
+    let (app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts();
+    let route_table = RouteTable::from_openapi(&api, UNDOCUMENTED_ROUTES);
+    app.app_data(json)
+        .app_data(path)
+        .app_data(query)
+        .app_data(web::PayloadConfig::default().limit(state.config.body_limit))
+        .app_data(web::Data::new(state.pool))
+        .app_data(web::Data::from(state.catalog))
+        .app_data(web::Data::from(state.config))
+        .app_data(web::Data::new(route_table))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .service(web::redirect("/docs", "/docs/"))
+        .default_service(web::to(http::unmatched))
+        .wrap(cors(&cors_origins))
+        .wrap(Compress::default())
+        .wrap(from_fn(telemetry::request_context))
+}

@@ -1,0 +1,7 @@
+//! The point catalog: meridians, points, conditions, routines and safety data.
+
+pub mod data;
+pub mod handlers;
+pub mod model;
+pub mod seed;
+pub mod store;

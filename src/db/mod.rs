@@ -1,0 +1,127 @@
+//! Connection pool, start-up (wait, create, migrate, load) and shared helpers.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use deadpool::Runtime;
+use diesel::ConnectionError;
+use diesel_async::pooled_connection::deadpool::{Object, Pool, PoolError};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+
+use crate::config::Config;
+
+pub type DbPool = Pool<AsyncPgConnection>;
+pub type DbConn = Object<AsyncPgConnection>;
+/// A blocking diesel connection (for start-up work inside `spawn_blocking`).
+pub type SyncPgConnection =
+    diesel_async::async_connection_wrapper::AsyncConnectionWrapper<AsyncPgConnection>;
+
+/// Database failures as the API sees them.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// No connection could be had in time, or the server went away: 503.
+    #[error("{0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Query(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for DbError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match &e {
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                Self::Unavailable(e.to_string())
+            }
+            // 57014 query_canceled (statement_timeout) and connection-level failures
+            Error::DatabaseError(_, info)
+                if info.message().contains("statement timeout")
+                    || info.message().contains("connection closed") =>
+            {
+                Self::Unavailable(e.to_string())
+            }
+            _ => Self::Query(e),
+        }
+    }
+}
+
+impl From<PoolError> for DbError {
+    fn from(e: PoolError) -> Self {
+        Self::Unavailable(e.to_string())
+    }
+}
+
+/// Per-connection settings applied right after connecting.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionSettings {
+    pub statement_timeout: Duration,
+    pub connect_timeout: Duration,
+}
+
+impl SessionSettings {
+    pub fn from_config(config: &Config) -> Self {
+        Self {
+            statement_timeout: config.db_statement_timeout,
+            connect_timeout: config.db_connect_timeout,
+        }
+    }
+}
+
+/// Opens one connection with a bounded connect time and the session settings applied.
+pub fn connect(
+    url: &str,
+    settings: SessionSettings,
+) -> BoxFuture<'static, diesel::ConnectionResult<AsyncPgConnection>> {
+    let url = url.to_owned();
+    async move {
+        let mut conn =
+            tokio::time::timeout(settings.connect_timeout, AsyncPgConnection::establish(&url))
+                .await
+                .map_err(|_| ConnectionError::BadConnection("connect timed out".into()))??;
+        let ms = settings.statement_timeout.as_millis();
+        conn.batch_execute(&format!(
+            "SET statement_timeout = {ms}; SET lock_timeout = {ms}; SET TIME ZONE 'UTC'"
+        ))
+        .await
+        .map_err(ConnectionError::CouldntSetupConfiguration)?;
+        Ok(conn)
+    }
+    .boxed()
+}
+
+/// Builds the pool. Connections are made lazily, so this succeeds with the database down.
+pub fn pool(url: &str, size: usize, wait: Duration, settings: SessionSettings) -> DbPool {
+    let mut manager_config = ManagerConfig::default();
+    manager_config.custom_setup = Box::new(move |url| connect(url, settings));
+    let manager = AsyncDieselConnectionManager::new_with_config(url, manager_config);
+    Pool::builder(manager)
+        .max_size(size)
+        .wait_timeout(Some(wait))
+        .create_timeout(Some(settings.connect_timeout))
+        .recycle_timeout(Some(settings.connect_timeout))
+        .runtime(Runtime::Tokio1)
+        .build()
+        .expect("a pool with a runtime and timeouts always builds")
+}
+
+/// Takes a connection from the pool, or fails with `Unavailable` within the pool timeout.
+pub async fn conn(pool: &DbPool) -> Result<DbConn, DbError> {
+    Ok(pool.get().await?)
+}
+
+/// Answers whether the database executes a trivial query within `deadline`.
+pub async fn ping(pool: &DbPool, deadline: Duration) -> Result<(), DbError> {
+    tokio::time::timeout(deadline, async {
+        let mut conn = conn(pool).await?;
+        conn.batch_execute("SELECT 1").await?;
+        Ok::<_, DbError>(())
+    })
+    .await
+    .map_err(|_| DbError::Unavailable(format!("no answer within {deadline:?}")))?
+}
+
+pub mod bootstrap;

@@ -1,0 +1,307 @@
+//! One error type for the whole API, rendered as RFC 9457 problem+json.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Seconds a client should wait before retrying when the database is unavailable.
+const DB_RETRY_AFTER_SECS: u64 = 2;
+
+/// One invalid field in a request.
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[schema(example = json!({"field": "limit", "message": "must be between 1 and 100"}))]
+pub struct FieldError {
+    /// The field, query parameter or path segment at fault.
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// An RFC 9457 problem document. `code` is stable and meant for programs.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "/problems/validation-failed",
+    "title": "Request is invalid",
+    "status": 422,
+    "detail": "limit must be between 1 and 100",
+    "code": "validation_failed",
+    "errors": [{"field": "limit", "message": "must be between 1 and 100"}],
+    "request_id": "0193a5c2-6f1e-7c1a-9a57-3f0b5c1d2e4f"
+}))]
+pub struct Problem {
+    /// A relative URI naming the problem type: `/problems/{code with dashes}`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine-readable code, e.g. `not_found`, `validation_failed`.
+    pub code: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// The request id, also in the `x-request-id` header and the server log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+/// Every way a request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{detail}")]
+    BadRequest {
+        code: &'static str,
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    #[error("{detail}")]
+    Validation {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: String },
+    #[error("request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// Any other HTTP error raised by the framework or a middleware.
+    #[error("{detail}")]
+    Http { status: StatusCode, detail: String },
+}
+
+impl ApiError {
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// A 400 for one malformed parameter.
+    pub fn bad_param(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self::BadRequest {
+            code: "bad_request",
+            detail: format!("{field} {message}"),
+            errors: vec![FieldError::new(field, message)],
+        }
+    }
+
+    /// A 422 for one invalid field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self::Validation {
+            detail: format!("{field} {message}"),
+            errors: vec![FieldError::new(field, message)],
+        }
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::NotFound(what.into())
+    }
+
+    /// Converts an error raised outside the handlers (a middleware's) into a problem.
+    pub fn from_actix(err: &actix_web::Error) -> Self {
+        let status = err.as_response_error().status_code();
+        if status.is_server_error() {
+            Self::Internal(err.to_string())
+        } else {
+            Self::Http {
+                status,
+                detail: err.to_string(),
+            }
+        }
+    }
+
+    pub fn internal(error: impl std::fmt::Display) -> Self {
+        Self::Internal(error.to_string())
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest { code, .. } => code,
+            Self::Validation { .. } => "validation_failed",
+            Self::NotFound(_) => "not_found",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::Unavailable(_) => "service_unavailable",
+            Self::Internal(_) => "internal_error",
+            Self::Http { status, .. } if *status == StatusCode::FORBIDDEN => "forbidden",
+            Self::Http { .. } => "bad_request",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            Self::BadRequest { .. } => "Malformed request",
+            Self::Validation { .. } => "Request is invalid",
+            Self::NotFound(_) => "Not found",
+            Self::MethodNotAllowed { .. } => "Method not allowed",
+            Self::PayloadTooLarge { .. } => "Request body too large",
+            Self::UnsupportedMediaType(_) => "Unsupported media type",
+            Self::Unavailable(_) => "Service temporarily unavailable",
+            Self::Internal(_) => "Internal error",
+            Self::Http { status, .. } => status.canonical_reason().unwrap_or("Request failed"),
+        }
+    }
+
+    /// The text shown to the client; internals never leak.
+    fn public_detail(&self) -> String {
+        match self {
+            Self::Unavailable(_) => {
+                "The database is not reachable right now; retry shortly.".to_owned()
+            }
+            Self::Internal(_) => {
+                "internal error; quote the request id when reporting it".to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let code = self.code();
+        let errors = match self {
+            Self::BadRequest { errors, .. } | Self::Validation { errors, .. } => errors.clone(),
+            _ => Vec::new(),
+        };
+        Problem {
+            type_: format!("/problems/{}", code.replace('_', "-")),
+            title: self.title().to_owned(),
+            status: self.status_code().as_u16(),
+            detail: self.public_detail(),
+            code: code.to_owned(),
+            errors,
+            request_id: crate::telemetry::current_request_id(),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Http { status, .. } => *status,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Internal(e) => tracing::error!(error = %e, "internal error"),
+            Self::Unavailable(e) => tracing::warn!(error = %e, "database unavailable"),
+            _ => {}
+        }
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        res.insert_header((header::CACHE_CONTROL, "no-store"));
+        match self {
+            Self::MethodNotAllowed { allow } => {
+                if let Ok(v) = HeaderValue::from_str(allow) {
+                    res.insert_header((header::ALLOW, v));
+                }
+            }
+            Self::Unavailable(_) => {
+                res.insert_header((
+                    HeaderName::from_static("retry-after"),
+                    DB_RETRY_AFTER_SECS.to_string(),
+                ));
+            }
+            _ => {}
+        }
+        res.body(serde_json::to_vec(&self.problem()).unwrap_or_default())
+    }
+}
+
+impl From<crate::db::DbError> for ApiError {
+    fn from(e: crate::db::DbError) -> Self {
+        match e {
+            crate::db::DbError::Unavailable(msg) => Self::Unavailable(msg),
+            crate::db::DbError::Query(err) => Self::Internal(err.to_string()),
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+// Reusable OpenAPI responses, referenced by handlers as `response = NotFound` etc.
+// Each example is what the API really sends for that class of error.
+
+/// A malformed request: bad JSON syntax, a bad number, cursor or UUID.
+#[derive(utoipa::ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "/problems/bad-request", "title": "Malformed request", "status": 400,
+        "detail": "cursor is not a cursor issued by this API", "code": "bad_request",
+        "errors": [{"field": "cursor", "message": "is not a cursor issued by this API"}],
+        "request_id": "0193a5c2-6f1e-7c1a-9a57-3f0b5c1d2e4f"})
+)]
+pub struct BadRequest(pub Problem);
+
+/// Nothing exists at this address (or it belongs to someone else).
+#[derive(utoipa::ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "/problems/not-found", "title": "Not found", "status": 404,
+        "detail": "no meridian with code XX", "code": "not_found",
+        "request_id": "0193a5c2-6f1e-7c1a-9a57-3f0b5c1d2e4f"})
+)]
+pub struct NotFound(pub Problem);
+
+/// The request is well-formed but a value is out of range or unknown.
+#[derive(utoipa::ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "/problems/validation-failed", "title": "Request is invalid",
+        "status": 422, "detail": "limit must be between 1 and 100", "code": "validation_failed",
+        "errors": [{"field": "limit", "message": "must be between 1 and 100"}],
+        "request_id": "0193a5c2-6f1e-7c1a-9a57-3f0b5c1d2e4f"})
+)]
+pub struct Unprocessable(pub Problem);
+
+/// The database could not be reached in time; retry after the `Retry-After` seconds.
+#[derive(utoipa::ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    headers(("retry-after" = u32, description = "Seconds to wait before retrying")),
+    example = json!({"type": "/problems/service-unavailable",
+        "title": "Service temporarily unavailable", "status": 503,
+        "detail": "The database is not reachable right now; retry shortly.",
+        "code": "service_unavailable", "request_id": "0193a5c2-6f1e-7c1a-9a57-3f0b5c1d2e4f"})
+)]
+pub struct Unavailable(pub Problem);
+
+/// An unexpected failure; the body carries only the request id, never internals.
+#[derive(utoipa::ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "/problems/internal-error", "title": "Internal error", "status": 500,
+        "detail": "internal error; quote the request id when reporting it",
+        "code": "internal_error", "request_id": "0193a5c2-6f1e-7c1a-9a57-3f0b5c1d2e4f"})
+)]
+pub struct Internal(pub Problem);

@@ -1,0 +1,300 @@
+//! HTTP plumbing shared by every feature: problem+json for actix's own errors,
+//! 404/405 for unmatched requests, language negotiation and conditional GETs.
+
+use std::collections::BTreeSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+
+use crate::error::ApiError;
+
+/// Extractor settings whose errors are problem+json instead of actix's plain text.
+pub fn extractor_configs(
+    body_limit: usize,
+) -> (web::JsonConfig, web::PathConfig, web::QueryConfig) {
+    let json = web::JsonConfig::default()
+        .limit(body_limit)
+        .error_handler(move |err, _req| json_error(err, body_limit).into());
+    let path = web::PathConfig::default()
+        .error_handler(|err: PathError, _req| ApiError::bad_param("path", err.to_string()).into());
+    let query = web::QueryConfig::default().error_handler(|err: QueryPayloadError, _req| {
+        let message = match &err {
+            QueryPayloadError::Deserialize(e) => e.to_string(),
+            other => other.to_string(),
+        };
+        ApiError::bad_request("bad_query", format!("query string: {message}")).into()
+    });
+    (json, path, query)
+}
+
+fn json_error(err: JsonPayloadError, limit: usize) -> ApiError {
+    match err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::PayloadTooLarge { limit }
+        }
+        JsonPayloadError::ContentType => ApiError::UnsupportedMediaType(
+            "the body must be JSON, sent with Content-Type: application/json".into(),
+        ),
+        JsonPayloadError::Deserialize(e) if e.is_data() => ApiError::Validation {
+            detail: e.to_string(),
+            errors: Vec::new(),
+        },
+        JsonPayloadError::Deserialize(e) => {
+            ApiError::bad_request("malformed_json", format!("malformed JSON: {e}"))
+        }
+        other => ApiError::bad_request("malformed_body", other.to_string()),
+    }
+}
+
+/// The routes the app serves, used to tell 404 from 405 for unmatched requests.
+#[derive(Clone, Debug, Default)]
+pub struct RouteTable {
+    routes: Vec<(Vec<String>, BTreeSet<String>)>,
+}
+
+impl RouteTable {
+    /// Builds the table from the generated OpenAPI paths plus extra fixed routes.
+    pub fn from_openapi(api: &utoipa::openapi::OpenApi, extra: &[(&str, &str)]) -> Self {
+        let mut table = Self::default();
+        for (path, item) in api.paths.paths.iter() {
+            for method in method_names(item) {
+                table.add(path, method);
+            }
+        }
+        for (method, path) in extra {
+            table.add(path, method);
+        }
+        table
+    }
+
+    fn add(&mut self, path: &str, method: &str) {
+        let segments = split(path);
+        match self.routes.iter_mut().find(|(s, _)| *s == segments) {
+            Some((_, methods)) => {
+                methods.insert(method.to_owned());
+            }
+            None => self
+                .routes
+                .push((segments, BTreeSet::from([method.to_owned()]))),
+        }
+    }
+
+    /// Methods allowed on a concrete path, if any route template matches it.
+    pub fn allowed(&self, path: &str) -> Option<String> {
+        let segments = split(path);
+        let methods: BTreeSet<&str> = self
+            .routes
+            .iter()
+            .filter(|(template, _)| matches_template(template, &segments))
+            .flat_map(|(_, m)| m.iter().map(String::as_str))
+            .collect();
+        (!methods.is_empty()).then(|| methods.into_iter().collect::<Vec<_>>().join(", "))
+    }
+}
+
+fn method_names(item: &utoipa::openapi::PathItem) -> Vec<&'static str> {
+    [
+        (item.get.is_some(), "GET"),
+        (item.post.is_some(), "POST"),
+        (item.put.is_some(), "PUT"),
+        (item.patch.is_some(), "PATCH"),
+        (item.delete.is_some(), "DELETE"),
+    ]
+    .into_iter()
+    .filter_map(|(present, name)| present.then_some(name))
+    .collect()
+}
+
+fn split(path: &str) -> Vec<String> {
+    path.trim_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn matches_template(template: &[String], segments: &[String]) -> bool {
+    template.len() == segments.len()
+        && template
+            .iter()
+            .zip(segments)
+            .all(|(t, s)| (t.starts_with('{') && t.ends_with('}')) || t == s)
+}
+
+/// The default service: 405 with `Allow` when the path exists, 404 otherwise.
+pub async fn unmatched(
+    req: HttpRequest,
+    routes: web::Data<RouteTable>,
+) -> Result<HttpResponse, ApiError> {
+    let method = req.method().as_str();
+    Err(match routes.allowed(req.path()) {
+        Some(allow) if !allow.split(", ").any(|m| m == method) => {
+            ApiError::MethodNotAllowed { allow }
+        }
+        _ => ApiError::not_found(format!("no route for {} {}", req.method(), req.path())),
+    })
+}
+
+/// Languages the catalog is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+pub enum Lang {
+    #[serde(rename = "en")]
+    En,
+    #[serde(rename = "zh-Hans")]
+    ZhHans,
+    #[serde(rename = "zh-Hant")]
+    ZhHant,
+}
+
+impl Lang {
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::ZhHans => "zh-Hans",
+            Self::ZhHant => "zh-Hant",
+        }
+    }
+
+    fn from_tag(tag: &str) -> Option<Self> {
+        let tag = tag.trim().to_ascii_lowercase();
+        if tag == "*" || tag == "en" || tag.starts_with("en-") {
+            return Some(Self::En);
+        }
+        if tag == "zh-hant" || tag.starts_with("zh-hant-") {
+            return Some(Self::ZhHant);
+        }
+        // Regions that write traditional characters.
+        if ["zh-tw", "zh-hk", "zh-mo"].contains(&tag.as_str()) {
+            return Some(Self::ZhHant);
+        }
+        if tag == "zh" || tag.starts_with("zh-") {
+            return Some(Self::ZhHans);
+        }
+        None
+    }
+
+    /// Picks the best language from `Accept-Language` (q-values honoured); English otherwise.
+    pub fn negotiate(req: &HttpRequest) -> Self {
+        let Some(value) = req
+            .headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return Self::En;
+        };
+        let mut best: Option<(f32, usize, Self)> = None;
+        for (index, part) in value.split(',').enumerate() {
+            let mut pieces = part.split(';');
+            let tag = pieces.next().unwrap_or_default();
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if q <= 0.0 {
+                continue;
+            }
+            if let Some(lang) = Self::from_tag(tag) {
+                let better = match best {
+                    None => true,
+                    Some((bq, bi, _)) => q > bq || (q == bq && index < bi),
+                };
+                if better {
+                    best = Some((q, index, lang));
+                }
+            }
+        }
+        best.map_or(Self::En, |(_, _, lang)| lang)
+    }
+}
+
+/// How long clients and shared caches may reuse a catalog response without asking.
+const CATALOG_MAX_AGE: u32 = 300;
+
+/// A cacheable catalog response: strong ETag over (content version, language, URL),
+/// 304 when `If-None-Match` matches, `Content-Language` and `Vary` set.
+pub struct Cacheable {
+    etag: String,
+    lang: Lang,
+}
+
+impl Cacheable {
+    pub fn new(req: &HttpRequest, version: &str, lang: Lang) -> Self {
+        let mut hasher = DefaultHasher::new();
+        req.uri().path().hash(&mut hasher);
+        req.uri().query().unwrap_or_default().hash(&mut hasher);
+        let etag = format!("\"{version}-{}-{:016x}\"", lang.tag(), hasher.finish());
+        Self { etag, lang }
+    }
+
+    /// The 304 response when the client already holds this representation.
+    pub fn not_modified(&self, req: &HttpRequest) -> Option<HttpResponse> {
+        let header = req.headers().get(header::IF_NONE_MATCH)?.to_str().ok()?;
+        let matches = header
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || tag == self.etag || tag.strip_prefix("W/") == Some(&self.etag));
+        matches.then(|| self.headers(HttpResponse::NotModified()).finish())
+    }
+
+    fn headers(&self, mut builder: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
+        builder
+            .insert_header((header::ETAG, self.etag.clone()))
+            .insert_header((
+                header::CACHE_CONTROL,
+                format!("public, max-age={CATALOG_MAX_AGE}"),
+            ))
+            .insert_header((header::CONTENT_LANGUAGE, self.lang.tag()))
+            .insert_header((header::VARY, HeaderValue::from_static("Accept-Language, Accept-Encoding")));
+        builder
+    }
+
+    pub fn json<T: Serialize>(&self, body: &T) -> HttpResponse {
+        self.headers(HttpResponse::Ok()).json(body)
+    }
+
+    /// Sends bytes that are already JSON (pre-rendered responses).
+    pub fn json_bytes(&self, body: actix_web::web::Bytes) -> HttpResponse {
+        self.headers(HttpResponse::Ok())
+            .content_type(header::ContentType::json())
+            .body(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn lang(header: &str) -> Lang {
+        Lang::negotiate(
+            &TestRequest::default()
+                .insert_header((header::ACCEPT_LANGUAGE, header))
+                .to_http_request(),
+        )
+    }
+
+    #[test]
+    fn negotiates_languages() {
+        assert_eq!(lang("zh-CN,zh;q=0.9,en;q=0.8"), Lang::ZhHans);
+        assert_eq!(lang("zh-TW"), Lang::ZhHant);
+        assert_eq!(lang("zh-Hant-HK, en;q=0.5"), Lang::ZhHant);
+        assert_eq!(lang("fr-FR, en;q=0.3, zh;q=0.2"), Lang::En);
+        assert_eq!(lang("fr"), Lang::En);
+        assert_eq!(lang("en;q=0.1, zh-Hans;q=0.9"), Lang::ZhHans);
+        assert_eq!(lang("zh;q=0, en"), Lang::En);
+    }
+
+    #[test]
+    fn route_table_tells_404_from_405() {
+        let mut t = RouteTable::default();
+        t.add("/v1/points/{code}", "GET");
+        t.add("/v1/me", "GET");
+        t.add("/v1/me", "PATCH");
+        assert_eq!(t.allowed("/v1/points/LI4").as_deref(), Some("GET"));
+        assert_eq!(t.allowed("/v1/me").as_deref(), Some("GET, PATCH"));
+        assert_eq!(t.allowed("/v1/nothing"), None);
+    }
+}

@@ -1,0 +1,99 @@
+//! Start-up and serving: prepare the database, load the catalog, serve until a signal.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::HttpServer;
+
+use crate::app::{self, AppState};
+use crate::catalog::data::{DataError, Dataset};
+use crate::catalog::store::{CatalogStore, read_snapshot};
+use crate::config::Config;
+use crate::db::bootstrap::{self, BootError};
+use crate::db::{self, DbError, SessionSettings};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Data(#[from] DataError),
+    #[error(transparent)]
+    Boot(#[from] BootError),
+    #[error("reading the catalog: {0}")]
+    Catalog(#[from] DbError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server: {0}")]
+    Serve(#[from] std::io::Error),
+}
+
+/// Prepares the database and the shared state the app is built from.
+pub async fn prepare(config: Config) -> Result<AppState, StartError> {
+    let dataset = Dataset::load(&config.data_dir)?;
+    let report = bootstrap::prepare(&config, dataset).await?;
+    tracing::info!(
+        database = %config.database_url_redacted(),
+        created = report.created_database,
+        migrations_applied = report.migrations_applied,
+        catalog_version = %report.catalog.version,
+        catalog_changed = report.catalog.changed,
+        "database ready"
+    );
+    let pool = db::pool(
+        &config.database_url,
+        config.db_pool_size,
+        config.db_pool_timeout,
+        SessionSettings::from_config(&config),
+    );
+    let catalog = Arc::new(CatalogStore::new(read_snapshot(&pool).await?));
+    Ok(AppState {
+        config: Arc::new(config),
+        pool,
+        catalog,
+    })
+}
+
+/// Runs the server until SIGTERM or SIGINT, then lets requests in flight finish.
+pub async fn run(config: Config) -> Result<(), StartError> {
+    let started = Instant::now();
+    let listen = config.listen;
+    let state = prepare(config).await?;
+    let (workers, shutdown) = (state.config.workers, state.config.shutdown_timeout);
+    spawn_catalog_refresher(state.clone());
+    let factory_state = state.clone();
+    let server = HttpServer::new(move || app::build(factory_state.clone()))
+        .workers(workers)
+        .shutdown_timeout(shutdown.as_secs().max(1))
+        .bind(listen)
+        .map_err(|source| StartError::Bind {
+            addr: listen,
+            source,
+        })?;
+    let addrs: Vec<String> = server.addrs().iter().map(ToString::to_string).collect();
+    tracing::info!(
+        listen = %addrs.join(","),
+        startup_ms = started.elapsed().as_millis() as u64,
+        "acupress listening"
+    );
+    server.run().await?;
+    tracing::info!("acupress stopped");
+    Ok(())
+}
+
+/// Picks up catalog content loaded by another instance (or an admin edit).
+fn spawn_catalog_refresher(state: AppState) {
+    actix_web::rt::spawn(async move {
+        let mut tick = tokio::time::interval(state.config.catalog_refresh);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match state.catalog.refresh(&state.pool).await {
+                Ok(true) => tracing::info!(version = %state.catalog.get().version, "catalog reloaded"),
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "catalog refresh failed"),
+            }
+        }
+    });
+}

@@ -1,0 +1,102 @@
+//! Logging set-up, request ids and the structured request log.
+
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::ResponseError;
+use actix_web::error::InternalError;
+use actix_web::middleware::Next;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{Config, LogFormat};
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+tokio::task_local! {
+    static CURRENT_REQUEST_ID: String;
+}
+
+/// Installs the global tracing subscriber (JSON lines or human-readable).
+pub fn init(config: &Config) {
+    let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    let result = match config.log_format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .try_init(),
+        LogFormat::Pretty => builder.try_init(),
+    };
+    // A second init (tests, embedded use) keeps the first subscriber.
+    drop(result);
+}
+
+/// The id of the request being served by this task, if any.
+pub fn current_request_id() -> Option<String> {
+    CURRENT_REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// A client-sent id is kept when it is short and printable; otherwise a UUIDv7 is made.
+fn request_id_for(req: &ServiceRequest) -> String {
+    req.headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 128
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+}
+
+/// Middleware: request id on every response, errors rendered inside the request's
+/// scope (so problems carry the id), and one structured log line per request.
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let id = request_id_for(&req);
+    let id_for_errors = id.clone();
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let result: Result<_, actix_web::Error> = CURRENT_REQUEST_ID
+        .scope(id.clone(), async move {
+            next.call(req).await.map_err(|err| {
+                // Errors raised by middleware (CORS, ...) become problem+json here,
+                // inside the scope, so they carry the request id too.
+                let mut res = crate::error::ApiError::from_actix(&err).error_response();
+                insert_request_id(res.headers_mut(), &id_for_errors);
+                InternalError::from_response(err.to_string(), res).into()
+            })
+        })
+        .await;
+    let status = match &result {
+        Ok(res) => res.status().as_u16(),
+        Err(err) => err.as_response_error().status_code().as_u16(),
+    };
+    let mut result = result;
+    if let Ok(res) = &mut result {
+        insert_request_id(res.headers_mut(), &id);
+    }
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if status >= 500 {
+        tracing::warn!(request_id = %id, %method, %path, status, latency_ms, "request");
+    } else {
+        tracing::info!(request_id = %id, %method, %path, status, latency_ms, "request");
+    }
+    result
+}
+
+fn insert_request_id(headers: &mut actix_web::http::header::HeaderMap, id: &str) {
+    if let Ok(value) = HeaderValue::from_str(id) {
+        headers.insert(REQUEST_ID, value);
+    }
+}
