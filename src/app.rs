@@ -16,7 +16,7 @@ use crate::catalog::store::CatalogStore;
 use crate::config::Config;
 use crate::db::DbPool;
 use crate::http::{self, RouteTable};
-use crate::{catalog, ops, openapi, telemetry};
+use crate::{catalog, openapi, ops, telemetry};
 
 /// Everything a request handler may need, shared by all workers.
 #[derive(Clone)]
@@ -55,7 +55,13 @@ fn cors(origins: &[String]) -> Cors {
             "idempotency-key",
             "x-request-id",
         ])
-        .expose_headers(["etag", "x-request-id", "retry-after", "content-language", "allow"])
+        .expose_headers([
+            "etag",
+            "x-request-id",
+            "retry-after",
+            "content-language",
+            "allow",
+        ])
         .max_age(3600);
     for origin in origins {
         cors = if origin == "*" {

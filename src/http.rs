@@ -232,14 +232,16 @@ impl Cacheable {
     /// The 304 response when the client already holds this representation.
     pub fn not_modified(&self, req: &HttpRequest) -> Option<HttpResponse> {
         let header = req.headers().get(header::IF_NONE_MATCH)?.to_str().ok()?;
-        let matches = header
-            .split(',')
-            .map(str::trim)
-            .any(|tag| tag == "*" || tag == self.etag || tag.strip_prefix("W/") == Some(&self.etag));
+        let matches = header.split(',').map(str::trim).any(|tag| {
+            tag == "*" || tag == self.etag || tag.strip_prefix("W/") == Some(&self.etag)
+        });
         matches.then(|| self.headers(HttpResponse::NotModified()).finish())
     }
 
-    fn headers(&self, mut builder: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
+    fn headers(
+        &self,
+        mut builder: actix_web::HttpResponseBuilder,
+    ) -> actix_web::HttpResponseBuilder {
         builder
             .insert_header((header::ETAG, self.etag.clone()))
             .insert_header((
@@ -247,7 +249,10 @@ impl Cacheable {
                 format!("public, max-age={CATALOG_MAX_AGE}"),
             ))
             .insert_header((header::CONTENT_LANGUAGE, self.lang.tag()))
-            .insert_header((header::VARY, HeaderValue::from_static("Accept-Language, Accept-Encoding")));
+            .insert_header((
+                header::VARY,
+                HeaderValue::from_static("Accept-Language, Accept-Encoding"),
+            ));
         builder
     }
 

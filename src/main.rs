@@ -11,7 +11,12 @@ const USAGE: &str = "usage: acupress [serve | openapi]
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         [] | ["serve"] => serve(),
         ["openapi"] => {
             print!("{}", openapi::render(&app::openapi()));

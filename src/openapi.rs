@@ -28,7 +28,9 @@ pub struct ApiDoc;
 
 /// The spec as committed in `openapi/openapi.json` (pretty JSON, trailing newline).
 pub fn render(api: &utoipa::openapi::OpenApi) -> String {
-    let mut json = api.to_pretty_json().expect("the OpenAPI document serializes");
+    let mut json = api
+        .to_pretty_json()
+        .expect("the OpenAPI document serializes");
     json.push('\n');
     json
 }

@@ -90,7 +90,9 @@ fn spawn_catalog_refresher(state: AppState) {
         loop {
             tick.tick().await;
             match state.catalog.refresh(&state.pool).await {
-                Ok(true) => tracing::info!(version = %state.catalog.get().version, "catalog reloaded"),
+                Ok(true) => {
+                    tracing::info!(version = %state.catalog.get().version, "catalog reloaded")
+                }
                 Ok(false) => {}
                 Err(e) => tracing::warn!(error = %e, "catalog refresh failed"),
             }

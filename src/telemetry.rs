@@ -2,11 +2,11 @@
 
 use std::time::Instant;
 
+use actix_web::ResponseError;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::ResponseError;
 use actix_web::error::InternalError;
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use tracing_subscriber::EnvFilter;
 
@@ -69,23 +69,26 @@ pub async fn request_context(
     let path = req.path().to_owned();
     let result: Result<_, actix_web::Error> = CURRENT_REQUEST_ID
         .scope(id.clone(), async move {
-            next.call(req).await.map_err(|err| {
-                // Errors raised by middleware (CORS, ...) become problem+json here,
-                // inside the scope, so they carry the request id too.
-                let mut res = crate::error::ApiError::from_actix(&err).error_response();
-                insert_request_id(res.headers_mut(), &id_for_errors);
-                InternalError::from_response(err.to_string(), res).into()
-            })
+            next.call(req)
+                .await
+                .map(problem_for_plain_error)
+                .map_err(|err| {
+                    // Errors raised by middleware (CORS, ...) become problem+json here,
+                    // inside the scope, so they carry the request id too.
+                    let mut res = crate::error::ApiError::from_actix(&err).error_response();
+                    insert_request_id(res.headers_mut(), &id_for_errors);
+                    InternalError::from_response(err.to_string(), res).into()
+                })
         })
         .await;
     let status = match &result {
         Ok(res) => res.status().as_u16(),
         Err(err) => err.as_response_error().status_code().as_u16(),
     };
-    let mut result = result;
-    if let Ok(res) = &mut result {
+    let result = result.map(|mut res| {
         insert_request_id(res.headers_mut(), &id);
-    }
+        res
+    });
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     if status >= 500 {
         tracing::warn!(request_id = %id, %method, %path, status, latency_ms, "request");
@@ -93,6 +96,46 @@ pub async fn request_context(
         tracing::info!(request_id = %id, %method, %path, status, latency_ms, "request");
     }
     result
+}
+
+/// A framework or middleware error response that is not problem+json yet (a CORS
+/// rejection, say) gets a problem body; its other headers are kept.
+fn problem_for_plain_error<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> ServiceResponse<actix_web::body::BoxBody> {
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == crate::error::PROBLEM_JSON.as_bytes());
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return res.map_into_boxed_body();
+    }
+    let kept: Vec<_> = res
+        .headers()
+        .iter()
+        .filter(|(name, _)| {
+            *name != actix_web::http::header::CONTENT_TYPE
+                && *name != actix_web::http::header::CONTENT_LENGTH
+        })
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect();
+    let api_error = if status.is_server_error() {
+        crate::error::ApiError::internal(status)
+    } else {
+        crate::error::ApiError::Http {
+            status,
+            detail: status
+                .canonical_reason()
+                .unwrap_or("request failed")
+                .to_owned(),
+        }
+    };
+    let mut replacement = api_error.error_response();
+    for (name, value) in kept {
+        replacement.headers_mut().insert(name, value);
+    }
+    res.into_response(replacement)
 }
 
 fn insert_request_id(headers: &mut actix_web::http::header::HeaderMap, id: &str) {

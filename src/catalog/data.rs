@@ -67,7 +67,10 @@ impl Dataset {
 
 fn check_meridians(file: &Path, rows: &[MeridianRow]) -> Result<(), DataError> {
     if rows.len() != MERIDIAN_COUNT {
-        return Err(fail(file, format!("expected {MERIDIAN_COUNT} meridians, found {}", rows.len())));
+        return Err(fail(
+            file,
+            format!("expected {MERIDIAN_COUNT} meridians, found {}", rows.len()),
+        ));
     }
     let mut seen = HashSet::new();
     for row in rows {

@@ -37,7 +37,11 @@ pub async fn list_meridians(req: HttpRequest, catalog: web::Data<CatalogStore>) 
         return not_modified;
     }
     cache.json(&MeridianList {
-        items: snapshot.meridians.iter().map(|m| m.localized(lang)).collect(),
+        items: snapshot
+            .meridians
+            .iter()
+            .map(|m| m.localized(lang))
+            .collect(),
         next_cursor: None,
     })
 }

@@ -31,7 +31,13 @@ pub struct Meridian {
 impl Meridian {
     pub fn localized(&self, lang: Lang) -> Self {
         let mut m = self.clone();
-        m.name = pick(lang, &self.english_name, &self.hanzi, &self.hanzi_traditional).to_owned();
+        m.name = pick(
+            lang,
+            &self.english_name,
+            &self.hanzi,
+            &self.hanzi_traditional,
+        )
+        .to_owned();
         m
     }
 }
@@ -45,8 +51,12 @@ pub fn pick<'a>(lang: Lang, en: &'a str, hans: &'a str, hant: &'a str) -> &'a st
     }
 }
 
-/// All meridians in WHO order. `next_cursor` is always null: the list fits one page.
+/// All meridians in WHO order; `next_cursor` is always null, as the list fits one page.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{
+    "code": "LU", "name": "Lung Meridian", "english_name": "Lung Meridian",
+    "pinyin": "Shǒu Tàiyīn Fèi Jīng", "hanzi": "手太阴肺经", "hanzi_traditional": "手太陰肺經",
+    "aliases": [], "point_count": 11}], "next_cursor": null}))]
 pub struct MeridianList {
     pub items: Vec<Meridian>,
     pub next_cursor: Option<String>,

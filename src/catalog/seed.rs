@@ -41,7 +41,10 @@ pub fn apply(conn: &mut SyncPgConnection, data: &Dataset) -> QueryResult<SeedOut
     }
     upsert_meridians(conn, data)?;
     diesel::insert_into(catalog_meta::table)
-        .values((catalog_meta::id.eq(true), catalog_meta::version.eq(&data.version)))
+        .values((
+            catalog_meta::id.eq(true),
+            catalog_meta::version.eq(&data.version),
+        ))
         .on_conflict(catalog_meta::id)
         .do_update()
         .set((

@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use diesel::pg::Pg;
 use diesel::RunQueryDsl;
+use diesel::pg::Pg;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
@@ -72,13 +72,13 @@ pub fn migrate_and_seed(
             .run_pending_migrations(MIGRATIONS)
             .map_err(|e| BootError::Migrate(e.to_string()))?
             .len();
-        let outcome = diesel::Connection::transaction(conn, |tx| crate::catalog::seed::apply(tx, dataset))
-            .map_err(|e| BootError::Data(e.to_string()))?;
+        let outcome =
+            diesel::Connection::transaction(conn, |tx| crate::catalog::seed::apply(tx, dataset))
+                .map_err(|e| BootError::Data(e.to_string()))?;
         Ok((applied, outcome))
     })();
     // The lock is also released when the connection closes.
-    let _ = diesel::sql_query(format!("SELECT pg_advisory_unlock({BOOTSTRAP_LOCK})"))
-        .execute(conn);
+    let _ = diesel::sql_query(format!("SELECT pg_advisory_unlock({BOOTSTRAP_LOCK})")).execute(conn);
     result
 }
 
@@ -119,9 +119,7 @@ async fn ensure_database(config: &Config) -> Result<bool, BootError> {
             Ok(true)
         }
         // Another instance created it in the meantime.
-        Err(e) if e.to_string().contains("already exists") || is_unique_violation(&e) => {
-            Ok(false)
-        }
+        Err(e) if e.to_string().contains("already exists") || is_unique_violation(&e) => Ok(false),
         Err(e) => Err(BootError::Create {
             name,
             reason: e.to_string(),
@@ -132,10 +130,7 @@ async fn ensure_database(config: &Config) -> Result<bool, BootError> {
 fn is_unique_violation(e: &diesel::result::Error) -> bool {
     matches!(
         e,
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _
-        )
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
     )
 }
 

@@ -1,0 +1,277 @@
+//! Test support: every test gets its own database, cloned from a template that is
+//! migrated and loaded once per test process and dropped when the process exits.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::header::HeaderMap;
+use actix_web::test::{self, TestRequest};
+use actix_web::web::Bytes;
+use acupress::app::{self, AppState};
+use acupress::catalog::data::Dataset;
+use acupress::config::{self, Config};
+use acupress::db::SyncPgConnection;
+use acupress::db::bootstrap;
+use acupress::server;
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use serde_json::Value;
+
+/// The server the tests use: `TEST_DATABASE_URL`, else `DATABASE_URL`, else the local default.
+pub fn server_url() -> String {
+    std::env::var("TEST_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .unwrap_or_else(|_| config::DEFAULT_DATABASE_URL.to_owned())
+}
+
+pub fn url_for(database: &str) -> String {
+    config::with_database(&server_url(), database)
+}
+
+pub fn data_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+}
+
+const PREFIX: &str = "acupress_test_";
+
+fn template_name() -> String {
+    format!("{PREFIX}{}_tpl", std::process::id())
+}
+
+/// Runs blocking database work on its own thread (no async runtime in scope there).
+pub fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::spawn(f)
+        .join()
+        .expect("database helper thread panicked")
+}
+
+fn admin() -> SyncPgConnection {
+    SyncPgConnection::establish(&url_for("postgres"))
+        .expect("PostgreSQL must be running: see README, Running the tests")
+}
+
+/// Drops databases left by test processes that no longer run (killed runs).
+fn drop_stale(conn: &mut SyncPgConnection) {
+    #[derive(diesel::QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    let names: Vec<Name> = diesel::RunQueryDsl::load(
+        diesel::sql_query(format!(
+            "SELECT datname FROM pg_database WHERE datname LIKE '{PREFIX}%'"
+        )),
+        conn,
+    )
+    .unwrap_or_default();
+    for Name { datname } in names {
+        let pid = datname[PREFIX.len()..]
+            .split('_')
+            .next()
+            .unwrap_or_default();
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = conn.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{datname}\" WITH (FORCE)"
+            ));
+        }
+    }
+}
+
+fn template() -> &'static str {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        blocking(|| {
+            let name = template_name();
+            let mut conn = admin();
+            drop_stale(&mut conn);
+            conn.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .expect("drop an old template");
+            conn.batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                .expect("create template database");
+            let mut tpl = SyncPgConnection::establish(&url_for(&name)).expect("connect template");
+            let dataset = Dataset::load(&data_dir()).expect("data files load");
+            bootstrap::migrate_and_seed(&mut tpl, &dataset).expect("migrate and seed template");
+            name
+        })
+    })
+}
+
+/// Drops this process's template (and any clone a crashed test left) at exit.
+#[ctor::dtor]
+fn drop_template() {
+    let pid = std::process::id();
+    let _ = blocking(move || {
+        let mut conn = SyncPgConnection::establish(&url_for("postgres")).ok()?;
+        #[derive(diesel::QueryableByName)]
+        struct Name {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            datname: String,
+        }
+        let names: Vec<Name> = diesel::RunQueryDsl::load(
+            diesel::sql_query(format!(
+                "SELECT datname FROM pg_database WHERE datname LIKE '{PREFIX}{pid}\\_%'"
+            )),
+            &mut conn,
+        )
+        .ok()?;
+        for Name { datname } in names {
+            let _ = conn.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS \"{datname}\" WITH (FORCE)"
+            ));
+        }
+        Some(())
+    });
+}
+
+/// A database of its own for one test; dropped when the guard goes away.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    /// A fresh clone of the migrated, loaded template.
+    pub fn cloned() -> Self {
+        let template = template();
+        let db = Self::named();
+        let create = format!("CREATE DATABASE \"{}\" TEMPLATE \"{template}\"", db.name);
+        blocking(move || admin().batch_execute(&create)).expect("clone template");
+        db
+    }
+
+    /// A unique name whose database does not exist yet (start-up must create it).
+    pub fn named() -> Self {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "{PREFIX}{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
+        Self {
+            url: url_for(&name),
+            name,
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let drop = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
+        let _ = blocking(move || admin().batch_execute(&drop));
+    }
+}
+
+/// Configuration for a test: defaults, pointed at the test's database and data.
+pub fn test_config(database_url: &str) -> Config {
+    let mut config = Config::from_lookup(|_| None).expect("defaults are valid");
+    config.database_url = database_url.to_owned();
+    config.data_dir = data_dir();
+    config.db_pool_size = 4;
+    config
+}
+
+/// The real application on its own database.
+pub struct TestApp {
+    pub state: AppState,
+    pub _db: TestDb,
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with_config(|_| {}).await
+    }
+
+    pub async fn with_config(adjust: impl FnOnce(&mut Config)) -> Self {
+        let db = TestDb::cloned();
+        let mut config = test_config(&db.url);
+        adjust(&mut config);
+        let state = server::prepare(config).await.expect("app state");
+        Self { state, _db: db }
+    }
+
+    /// Sends one request through the complete app (middleware, routing, handlers).
+    pub async fn send(&self, req: TestRequest) -> Response {
+        send_to(self.state.clone(), req).await
+    }
+
+    pub async fn get(&self, uri: &str) -> Response {
+        self.send(TestRequest::get().uri(uri)).await
+    }
+}
+
+/// Sends one request to an app built from `state`.
+pub async fn send_to(state: AppState, req: TestRequest) -> Response {
+    let service = test::init_service(app::build(state)).await;
+    call(&service, req).await
+}
+
+/// Sends a request to any actix service and collects the whole response.
+pub async fn call<S, B>(service: &S, req: TestRequest) -> Response
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let res = test::call_service(service, req.to_request()).await;
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let body = test::read_body(res).await;
+    Response {
+        status,
+        headers,
+        body,
+    }
+}
+
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Response {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "status {}: body is not JSON ({e}): {}",
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts an RFC 9457 problem with this status and code, and returns it.
+    pub fn problem(&self, status: u16, code: &str) -> Value {
+        assert_eq!(
+            self.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
+        let body = self.json();
+        assert_eq!(body["status"], status);
+        assert_eq!(body["code"], code, "{body}");
+        assert_eq!(
+            body["type"],
+            format!("/problems/{}", code.replace('_', "-"))
+        );
+        assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()));
+        assert!(body["detail"].as_str().is_some_and(|t| !t.is_empty()));
+        assert_eq!(
+            body["request_id"].as_str(),
+            self.header("x-request-id"),
+            "problem carries the request id"
+        );
+        body
+    }
+}

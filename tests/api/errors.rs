@@ -1,0 +1,207 @@
+//! Cross-cutting behaviour: every error is problem+json, every response has a request id.
+
+use std::io::Read;
+
+use actix_web::middleware::from_fn;
+use actix_web::test::{self, TestRequest};
+use actix_web::{App, HttpResponse, get, post, web};
+use acupress::{http, telemetry};
+use serde::Deserialize;
+
+use crate::common::{TestApp, call};
+
+#[actix_web::test]
+async fn unknown_route_is_a_404_problem() {
+    let app = TestApp::new().await;
+    let body = app.get("/v1/nothing-here").await.problem(404, "not_found");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("/v1/nothing-here")
+    );
+}
+
+#[actix_web::test]
+async fn wrong_method_is_405_with_allow() {
+    let app = TestApp::new().await;
+    for uri in ["/v1/meridians", "/v1/meridians/LI", "/healthz"] {
+        let res = app.send(TestRequest::delete().uri(uri)).await;
+        res.problem(405, "method_not_allowed");
+        assert_eq!(res.header("allow"), Some("GET"), "{uri}");
+    }
+}
+
+#[actix_web::test]
+async fn request_ids_are_made_or_echoed() {
+    let app = TestApp::new().await;
+    let made = app.get("/healthz").await;
+    let id = made.header("x-request-id").expect("request id");
+    assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
+    let echoed = app
+        .send(
+            TestRequest::get()
+                .uri("/healthz")
+                .insert_header(("x-request-id", "app-1234.abc")),
+        )
+        .await;
+    assert_eq!(echoed.header("x-request-id"), Some("app-1234.abc"));
+    let unsafe_id = app
+        .send(
+            TestRequest::get()
+                .uri("/healthz")
+                .insert_header(("x-request-id", "a b<script>")),
+        )
+        .await;
+    assert_ne!(unsafe_id.header("x-request-id"), Some("a b<script>"));
+    let error = app.get("/v1/meridians/ZZ").await;
+    let body = error.problem(404, "not_found");
+    assert!(body["request_id"].is_string());
+}
+
+#[actix_web::test]
+async fn responses_are_compressed_when_accepted() {
+    let app = TestApp::new().await;
+    let res = app
+        .send(
+            TestRequest::get()
+                .uri("/v1/meridians")
+                .insert_header(("accept-encoding", "gzip")),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.header("content-encoding"), Some("gzip"));
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&res.body[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["items"].as_array().unwrap().len(), 14);
+}
+
+#[actix_web::test]
+async fn cors_allows_only_configured_origins() {
+    let app =
+        TestApp::with_config(|c| c.cors_origins = vec!["https://app.example.com".into()]).await;
+    let allowed = app
+        .send(
+            TestRequest::get()
+                .uri("/v1/meridians")
+                .insert_header(("origin", "https://app.example.com")),
+        )
+        .await;
+    assert_eq!(
+        allowed.header("access-control-allow-origin"),
+        Some("https://app.example.com")
+    );
+    let other = app
+        .send(
+            TestRequest::get()
+                .uri("/v1/meridians")
+                .insert_header(("origin", "https://evil.example")),
+        )
+        .await;
+    assert_eq!(other.header("access-control-allow-origin"), None);
+    let preflight = app
+        .send(
+            TestRequest::default()
+                .method(actix_web::http::Method::OPTIONS)
+                .uri("/v1/meridians")
+                .insert_header(("origin", "https://evil.example"))
+                .insert_header(("access-control-request-method", "GET")),
+        )
+        .await;
+    preflight.problem(400, "bad_request");
+}
+
+// The extractor configuration is exercised with the real middleware on small routes,
+// so that every framework error class is covered before JSON-accepting features exist.
+
+#[derive(Deserialize, serde::Serialize)]
+struct Echo {
+    pain: u8,
+}
+
+#[derive(Deserialize)]
+struct Limit {
+    #[allow(dead_code)]
+    limit: u32,
+}
+
+#[post("/echo")]
+async fn echo(body: web::Json<Echo>) -> HttpResponse {
+    HttpResponse::Ok().json(body.into_inner())
+}
+
+#[get("/items/{n}")]
+async fn item(n: web::Path<u32>, _q: web::Query<Limit>) -> HttpResponse {
+    HttpResponse::Ok().json(*n)
+}
+
+macro_rules! extractor_app {
+    () => {{
+        let (json, path, query) = http::extractor_configs(64);
+        test::init_service(
+            App::new()
+                .app_data(json)
+                .app_data(path)
+                .app_data(query)
+                .service(echo)
+                .service(item)
+                .wrap(from_fn(telemetry::request_context)),
+        )
+        .await
+    }};
+}
+
+#[actix_web::test]
+async fn json_body_errors_are_problems() {
+    let app = extractor_app!();
+    let post = || TestRequest::post().uri("/echo");
+    let ok = call(&app, post().set_json(serde_json::json!({"pain": 3}))).await;
+    assert_eq!(ok.status, 200);
+    call(
+        &app,
+        post()
+            .insert_header(("content-type", "application/json"))
+            .set_payload("{\"pain\":"),
+    )
+    .await
+    .problem(400, "malformed_json");
+    call(&app, post().set_json(serde_json::json!({"pain": 300})))
+        .await
+        .problem(422, "validation_failed");
+    call(
+        &app,
+        post().set_json(serde_json::json!({"pain": "x".repeat(100)})),
+    )
+    .await
+    .problem(413, "payload_too_large");
+    call(
+        &app,
+        post()
+            .insert_header(("content-type", "text/plain"))
+            .set_payload("pain=3"),
+    )
+    .await
+    .problem(415, "unsupported_media_type");
+}
+
+#[actix_web::test]
+async fn path_and_query_errors_are_400_problems() {
+    let app = extractor_app!();
+    assert_eq!(
+        call(&app, TestRequest::get().uri("/items/7?limit=2"))
+            .await
+            .status,
+        200
+    );
+    let path = call(&app, TestRequest::get().uri("/items/seven?limit=2")).await;
+    path.problem(400, "bad_request");
+    let query = call(&app, TestRequest::get().uri("/items/7?limit=-1")).await;
+    let body = query.problem(400, "bad_query");
+    assert!(
+        body["detail"].as_str().unwrap().starts_with("query string"),
+        "{body}"
+    );
+}

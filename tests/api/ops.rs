@@ -1,0 +1,93 @@
+use std::time::{Duration, Instant};
+
+use acupress::db::{self, SessionSettings};
+
+use crate::common::{TestApp, send_to};
+use actix_web::test::TestRequest;
+
+#[actix_web::test]
+async fn health_and_readiness_when_the_database_is_up() {
+    let app = TestApp::new().await;
+    let res = app.get("/healthz").await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.json()["status"], "ok");
+    let res = app.get("/readyz").await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.json()["status"], "ready");
+}
+
+#[actix_web::test]
+async fn readiness_fails_fast_when_the_database_is_unreachable() {
+    let app = TestApp::new().await;
+    let mut state = app.state.clone();
+    // A second pool pointed at a port where nothing listens.
+    let settings = SessionSettings {
+        statement_timeout: Duration::from_secs(1),
+        connect_timeout: Duration::from_millis(500),
+    };
+    state.pool = db::pool(
+        "postgres://postgres@127.0.0.1:1/acupress",
+        2,
+        Duration::from_millis(500),
+        settings,
+    );
+    let started = Instant::now();
+    let res = send_to(state.clone(), TestRequest::get().uri("/readyz")).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    res.problem(503, "service_unavailable");
+    assert_eq!(res.header("retry-after"), Some("2"));
+    assert!(
+        !String::from_utf8_lossy(&res.body).contains("127.0.0.1:1"),
+        "no internals"
+    );
+    let health = send_to(state.clone(), TestRequest::get().uri("/healthz")).await;
+    assert_eq!(health.status, 200, "liveness never needs the database");
+    // The catalog is served from memory and keeps working.
+    let catalog = send_to(state, TestRequest::get().uri("/v1/meridians")).await;
+    assert_eq!(catalog.status, 200);
+}
+
+#[actix_web::test]
+async fn an_exhausted_pool_yields_503_with_retry_after_not_a_hang() {
+    let app = TestApp::with_config(|c| {
+        c.db_pool_size = 1;
+        c.db_pool_timeout = Duration::from_millis(200);
+    })
+    .await;
+    let held = db::conn(&app.state.pool)
+        .await
+        .expect("the only connection");
+    let started = Instant::now();
+    let res = app.get("/readyz").await;
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    res.problem(503, "service_unavailable");
+    assert_eq!(res.header("retry-after"), Some("2"));
+    drop(held);
+    assert_eq!(
+        app.get("/readyz").await.status,
+        200,
+        "recovers once a connection is free"
+    );
+}
+
+#[actix_web::test]
+async fn swagger_ui_and_the_spec_are_served() {
+    let app = TestApp::new().await;
+    let docs = app.get("/docs").await;
+    assert_eq!(docs.status, 307);
+    assert_eq!(docs.header("location"), Some("/docs/"));
+    let ui = app.get("/docs/").await;
+    assert_eq!(ui.status, 200);
+    assert!(String::from_utf8_lossy(&ui.body).contains("swagger"));
+    let spec = app.get("/openapi.json").await;
+    assert_eq!(spec.status, 200);
+    assert_eq!(spec.json()["info"]["title"], "acupress");
+}
