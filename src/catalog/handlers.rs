@@ -1,26 +1,81 @@
-//! Catalog endpoints: public, cacheable, served from the in-memory snapshot.
+//! Catalog endpoints: public, cacheable, served from the in-memory snapshot (the
+//! search alone asks PostgreSQL).
 
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-use crate::catalog::model::{Meridian, MeridianList};
-use crate::catalog::store::CatalogStore;
+use crate::catalog::data::{BODY_REGIONS, CONDITION_CATEGORIES, PointKind, Pregnancy};
+use crate::catalog::model::*;
+use crate::catalog::query::{self, SortKey};
+use crate::catalog::store::{CatalogStore, Snapshot};
+use crate::db::DbPool;
 use crate::error::{self, ApiError, ApiResult};
 use crate::http::{Cacheable, Lang};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_meridians).service(get_meridian);
+    cfg.service(list_meridians)
+        .service(get_meridian)
+        .service(list_points)
+        .service(get_point)
+        .service(list_conditions)
+        .service(get_condition)
+        .service(list_routines)
+        .service(get_routine)
+        .service(get_safety)
+        .service(get_catalog)
+        .service(get_catalog_version);
+}
+
+/// Headers every catalog read accepts.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct CatalogHeaders {
+    /// Preferred language: `en`, `zh-Hans` or `zh-Hant` (q-values honoured).
+    #[param(rename = "accept-language", example = "zh-Hans")]
+    #[serde(rename = "accept-language")]
+    pub accept_language: Option<String>,
+    /// ETag of a copy the client already holds; answered with 304 when still current.
+    #[param(rename = "if-none-match", example = "\"06d1ecd225887869-en-2977582f8158cb71\"")]
+    #[serde(rename = "if-none-match")]
+    pub if_none_match: Option<String>,
+}
+
+/// The snapshot, language and cache validator for one request; `Err` carries a 304.
+struct Read {
+    snapshot: std::sync::Arc<Snapshot>,
+    lang: Lang,
+    cache: Cacheable,
+}
+
+fn begin(req: &HttpRequest, catalog: &CatalogStore) -> Result<Read, HttpResponse> {
+    let snapshot = catalog.get();
+    let lang = Lang::negotiate(req);
+    let cache = Cacheable::new(req, &snapshot.version, lang);
+    match cache.not_modified(req) {
+        Some(not_modified) => Err(not_modified),
+        None => Ok(Read { snapshot, lang, cache }),
+    }
+}
+
+/// Runs `begin`, returning early with the 304 when the client's copy is current.
+macro_rules! read_or_304 {
+    ($req:expr, $catalog:expr) => {
+        match begin(&$req, &$catalog) {
+            Ok(read) => read,
+            Err(not_modified) => return Ok(not_modified),
+        }
+    };
 }
 
 /// List the 14 meridians.
 ///
 /// The twelve regular meridians and the Governor (GV) and Conception (CV) vessels,
-/// in the WHO order. Names follow `Accept-Language` (`en`, `zh-Hans`, `zh-Hant`).
+/// in WHO order. Names follow `Accept-Language`.
 #[utoipa::path(
     tag = "catalog",
-    params(
-        ("accept-language" = Option<String>, Header, description = "Preferred language: en, zh-Hans or zh-Hant", example = "zh-Hans"),
-        ("if-none-match" = Option<String>, Header, description = "ETag of a copy the client holds"),
-    ),
+    params(CatalogHeaders),
     responses(
         (status = 200, description = "All meridians", body = MeridianList,
             headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
@@ -29,36 +84,23 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     )
 )]
 #[get("/meridians")]
-pub async fn list_meridians(req: HttpRequest, catalog: web::Data<CatalogStore>) -> HttpResponse {
-    let snapshot = catalog.get();
-    let lang = Lang::negotiate(&req);
-    let cache = Cacheable::new(&req, &snapshot.version, lang);
-    if let Some(not_modified) = cache.not_modified(&req) {
-        return not_modified;
-    }
-    cache.json(&MeridianList {
-        items: snapshot
-            .meridians
-            .iter()
-            .map(|m| m.localized(lang))
-            .collect(),
+pub async fn list_meridians(req: HttpRequest, catalog: web::Data<CatalogStore>) -> ApiResult<HttpResponse> {
+    let Read { snapshot, lang, cache } = read_or_304!(req, catalog);
+    Ok(cache.json(&MeridianList {
+        items: snapshot.meridians.iter().map(|m| m.localized(lang)).collect(),
         next_cursor: None,
-    })
+    }))
 }
 
-/// Get one meridian.
+/// Get one meridian and its points in order.
 ///
 /// The code is matched case-insensitively, and older codes resolve to the WHO code
 /// (`SJ` → `TE`, `LV` → `LR`, `DU` → `GV`, `REN` → `CV`).
 #[utoipa::path(
     tag = "catalog",
-    params(
-        ("code" = String, Path, description = "Meridian code or alias", example = "LI"),
-        ("accept-language" = Option<String>, Header, description = "Preferred language: en, zh-Hans or zh-Hant"),
-        ("if-none-match" = Option<String>, Header, description = "ETag of a copy the client holds"),
-    ),
+    params(("code" = String, Path, description = "Meridian code or alias", example = "LI"), CatalogHeaders),
     responses(
-        (status = 200, description = "The meridian", body = Meridian,
+        (status = 200, description = "The meridian with its points", body = MeridianDetail,
             headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
         (status = 304, description = "The client's copy is current"),
         (status = 404, response = error::NotFound),
@@ -71,14 +113,447 @@ pub async fn get_meridian(
     code: web::Path<String>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let snapshot = catalog.get();
+    let Read { snapshot, lang, cache } = read_or_304!(req, catalog);
     let meridian = snapshot
         .meridian(&code)
         .ok_or_else(|| ApiError::not_found(format!("no meridian with code {}", code.as_str())))?;
-    let lang = Lang::negotiate(&req);
-    let cache = Cacheable::new(&req, &snapshot.version, lang);
-    if let Some(not_modified) = cache.not_modified(&req) {
-        return Ok(not_modified);
+    let points = snapshot
+        .meridian_points(&meridian.code)
+        .map(|i| snapshot.point_summary(i, lang, Vec::new()))
+        .collect();
+    Ok(cache.json(&MeridianDetail {
+        meridian: meridian.localized(lang),
+        points,
+    }))
+}
+
+/// Filters for the point list. All are optional and combine with AND.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PointsQuery {
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, example = 50)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page, with the same filters.
+    pub cursor: Option<String>,
+    /// Meridian code or alias (`LI`, `SJ`).
+    #[param(example = "LI")]
+    pub meridian: Option<String>,
+    /// Body region.
+    #[param(example = "hand")]
+    pub region: Option<String>,
+    /// One or more condition slugs, comma-separated; points serving more of them rank first.
+    #[param(example = "insomnia,stress")]
+    pub condition: Option<String>,
+    /// Pregnancy level: `safe`, `caution` or `contraindicated`.
+    #[param(example = "safe")]
+    pub pregnancy: Option<String>,
+    /// `standard` (the 361 WHO points) or `extra`.
+    #[param(example = "standard")]
+    pub kind: Option<String>,
+    /// Search: a code in any spelling, pinyin with or without tones and spaces, Chinese
+    /// characters, English names, old names, condition names; tolerates typos. Results
+    /// are ranked and each says why it matched.
+    #[param(example = "hegu")]
+    pub q: Option<String>,
+}
+
+const PREGNANCY_LEVELS: [&str; 3] = ["safe", "caution", "contraindicated"];
+const MAX_CONDITIONS: usize = 10;
+
+fn parse_conditions(snapshot: &Snapshot, raw: Option<&str>) -> ApiResult<Vec<usize>> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    let slugs: Vec<&str> = raw.split(',').map(str::trim).collect();
+    if slugs.len() > MAX_CONDITIONS || slugs.iter().any(|s| s.is_empty()) {
+        return Err(ApiError::invalid(
+            "condition",
+            format!("must be 1 to {MAX_CONDITIONS} comma-separated condition slugs"),
+        ));
     }
-    Ok(cache.json(&meridian.localized(lang)))
+    let mut indexes = Vec::new();
+    for slug in slugs {
+        let ci = snapshot
+            .condition_index(slug)
+            .ok_or_else(|| ApiError::invalid("condition", format!("unknown condition `{slug}`")))?;
+        if !indexes.contains(&ci) {
+            indexes.push(ci);
+        }
+    }
+    Ok(indexes)
+}
+
+/// List and search points.
+///
+/// Without `q`, points come in WHO order (meridian by meridian, extra points last).
+/// With `condition`, points serving more of the conditions, and ranked higher for them,
+/// come first. With `q`, the best matches come first and each item's `matches` says
+/// why it matched.
+#[utoipa::path(
+    tag = "catalog",
+    params(PointsQuery, CatalogHeaders),
+    responses(
+        (status = 200, description = "A page of points", body = PointList,
+            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 304, description = "The client's copy is current"),
+        (status = 400, response = error::BadRequest),
+        (status = 422, response = error::Unprocessable),
+        (status = 503, response = error::Unavailable),
+        (status = 500, response = error::Internal),
+    )
+)]
+#[get("/points")]
+pub async fn list_points(
+    req: HttpRequest,
+    params: web::Query<PointsQuery>,
+    catalog: web::Data<CatalogStore>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
+    let Read { snapshot, lang, cache } = read_or_304!(req, catalog);
+    let p = params.into_inner();
+    let limit = query::parse_limit(p.limit.as_deref())?;
+    let filters = query::filter_hash(&[
+        ("meridian", p.meridian.as_deref()),
+        ("region", p.region.as_deref()),
+        ("condition", p.condition.as_deref()),
+        ("pregnancy", p.pregnancy.as_deref()),
+        ("kind", p.kind.as_deref()),
+        ("q", p.q.as_deref()),
+    ]);
+    let cursor = query::decode_cursor(p.cursor.as_deref(), filters)?;
+    let meridian = match p.meridian.as_deref() {
+        None => None,
+        Some(m) => Some(
+            snapshot
+                .meridian(m)
+                .map(|m| m.code.clone())
+                .ok_or_else(|| ApiError::invalid("meridian", format!("unknown meridian `{m}`")))?,
+        ),
+    };
+    let region = query::parse_choice("region", p.region.as_deref(), &BODY_REGIONS)?;
+    let pregnancy = query::parse_choice("pregnancy", p.pregnancy.as_deref(), &PREGNANCY_LEVELS)?
+        .map(|level| level.parse::<Pregnancy>())
+        .transpose()
+        .map_err(ApiError::internal)?;
+    let kind = query::parse_choice("kind", p.kind.as_deref(), &["standard", "extra"])?;
+    let conditions = parse_conditions(&snapshot, p.condition.as_deref())?;
+    let hits = match query::parse_text("q", p.q.as_deref())? {
+        Some(q) => Some(query::search(&pool, &q).await?),
+        None => None,
+    };
+
+    let mut items: Vec<(SortKey, PointSummary)> = Vec::new();
+    for (i, point) in snapshot.points.iter().enumerate() {
+        if meridian.as_ref().is_some_and(|m| point.meridian.as_ref() != Some(m))
+            || region.is_some_and(|r| point.body_region != r)
+            || pregnancy.is_some_and(|level| point.pregnancy != level)
+            || kind.is_some_and(|k| (point.kind == PointKind::Standard) != (k == "standard"))
+        {
+            continue;
+        }
+        let mut matches = Vec::new();
+        let mut key: SortKey = [0, 0, i as i64];
+        if !conditions.is_empty() {
+            let served: Vec<(usize, usize)> = conditions
+                .iter()
+                .filter_map(|&ci| snapshot.condition_rank(i, ci).map(|rank| (ci, rank)))
+                .collect();
+            if served.is_empty() {
+                continue;
+            }
+            key[1] = -(served.len() as i64 * 1000) + served.iter().map(|(_, r)| *r as i64).sum::<i64>();
+            matches.extend(served.iter().map(|&(ci, _)| MatchReason {
+                field: "condition".into(),
+                value: snapshot.conditions[ci].slug.clone(),
+            }));
+        }
+        if let Some(hits) = &hits {
+            let Some(hit) = hits.get(&point.code) else {
+                continue;
+            };
+            key[0] = -(hit.score * 1000.0).round() as i64;
+            matches.insert(
+                0,
+                MatchReason {
+                    field: hit.field.clone(),
+                    value: hit.value.clone(),
+                },
+            );
+        }
+        items.push((key, snapshot.point_summary(i, lang, matches)));
+    }
+    items.sort_by_key(|(key, _)| *key);
+    let (items, next_cursor) = query::paginate(items, cursor, limit, filters);
+    Ok(cache.json(&PointList { items, next_cursor }))
+}
+
+/// Get one point with its self-care guidance, conditions and routines.
+///
+/// The code may be written in any spelling (`LI4`, `li-4`, `Li 4`); old names
+/// (`Renzhong` for GV26) and unambiguous pinyin (`hegu`) resolve too.
+#[utoipa::path(
+    tag = "catalog",
+    params(("code" = String, Path, description = "Point code, alias or pinyin", example = "LI4"), CatalogHeaders),
+    responses(
+        (status = 200, description = "The point", body = PointDetail,
+            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 304, description = "The client's copy is current"),
+        (status = 404, response = error::NotFound),
+        (status = 500, response = error::Internal),
+    )
+)]
+#[get("/points/{code}")]
+pub async fn get_point(
+    req: HttpRequest,
+    code: web::Path<String>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let Read { snapshot, lang, cache } = read_or_304!(req, catalog);
+    let i = snapshot
+        .point_index(&code)
+        .ok_or_else(|| ApiError::not_found(format!("no point with code {}", code.as_str())))?;
+    Ok(cache.json(&snapshot.point_detail(i, lang)))
+}
+
+/// Paging and filters for conditions.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ConditionsQuery {
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Category: pain, digestive, mind_sleep, womens_health, respiratory,
+    /// energy_circulation, eyes_head or musculoskeletal.
+    #[param(example = "pain")]
+    pub category: Option<String>,
+}
+
+/// List conditions.
+#[utoipa::path(
+    tag = "catalog",
+    params(ConditionsQuery, CatalogHeaders),
+    responses(
+        (status = 200, description = "A page of conditions", body = ConditionList,
+            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 304, description = "The client's copy is current"),
+        (status = 400, response = error::BadRequest),
+        (status = 422, response = error::Unprocessable),
+        (status = 500, response = error::Internal),
+    )
+)]
+#[get("/conditions")]
+pub async fn list_conditions(
+    req: HttpRequest,
+    params: web::Query<ConditionsQuery>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let Read { snapshot, lang, cache } = read_or_304!(req, catalog);
+    let limit = query::parse_limit(params.limit.as_deref())?;
+    let filters = query::filter_hash(&[("category", params.category.as_deref())]);
+    let cursor = query::decode_cursor(params.cursor.as_deref(), filters)?;
+    let category = query::parse_choice("category", params.category.as_deref(), &CONDITION_CATEGORIES)?;
+    let items = (0..snapshot.conditions.len())
+        .filter(|&ci| category.is_none_or(|c| snapshot.conditions[ci].category == c))
+        .map(|ci| ([0, 0, ci as i64], snapshot.condition_summary(ci, lang)))
+        .collect();
+    let (items, next_cursor) = query::paginate(items, cursor, limit, filters);
+    Ok(cache.json(&ConditionList { items, next_cursor }))
+}
+
+/// Get one condition: red flags, ranked points with evidence, routines.
+#[utoipa::path(
+    tag = "catalog",
+    params(("slug" = String, Path, description = "Condition slug", example = "tension-headache"), CatalogHeaders),
+    responses(
+        (status = 200, description = "The condition", body = ConditionDetail,
+            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 304, description = "The client's copy is current"),
+        (status = 404, response = error::NotFound),
+        (status = 500, response = error::Internal),
+    )
+)]
+#[get("/conditions/{slug}")]
+pub async fn get_condition(
+    req: HttpRequest,
+    slug: web::Path<String>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let Read { snapshot, lang, cache } = read_or_304!(req, catalog);
+    let ci = snapshot
+        .condition_index(&slug)
+        .ok_or_else(|| ApiError::not_found(format!("no condition {}", slug.as_str())))?;
+    Ok(cache.json(&snapshot.condition_detail(ci, lang)))
+}
+
+/// Paging and filters for routines.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RoutinesQuery {
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Only routines meant for this condition (slug).
+    #[param(example = "insomnia")]
+    pub condition: Option<String>,
+}
+
+/// List curated routines.
+#[utoipa::path(
+    tag = "catalog",
+    params(RoutinesQuery, CatalogHeaders),
+    responses(
+        (status = 200, description = "A page of routines", body = RoutineList,
+            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 304, description = "The client's copy is current"),
+        (status = 400, response = error::BadRequest),
+        (status = 422, response = error::Unprocessable),
+        (status = 500, response = error::Internal),
+    )
+)]
+#[get("/routines")]
+pub async fn list_routines(
+    req: HttpRequest,
+    params: web::Query<RoutinesQuery>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let Read { snapshot, lang, cache } = read_or_304!(req, catalog);
+    let limit = query::parse_limit(params.limit.as_deref())?;
+    let filters = query::filter_hash(&[("condition", params.condition.as_deref())]);
+    let cursor = query::decode_cursor(params.cursor.as_deref(), filters)?;
+    let condition = match params.condition.as_deref() {
+        None => None,
+        Some(slug) => Some(
+            snapshot
+                .condition_index(slug)
+                .map(|ci| snapshot.conditions[ci].slug.clone())
+                .ok_or_else(|| ApiError::invalid("condition", format!("unknown condition `{slug}`")))?,
+        ),
+    };
+    let items = (0..snapshot.routines.len())
+        .filter(|&ri| condition.as_ref().is_none_or(|c| snapshot.routines[ri].conditions.contains(c)))
+        .map(|ri| ([0, 0, ri as i64], snapshot.routine_summary(ri, lang)))
+        .collect();
+    let (items, next_cursor) = query::paginate(items, cursor, limit, filters);
+    Ok(cache.json(&RoutineList { items, next_cursor }))
+}
+
+/// Get one routine with its ordered steps and total duration.
+#[utoipa::path(
+    tag = "catalog",
+    params(("slug" = String, Path, description = "Routine slug", example = "sleep-wind-down"), CatalogHeaders),
+    responses(
+        (status = 200, description = "The routine", body = RoutineDetail,
+            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 304, description = "The client's copy is current"),
+        (status = 404, response = error::NotFound),
+        (status = 500, response = error::Internal),
+    )
+)]
+#[get("/routines/{slug}")]
+pub async fn get_routine(
+    req: HttpRequest,
+    slug: web::Path<String>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let Read { snapshot, lang, cache } = read_or_304!(req, catalog);
+    let ri = snapshot
+        .routine_index(&slug)
+        .ok_or_else(|| ApiError::not_found(format!("no routine {}", slug.as_str())))?;
+    Ok(cache.json(&snapshot.routine_detail(ri, lang)))
+}
+
+/// Safety: general precautions, pregnancy lists and the disclaimer.
+///
+/// Acupressure complements medical care and does not replace it; apps should show the
+/// disclaimer before a first routine.
+#[utoipa::path(
+    tag = "catalog",
+    params(CatalogHeaders),
+    responses(
+        (status = 200, description = "Precautions and disclaimer", body = Safety,
+            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 304, description = "The client's copy is current"),
+        (status = 500, response = error::Internal),
+    )
+)]
+#[get("/safety")]
+pub async fn get_safety(req: HttpRequest, catalog: web::Data<CatalogStore>) -> ApiResult<HttpResponse> {
+    let Read { snapshot, cache, .. } = read_or_304!(req, catalog);
+    Ok(cache.json(&snapshot.safety()))
+}
+
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',').any(|part| {
+                let mut pieces = part.split(';');
+                let name = pieces.next().unwrap_or_default().trim();
+                let refused = pieces.any(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q == 0.0))
+                });
+                (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+            })
+        })
+}
+
+/// The whole catalog in one document, for an app's offline copy.
+///
+/// Points, meridians, conditions, routines and safety data in the requested language.
+/// Pre-rendered and pre-compressed: send `Accept-Encoding: gzip` and `If-None-Match`.
+#[utoipa::path(
+    tag = "catalog",
+    params(CatalogHeaders),
+    responses(
+        (status = 200, description = "The complete catalog", body = Catalog,
+            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 304, description = "The client's copy is current"),
+        (status = 500, response = error::Internal),
+    )
+)]
+#[get("/catalog")]
+pub async fn get_catalog(req: HttpRequest, catalog: web::Data<CatalogStore>) -> ApiResult<HttpResponse> {
+    let Read { snapshot, lang, cache } = read_or_304!(req, catalog);
+    let bundle = snapshot.bundle(lang);
+    let mut res = if accepts_gzip(&req) {
+        let mut res = cache.json_bytes(bundle.gzip.clone());
+        res.headers_mut()
+            .insert(header::CONTENT_ENCODING, header::HeaderValue::from_static("gzip"));
+        res
+    } else {
+        cache.json_bytes(bundle.json.clone())
+    };
+    res.headers_mut().insert(
+        header::VARY,
+        header::HeaderValue::from_static("Accept-Language, Accept-Encoding"),
+    );
+    Ok(res)
+}
+
+/// The catalog's content version, to check cheaply whether an offline copy is current.
+#[utoipa::path(
+    tag = "catalog",
+    params(CatalogHeaders),
+    responses(
+        (status = 200, description = "Version and counts", body = CatalogVersion,
+            headers(("etag" = String), ("cache-control" = String))),
+        (status = 304, description = "The client's copy is current"),
+        (status = 500, response = error::Internal),
+    )
+)]
+#[get("/catalog/version")]
+pub async fn get_catalog_version(req: HttpRequest, catalog: web::Data<CatalogStore>) -> ApiResult<HttpResponse> {
+    let Read { snapshot, cache, .. } = read_or_304!(req, catalog);
+    Ok(cache.json(&snapshot.catalog_version()))
 }

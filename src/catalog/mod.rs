@@ -3,5 +3,6 @@
 pub mod data;
 pub mod handlers;
 pub mod model;
+pub mod query;
 pub mod seed;
 pub mod store;

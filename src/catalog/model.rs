@@ -3,6 +3,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::catalog::data::{PointKind, PrecautionRecord, Pregnancy, SelfCare};
 use crate::http::Lang;
 
 /// One of the 14 channels: 12 regular meridians plus the Governor and Conception vessels.
@@ -26,6 +27,21 @@ pub struct Meridian {
     pub aliases: Vec<String>,
     /// Number of standard points on the channel.
     pub point_count: i32,
+}
+
+impl From<&crate::catalog::data::MeridianRow> for Meridian {
+    fn from(row: &crate::catalog::data::MeridianRow) -> Self {
+        Self {
+            code: row.code.clone(),
+            name: row.english_name.clone(),
+            english_name: row.english_name.clone(),
+            pinyin: row.pinyin.clone(),
+            hanzi: row.hanzi.clone(),
+            hanzi_traditional: row.hanzi_traditional.clone(),
+            aliases: row.alias_list(),
+            point_count: row.point_count,
+        }
+    }
 }
 
 impl Meridian {
@@ -60,4 +76,286 @@ pub fn pick<'a>(lang: Lang, en: &'a str, hans: &'a str, hant: &'a str) -> &'a st
 pub struct MeridianList {
     pub items: Vec<Meridian>,
     pub next_cursor: Option<String>,
+}
+
+/// Why a point is in a filtered or searched list.
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq)]
+#[schema(example = json!({"field": "pinyin", "value": "Hégǔ"}))]
+pub struct MatchReason {
+    /// `code`, `pinyin`, `hanzi`, `english_name`, `alias` or `condition`.
+    pub field: String,
+    /// The name or condition that matched.
+    pub value: String,
+}
+
+/// A point as shown in lists.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "code": "LI4", "name": "Joining Valley", "english_name": "Joining Valley", "pinyin": "Hégǔ",
+    "pinyin_ascii": "Hegu", "hanzi": "合谷", "hanzi_traditional": "合谷", "kind": "standard",
+    "meridian": "LI", "number": 4, "body_region": "hand", "pregnancy": "contraindicated",
+    "has_selfcare": true, "matches": [{"field": "pinyin", "value": "Hegu"}]
+}))]
+pub struct PointSummary {
+    /// WHO code (`LI4`) or extra-point code (`EX-HN3`).
+    pub code: String,
+    /// The name in the language served: English, or the Chinese characters.
+    pub name: String,
+    /// Our literal translation of the Chinese name.
+    pub english_name: String,
+    pub pinyin: String,
+    pub pinyin_ascii: String,
+    pub hanzi: String,
+    pub hanzi_traditional: String,
+    pub kind: PointKind,
+    /// Meridian code; null for extra points.
+    pub meridian: Option<String>,
+    /// Number on the meridian; null for extra points.
+    pub number: Option<i32>,
+    pub body_region: String,
+    pub pregnancy: Pregnancy,
+    /// Whether full self-acupressure guidance exists for this point.
+    pub has_selfcare: bool,
+    /// Why the point matched a search or condition filter (absent otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub matches: Vec<MatchReason>,
+}
+
+/// A page of points.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{
+    "code": "LI4", "name": "Joining Valley", "english_name": "Joining Valley", "pinyin": "Hégǔ",
+    "pinyin_ascii": "Hegu", "hanzi": "合谷", "hanzi_traditional": "合谷", "kind": "standard",
+    "meridian": "LI", "number": 4, "body_region": "hand", "pregnancy": "contraindicated",
+    "has_selfcare": true}], "next_cursor": "eyJ2IjoxLCJrIjpbMCwwLDI0XSwiZiI6MH0"}))]
+pub struct PointList {
+    pub items: Vec<PointSummary>,
+    pub next_cursor: Option<String>,
+}
+
+/// A condition a point is used for, seen from the point.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PointCondition {
+    pub slug: String,
+    pub name: String,
+    /// 1 = the condition's most relevant point.
+    pub rank: i32,
+    /// `traditional`, `limited` or `reviewed`.
+    pub evidence: String,
+    pub note: String,
+}
+
+/// A routine, referenced from elsewhere.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RoutineRef {
+    pub slug: String,
+    pub name: String,
+}
+
+/// Everything about one point.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "code": "PC6", "name": "Inner Pass", "english_name": "Inner Pass", "pinyin": "Nèiguān",
+    "pinyin_ascii": "Neiguan", "hanzi": "内关", "hanzi_traditional": "內關", "kind": "standard",
+    "meridian": "PC", "number": 6, "body_region": "forearm_wrist", "pregnancy": "safe",
+    "has_selfcare": true,
+    "location": "On the palm side of the forearm, 2 cun above the wrist crease, between the two tendons.",
+    "aliases": [], "code_note": null, "pregnancy_sources": [],
+    "selfcare": {"how_to_find": ["Turn your palm up.", "Place three fingers across the wrist from the crease."],
+        "finger": "thumb", "pressure": "medium", "seconds": 60, "breaths": 8, "sides": "both",
+        "technique": "Press steadily between the tendons.", "traditional_uses": ["nausea"], "cautions": []},
+    "conditions": [{"slug": "postoperative-nausea", "name": "Nausea after surgery", "rank": 1,
+        "evidence": "reviewed", "note": "Cochrane review, Lee, Chan and Fan 2015."}],
+    "routines": [{"slug": "travel-nausea", "name": "Travel nausea"}]
+}))]
+pub struct PointDetail {
+    #[serde(flatten)]
+    pub summary: PointSummary,
+    /// Where to find it, in anatomical landmarks and body inches (cun).
+    pub location: String,
+    /// Older or alternative names.
+    pub aliases: Vec<String>,
+    /// Where the code differs between standards (extra points).
+    pub code_note: Option<String>,
+    /// Keys of the teaching lists that flag the point in pregnancy.
+    pub pregnancy_sources: Vec<String>,
+    pub selfcare: Option<SelfCare>,
+    pub conditions: Vec<PointCondition>,
+    pub routines: Vec<RoutineRef>,
+}
+
+/// A meridian with its points in order.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct MeridianDetail {
+    #[serde(flatten)]
+    pub meridian: Meridian,
+    pub points: Vec<PointSummary>,
+}
+
+/// A condition as shown in lists.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({"slug": "insomnia", "name": "Insomnia", "english_name": "Insomnia",
+    "category": "mind_sleep", "description": "Trouble falling or staying asleep.", "point_count": 6}))]
+pub struct ConditionSummary {
+    pub slug: String,
+    pub name: String,
+    pub english_name: String,
+    pub category: String,
+    pub description: String,
+    pub point_count: usize,
+}
+
+/// A page of conditions.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"slug": "insomnia", "name": "Insomnia", "english_name": "Insomnia",
+    "category": "mind_sleep", "description": "Trouble falling or staying asleep.", "point_count": 6}],
+    "next_cursor": null}))]
+pub struct ConditionList {
+    pub items: Vec<ConditionSummary>,
+    pub next_cursor: Option<String>,
+}
+
+/// A point used for a condition, with the strength of the evidence behind the link.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ConditionPoint {
+    pub rank: i32,
+    pub code: String,
+    pub name: String,
+    /// `traditional` (tradition only), `limited` (small or low-quality trials) or
+    /// `reviewed` (a systematic review supports it; the note names it).
+    pub evidence: String,
+    pub note: String,
+    pub pregnancy: Pregnancy,
+}
+
+/// Everything about one condition.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({"slug": "postoperative-nausea", "name": "Nausea after surgery",
+    "english_name": "Nausea after surgery", "category": "digestive",
+    "description": "Queasiness and vomiting in the hours after an operation.", "point_count": 1,
+    "see_a_doctor_when": ["You cannot keep fluids down for more than a day."],
+    "caution": "Use alongside, not instead of, the care your surgical team gives.",
+    "points": [{"rank": 1, "code": "PC6", "name": "Inner Pass", "evidence": "reviewed",
+        "note": "Cochrane review, Lee, Chan and Fan 2015.", "pregnancy": "safe"}],
+    "routines": [{"slug": "travel-nausea", "name": "Travel nausea"}]}))]
+pub struct ConditionDetail {
+    #[serde(flatten)]
+    pub summary: ConditionSummary,
+    /// Signs that need a doctor rather than acupressure.
+    pub see_a_doctor_when: Vec<String>,
+    pub caution: Option<String>,
+    pub points: Vec<ConditionPoint>,
+    pub routines: Vec<RoutineRef>,
+}
+
+/// A routine as shown in lists.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({"slug": "sleep-wind-down", "name": "Sleep wind-down",
+    "english_name": "Sleep wind-down", "description": "A slow sequence for bedtime.",
+    "level": "beginner", "conditions": ["insomnia"], "step_count": 5, "total_seconds": 330}))]
+pub struct RoutineSummary {
+    pub slug: String,
+    pub name: String,
+    pub english_name: String,
+    pub description: String,
+    /// `beginner` or `intermediate`.
+    pub level: String,
+    /// Slugs of the conditions the routine is meant for.
+    pub conditions: Vec<String>,
+    pub step_count: usize,
+    /// Sum of the steps' seconds: the routine's length.
+    pub total_seconds: u32,
+}
+
+/// A page of routines.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"slug": "sleep-wind-down", "name": "Sleep wind-down",
+    "english_name": "Sleep wind-down", "description": "A slow sequence for bedtime.",
+    "level": "beginner", "conditions": ["insomnia"], "step_count": 5, "total_seconds": 330}],
+    "next_cursor": null}))]
+pub struct RoutineList {
+    pub items: Vec<RoutineSummary>,
+    pub next_cursor: Option<String>,
+}
+
+/// One step of a routine.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct RoutineStep {
+    /// 1-based order.
+    pub position: usize,
+    pub point: String,
+    pub point_name: String,
+    /// `left`, `right`, `both` or `midline`.
+    pub side: String,
+    /// How long the step takes (for `both`, the time for both sides together).
+    pub seconds: u32,
+    /// `light`, `medium` or `firm`.
+    pub pressure: String,
+    pub instruction: String,
+    /// The point's pregnancy level, so an app can warn before the step.
+    pub pregnancy: Pregnancy,
+}
+
+/// Everything about one routine.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({"slug": "sleep-wind-down", "name": "Sleep wind-down",
+    "english_name": "Sleep wind-down", "description": "A slow sequence for bedtime.",
+    "level": "beginner", "conditions": ["insomnia"], "step_count": 1, "total_seconds": 120,
+    "steps": [{"position": 1, "point": "HT7", "point_name": "Spirit Gate", "side": "both",
+        "seconds": 60, "pressure": "light", "instruction": "Rest your thumb in the wrist crease.",
+        "pregnancy": "safe"}]}))]
+pub struct RoutineDetail {
+    #[serde(flatten)]
+    pub summary: RoutineSummary,
+    pub steps: Vec<RoutineStep>,
+}
+
+/// Points flagged for pregnancy, by level.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct PregnancyLists {
+    pub contraindicated: Vec<String>,
+    pub caution: Vec<String>,
+}
+
+/// General precautions, the pregnancy lists and the disclaimer.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "disclaimer": "Acupressure can go alongside medical care, but it does not replace it.",
+    "precautions": [{"slug": "open-wounds", "level": "avoid", "title": "Open wounds and broken skin",
+        "detail": "Do not press on cuts, grazes or sores."}],
+    "pregnancy": {"contraindicated": ["LI4", "SP6"], "caution": ["CV4"]}
+}))]
+pub struct Safety {
+    pub disclaimer: String,
+    pub precautions: Vec<PrecautionRecord>,
+    pub pregnancy: PregnancyLists,
+}
+
+/// The version of the catalog content, and how much there is.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({"version": "06d1ecd225887869", "meridians": 14, "points": 387,
+    "standard_points": 361, "conditions": 34, "routines": 17}))]
+pub struct CatalogVersion {
+    /// Changes whenever any content changes.
+    pub version: String,
+    pub meridians: usize,
+    pub points: usize,
+    pub standard_points: usize,
+    pub conditions: usize,
+    pub routines: usize,
+}
+
+/// The whole catalog in one document, for an app's offline copy.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({"version": "06d1ecd225887869", "language": "en", "meridians": [],
+    "points": [], "conditions": [], "routines": [], "safety": {"disclaimer": "...",
+    "precautions": [], "pregnancy": {"contraindicated": [], "caution": []}}}))]
+pub struct Catalog {
+    pub version: String,
+    pub language: Lang,
+    pub meridians: Vec<Meridian>,
+    pub points: Vec<PointDetail>,
+    pub conditions: Vec<ConditionDetail>,
+    pub routines: Vec<RoutineDetail>,
+    pub safety: Safety,
 }

@@ -4,9 +4,16 @@
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
-use crate::catalog::data::Dataset;
+use serde_json::Value;
+
+use crate::catalog::data::{ConditionRecord, Dataset, PointRecord};
 use crate::db::SyncPgConnection;
-use crate::db::schema::{catalog_meta, meridians};
+use crate::db::schema::{
+    catalog_meta, condition_points, conditions, meridians, point_search_terms, points, routines,
+};
+
+/// Rows per INSERT, well under PostgreSQL's 65,535 bind parameters.
+const CHUNK: usize = 1000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeedOutcome {
@@ -40,15 +47,25 @@ pub fn apply(conn: &mut SyncPgConnection, data: &Dataset) -> QueryResult<SeedOut
         });
     }
     upsert_meridians(conn, data)?;
+    // Links and search terms are derived from the entities: replaced wholesale.
+    diesel::delete(condition_points::table).execute(conn)?;
+    diesel::delete(point_search_terms::table).execute(conn)?;
+    upsert_points(conn, &data.points)?;
+    upsert_conditions(conn, &data.conditions)?;
+    upsert_routines(conn, data)?;
+    insert_search_terms(conn, data)?;
+    let safety = to_doc(&data.safety);
     diesel::insert_into(catalog_meta::table)
         .values((
             catalog_meta::id.eq(true),
             catalog_meta::version.eq(&data.version),
+            catalog_meta::safety.eq(&safety),
         ))
         .on_conflict(catalog_meta::id)
         .do_update()
         .set((
             catalog_meta::version.eq(excluded(catalog_meta::version)),
+            catalog_meta::safety.eq(excluded(catalog_meta::safety)),
             catalog_meta::loaded_at.eq(diesel::dsl::now),
         ))
         .execute(conn)?;
@@ -90,5 +107,181 @@ fn upsert_meridians(conn: &mut SyncPgConnection, data: &Dataset) -> QueryResult<
         .execute(conn)?;
     let codes: Vec<&str> = rows.iter().map(|r| r.code).collect();
     diesel::delete(meridians::table.filter(meridians::code.ne_all(codes))).execute(conn)?;
+    Ok(())
+}
+
+fn to_doc<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).expect("catalog records serialize")
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = points)]
+struct NewPoint<'a> {
+    code: &'a str,
+    position: i32,
+    kind: &'static str,
+    meridian_code: Option<&'a str>,
+    number: Option<i32>,
+    body_region: &'a str,
+    pregnancy: String,
+    doc: Value,
+}
+
+fn upsert_points(conn: &mut SyncPgConnection, records: &[PointRecord]) -> QueryResult<()> {
+    let rows: Vec<NewPoint> = records
+        .iter()
+        .enumerate()
+        .map(|(i, p)| NewPoint {
+            code: &p.code,
+            position: i as i32 + 1,
+            kind: if p.meridian.is_some() { "standard" } else { "extra" },
+            meridian_code: p.meridian.as_deref(),
+            number: p.number,
+            body_region: &p.body_region,
+            pregnancy: to_doc(&p.pregnancy).as_str().unwrap_or_default().to_owned(),
+            doc: to_doc(p),
+        })
+        .collect();
+    for chunk in rows.chunks(CHUNK) {
+        diesel::insert_into(points::table)
+            .values(chunk)
+            .on_conflict(points::code)
+            .do_update()
+            .set((
+                points::position.eq(excluded(points::position)),
+                points::kind.eq(excluded(points::kind)),
+                points::meridian_code.eq(excluded(points::meridian_code)),
+                points::number.eq(excluded(points::number)),
+                points::body_region.eq(excluded(points::body_region)),
+                points::pregnancy.eq(excluded(points::pregnancy)),
+                points::doc.eq(excluded(points::doc)),
+            ))
+            .execute(conn)?;
+    }
+    let codes: Vec<&str> = records.iter().map(|p| p.code.as_str()).collect();
+    diesel::delete(points::table.filter(points::code.ne_all(codes))).execute(conn)?;
+    Ok(())
+}
+
+fn upsert_conditions(conn: &mut SyncPgConnection, records: &[ConditionRecord]) -> QueryResult<()> {
+    for (i, c) in records.iter().enumerate() {
+        let mut doc = to_doc(c);
+        if let Some(map) = doc.as_object_mut() {
+            map.remove("points");
+        }
+        diesel::insert_into(conditions::table)
+            .values((
+                conditions::slug.eq(&c.slug),
+                conditions::position.eq(i as i32 + 1),
+                conditions::category.eq(&c.category),
+                conditions::doc.eq(&doc),
+            ))
+            .on_conflict(conditions::slug)
+            .do_update()
+            .set((
+                conditions::position.eq(excluded(conditions::position)),
+                conditions::category.eq(excluded(conditions::category)),
+                conditions::doc.eq(excluded(conditions::doc)),
+            ))
+            .execute(conn)?;
+    }
+    let slugs: Vec<&str> = records.iter().map(|c| c.slug.as_str()).collect();
+    diesel::delete(conditions::table.filter(conditions::slug.ne_all(slugs))).execute(conn)?;
+    let links: Vec<_> = records
+        .iter()
+        .flat_map(|c| {
+            c.points.iter().enumerate().map(move |(rank, link)| {
+                (
+                    condition_points::condition_slug.eq(&c.slug),
+                    condition_points::point_code.eq(&link.code),
+                    condition_points::rank.eq(rank as i32 + 1),
+                    condition_points::evidence.eq(&link.evidence),
+                    condition_points::note.eq(&link.note),
+                )
+            })
+        })
+        .collect();
+    for chunk in links.chunks(CHUNK) {
+        diesel::insert_into(condition_points::table).values(chunk).execute(conn)?;
+    }
+    Ok(())
+}
+
+fn upsert_routines(conn: &mut SyncPgConnection, data: &Dataset) -> QueryResult<()> {
+    for (i, r) in data.routines.iter().enumerate() {
+        diesel::insert_into(routines::table)
+            .values((
+                routines::slug.eq(&r.slug),
+                routines::position.eq(i as i32 + 1),
+                routines::doc.eq(to_doc(r)),
+            ))
+            .on_conflict(routines::slug)
+            .do_update()
+            .set((
+                routines::position.eq(excluded(routines::position)),
+                routines::doc.eq(excluded(routines::doc)),
+            ))
+            .execute(conn)?;
+    }
+    let slugs: Vec<&str> = data.routines.iter().map(|r| r.slug.as_str()).collect();
+    diesel::delete(routines::table.filter(routines::slug.ne_all(slugs))).execute(conn)?;
+    Ok(())
+}
+
+/// How strongly a match on each kind of name counts (multiplies the match score).
+pub const CODE_WEIGHT: f32 = 1.5;
+const NAME_WEIGHT: f32 = 1.0;
+const ALIAS_WEIGHT: f32 = 0.95;
+const CONDITION_WEIGHT: f32 = 0.7;
+
+fn insert_search_terms(conn: &mut SyncPgConnection, data: &Dataset) -> QueryResult<()> {
+    let mut terms: Vec<(String, &'static str, String, f32)> = Vec::new();
+    for p in &data.points {
+        let mut push = |kind: &'static str, display: &str, weight: f32| {
+            let display = display.trim();
+            if !display.is_empty() && !terms.iter().any(|t| t.0 == p.code && t.1 == kind && t.2 == display) {
+                terms.push((p.code.clone(), kind, display.to_owned(), weight));
+            }
+        };
+        push("code", &p.code, CODE_WEIGHT);
+        push("pinyin", &p.pinyin, NAME_WEIGHT);
+        push("pinyin", &p.pinyin_ascii, NAME_WEIGHT);
+        push("hanzi", &p.hanzi, NAME_WEIGHT);
+        push("hanzi", &p.hanzi_traditional, NAME_WEIGHT);
+        push("english_name", &p.english_name, NAME_WEIGHT);
+        for alias in &p.aliases {
+            push("alias", alias, ALIAS_WEIGHT);
+        }
+    }
+    for c in &data.conditions {
+        let names = std::iter::once(&c.name)
+            .chain(c.name_zh_hans.iter())
+            .chain(c.name_zh_hant.iter())
+            .chain(c.keywords.iter());
+        for name in names {
+            for (rank, link) in c.points.iter().enumerate() {
+                let weight = CONDITION_WEIGHT - 0.02 * rank.min(10) as f32;
+                let key = (link.code.as_str(), name.as_str());
+                match terms.iter_mut().find(|t| t.1 == "condition" && (t.0.as_str(), t.2.as_str()) == key) {
+                    Some(existing) => existing.3 = existing.3.max(weight),
+                    None => terms.push((link.code.clone(), "condition", name.clone(), weight)),
+                }
+            }
+        }
+    }
+    let rows: Vec<_> = terms
+        .iter()
+        .map(|(code, kind, display, weight)| {
+            (
+                point_search_terms::point_code.eq(code),
+                point_search_terms::kind.eq(*kind),
+                point_search_terms::display.eq(display),
+                point_search_terms::weight.eq(*weight),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(CHUNK) {
+        diesel::insert_into(point_search_terms::table).values(chunk).execute(conn)?;
+    }
     Ok(())
 }

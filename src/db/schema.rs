@@ -5,6 +5,7 @@ diesel::table! {
         id -> Bool,
         version -> Text,
         loaded_at -> Timestamptz,
+        safety -> Jsonb,
     }
 }
 
@@ -21,4 +22,67 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(catalog_meta, meridians);
+
+diesel::table! {
+    points (code) {
+        code -> Text,
+        position -> Int4,
+        kind -> Text,
+        meridian_code -> Nullable<Text>,
+        number -> Nullable<Int4>,
+        body_region -> Text,
+        pregnancy -> Text,
+        doc -> Jsonb,
+    }
+}
+
+diesel::table! {
+    conditions (slug) {
+        slug -> Text,
+        position -> Int4,
+        category -> Text,
+        doc -> Jsonb,
+    }
+}
+
+diesel::table! {
+    condition_points (condition_slug, point_code) {
+        condition_slug -> Text,
+        point_code -> Text,
+        rank -> Int4,
+        evidence -> Text,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    routines (slug) {
+        slug -> Text,
+        position -> Int4,
+        doc -> Jsonb,
+    }
+}
+
+diesel::table! {
+    point_search_terms (point_code, kind, display) {
+        point_code -> Text,
+        kind -> Text,
+        display -> Text,
+        weight -> Float4,
+        term -> Text,
+    }
+}
+
+diesel::joinable!(condition_points -> conditions (condition_slug));
+diesel::joinable!(condition_points -> points (point_code));
+diesel::joinable!(point_search_terms -> points (point_code));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    catalog_meta,
+    meridians,
+    points,
+    conditions,
+    condition_points,
+    routines,
+    point_search_terms,
+);
