@@ -302,15 +302,36 @@ impl Dataset {
 pub const STANDARD_POINT_COUNT: usize = 361;
 
 pub const BODY_REGIONS: [&str; 18] = [
-    "head", "face", "neck", "shoulder_scapula", "axilla", "chest", "upper_back", "lower_back",
-    "sacrum_buttock_perineum", "abdomen", "upper_arm_elbow", "forearm_wrist", "hand",
-    "hip_thigh", "knee", "lower_leg", "ankle", "foot",
+    "head",
+    "face",
+    "neck",
+    "shoulder_scapula",
+    "axilla",
+    "chest",
+    "upper_back",
+    "lower_back",
+    "sacrum_buttock_perineum",
+    "abdomen",
+    "upper_arm_elbow",
+    "forearm_wrist",
+    "hand",
+    "hip_thigh",
+    "knee",
+    "lower_leg",
+    "ankle",
+    "foot",
 ];
 
 pub const EVIDENCE_LEVELS: [&str; 3] = ["traditional", "limited", "reviewed"];
 pub const CONDITION_CATEGORIES: [&str; 8] = [
-    "pain", "digestive", "mind_sleep", "womens_health", "respiratory", "energy_circulation",
-    "eyes_head", "musculoskeletal",
+    "pain",
+    "digestive",
+    "mind_sleep",
+    "womens_health",
+    "respiratory",
+    "energy_circulation",
+    "eyes_head",
+    "musculoskeletal",
 ];
 pub const SIDES: [&str; 4] = ["left", "right", "both", "midline"];
 pub const PRESSURES: [&str; 3] = ["light", "medium", "firm"];
@@ -319,14 +340,20 @@ fn check_enum(file: &Path, what: &str, value: &str, allowed: &[&str]) -> Result<
     if allowed.contains(&value) {
         Ok(())
     } else {
-        Err(fail(file, format!("{what} `{value}` is not one of {}", allowed.join(", "))))
+        Err(fail(
+            file,
+            format!("{what} `{value}` is not one of {}", allowed.join(", ")),
+        ))
     }
 }
 
 /// Checks that text a user reads is non-empty and free of control characters.
 fn check_text(file: &Path, what: &str, text: &str) -> Result<(), DataError> {
     if text.trim().is_empty() || text.chars().any(char::is_control) {
-        return Err(fail(file, format!("{what}: empty or contains control characters")));
+        return Err(fail(
+            file,
+            format!("{what}: empty or contains control characters"),
+        ));
     }
     Ok(())
 }
@@ -337,7 +364,10 @@ fn load_points(dir: &Path, meridians: &[MeridianRow]) -> Result<Vec<PointRecord>
     if facts.len() != STANDARD_POINT_COUNT {
         return Err(fail(
             &facts_file,
-            format!("expected {STANDARD_POINT_COUNT} standard points, found {}", facts.len()),
+            format!(
+                "expected {STANDARD_POINT_COUNT} standard points, found {}",
+                facts.len()
+            ),
         ));
     }
     for m in meridians {
@@ -345,7 +375,10 @@ fn load_points(dir: &Path, meridians: &[MeridianRow]) -> Result<Vec<PointRecord>
         if n != m.point_count as usize {
             return Err(fail(
                 &facts_file,
-                format!("meridian {} should have {} points, found {n}", m.code, m.point_count),
+                format!(
+                    "meridian {} should have {} points, found {n}",
+                    m.code, m.point_count
+                ),
             ));
         }
     }
@@ -356,13 +389,20 @@ fn load_points(dir: &Path, meridians: &[MeridianRow]) -> Result<Vec<PointRecord>
     for m in meridians {
         let file = dir.join("points").join(format!("{}.toml", m.code));
         let content = read_toml::<PointFile<PointContent>>(&file)?.points;
-        let expected: Vec<&PointFacts> = facts.iter().filter(|p| p.meridian_code == m.code).collect();
+        let expected: Vec<&PointFacts> =
+            facts.iter().filter(|p| p.meridian_code == m.code).collect();
         if content.len() != expected.len() {
-            return Err(fail(&file, format!("{} entries for {} points", content.len(), expected.len())));
+            return Err(fail(
+                &file,
+                format!("{} entries for {} points", content.len(), expected.len()),
+            ));
         }
         for (fact, words) in expected.into_iter().zip(content) {
             if fact.code != words.code {
-                return Err(fail(&file, format!("expected {} in order, found {}", fact.code, words.code)));
+                return Err(fail(
+                    &file,
+                    format!("expected {} in order, found {}", fact.code, words.code),
+                ));
             }
             check_enum(&facts_file, "body_region", &fact.body_region, &BODY_REGIONS)?;
             points.push(PointRecord {
@@ -387,7 +427,12 @@ fn load_points(dir: &Path, meridians: &[MeridianRow]) -> Result<Vec<PointRecord>
     }
     let extra_file = dir.join("points").join("EX.toml");
     for extra in read_toml::<PointFile<ExtraPoint>>(&extra_file)?.points {
-        check_enum(&extra_file, "body_region", &extra.body_region, &BODY_REGIONS)?;
+        check_enum(
+            &extra_file,
+            "body_region",
+            &extra.body_region,
+            &BODY_REGIONS,
+        )?;
         points.push(PointRecord {
             code: extra.code,
             kind: PointKind::Extra,
@@ -413,22 +458,37 @@ fn load_points(dir: &Path, meridians: &[MeridianRow]) -> Result<Vec<PointRecord>
             check_text(&extra_file, &format!("{} {what}", p.code), text)?;
         }
         if !keys.insert(normalize(&p.code)) {
-            return Err(fail(&extra_file, format!("point code {} appears twice", p.code)));
+            return Err(fail(
+                &extra_file,
+                format!("point code {} appears twice", p.code),
+            ));
         }
     }
     for row in pregnancy {
-        let level: Pregnancy = row.level.parse().map_err(|e: String| fail(&pregnancy_file, e))?;
+        let level: Pregnancy = row
+            .level
+            .parse()
+            .map_err(|e: String| fail(&pregnancy_file, e))?;
         let point = points
             .iter_mut()
             .find(|p| p.code == row.code)
             .ok_or_else(|| fail(&pregnancy_file, format!("unknown point {}", row.code)))?;
         point.pregnancy = level;
-        point.pregnancy_sources = row.sources.split(';').map(|s| s.trim().to_owned()).collect();
+        point.pregnancy_sources = row
+            .sources
+            .split(';')
+            .map(|s| s.trim().to_owned())
+            .collect();
     }
     let selfcare_file = dir.join("selfcare.toml");
     for care in read_toml::<SelfCareFile>(&selfcare_file)?.points {
         check_enum(&selfcare_file, "pressure", &care.pressure, &PRESSURES)?;
-        for text in care.how_to_find.iter().chain(&care.cautions).chain([&care.technique]) {
+        for text in care
+            .how_to_find
+            .iter()
+            .chain(&care.cautions)
+            .chain([&care.technique])
+        {
             check_text(&selfcare_file, &care.code, text)?;
         }
         let point = points
@@ -436,7 +496,10 @@ fn load_points(dir: &Path, meridians: &[MeridianRow]) -> Result<Vec<PointRecord>
             .find(|p| p.code == care.code)
             .ok_or_else(|| fail(&selfcare_file, format!("unknown point {}", care.code)))?;
         if point.selfcare.replace(care).is_some() {
-            return Err(fail(&selfcare_file, format!("{} appears twice", point.code)));
+            return Err(fail(
+                &selfcare_file,
+                format!("{} appears twice", point.code),
+            ));
         }
     }
     Ok(points)
@@ -450,7 +513,10 @@ fn check_conditions(
     let mut slugs = HashSet::new();
     for c in conditions {
         if !slugs.insert(c.slug.as_str()) || !is_slug(&c.slug) {
-            return Err(fail(file, format!("slug `{}` is repeated or not kebab-case", c.slug)));
+            return Err(fail(
+                file,
+                format!("slug `{}` is repeated or not kebab-case", c.slug),
+            ));
         }
         check_enum(file, "category", &c.category, &CONDITION_CATEGORIES)?;
         check_text(file, &c.slug, &c.description)?;
@@ -460,7 +526,10 @@ fn check_conditions(
         let mut seen = HashSet::new();
         for link in &c.points {
             if !codes.contains(link.code.as_str()) || !seen.insert(link.code.as_str()) {
-                return Err(fail(file, format!("{}: unknown or repeated point {}", c.slug, link.code)));
+                return Err(fail(
+                    file,
+                    format!("{}: unknown or repeated point {}", c.slug, link.code),
+                ));
             }
             check_enum(file, "evidence", &link.evidence, &EVIDENCE_LEVELS)?;
         }
@@ -477,7 +546,10 @@ fn check_routines(
     let mut slugs = HashSet::new();
     for r in routines {
         if !slugs.insert(r.slug.as_str()) || !is_slug(&r.slug) {
-            return Err(fail(file, format!("slug `{}` is repeated or not kebab-case", r.slug)));
+            return Err(fail(
+                file,
+                format!("slug `{}` is repeated or not kebab-case", r.slug),
+            ));
         }
         if r.steps.is_empty() {
             return Err(fail(file, format!("{} has no steps", r.slug)));
@@ -489,13 +561,19 @@ fn check_routines(
         }
         for step in &r.steps {
             if !codes.contains(step.point.as_str()) {
-                return Err(fail(file, format!("{}: unknown point {}", r.slug, step.point)));
+                return Err(fail(
+                    file,
+                    format!("{}: unknown point {}", r.slug, step.point),
+                ));
             }
             check_enum(file, "side", &step.side, &SIDES)?;
             check_enum(file, "pressure", &step.pressure, &PRESSURES)?;
             check_text(file, &r.slug, &step.instruction)?;
             if !(5..=600).contains(&step.seconds) {
-                return Err(fail(file, format!("{}: {} seconds is out of range", r.slug, step.seconds)));
+                return Err(fail(
+                    file,
+                    format!("{}: {} seconds is out of range", r.slug, step.seconds),
+                ));
             }
         }
     }
@@ -514,7 +592,10 @@ fn check_safety(file: &Path, safety: &SafetyRecord) -> Result<(), DataError> {
 fn is_slug(s: &str) -> bool {
     !s.is_empty()
         && s.split('-').all(|part| {
-            !part.is_empty() && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         })
 }
 
@@ -558,12 +639,18 @@ pub fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, Dat
         .collect()
 }
 
-/// A short hash over every file's name and bytes: any content change changes it.
+/// Bump when the loader writes the same files differently, so that the next start-up
+/// reloads content a database already holds.
+pub const LOADER_FORMAT: u32 = 2;
+
+/// A short hash over the loader format and every file's name and bytes: any content
+/// change changes it.
 fn content_version(dir: &Path) -> Result<String, DataError> {
     let mut files = Vec::new();
     collect_files(dir, &mut files)?;
     files.sort();
     let mut hasher = Sha256::new();
+    hasher.update(LOADER_FORMAT.to_le_bytes());
     for file in &files {
         let bytes = fs::read(file).map_err(|e| fail(file, e.to_string()))?;
         let name = file.strip_prefix(dir).unwrap_or(file).to_string_lossy();

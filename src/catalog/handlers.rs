@@ -37,7 +37,10 @@ pub struct CatalogHeaders {
     #[serde(rename = "accept-language")]
     pub accept_language: Option<String>,
     /// ETag of a copy the client already holds; answered with 304 when still current.
-    #[param(rename = "if-none-match", example = "\"06d1ecd225887869-en-2977582f8158cb71\"")]
+    #[param(
+        rename = "if-none-match",
+        example = "\"06d1ecd225887869-en-2977582f8158cb71\""
+    )]
     #[serde(rename = "if-none-match")]
     pub if_none_match: Option<String>,
 }
@@ -49,13 +52,17 @@ struct Read {
     cache: Cacheable,
 }
 
-fn begin(req: &HttpRequest, catalog: &CatalogStore) -> Result<Read, HttpResponse> {
+fn begin(req: &HttpRequest, catalog: &CatalogStore) -> Result<Read, Box<HttpResponse>> {
     let snapshot = catalog.get();
     let lang = Lang::negotiate(req);
     let cache = Cacheable::new(req, &snapshot.version, lang);
     match cache.not_modified(req) {
-        Some(not_modified) => Err(not_modified),
-        None => Ok(Read { snapshot, lang, cache }),
+        Some(not_modified) => Err(Box::new(not_modified)),
+        None => Ok(Read {
+            snapshot,
+            lang,
+            cache,
+        }),
     }
 }
 
@@ -64,7 +71,7 @@ macro_rules! read_or_304 {
     ($req:expr, $catalog:expr) => {
         match begin(&$req, &$catalog) {
             Ok(read) => read,
-            Err(not_modified) => return Ok(not_modified),
+            Err(not_modified) => return Ok(*not_modified),
         }
     };
 }
@@ -84,10 +91,21 @@ macro_rules! read_or_304 {
     )
 )]
 #[get("/meridians")]
-pub async fn list_meridians(req: HttpRequest, catalog: web::Data<CatalogStore>) -> ApiResult<HttpResponse> {
-    let Read { snapshot, lang, cache } = read_or_304!(req, catalog);
+pub async fn list_meridians(
+    req: HttpRequest,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let Read {
+        snapshot,
+        lang,
+        cache,
+    } = read_or_304!(req, catalog);
     Ok(cache.json(&MeridianList {
-        items: snapshot.meridians.iter().map(|m| m.localized(lang)).collect(),
+        items: snapshot
+            .meridians
+            .iter()
+            .map(|m| m.localized(lang))
+            .collect(),
         next_cursor: None,
     }))
 }
@@ -113,7 +131,11 @@ pub async fn get_meridian(
     code: web::Path<String>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let Read { snapshot, lang, cache } = read_or_304!(req, catalog);
+    let Read {
+        snapshot,
+        lang,
+        cache,
+    } = read_or_304!(req, catalog);
     let meridian = snapshot
         .meridian(&code)
         .ok_or_else(|| ApiError::not_found(format!("no meridian with code {}", code.as_str())))?;
@@ -211,7 +233,11 @@ pub async fn list_points(
     catalog: web::Data<CatalogStore>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
-    let Read { snapshot, lang, cache } = read_or_304!(req, catalog);
+    let Read {
+        snapshot,
+        lang,
+        cache,
+    } = read_or_304!(req, catalog);
     let p = params.into_inner();
     let limit = query::parse_limit(p.limit.as_deref())?;
     let filters = query::filter_hash(&[
@@ -246,7 +272,9 @@ pub async fn list_points(
 
     let mut items: Vec<(SortKey, PointSummary)> = Vec::new();
     for (i, point) in snapshot.points.iter().enumerate() {
-        if meridian.as_ref().is_some_and(|m| point.meridian.as_ref() != Some(m))
+        if meridian
+            .as_ref()
+            .is_some_and(|m| point.meridian.as_ref() != Some(m))
             || region.is_some_and(|r| point.body_region != r)
             || pregnancy.is_some_and(|level| point.pregnancy != level)
             || kind.is_some_and(|k| (point.kind == PointKind::Standard) != (k == "standard"))
@@ -263,7 +291,8 @@ pub async fn list_points(
             if served.is_empty() {
                 continue;
             }
-            key[1] = -(served.len() as i64 * 1000) + served.iter().map(|(_, r)| *r as i64).sum::<i64>();
+            key[1] =
+                -(served.len() as i64 * 1000) + served.iter().map(|(_, r)| *r as i64).sum::<i64>();
             matches.extend(served.iter().map(|&(ci, _)| MatchReason {
                 field: "condition".into(),
                 value: snapshot.conditions[ci].slug.clone(),
@@ -310,7 +339,11 @@ pub async fn get_point(
     code: web::Path<String>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let Read { snapshot, lang, cache } = read_or_304!(req, catalog);
+    let Read {
+        snapshot,
+        lang,
+        cache,
+    } = read_or_304!(req, catalog);
     let i = snapshot
         .point_index(&code)
         .ok_or_else(|| ApiError::not_found(format!("no point with code {}", code.as_str())))?;
@@ -352,11 +385,19 @@ pub async fn list_conditions(
     params: web::Query<ConditionsQuery>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let Read { snapshot, lang, cache } = read_or_304!(req, catalog);
+    let Read {
+        snapshot,
+        lang,
+        cache,
+    } = read_or_304!(req, catalog);
     let limit = query::parse_limit(params.limit.as_deref())?;
     let filters = query::filter_hash(&[("category", params.category.as_deref())]);
     let cursor = query::decode_cursor(params.cursor.as_deref(), filters)?;
-    let category = query::parse_choice("category", params.category.as_deref(), &CONDITION_CATEGORIES)?;
+    let category = query::parse_choice(
+        "category",
+        params.category.as_deref(),
+        &CONDITION_CATEGORIES,
+    )?;
     let items = (0..snapshot.conditions.len())
         .filter(|&ci| category.is_none_or(|c| snapshot.conditions[ci].category == c))
         .map(|ci| ([0, 0, ci as i64], snapshot.condition_summary(ci, lang)))
@@ -383,7 +424,11 @@ pub async fn get_condition(
     slug: web::Path<String>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let Read { snapshot, lang, cache } = read_or_304!(req, catalog);
+    let Read {
+        snapshot,
+        lang,
+        cache,
+    } = read_or_304!(req, catalog);
     let ci = snapshot
         .condition_index(&slug)
         .ok_or_else(|| ApiError::not_found(format!("no condition {}", slug.as_str())))?;
@@ -424,7 +469,11 @@ pub async fn list_routines(
     params: web::Query<RoutinesQuery>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let Read { snapshot, lang, cache } = read_or_304!(req, catalog);
+    let Read {
+        snapshot,
+        lang,
+        cache,
+    } = read_or_304!(req, catalog);
     let limit = query::parse_limit(params.limit.as_deref())?;
     let filters = query::filter_hash(&[("condition", params.condition.as_deref())]);
     let cursor = query::decode_cursor(params.cursor.as_deref(), filters)?;
@@ -434,11 +483,17 @@ pub async fn list_routines(
             snapshot
                 .condition_index(slug)
                 .map(|ci| snapshot.conditions[ci].slug.clone())
-                .ok_or_else(|| ApiError::invalid("condition", format!("unknown condition `{slug}`")))?,
+                .ok_or_else(|| {
+                    ApiError::invalid("condition", format!("unknown condition `{slug}`"))
+                })?,
         ),
     };
     let items = (0..snapshot.routines.len())
-        .filter(|&ri| condition.as_ref().is_none_or(|c| snapshot.routines[ri].conditions.contains(c)))
+        .filter(|&ri| {
+            condition
+                .as_ref()
+                .is_none_or(|c| snapshot.routines[ri].conditions.contains(c))
+        })
         .map(|ri| ([0, 0, ri as i64], snapshot.routine_summary(ri, lang)))
         .collect();
     let (items, next_cursor) = query::paginate(items, cursor, limit, filters);
@@ -463,7 +518,11 @@ pub async fn get_routine(
     slug: web::Path<String>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let Read { snapshot, lang, cache } = read_or_304!(req, catalog);
+    let Read {
+        snapshot,
+        lang,
+        cache,
+    } = read_or_304!(req, catalog);
     let ri = snapshot
         .routine_index(&slug)
         .ok_or_else(|| ApiError::not_found(format!("no routine {}", slug.as_str())))?;
@@ -485,8 +544,13 @@ pub async fn get_routine(
     )
 )]
 #[get("/safety")]
-pub async fn get_safety(req: HttpRequest, catalog: web::Data<CatalogStore>) -> ApiResult<HttpResponse> {
-    let Read { snapshot, cache, .. } = read_or_304!(req, catalog);
+pub async fn get_safety(
+    req: HttpRequest,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let Read {
+        snapshot, cache, ..
+    } = read_or_304!(req, catalog);
     Ok(cache.json(&snapshot.safety()))
 }
 
@@ -523,13 +587,22 @@ fn accepts_gzip(req: &HttpRequest) -> bool {
     )
 )]
 #[get("/catalog")]
-pub async fn get_catalog(req: HttpRequest, catalog: web::Data<CatalogStore>) -> ApiResult<HttpResponse> {
-    let Read { snapshot, lang, cache } = read_or_304!(req, catalog);
+pub async fn get_catalog(
+    req: HttpRequest,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let Read {
+        snapshot,
+        lang,
+        cache,
+    } = read_or_304!(req, catalog);
     let bundle = snapshot.bundle(lang);
     let mut res = if accepts_gzip(&req) {
         let mut res = cache.json_bytes(bundle.gzip.clone());
-        res.headers_mut()
-            .insert(header::CONTENT_ENCODING, header::HeaderValue::from_static("gzip"));
+        res.headers_mut().insert(
+            header::CONTENT_ENCODING,
+            header::HeaderValue::from_static("gzip"),
+        );
         res
     } else {
         cache.json_bytes(bundle.json.clone())
@@ -553,7 +626,12 @@ pub async fn get_catalog(req: HttpRequest, catalog: web::Data<CatalogStore>) -> 
     )
 )]
 #[get("/catalog/version")]
-pub async fn get_catalog_version(req: HttpRequest, catalog: web::Data<CatalogStore>) -> ApiResult<HttpResponse> {
-    let Read { snapshot, cache, .. } = read_or_304!(req, catalog);
+pub async fn get_catalog_version(
+    req: HttpRequest,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let Read {
+        snapshot, cache, ..
+    } = read_or_304!(req, catalog);
     Ok(cache.json(&snapshot.catalog_version()))
 }

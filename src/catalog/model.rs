@@ -29,21 +29,6 @@ pub struct Meridian {
     pub point_count: i32,
 }
 
-impl From<&crate::catalog::data::MeridianRow> for Meridian {
-    fn from(row: &crate::catalog::data::MeridianRow) -> Self {
-        Self {
-            code: row.code.clone(),
-            name: row.english_name.clone(),
-            english_name: row.english_name.clone(),
-            pinyin: row.pinyin.clone(),
-            hanzi: row.hanzi.clone(),
-            hanzi_traditional: row.hanzi_traditional.clone(),
-            aliases: row.alias_list(),
-            point_count: row.point_count,
-        }
-    }
-}
-
 impl Meridian {
     pub fn localized(&self, lang: Lang) -> Self {
         let mut m = self.clone();
@@ -186,6 +171,13 @@ pub struct PointDetail {
 
 /// A meridian with its points in order.
 #[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({"code": "PC", "name": "Pericardium Meridian",
+    "english_name": "Pericardium Meridian", "pinyin": "Shǒu Juéyīn Xīnbāo Jīng",
+    "hanzi": "手厥阴心包经", "hanzi_traditional": "手厥陰心包經", "aliases": ["P", "HC"],
+    "point_count": 9, "points": [{"code": "PC6", "name": "Inner Pass", "english_name": "Inner Pass",
+        "pinyin": "Nèiguān", "pinyin_ascii": "Neiguan", "hanzi": "内关", "hanzi_traditional": "內關",
+        "kind": "standard", "meridian": "PC", "number": 6, "body_region": "forearm_wrist",
+        "pregnancy": "safe", "has_selfcare": true}]}))]
 pub struct MeridianDetail {
     #[serde(flatten)]
     pub meridian: Meridian,

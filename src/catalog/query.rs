@@ -41,7 +41,10 @@ pub fn parse_limit(raw: Option<&str>) -> Result<usize, ApiError> {
     if (1..=MAX_LIMIT as i64).contains(&value) {
         Ok(value as usize)
     } else {
-        Err(ApiError::invalid("limit", format!("must be between 1 and {MAX_LIMIT}")))
+        Err(ApiError::invalid(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ))
     }
 }
 
@@ -53,7 +56,12 @@ pub fn filter_hash(filters: &[(&str, Option<&str>)]) -> u64 {
 }
 
 pub fn encode_cursor(key: SortKey, filters: u64) -> String {
-    let body = serde_json::to_vec(&CursorBody { v: 1, k: key, f: filters }).expect("cursor serializes");
+    let body = serde_json::to_vec(&CursorBody {
+        v: 1,
+        k: key,
+        f: filters,
+    })
+    .expect("cursor serializes");
     URL_SAFE_NO_PAD.encode(body)
 }
 
@@ -65,7 +73,10 @@ pub fn decode_cursor(raw: Option<&str>, filters: u64) -> Result<Option<SortKey>,
     let bad = || ApiError::BadRequest {
         code: "invalid_cursor",
         detail: "cursor is not a cursor issued by this API for this query".into(),
-        errors: vec![FieldError::new("cursor", "is not a cursor issued by this API for this query")],
+        errors: vec![FieldError::new(
+            "cursor",
+            "is not a cursor issued by this API for this query",
+        )],
     };
     let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| bad())?;
     let body: CursorBody = serde_json::from_slice(&bytes).map_err(|_| bad())?;
@@ -82,7 +93,9 @@ pub fn paginate<T>(
     limit: usize,
     filters: u64,
 ) -> (Vec<T>, Option<String>) {
-    let mut rest = items.into_iter().filter(|(key, _)| cursor.is_none_or(|c| *key > c));
+    let mut rest = items
+        .into_iter()
+        .filter(|(key, _)| cursor.is_none_or(|c| *key > c));
     let page: Vec<(SortKey, T)> = rest.by_ref().take(limit).collect();
     let next = match (page.last(), rest.next()) {
         (Some((key, _)), Some(_)) => Some(encode_cursor(*key, filters)),
@@ -101,16 +114,26 @@ pub fn parse_text(field: &str, raw: Option<&str>) -> Result<Option<String>, ApiE
         return Err(ApiError::invalid(field, "must not be empty"));
     }
     if text.chars().count() > MAX_QUERY_CHARS {
-        return Err(ApiError::invalid(field, format!("must be at most {MAX_QUERY_CHARS} characters")));
+        return Err(ApiError::invalid(
+            field,
+            format!("must be at most {MAX_QUERY_CHARS} characters"),
+        ));
     }
     if text.chars().any(char::is_control) {
-        return Err(ApiError::invalid(field, "must not contain control characters"));
+        return Err(ApiError::invalid(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(Some(text.to_owned()))
 }
 
 /// Checks a value against a fixed list (422 naming the allowed values otherwise).
-pub fn parse_choice<'a>(field: &str, raw: Option<&'a str>, allowed: &[&str]) -> Result<Option<&'a str>, ApiError> {
+pub fn parse_choice<'a>(
+    field: &str,
+    raw: Option<&'a str>,
+    allowed: &[&str],
+) -> Result<Option<&'a str>, ApiError> {
     match raw {
         None => Ok(None),
         Some(value) if allowed.contains(&value) => Ok(Some(value)),
@@ -216,9 +239,21 @@ mod tests {
     fn limits() {
         assert_eq!(parse_limit(None).unwrap(), 20);
         assert_eq!(parse_limit(Some("100")).unwrap(), 100);
-        assert!(matches!(parse_limit(Some("0")), Err(ApiError::Validation { .. })));
-        assert!(matches!(parse_limit(Some("101")), Err(ApiError::Validation { .. })));
-        assert!(matches!(parse_limit(Some("-1")), Err(ApiError::Validation { .. })));
-        assert!(matches!(parse_limit(Some("ten")), Err(ApiError::BadRequest { .. })));
+        assert!(matches!(
+            parse_limit(Some("0")),
+            Err(ApiError::Validation { .. })
+        ));
+        assert!(matches!(
+            parse_limit(Some("101")),
+            Err(ApiError::Validation { .. })
+        ));
+        assert!(matches!(
+            parse_limit(Some("-1")),
+            Err(ApiError::Validation { .. })
+        ));
+        assert!(matches!(
+            parse_limit(Some("ten")),
+            Err(ApiError::BadRequest { .. })
+        ));
     }
 }

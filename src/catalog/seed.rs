@@ -134,7 +134,11 @@ fn upsert_points(conn: &mut SyncPgConnection, records: &[PointRecord]) -> QueryR
         .map(|(i, p)| NewPoint {
             code: &p.code,
             position: i as i32 + 1,
-            kind: if p.meridian.is_some() { "standard" } else { "extra" },
+            kind: if p.meridian.is_some() {
+                "standard"
+            } else {
+                "extra"
+            },
             meridian_code: p.meridian.as_deref(),
             number: p.number,
             body_region: &p.body_region,
@@ -202,7 +206,9 @@ fn upsert_conditions(conn: &mut SyncPgConnection, records: &[ConditionRecord]) -
         })
         .collect();
     for chunk in links.chunks(CHUNK) {
-        diesel::insert_into(condition_points::table).values(chunk).execute(conn)?;
+        diesel::insert_into(condition_points::table)
+            .values(chunk)
+            .execute(conn)?;
     }
     Ok(())
 }
@@ -239,7 +245,11 @@ fn insert_search_terms(conn: &mut SyncPgConnection, data: &Dataset) -> QueryResu
     for p in &data.points {
         let mut push = |kind: &'static str, display: &str, weight: f32| {
             let display = display.trim();
-            if !display.is_empty() && !terms.iter().any(|t| t.0 == p.code && t.1 == kind && t.2 == display) {
+            if !display.is_empty()
+                && !terms
+                    .iter()
+                    .any(|t| t.0 == p.code && t.1 == kind && t.2 == display)
+            {
                 terms.push((p.code.clone(), kind, display.to_owned(), weight));
             }
         };
@@ -262,7 +272,10 @@ fn insert_search_terms(conn: &mut SyncPgConnection, data: &Dataset) -> QueryResu
             for (rank, link) in c.points.iter().enumerate() {
                 let weight = CONDITION_WEIGHT - 0.02 * rank.min(10) as f32;
                 let key = (link.code.as_str(), name.as_str());
-                match terms.iter_mut().find(|t| t.1 == "condition" && (t.0.as_str(), t.2.as_str()) == key) {
+                match terms
+                    .iter_mut()
+                    .find(|t| t.1 == "condition" && (t.0.as_str(), t.2.as_str()) == key)
+                {
                     Some(existing) => existing.3 = existing.3.max(weight),
                     None => terms.push((link.code.clone(), "condition", name.clone(), weight)),
                 }
@@ -281,7 +294,9 @@ fn insert_search_terms(conn: &mut SyncPgConnection, data: &Dataset) -> QueryResu
         })
         .collect();
     for chunk in rows.chunks(CHUNK) {
-        diesel::insert_into(point_search_terms::table).values(chunk).execute(conn)?;
+        diesel::insert_into(point_search_terms::table)
+            .values(chunk)
+            .execute(conn)?;
     }
     Ok(())
 }

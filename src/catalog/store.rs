@@ -11,8 +11,8 @@ use diesel_async::RunQueryDsl;
 use serde_json::Value;
 
 use crate::catalog::data::{
-    ConditionPointRecord, ConditionRecord, MeridianRow, PointKind, PointRecord, Pregnancy,
-    RoutineRecord, SafetyRecord, normalize,
+    ConditionPointRecord, ConditionRecord, PointKind, PointRecord, Pregnancy, RoutineRecord,
+    SafetyRecord, normalize,
 };
 use crate::catalog::model::*;
 use crate::db::schema::{catalog_meta, condition_points, conditions, meridians, points, routines};
@@ -46,8 +46,18 @@ pub struct Snapshot {
     bundles: HashMap<Lang, Bundle>,
 }
 
-fn localized<'a>(lang: Lang, en: &'a str, hans: &'a Option<String>, hant: &'a Option<String>) -> &'a str {
-    pick(lang, en, hans.as_deref().unwrap_or(""), hant.as_deref().unwrap_or(""))
+fn localized<'a>(
+    lang: Lang,
+    en: &'a str,
+    hans: &'a Option<String>,
+    hant: &'a Option<String>,
+) -> &'a str {
+    pick(
+        lang,
+        en,
+        hans.as_deref().unwrap_or(""),
+        hant.as_deref().unwrap_or(""),
+    )
 }
 
 impl Snapshot {
@@ -83,8 +93,16 @@ impl Snapshot {
         for (i, p) in points.iter().enumerate() {
             point_index.insert(normalize(&p.code), i);
         }
-        let condition_index = conditions.iter().enumerate().map(|(i, c)| (c.slug.clone(), i)).collect();
-        let routine_index = routines.iter().enumerate().map(|(i, r)| (r.slug.clone(), i)).collect();
+        let condition_index = conditions
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.slug.clone(), i))
+            .collect();
+        let routine_index = routines
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.slug.clone(), i))
+            .collect();
         let mut point_conditions = vec![Vec::new(); points.len()];
         for (ci, c) in conditions.iter().enumerate() {
             for (li, link) in c.points.iter().enumerate() {
@@ -127,7 +145,9 @@ impl Snapshot {
 
     /// Finds a meridian by code or alias, in any letter case.
     pub fn meridian(&self, code: &str) -> Option<&Meridian> {
-        self.meridian_index.get(&normalize(code)).map(|&i| &self.meridians[i])
+        self.meridian_index
+            .get(&normalize(code))
+            .map(|&i| &self.meridians[i])
     }
 
     /// Finds a point by code in any spelling (`li-4`, `Li 4`), alias or unique pinyin.
@@ -136,7 +156,9 @@ impl Snapshot {
     }
 
     pub fn condition_index(&self, slug: &str) -> Option<usize> {
-        self.condition_index.get(&slug.to_ascii_lowercase()).copied()
+        self.condition_index
+            .get(&slug.to_ascii_lowercase())
+            .copied()
     }
 
     pub fn routine_index(&self, slug: &str) -> Option<usize> {
@@ -145,7 +167,10 @@ impl Snapshot {
 
     /// The rank (1 = most relevant) of point `pi` for condition `ci`, if it is linked.
     pub fn condition_rank(&self, pi: usize, ci: usize) -> Option<usize> {
-        self.point_conditions[pi].iter().find(|(c, _)| *c == ci).map(|(_, li)| li + 1)
+        self.point_conditions[pi]
+            .iter()
+            .find(|(c, _)| *c == ci)
+            .map(|(_, li)| li + 1)
     }
 
     pub fn bundle(&self, lang: Lang) -> &Bundle {
@@ -176,7 +201,10 @@ impl Snapshot {
         match self.point_index(code) {
             Some(i) => {
                 let p = &self.points[i];
-                (pick(lang, &p.english_name, &p.hanzi, &p.hanzi_traditional).to_owned(), p.pregnancy)
+                (
+                    pick(lang, &p.english_name, &p.hanzi, &p.hanzi_traditional).to_owned(),
+                    p.pregnancy,
+                )
             }
             None => (code.to_owned(), Pregnancy::Safe),
         }
@@ -207,13 +235,17 @@ impl Snapshot {
             pregnancy_sources: p.pregnancy_sources.clone(),
             selfcare: p.selfcare.clone(),
             conditions,
-            routines: self.point_routines[i].iter().map(|&ri| self.routine_ref(ri, lang)).collect(),
+            routines: self.point_routines[i]
+                .iter()
+                .map(|&ri| self.routine_ref(ri, lang))
+                .collect(),
         }
     }
 
     pub fn meridian_points(&self, code: &str) -> impl Iterator<Item = usize> + '_ {
         let code = code.to_owned();
-        (0..self.points.len()).filter(move |&i| self.points[i].meridian.as_deref() == Some(code.as_str()))
+        (0..self.points.len())
+            .filter(move |&i| self.points[i].meridian.as_deref() == Some(code.as_str()))
     }
 
     fn routine_ref(&self, ri: usize, lang: Lang) -> RoutineRef {
@@ -327,7 +359,11 @@ impl Snapshot {
             version: self.version.clone(),
             meridians: self.meridians.len(),
             points: self.points.len(),
-            standard_points: self.points.iter().filter(|p| p.kind == PointKind::Standard).count(),
+            standard_points: self
+                .points
+                .iter()
+                .filter(|p| p.kind == PointKind::Standard)
+                .count(),
             conditions: self.conditions.len(),
             routines: self.routines.len(),
         }
@@ -338,9 +374,15 @@ impl Snapshot {
             version: self.version.clone(),
             language: lang,
             meridians: self.meridians.iter().map(|m| m.localized(lang)).collect(),
-            points: (0..self.points.len()).map(|i| self.point_detail(i, lang)).collect(),
-            conditions: (0..self.conditions.len()).map(|i| self.condition_detail(i, lang)).collect(),
-            routines: (0..self.routines.len()).map(|i| self.routine_detail(i, lang)).collect(),
+            points: (0..self.points.len())
+                .map(|i| self.point_detail(i, lang))
+                .collect(),
+            conditions: (0..self.conditions.len())
+                .map(|i| self.condition_detail(i, lang))
+                .collect(),
+            routines: (0..self.routines.len())
+                .map(|i| self.routine_detail(i, lang))
+                .collect(),
             safety: self.safety(),
         };
         let json = serde_json::to_vec(&catalog).expect("the catalog serializes");
@@ -355,7 +397,20 @@ impl Snapshot {
 }
 
 fn from_doc<T: serde::de::DeserializeOwned>(doc: Value) -> Result<T, DbError> {
-    serde_json::from_value(doc).map_err(|e| DbError::Query(diesel::result::Error::DeserializationError(Box::new(e))))
+    serde_json::from_value(doc)
+        .map_err(|e| DbError::Query(diesel::result::Error::DeserializationError(Box::new(e))))
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = meridians, check_for_backend(diesel::pg::Pg))]
+struct MeridianDb {
+    code: String,
+    english_name: String,
+    pinyin: String,
+    hanzi: String,
+    hanzi_traditional: String,
+    aliases: Vec<String>,
+    point_count: i32,
 }
 
 /// Reads the current catalog from the database.
@@ -365,20 +420,16 @@ pub async fn read_snapshot(pool: &DbPool) -> Result<Snapshot, DbError> {
         .select((catalog_meta::version, catalog_meta::safety))
         .first(&mut conn)
         .await?;
-    let meridian_rows: Vec<(String, String, String, String, String, Vec<String>, i32)> = meridians::table
+    let meridian_rows: Vec<MeridianDb> = meridians::table
         .order(meridians::position)
-        .select((
-            meridians::code,
-            meridians::english_name,
-            meridians::pinyin,
-            meridians::hanzi,
-            meridians::hanzi_traditional,
-            meridians::aliases,
-            meridians::point_count,
-        ))
+        .select(MeridianDb::as_select())
         .load(&mut conn)
         .await?;
-    let point_docs: Vec<Value> = points::table.order(points::position).select(points::doc).load(&mut conn).await?;
+    let point_docs: Vec<Value> = points::table
+        .order(points::position)
+        .select(points::doc)
+        .load(&mut conn)
+        .await?;
     let condition_rows: Vec<(String, Value)> = conditions::table
         .order(conditions::position)
         .select((conditions::slug, conditions::doc))
@@ -394,25 +445,30 @@ pub async fn read_snapshot(pool: &DbPool) -> Result<Snapshot, DbError> {
         ))
         .load(&mut conn)
         .await?;
-    let routine_docs: Vec<Value> = routines::table.order(routines::position).select(routines::doc).load(&mut conn).await?;
+    let routine_docs: Vec<Value> = routines::table
+        .order(routines::position)
+        .select(routines::doc)
+        .load(&mut conn)
+        .await?;
     drop(conn);
 
     let meridians = meridian_rows
         .into_iter()
-        .map(|(code, english_name, pinyin, hanzi, hanzi_traditional, aliases, point_count)| {
-            let row = MeridianRow {
-                code,
-                english_name,
-                pinyin,
-                hanzi,
-                hanzi_traditional,
-                aliases: aliases.join(";"),
-                point_count,
-            };
-            Meridian::from(&row)
+        .map(|m| Meridian {
+            name: m.english_name.clone(),
+            code: m.code,
+            english_name: m.english_name,
+            pinyin: m.pinyin,
+            hanzi: m.hanzi,
+            hanzi_traditional: m.hanzi_traditional,
+            aliases: m.aliases,
+            point_count: m.point_count,
         })
         .collect();
-    let points = point_docs.into_iter().map(from_doc).collect::<Result<Vec<PointRecord>, _>>()?;
+    let points = point_docs
+        .into_iter()
+        .map(from_doc)
+        .collect::<Result<Vec<PointRecord>, _>>()?;
     let mut conditions = Vec::with_capacity(condition_rows.len());
     for (slug, mut doc) in condition_rows {
         if let Some(map) = doc.as_object_mut() {
@@ -430,9 +486,14 @@ pub async fn read_snapshot(pool: &DbPool) -> Result<Snapshot, DbError> {
             .collect();
         conditions.push(condition);
     }
-    let routines = routine_docs.into_iter().map(from_doc).collect::<Result<Vec<RoutineRecord>, _>>()?;
+    let routines = routine_docs
+        .into_iter()
+        .map(from_doc)
+        .collect::<Result<Vec<RoutineRecord>, _>>()?;
     let safety: SafetyRecord = from_doc(safety)?;
-    Ok(Snapshot::build(version, meridians, points, conditions, routines, safety))
+    Ok(Snapshot::build(
+        version, meridians, points, conditions, routines, safety,
+    ))
 }
 
 /// The shared, swappable catalog.

@@ -22,7 +22,6 @@ diesel::table! {
     }
 }
 
-
 diesel::table! {
     points (code) {
         code -> Text,

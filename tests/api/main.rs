@@ -1,7 +1,9 @@
 //! Integration tests: the real actix app against a real PostgreSQL, one database per test.
 
 mod binary;
+mod catalog;
 mod common;
+mod content;
 mod errors;
 mod meridians;
 mod openapi;
