@@ -256,10 +256,6 @@ impl Cacheable {
         builder
     }
 
-    pub fn json<T: Serialize>(&self, body: &T) -> HttpResponse {
-        self.headers(HttpResponse::Ok()).json(body)
-    }
-
     /// Sends bytes that are already JSON (pre-rendered responses).
     pub fn json_bytes(&self, body: actix_web::web::Bytes) -> HttpResponse {
         self.headers(HttpResponse::Ok())

@@ -45,33 +45,51 @@ pub struct CatalogHeaders {
     pub if_none_match: Option<String>,
 }
 
-/// The snapshot, language and cache validator for one request; `Err` carries a 304.
+/// The snapshot, language and cache validator for one request.
 struct Read {
     snapshot: std::sync::Arc<Snapshot>,
     lang: Lang,
     cache: Cacheable,
+    uri: String,
 }
 
+impl Read {
+    /// Serializes the body, keeps it for identical requests, and sends it.
+    fn send<T: serde::Serialize>(&self, body: &T) -> ApiResult<HttpResponse> {
+        let bytes = web::Bytes::from(serde_json::to_vec(body).map_err(ApiError::internal)?);
+        self.snapshot
+            .cache_response(self.lang, &self.uri, bytes.clone());
+        Ok(self.cache.json_bytes(bytes))
+    }
+}
+
+/// Starts a catalog read. `Err` is a finished answer: 304 when the client's copy is
+/// current, or the body rendered for an identical earlier request.
 fn begin(req: &HttpRequest, catalog: &CatalogStore) -> Result<Read, Box<HttpResponse>> {
     let snapshot = catalog.get();
     let lang = Lang::negotiate(req);
     let cache = Cacheable::new(req, &snapshot.version, lang);
-    match cache.not_modified(req) {
-        Some(not_modified) => Err(Box::new(not_modified)),
-        None => Ok(Read {
-            snapshot,
-            lang,
-            cache,
-        }),
+    if let Some(not_modified) = cache.not_modified(req) {
+        return Err(Box::new(not_modified));
     }
+    let uri = req.uri().to_string();
+    if let Some(body) = snapshot.cached_response(lang, &uri) {
+        return Err(Box::new(cache.json_bytes(body)));
+    }
+    Ok(Read {
+        snapshot,
+        lang,
+        cache,
+        uri,
+    })
 }
 
-/// Runs `begin`, returning early with the 304 when the client's copy is current.
+/// Runs `begin`, returning early with its finished answer.
 macro_rules! read_or_304 {
     ($req:expr, $catalog:expr) => {
         match begin(&$req, &$catalog) {
             Ok(read) => read,
-            Err(not_modified) => return Ok(*not_modified),
+            Err(answer) => return Ok(*answer),
         }
     };
 }
@@ -95,19 +113,16 @@ pub async fn list_meridians(
     req: HttpRequest,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let Read {
-        snapshot,
-        lang,
-        cache,
-    } = read_or_304!(req, catalog);
-    Ok(cache.json(&MeridianList {
+    let read = read_or_304!(req, catalog);
+    let (snapshot, lang) = (&read.snapshot, read.lang);
+    read.send(&MeridianList {
         items: snapshot
             .meridians
             .iter()
             .map(|m| m.localized(lang))
             .collect(),
         next_cursor: None,
-    }))
+    })
 }
 
 /// Get one meridian and its points in order.
@@ -131,11 +146,8 @@ pub async fn get_meridian(
     code: web::Path<String>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let Read {
-        snapshot,
-        lang,
-        cache,
-    } = read_or_304!(req, catalog);
+    let read = read_or_304!(req, catalog);
+    let (snapshot, lang) = (&read.snapshot, read.lang);
     let meridian = snapshot
         .meridian(&code)
         .ok_or_else(|| ApiError::not_found(format!("no meridian with code {}", code.as_str())))?;
@@ -143,10 +155,10 @@ pub async fn get_meridian(
         .meridian_points(&meridian.code)
         .map(|i| snapshot.point_summary(i, lang, Vec::new()))
         .collect();
-    Ok(cache.json(&MeridianDetail {
+    read.send(&MeridianDetail {
         meridian: meridian.localized(lang),
         points,
-    }))
+    })
 }
 
 /// Filters for the point list. All are optional and combine with AND.
@@ -233,11 +245,8 @@ pub async fn list_points(
     catalog: web::Data<CatalogStore>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
-    let Read {
-        snapshot,
-        lang,
-        cache,
-    } = read_or_304!(req, catalog);
+    let read = read_or_304!(req, catalog);
+    let (snapshot, lang) = (&read.snapshot, read.lang);
     let p = params.into_inner();
     let limit = query::parse_limit(p.limit.as_deref())?;
     let filters = query::filter_hash(&[
@@ -264,13 +273,13 @@ pub async fn list_points(
         .transpose()
         .map_err(ApiError::internal)?;
     let kind = query::parse_choice("kind", p.kind.as_deref(), &["standard", "extra"])?;
-    let conditions = parse_conditions(&snapshot, p.condition.as_deref())?;
+    let conditions = parse_conditions(snapshot, p.condition.as_deref())?;
     let hits = match query::parse_text("q", p.q.as_deref())? {
         Some(q) => Some(query::search(&pool, &q).await?),
         None => None,
     };
 
-    let mut items: Vec<(SortKey, PointSummary)> = Vec::new();
+    let mut items: Vec<(SortKey, (usize, Vec<MatchReason>))> = Vec::new();
     for (i, point) in snapshot.points.iter().enumerate() {
         if meridian
             .as_ref()
@@ -311,11 +320,15 @@ pub async fn list_points(
                 },
             );
         }
-        items.push((key, snapshot.point_summary(i, lang, matches)));
+        items.push((key, (i, matches)));
     }
     items.sort_by_key(|(key, _)| *key);
-    let (items, next_cursor) = query::paginate(items, cursor, limit, filters);
-    Ok(cache.json(&PointList { items, next_cursor }))
+    let (page, next_cursor) = query::paginate(items, cursor, limit, filters);
+    let items = page
+        .into_iter()
+        .map(|(i, matches)| snapshot.point_summary(i, lang, matches))
+        .collect();
+    read.send(&PointList { items, next_cursor })
 }
 
 /// Get one point with its self-care guidance, conditions and routines.
@@ -339,15 +352,12 @@ pub async fn get_point(
     code: web::Path<String>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let Read {
-        snapshot,
-        lang,
-        cache,
-    } = read_or_304!(req, catalog);
+    let read = read_or_304!(req, catalog);
+    let (snapshot, lang) = (&read.snapshot, read.lang);
     let i = snapshot
         .point_index(&code)
         .ok_or_else(|| ApiError::not_found(format!("no point with code {}", code.as_str())))?;
-    Ok(cache.json(&snapshot.point_detail(i, lang)))
+    read.send(&snapshot.point_detail(i, lang))
 }
 
 /// Paging and filters for conditions.
@@ -385,11 +395,8 @@ pub async fn list_conditions(
     params: web::Query<ConditionsQuery>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let Read {
-        snapshot,
-        lang,
-        cache,
-    } = read_or_304!(req, catalog);
+    let read = read_or_304!(req, catalog);
+    let (snapshot, lang) = (&read.snapshot, read.lang);
     let limit = query::parse_limit(params.limit.as_deref())?;
     let filters = query::filter_hash(&[("category", params.category.as_deref())]);
     let cursor = query::decode_cursor(params.cursor.as_deref(), filters)?;
@@ -403,7 +410,7 @@ pub async fn list_conditions(
         .map(|ci| ([0, 0, ci as i64], snapshot.condition_summary(ci, lang)))
         .collect();
     let (items, next_cursor) = query::paginate(items, cursor, limit, filters);
-    Ok(cache.json(&ConditionList { items, next_cursor }))
+    read.send(&ConditionList { items, next_cursor })
 }
 
 /// Get one condition: red flags, ranked points with evidence, routines.
@@ -424,15 +431,12 @@ pub async fn get_condition(
     slug: web::Path<String>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let Read {
-        snapshot,
-        lang,
-        cache,
-    } = read_or_304!(req, catalog);
+    let read = read_or_304!(req, catalog);
+    let (snapshot, lang) = (&read.snapshot, read.lang);
     let ci = snapshot
         .condition_index(&slug)
         .ok_or_else(|| ApiError::not_found(format!("no condition {}", slug.as_str())))?;
-    Ok(cache.json(&snapshot.condition_detail(ci, lang)))
+    read.send(&snapshot.condition_detail(ci, lang))
 }
 
 /// Paging and filters for routines.
@@ -469,11 +473,8 @@ pub async fn list_routines(
     params: web::Query<RoutinesQuery>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let Read {
-        snapshot,
-        lang,
-        cache,
-    } = read_or_304!(req, catalog);
+    let read = read_or_304!(req, catalog);
+    let (snapshot, lang) = (&read.snapshot, read.lang);
     let limit = query::parse_limit(params.limit.as_deref())?;
     let filters = query::filter_hash(&[("condition", params.condition.as_deref())]);
     let cursor = query::decode_cursor(params.cursor.as_deref(), filters)?;
@@ -497,7 +498,7 @@ pub async fn list_routines(
         .map(|ri| ([0, 0, ri as i64], snapshot.routine_summary(ri, lang)))
         .collect();
     let (items, next_cursor) = query::paginate(items, cursor, limit, filters);
-    Ok(cache.json(&RoutineList { items, next_cursor }))
+    read.send(&RoutineList { items, next_cursor })
 }
 
 /// Get one routine with its ordered steps and total duration.
@@ -518,15 +519,12 @@ pub async fn get_routine(
     slug: web::Path<String>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let Read {
-        snapshot,
-        lang,
-        cache,
-    } = read_or_304!(req, catalog);
+    let read = read_or_304!(req, catalog);
+    let (snapshot, lang) = (&read.snapshot, read.lang);
     let ri = snapshot
         .routine_index(&slug)
         .ok_or_else(|| ApiError::not_found(format!("no routine {}", slug.as_str())))?;
-    Ok(cache.json(&snapshot.routine_detail(ri, lang)))
+    read.send(&snapshot.routine_detail(ri, lang))
 }
 
 /// Safety: general precautions, pregnancy lists and the disclaimer.
@@ -548,10 +546,9 @@ pub async fn get_safety(
     req: HttpRequest,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let Read {
-        snapshot, cache, ..
-    } = read_or_304!(req, catalog);
-    Ok(cache.json(&snapshot.safety()))
+    let read = read_or_304!(req, catalog);
+    let snapshot = &read.snapshot;
+    read.send(&snapshot.safety())
 }
 
 fn accepts_gzip(req: &HttpRequest) -> bool {
@@ -591,21 +588,18 @@ pub async fn get_catalog(
     req: HttpRequest,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let Read {
-        snapshot,
-        lang,
-        cache,
-    } = read_or_304!(req, catalog);
+    let read = read_or_304!(req, catalog);
+    let (snapshot, lang) = (&read.snapshot, read.lang);
     let bundle = snapshot.bundle(lang);
     let mut res = if accepts_gzip(&req) {
-        let mut res = cache.json_bytes(bundle.gzip.clone());
+        let mut res = read.cache.json_bytes(bundle.gzip.clone());
         res.headers_mut().insert(
             header::CONTENT_ENCODING,
             header::HeaderValue::from_static("gzip"),
         );
         res
     } else {
-        cache.json_bytes(bundle.json.clone())
+        read.cache.json_bytes(bundle.json.clone())
     };
     res.headers_mut().insert(
         header::VARY,
@@ -630,8 +624,7 @@ pub async fn get_catalog_version(
     req: HttpRequest,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let Read {
-        snapshot, cache, ..
-    } = read_or_304!(req, catalog);
-    Ok(cache.json(&snapshot.catalog_version()))
+    let read = read_or_304!(req, catalog);
+    let snapshot = &read.snapshot;
+    read.send(&snapshot.catalog_version())
 }

@@ -165,22 +165,8 @@ struct HitRow {
     score: f64,
 }
 
-/// Scores every name of every point against `q` in PostgreSQL: exact, prefix and
-/// substring matches of the accent- and space-free key, then trigram similarity for
-/// typos. Each kind of name carries a weight (codes highest, condition names lowest).
-const SEARCH_SQL: &str = "
-WITH q AS (SELECT search_key($1) AS k)
-SELECT t.point_code, t.kind, t.display,
-       (CASE WHEN t.term = q.k THEN 100
-             WHEN t.term LIKE q.k || '%' THEN 80
-             WHEN t.term LIKE '%' || q.k || '%' THEN 60
-             ELSE 50 * similarity(t.term, q.k) END)::float8 * t.weight AS score
-  FROM point_search_terms t, q
- WHERE q.k <> ''
-   AND (t.term = q.k
-        OR t.term LIKE q.k || '%'
-        OR (char_length(q.k) >= 3 AND t.term LIKE '%' || q.k || '%')
-        OR (char_length(q.k) >= 4 AND t.term % q.k))";
+/// Scoring lives in the `search_points` SQL function (see the catalog migration).
+const SEARCH_SQL: &str = "SELECT point_code, kind, display, score FROM search_points($1)";
 
 /// Runs the search and keeps, per point, the best-scoring match.
 pub async fn search(pool: &DbPool, q: &str) -> Result<HashMap<String, Hit>, DbError> {

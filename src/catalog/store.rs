@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use actix_web::web::Bytes;
 use diesel::prelude::*;
@@ -44,7 +44,14 @@ pub struct Snapshot {
     /// For each point: indexes of the routines that use it.
     point_routines: Vec<Vec<usize>>,
     bundles: HashMap<Lang, Bundle>,
+    /// Rendered bodies of catalog reads, by language and URL. A body is a pure function
+    /// of (version, language, URL), so it never goes stale within a snapshot.
+    responses: Mutex<HashMap<(Lang, String), Bytes>>,
 }
+
+/// Bounds on the response cache of one snapshot.
+const CACHED_RESPONSES: usize = 4096;
+const CACHED_BODY_BYTES: usize = 256 * 1024;
 
 fn localized<'a>(
     lang: Lang,
@@ -135,6 +142,7 @@ impl Snapshot {
             point_conditions,
             point_routines,
             bundles: HashMap::new(),
+            responses: Mutex::new(HashMap::new()),
         };
         for lang in [Lang::En, Lang::ZhHans, Lang::ZhHant] {
             let bundle = snapshot.render_bundle(lang);
@@ -171,6 +179,23 @@ impl Snapshot {
             .iter()
             .find(|(c, _)| *c == ci)
             .map(|(_, li)| li + 1)
+    }
+
+    /// A body rendered earlier for this language and URL.
+    pub fn cached_response(&self, lang: Lang, uri: &str) -> Option<Bytes> {
+        let cache = self.responses.lock().unwrap_or_else(|p| p.into_inner());
+        cache.get(&(lang, uri.to_owned())).cloned()
+    }
+
+    /// Keeps a rendered body for the next identical request (bounded in count and size).
+    pub fn cache_response(&self, lang: Lang, uri: &str, body: Bytes) {
+        if body.len() > CACHED_BODY_BYTES {
+            return;
+        }
+        let mut cache = self.responses.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() < CACHED_RESPONSES {
+            cache.insert((lang, uri.to_owned()), body);
+        }
     }
 
     pub fn bundle(&self, lang: Lang) -> &Bundle {

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Load benchmark on loopback: starts the release server on its own database and drives
+# it with wrk, printing requests per second and p50/p99 latency per endpoint in one run.
+#
+#   scripts/bench.sh                 # 10 s per endpoint, 32 connections
+#   DURATION=30s CONNECTIONS=64 scripts/bench.sh
+#
+# Needs PostgreSQL as for the tests and wrk (apt-get install wrk).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION="${DURATION:-10s}"
+CONNECTIONS="${CONNECTIONS:-32}"
+THREADS="${THREADS:-1}"
+PORT="${PORT:-18080}"
+BASE_URL="${TEST_DATABASE_URL:-${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}}"
+DB_URL="${BASE_URL%/*}/acupress_bench"
+BASE="http://127.0.0.1:${PORT}"
+
+command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
+cargo build --release --quiet
+log=$(mktemp)
+DATABASE_URL="$DB_URL" ACUPRESS_LISTEN="127.0.0.1:${PORT}" ACUPRESS_LOG=warn \
+  target/release/acupress >"$log" 2>&1 &
+server=$!
+trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$log"' EXIT
+for _ in $(seq 1 100); do
+  curl -fs "$BASE/readyz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fs "$BASE/readyz" >/dev/null || { cat "$log"; exit 1; }
+
+etag=$(curl -fs -D - -o /dev/null "$BASE/v1/points/LI4" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}')
+gzip_size=$(curl -fs -H 'Accept-Encoding: gzip' "$BASE/v1/catalog" | wc -c)
+
+# name | path | extra header
+cases=(
+  "healthz|/healthz|"
+  "points?limit=50|/v1/points?limit=50|"
+  "points/LI4|/v1/points/LI4|"
+  "search q=zusanly|/v1/points?q=zusanly|"
+  "304 revalidation|/v1/points/LI4|If-None-Match: ${etag}"
+  "catalog (gzip)|/v1/catalog|Accept-Encoding: gzip"
+)
+
+printf '%-20s %12s %10s %10s %8s\n' endpoint req/s p50_ms p99_ms errors
+healthz_rps=""
+for case in "${cases[@]}"; do
+  IFS='|' read -r name path header <<<"$case"
+  args=(-t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency)
+  [ -n "$header" ] && args+=(-H "$header")
+  out=$(wrk "${args[@]}" "$BASE$path")
+  rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
+  p50=$(awk '$1=="50%"{print $2}' <<<"$out")
+  p99=$(awk '$1=="99%"{print $2}' <<<"$out")
+  errors=$(awk '/Non-2xx or 3xx/{print $5}' <<<"$out")
+  to_ms() { awk -v v="$1" 'BEGIN{ if (v ~ /us$/) {sub(/us/,"",v); print v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v); print v+0} else {sub(/s/,"",v); print v*1000} }'; }
+  printf '%-20s %12s %10.2f %10.2f %8s\n' "$name" "$rps" "$(to_ms "$p50")" "$(to_ms "$p99")" "${errors:-0}"
+  [ "$name" = healthz ] && healthz_rps=$rps
+  [ "$name" != healthz ] && awk -v r="$rps" -v h="$healthz_rps" 'BEGIN{printf "%-20s %11.0f%% of healthz\n", "", 100*r/h}'
+done
+echo "gzip-compressed /v1/catalog: ${gzip_size} bytes"
