@@ -39,6 +39,7 @@ cases=(
   "points?limit=50|/v1/points?limit=50|"
   "points/LI4|/v1/points/LI4|"
   "search q=zusanly|/v1/points?q=zusanly|"
+  "search, all unique|/v1/points|@unique-search.lua"
   "304 revalidation|/v1/points/LI4|If-None-Match: ${etag}"
   "catalog (gzip)|/v1/catalog|Accept-Encoding: gzip"
 )
@@ -48,7 +49,10 @@ healthz_rps=""
 for case in "${cases[@]}"; do
   IFS='|' read -r name path header <<<"$case"
   args=(-t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency)
-  [ -n "$header" ] && args+=(-H "$header")
+  case "$header" in
+    @*) args+=(-s "scripts/${header#@}") ;;
+    ?*) args+=(-H "$header") ;;
+  esac
   out=$(wrk "${args[@]}" "$BASE$path")
   rps=$(awk '/Requests\/sec/{print $2}' <<<"$out")
   p50=$(awk '$1=="50%"{print $2}' <<<"$out")
