@@ -12,11 +12,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::auth::AuthService;
 use crate::catalog::store::CatalogStore;
 use crate::config::Config;
 use crate::db::DbPool;
 use crate::http::{self, RouteTable};
-use crate::{catalog, openapi, ops, telemetry};
+use crate::{admin, auth, catalog, me, openapi, ops, telemetry};
 
 /// Everything a request handler may need, shared by all workers.
 #[derive(Clone)]
@@ -24,14 +25,20 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub pool: DbPool,
     pub catalog: Arc<CatalogStore>,
+    pub auth: Arc<AuthService>,
 }
 
 /// Routes outside the OpenAPI document (served by Swagger UI).
 const UNDOCUMENTED_ROUTES: &[(&str, &str)] = &[("GET", "/openapi.json"), ("GET", "/docs")];
 
 fn routes(cfg: &mut ServiceConfig) {
-    cfg.configure(ops::routes)
-        .service(scope::scope("/v1").configure(catalog::handlers::routes));
+    cfg.configure(ops::routes).service(
+        scope::scope("/v1")
+            .configure(catalog::handlers::routes)
+            .configure(auth::handlers::routes)
+            .configure(me::handlers::routes)
+            .configure(admin::routes),
+    );
 }
 
 /// The OpenAPI document generated from the registered handlers.
@@ -99,6 +106,7 @@ pub fn build(
         .app_data(web::PayloadConfig::default().limit(state.config.body_limit))
         .app_data(web::Data::new(state.pool))
         .app_data(web::Data::from(state.catalog))
+        .app_data(web::Data::from(state.auth))
         .app_data(web::Data::from(state.config))
         .app_data(web::Data::new(route_table))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))

@@ -44,6 +44,35 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// A signing secret; its `Debug` never shows the bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub Vec<u8>);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({} bytes)", self.0.len())
+    }
+}
+
+/// Shortest HMAC secret accepted for signing access tokens (RFC 7518 asks for at
+/// least the hash size, 256 bits for HS256).
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+/// Access-token signing keys by `kid`; the first signs, all verify.
+#[derive(Clone, Debug)]
+pub struct JwtKeys {
+    pub keys: Vec<(String, Secret)>,
+    /// True when no key was configured and a random one was made for this process.
+    pub generated: bool,
+}
+
+/// A token bucket: `burst` attempts at once, one more every `period`.
+#[derive(Clone, Copy, Debug)]
+pub struct RateLimit {
+    pub burst: u32,
+    pub period: Duration,
+}
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: String,
@@ -67,6 +96,18 @@ pub struct Config {
     pub catalog_refresh: Duration,
     pub shutdown_timeout: Duration,
     pub workers: usize,
+    pub jwt_keys: JwtKeys,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    /// How long a rotated refresh token may still be presented (lost responses,
+    /// two refreshes at once) before its reuse revokes the session.
+    pub refresh_grace: Duration,
+    /// Attempts on register, login and refresh per account.
+    pub auth_rate_account: RateLimit,
+    /// Attempts on register, login, refresh and guest creation per client address.
+    pub auth_rate_address: RateLimit,
 }
 
 impl Config {
@@ -113,6 +154,34 @@ impl Config {
             catalog_refresh: env.millis("ACUPRESS_CATALOG_REFRESH_MS", 10_000)?,
             shutdown_timeout: env.millis("ACUPRESS_SHUTDOWN_TIMEOUT_MS", 30_000)?,
             workers: env.parse_bounded("ACUPRESS_WORKERS", workers_default, 1, 256)?,
+            jwt_keys: parse_jwt_keys(&env.string("ACUPRESS_JWT_KEYS", ""))?,
+            jwt_issuer: env.string("ACUPRESS_JWT_ISSUER", "acupress"),
+            jwt_audience: env.string("ACUPRESS_JWT_AUDIENCE", "acupress-app"),
+            access_ttl: Duration::from_secs(env.parse_bounded(
+                "ACUPRESS_ACCESS_TOKEN_TTL_SECS",
+                900,
+                30,
+                86_400,
+            )? as u64),
+            refresh_ttl: Duration::from_secs(
+                env.parse_bounded("ACUPRESS_REFRESH_TOKEN_TTL_DAYS", 60, 1, 3650)? as u64 * 86_400,
+            ),
+            refresh_grace: Duration::from_secs(env.parse_bounded(
+                "ACUPRESS_REFRESH_GRACE_SECS",
+                10,
+                0,
+                300,
+            )? as u64),
+            auth_rate_account: RateLimit {
+                burst: env.parse_bounded("ACUPRESS_AUTH_RATE_ACCOUNT_BURST", 10, 1, 100_000)?
+                    as u32,
+                period: env.millis("ACUPRESS_AUTH_RATE_ACCOUNT_PERIOD_MS", 30_000)?,
+            },
+            auth_rate_address: RateLimit {
+                burst: env.parse_bounded("ACUPRESS_AUTH_RATE_ADDRESS_BURST", 30, 1, 100_000)?
+                    as u32,
+                period: env.millis("ACUPRESS_AUTH_RATE_ADDRESS_PERIOD_MS", 2_000)?,
+            },
         };
         tracing_subscriber::EnvFilter::try_new(&config.log_level).map_err(|e| ConfigError {
             variable: "ACUPRESS_LOG",
@@ -170,6 +239,54 @@ impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
         let ms = self.parse_bounded(name, default as usize, 1, 3_600_000)?;
         Ok(Duration::from_millis(ms as u64))
     }
+}
+
+/// Parses `kid=secret,kid=secret` (secrets base64, standard or URL-safe alphabet).
+/// Empty: one random key for this process (tokens do not survive a restart).
+fn parse_jwt_keys(raw: &str) -> Result<JwtKeys, ConfigError> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    let fail = |message: String| ConfigError {
+        variable: "ACUPRESS_JWT_KEYS",
+        message,
+    };
+    if raw.trim().is_empty() {
+        let mut secret = vec![0u8; 32];
+        rand::fill(&mut secret[..]);
+        return Ok(JwtKeys {
+            keys: vec![(
+                format!("dev-{}", uuid::Uuid::new_v4().simple()),
+                Secret(secret),
+            )],
+            generated: true,
+        });
+    }
+    let mut keys: Vec<(String, Secret)> = Vec::new();
+    for (i, part) in raw.split(',').map(str::trim).enumerate() {
+        let (kid, encoded) = part
+            .split_once('=')
+            .filter(|(kid, _)| !kid.trim().is_empty())
+            .ok_or_else(|| fail(format!("entry {} must be kid=base64secret", i + 1)))?;
+        let kid = kid.trim();
+        let secret = STANDARD
+            .decode(encoded.trim())
+            .or_else(|_| URL_SAFE_NO_PAD.decode(encoded.trim().trim_end_matches('=')))
+            .map_err(|_| fail(format!("the secret of key `{kid}` is not base64")))?;
+        if secret.len() < MIN_JWT_SECRET_BYTES {
+            return Err(fail(format!(
+                "the secret of key `{kid}` is {} bytes; at least {MIN_JWT_SECRET_BYTES} are required",
+                secret.len()
+            )));
+        }
+        if keys.iter().any(|(k, _)| k == kid) {
+            return Err(fail(format!("key `{kid}` appears twice")));
+        }
+        keys.push((kid.to_owned(), Secret(secret)));
+    }
+    Ok(JwtKeys {
+        keys,
+        generated: false,
+    })
 }
 
 fn validate_database_url(raw: &str) -> Result<(), ConfigError> {
@@ -252,11 +369,31 @@ mod tests {
             ("ACUPRESS_CORS_ORIGINS", "not an origin"),
             ("ACUPRESS_BODY_LIMIT", "-1"),
             ("DATABASE_URL", "mysql://x/y"),
+            ("ACUPRESS_JWT_KEYS", "k1=c2hvcnQ="),
+            ("ACUPRESS_JWT_KEYS", "no-equals-sign"),
+            ("ACUPRESS_JWT_KEYS", "k1=!!!not base64!!!"),
+            ("ACUPRESS_REFRESH_GRACE_SECS", "forever"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
             assert_eq!(err.variable, var, "{value}");
             assert!(err.to_string().contains(var));
         }
+    }
+
+    #[test]
+    fn jwt_keys_rotate_and_are_never_printed() {
+        let long = "a2V5LW9uZS1pcy10aGlydHktdHdvLWJ5dGVzLWxvbmchIQ==";
+        let c = config(&[("ACUPRESS_JWT_KEYS", &format!("new={long}, old={long}"))]).unwrap();
+        let kids: Vec<&str> = c.jwt_keys.keys.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(kids, ["new", "old"], "the first signs, both verify");
+        assert!(!c.jwt_keys.generated);
+        assert!(
+            !format!("{c:?}").contains("a2V5"),
+            "no secret in Debug output"
+        );
+        let dev = config(&[]).unwrap();
+        assert!(dev.jwt_keys.generated);
+        assert_eq!(dev.jwt_keys.keys[0].1.0.len(), 32);
     }
 
     #[test]

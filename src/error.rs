@@ -70,6 +70,22 @@ pub enum ApiError {
         detail: String,
         errors: Vec<FieldError>,
     },
+    /// 422 with a specific code, e.g. `weak_password`.
+    #[error("{detail}")]
+    Unprocessable {
+        code: &'static str,
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    /// 401: missing or invalid credentials; always with `WWW-Authenticate: Bearer`.
+    #[error("{detail}")]
+    Unauthorized { code: &'static str, detail: String },
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    #[error("too many attempts; retry in {retry_after} s")]
+    TooManyRequests { retry_after: u64 },
     #[error("{0}")]
     NotFound(String),
     #[error("method not allowed")]
@@ -115,6 +131,21 @@ impl ApiError {
         }
     }
 
+    /// A 401 that names what was wrong with the credentials.
+    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Unauthorized {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Conflict {
+            code,
+            detail: detail.into(),
+        }
+    }
+
     pub fn not_found(what: impl Into<String>) -> Self {
         Self::NotFound(what.into())
     }
@@ -140,6 +171,11 @@ impl ApiError {
         match self {
             Self::BadRequest { code, .. } => code,
             Self::Validation { .. } => "validation_failed",
+            Self::Unprocessable { code, .. }
+            | Self::Unauthorized { code, .. }
+            | Self::Conflict { code, .. } => code,
+            Self::Forbidden(_) => "forbidden",
+            Self::TooManyRequests { .. } => "rate_limited",
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::PayloadTooLarge { .. } => "payload_too_large",
@@ -154,7 +190,11 @@ impl ApiError {
     fn title(&self) -> &'static str {
         match self {
             Self::BadRequest { .. } => "Malformed request",
-            Self::Validation { .. } => "Request is invalid",
+            Self::Validation { .. } | Self::Unprocessable { .. } => "Request is invalid",
+            Self::Unauthorized { .. } => "Authentication required",
+            Self::Forbidden(_) => "Forbidden",
+            Self::Conflict { .. } => "Conflict",
+            Self::TooManyRequests { .. } => "Too many requests",
             Self::NotFound(_) => "Not found",
             Self::MethodNotAllowed { .. } => "Method not allowed",
             Self::PayloadTooLarge { .. } => "Request body too large",
@@ -181,7 +221,9 @@ impl ApiError {
     pub fn problem(&self) -> Problem {
         let code = self.code();
         let errors = match self {
-            Self::BadRequest { errors, .. } | Self::Validation { errors, .. } => errors.clone(),
+            Self::BadRequest { errors, .. }
+            | Self::Validation { errors, .. }
+            | Self::Unprocessable { errors, .. } => errors.clone(),
             _ => Vec::new(),
         };
         Problem {
@@ -200,7 +242,13 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation { .. } | Self::Unprocessable { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -231,6 +279,21 @@ impl ResponseError for ApiError {
                     HeaderName::from_static("retry-after"),
                     DB_RETRY_AFTER_SECS.to_string(),
                 ));
+            }
+            Self::TooManyRequests { retry_after } => {
+                res.insert_header((
+                    HeaderName::from_static("retry-after"),
+                    retry_after.to_string(),
+                ));
+            }
+            Self::Unauthorized { code, .. } => {
+                // RFC 6750: `invalid_token` when a token was sent but is not acceptable.
+                let value = if *code == "missing_token" {
+                    "Bearer realm=\"acupress\"".to_owned()
+                } else {
+                    "Bearer realm=\"acupress\", error=\"invalid_token\"".to_owned()
+                };
+                res.insert_header((header::WWW_AUTHENTICATE, value));
             }
             _ => {}
         }
@@ -305,3 +368,71 @@ pub struct Unavailable(pub Problem);
         "code": "internal_error", "request_id": "0193a5c2-6f1e-7c1a-9a57-3f0b5c1d2e4f"})
 )]
 pub struct Internal(pub Problem);
+
+/// Missing, malformed, expired or revoked credentials. Comes with `WWW-Authenticate: Bearer`.
+#[derive(utoipa::ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    headers(("www-authenticate" = String, description = "Bearer realm=\"acupress\", error=\"invalid_token\"")),
+    example = json!({"type": "/problems/invalid-token", "title": "Authentication required",
+        "status": 401, "detail": "the access token has expired", "code": "invalid_token",
+        "request_id": "0193a5c2-6f1e-7c1a-9a57-3f0b5c1d2e4f"})
+)]
+pub struct Unauthorized(pub Problem);
+
+/// Signed in, but not allowed to do this.
+#[derive(utoipa::ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "/problems/forbidden", "title": "Forbidden", "status": 403,
+        "detail": "only an admin may change catalog content", "code": "forbidden",
+        "request_id": "0193a5c2-6f1e-7c1a-9a57-3f0b5c1d2e4f"})
+)]
+pub struct Forbidden(pub Problem);
+
+/// The request conflicts with the current state (a taken email, say).
+#[derive(utoipa::ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "/problems/email-taken", "title": "Conflict", "status": 409,
+        "detail": "an account with this email already exists", "code": "email_taken",
+        "request_id": "0193a5c2-6f1e-7c1a-9a57-3f0b5c1d2e4f"})
+)]
+pub struct Conflict(pub Problem);
+
+/// Too many attempts; wait `Retry-After` seconds.
+#[derive(utoipa::ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    headers(("retry-after" = u32, description = "Seconds to wait before trying again")),
+    example = json!({"type": "/problems/rate-limited", "title": "Too many requests", "status": 429,
+        "detail": "too many attempts; retry in 12 s", "code": "rate_limited",
+        "request_id": "0193a5c2-6f1e-7c1a-9a57-3f0b5c1d2e4f"})
+)]
+pub struct TooManyRequests(pub Problem);
+
+/// The body is larger than the configured limit.
+#[derive(utoipa::ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "/problems/payload-too-large", "title": "Request body too large",
+        "status": 413, "detail": "request body is larger than 1048576 bytes",
+        "code": "payload_too_large", "request_id": "0193a5c2-6f1e-7c1a-9a57-3f0b5c1d2e4f"})
+)]
+pub struct PayloadTooLarge(pub Problem);
+
+/// The body is not JSON.
+#[derive(utoipa::ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "/problems/unsupported-media-type", "title": "Unsupported media type",
+        "status": 415, "detail": "the body must be JSON, sent with Content-Type: application/json",
+        "code": "unsupported_media_type", "request_id": "0193a5c2-6f1e-7c1a-9a57-3f0b5c1d2e4f"})
+)]
+pub struct UnsupportedMediaType(pub Problem);
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        crate::db::DbError::from(e).into()
+    }
+}

@@ -1,12 +1,16 @@
 //! acupress: the open-source backend for acupressure apps.
 
+pub mod admin;
 pub mod app;
+pub mod auth;
 pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod me;
 pub mod openapi;
 pub mod ops;
 pub mod server;
 pub mod telemetry;
+pub mod validate;

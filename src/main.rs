@@ -3,11 +3,12 @@
 use std::process::ExitCode;
 
 use acupress::config::Config;
-use acupress::{app, openapi, server, telemetry};
+use acupress::{admin, app, openapi, server, telemetry};
 
-const USAGE: &str = "usage: acupress [serve | openapi]
-  serve     run the API server (default); configured by environment variables
-  openapi   print the OpenAPI document (regenerate openapi/openapi.json with it)";
+const USAGE: &str = "usage: acupress [serve | openapi | admin grant EMAIL]
+  serve              run the API server (default); configured by environment variables
+  openapi            print the OpenAPI document (regenerate openapi/openapi.json with it)
+  admin grant EMAIL  give an existing account the admin role (uses DATABASE_URL)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
             print!("{}", openapi::render(&app::openapi()));
             ExitCode::SUCCESS
         }
+        ["admin", "grant", email] => grant_admin(email),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -29,6 +31,26 @@ fn main() -> ExitCode {
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
+        }
+    }
+}
+
+fn grant_admin(email: &str) -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("acupress: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match actix_web::rt::System::new().block_on(admin::grant(&config, email)) {
+        Ok(message) => {
+            println!("{message}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("acupress: {message}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -17,14 +17,44 @@ use crate::error;
     servers((url = "/", description = "This server")),
     tags(
         (name = "catalog", description = "Points, meridians, conditions, routines and safety data. Public, cacheable."),
+        (name = "auth", description = "Accounts and tokens: register, log in, refresh, log out, guest accounts."),
+        (name = "me", description = "The signed-in user's profile, safety profile, devices, export and deletion."),
+        (name = "admin", description = "Content administration; admins only."),
         (name = "operations", description = "Liveness and readiness probes."),
     ),
     components(
         schemas(error::Problem, error::FieldError),
-        responses(error::BadRequest, error::NotFound, error::Unprocessable, error::Unavailable, error::Internal),
-    )
+        responses(
+            error::BadRequest, error::Unauthorized, error::Forbidden, error::NotFound, error::Conflict,
+            error::PayloadTooLarge, error::UnsupportedMediaType, error::Unprocessable,
+            error::TooManyRequests, error::Unavailable, error::Internal,
+        ),
+    ),
+    modifiers(&BearerScheme)
 )]
 pub struct ApiDoc;
+
+/// Declares the `bearer` security scheme (JWT access tokens) used by protected operations.
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "Access token from /v1/auth/login, /register, /refresh or /guest",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The spec as committed in `openapi/openapi.json` (pretty JSON, trailing newline).
 pub fn render(api: &utoipa::openapi::OpenApi) -> String {

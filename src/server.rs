@@ -6,6 +6,7 @@ use std::time::Instant;
 use actix_web::HttpServer;
 
 use crate::app::{self, AppState};
+use crate::auth::{AuthService, password};
 use crate::catalog::data::{DataError, Dataset};
 use crate::catalog::store::{CatalogStore, read_snapshot};
 use crate::config::Config;
@@ -48,10 +49,22 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         SessionSettings::from_config(&config),
     );
     let catalog = Arc::new(CatalogStore::new(read_snapshot(&pool).await?));
+    if config.jwt_keys.generated {
+        tracing::warn!(
+            "ACUPRESS_JWT_KEYS is not set: signing tokens with a random key made for this \
+             process. Every restart signs everyone out, and several instances will not accept \
+             each other's tokens. Set ACUPRESS_JWT_KEYS in production."
+        );
+    }
+    let auth = Arc::new(AuthService::from_config(&config));
+    tokio::task::spawn_blocking(password::warm_up)
+        .await
+        .map_err(|e| StartError::Serve(std::io::Error::other(e)))?;
     Ok(AppState {
         config: Arc::new(config),
         pool,
         catalog,
+        auth,
     })
 }
 
@@ -89,6 +102,7 @@ fn spawn_catalog_refresher(state: AppState) {
         tick.tick().await;
         loop {
             tick.tick().await;
+            state.auth.limits.prune();
             match state.catalog.refresh(&state.pool).await {
                 Ok(true) => {
                     tracing::info!(version = %state.catalog.get().version, "catalog reloaded")

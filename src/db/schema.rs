@@ -76,6 +76,52 @@ diesel::joinable!(condition_points -> conditions (condition_slug));
 diesel::joinable!(condition_points -> points (point_code));
 diesel::joinable!(point_search_terms -> points (point_code));
 
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        email -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        display_name -> Text,
+        locale -> Text,
+        time_zone -> Text,
+        role -> Text,
+        is_guest -> Bool,
+        pregnant -> Bool,
+        bleeding_risk -> Bool,
+        varicose_veins -> Bool,
+        recent_surgery_or_fracture -> Bool,
+        skin_condition -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    auth_sessions (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        device_name -> Text,
+        user_agent -> Nullable<Text>,
+        created_at -> Timestamptz,
+        last_used_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        revoke_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (token_hash) {
+        token_hash -> Bytea,
+        session_id -> Uuid,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        rotated_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(auth_sessions -> users (user_id));
+diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     catalog_meta,
     meridians,
@@ -84,4 +130,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     condition_points,
     routines,
     point_search_terms,
+    users,
+    auth_sessions,
+    refresh_tokens,
 );

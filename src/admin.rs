@@ -1,0 +1,65 @@
+//! Content administration (admins only) and the `acupress admin` command.
+
+use actix_web::{HttpResponse, post, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::AuthUser;
+use crate::catalog::store::CatalogStore;
+use crate::db::DbPool;
+use crate::error::{self, ApiResult};
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(reload_catalog);
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"version": "0e0ef016da8787c4", "reloaded": false}))]
+pub struct ReloadOutcome {
+    /// The catalog version now served.
+    pub version: String,
+    /// Whether the stored content differed from what was in memory.
+    pub reloaded: bool,
+}
+
+/// Reload the catalog now (admins only).
+///
+/// Instances pick up new content by themselves within `ACUPRESS_CATALOG_REFRESH_MS`;
+/// this makes the instance that answers do it at once.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The catalog version now served", body = ReloadOutcome),
+        (status = 401, response = error::Unauthorized),
+        (status = 403, response = error::Forbidden),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[post("/admin/catalog/reload")]
+pub async fn reload_catalog(
+    user: AuthUser,
+    catalog: web::Data<CatalogStore>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
+    user.require_admin()?;
+    let reloaded = catalog.refresh(&pool).await?;
+    Ok(HttpResponse::Ok().json(ReloadOutcome {
+        version: catalog.get().version.clone(),
+        reloaded,
+    }))
+}
+
+/// `acupress admin grant EMAIL`: gives an existing account the admin role.
+pub async fn grant(config: &crate::config::Config, email: &str) -> Result<String, String> {
+    use diesel_async::AsyncConnection;
+    let email = crate::validate::email(email).map_err(|e| e.to_string())?;
+    let mut conn = diesel_async::AsyncPgConnection::establish(&config.database_url)
+        .await
+        .map_err(|e| format!("cannot reach {}: {e}", config.database_url_redacted()))?;
+    match crate::me::store::grant_admin(&mut conn, &email).await {
+        Ok(true) => Ok(format!("{email} is now an admin")),
+        Ok(false) => Err(format!("no account with email {email}")),
+        Err(e) => Err(e.to_string()),
+    }
+}

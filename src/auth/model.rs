@@ -1,0 +1,104 @@
+//! Request and response types of the auth endpoints.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::me::model::User;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "mei@example.com", "password": "quiet otter lantern river",
+    "display_name": "Mei", "locale": "en", "time_zone": "Europe/Berlin", "device_name": "Mei's iPhone"}))]
+pub struct RegisterRequest {
+    /// Trimmed and case-folded before it is stored; unique.
+    pub email: String,
+    /// 8 to 128 characters, judged by a strength estimator rather than composition rules.
+    pub password: String,
+    /// 1 to 80 characters.
+    pub display_name: String,
+    pub locale: Option<String>,
+    /// IANA time zone (default `UTC`).
+    pub time_zone: Option<String>,
+    /// A name for this device, shown in the device list.
+    pub device_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "mei@example.com", "password": "quiet otter lantern river",
+    "device_name": "Mei's iPhone"}))]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+    pub device_name: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"refresh_token": "q2c8bW0xZ3l0b2tlbi1leGFtcGxlLW9ubHk"}))]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"device_name": "Tablet", "locale": "zh-Hans", "time_zone": "Asia/Shanghai"}))]
+pub struct GuestRequest {
+    pub device_name: Option<String>,
+    pub locale: Option<String>,
+    pub time_zone: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "mei@example.com", "password": "quiet otter lantern river",
+    "display_name": "Mei"}))]
+pub struct UpgradeRequest {
+    pub email: String,
+    pub password: String,
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"include_current": false}))]
+pub struct LogoutAllRequest {
+    /// Also sign out the device making the request (default false).
+    #[serde(default)]
+    pub include_current: bool,
+}
+
+/// A short-lived access token and a long-lived, single-use refresh token.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"access_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiIuLi4ifQ.sig",
+    "token_type": "Bearer", "expires_in": 900, "refresh_token": "q2c8bW0xZ3l0b2tlbi1leGFtcGxlLW9ubHk",
+    "refresh_expires_at": "2027-01-20T08:30:00Z", "session_id": "0193a5c2-7000-7c1a-9a57-3f0b5c1d2e4f"}))]
+pub struct TokenPair {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    /// Exchange it at `/v1/auth/refresh`; each one works once.
+    pub refresh_token: String,
+    pub refresh_expires_at: DateTime<Utc>,
+    /// This device's session id.
+    pub session_id: Uuid,
+}
+
+/// The account and a token pair for this device.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"user": {"id": "0193a5c2-6f1e-7c1a-9a57-3f0b5c1d2e4f", "email": "mei@example.com",
+    "display_name": "Mei", "locale": "en", "time_zone": "Europe/Berlin", "role": "user",
+    "is_guest": false, "safety_profile": {"pregnant": false, "bleeding_risk": false,
+    "varicose_veins": false, "recent_surgery_or_fracture": false, "skin_condition": false},
+    "created_at": "2026-11-21T08:30:00Z", "updated_at": "2026-11-21T08:30:00Z"},
+    "tokens": {"access_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiIuLi4ifQ.sig",
+    "token_type": "Bearer", "expires_in": 900, "refresh_token": "q2c8bW0xZ3l0b2tlbi1leGFtcGxlLW9ubHk",
+    "refresh_expires_at": "2027-01-20T08:30:00Z", "session_id": "0193a5c2-7000-7c1a-9a57-3f0b5c1d2e4f"}}))]
+pub struct AuthResponse {
+    pub user: User,
+    pub tokens: TokenPair,
+}

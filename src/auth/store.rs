@@ -1,0 +1,318 @@
+//! Accounts, device sessions and refresh tokens in PostgreSQL. No HTTP types here.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::schema::{auth_sessions, refresh_tokens, users};
+use crate::me::model::{Device, Role, SafetyProfile, User};
+
+/// A `users` row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+pub struct UserRow {
+    pub id: Uuid,
+    pub email: Option<String>,
+    pub password_hash: Option<String>,
+    pub display_name: String,
+    pub locale: String,
+    pub time_zone: String,
+    pub role: String,
+    pub is_guest: bool,
+    pub pregnant: bool,
+    pub bleeding_risk: bool,
+    pub varicose_veins: bool,
+    pub recent_surgery_or_fracture: bool,
+    pub skin_condition: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl UserRow {
+    pub fn role(&self) -> Role {
+        if self.role == "admin" {
+            Role::Admin
+        } else {
+            Role::User
+        }
+    }
+
+    pub fn to_user(&self) -> User {
+        User {
+            id: self.id,
+            email: self.email.clone(),
+            display_name: self.display_name.clone(),
+            locale: self.locale.clone(),
+            time_zone: self.time_zone.clone(),
+            role: self.role(),
+            is_guest: self.is_guest,
+            safety_profile: SafetyProfile {
+                pregnant: self.pregnant,
+                bleeding_risk: self.bleeding_risk,
+                varicose_veins: self.varicose_veins,
+                recent_surgery_or_fracture: self.recent_surgery_or_fracture,
+                skin_condition: self.skin_condition,
+            },
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub id: Uuid,
+    pub email: Option<&'a str>,
+    pub password_hash: Option<&'a str>,
+    pub display_name: &'a str,
+    pub locale: &'a str,
+    pub time_zone: &'a str,
+    pub is_guest: bool,
+}
+
+/// Whether a failed write broke the unique email index.
+pub fn is_unique_violation(e: &DieselError) -> bool {
+    matches!(
+        e,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+pub async fn insert_user(conn: &mut AsyncPgConnection, user: NewUser<'_>) -> QueryResult<UserRow> {
+    diesel::insert_into(users::table)
+        .values(user)
+        .returning(UserRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn user_by_email(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::email.eq(email))
+        .select(UserRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn user_by_id(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<UserRow>> {
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The owner's role if session `sid` of user `sub` is still signed in.
+pub async fn live_session_role(
+    conn: &mut AsyncPgConnection,
+    sid: Uuid,
+    sub: Uuid,
+) -> QueryResult<Option<String>> {
+    auth_sessions::table
+        .inner_join(users::table)
+        .filter(auth_sessions::id.eq(sid))
+        .filter(auth_sessions::user_id.eq(sub))
+        .filter(auth_sessions::revoked_at.is_null())
+        .select(users::role)
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Opens a device session with its first refresh token.
+pub async fn open_session(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    device_name: &str,
+    user_agent: Option<&str>,
+    token_hash: &[u8],
+    expires_at: DateTime<Utc>,
+) -> QueryResult<Uuid> {
+    let id = Uuid::now_v7();
+    diesel::insert_into(auth_sessions::table)
+        .values((
+            auth_sessions::id.eq(id),
+            auth_sessions::user_id.eq(user_id),
+            auth_sessions::device_name.eq(device_name),
+            auth_sessions::user_agent.eq(user_agent),
+        ))
+        .execute(conn)
+        .await?;
+    insert_refresh_token(conn, id, token_hash, expires_at).await?;
+    Ok(id)
+}
+
+pub async fn insert_refresh_token(
+    conn: &mut AsyncPgConnection,
+    session_id: Uuid,
+    token_hash: &[u8],
+    expires_at: DateTime<Utc>,
+) -> QueryResult<()> {
+    diesel::insert_into(refresh_tokens::table)
+        .values((
+            refresh_tokens::token_hash.eq(token_hash),
+            refresh_tokens::session_id.eq(session_id),
+            refresh_tokens::expires_at.eq(expires_at),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A refresh token as found, locked for this transaction.
+pub struct PresentedToken {
+    pub session_id: Uuid,
+    pub user_id: Uuid,
+    pub expires_at: DateTime<Utc>,
+    pub rotated_at: Option<DateTime<Utc>>,
+    pub session_revoked: bool,
+}
+
+/// Finds a refresh token and locks its row, so concurrent refreshes queue up.
+pub async fn lock_refresh_token(
+    conn: &mut AsyncPgConnection,
+    hash: &[u8],
+) -> QueryResult<Option<PresentedToken>> {
+    let row: Option<(
+        Uuid,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        Uuid,
+        Option<DateTime<Utc>>,
+    )> = refresh_tokens::table
+        .inner_join(auth_sessions::table)
+        .filter(refresh_tokens::token_hash.eq(hash))
+        .select((
+            refresh_tokens::session_id,
+            refresh_tokens::expires_at,
+            refresh_tokens::rotated_at,
+            auth_sessions::user_id,
+            auth_sessions::revoked_at,
+        ))
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map(
+        |(session_id, expires_at, rotated_at, user_id, revoked_at)| PresentedToken {
+            session_id,
+            user_id,
+            expires_at,
+            rotated_at,
+            session_revoked: revoked_at.is_some(),
+        },
+    ))
+}
+
+pub async fn mark_rotated(conn: &mut AsyncPgConnection, hash: &[u8]) -> QueryResult<()> {
+    diesel::update(refresh_tokens::table.find(hash))
+        .set(refresh_tokens::rotated_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn touch_session(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+    diesel::update(auth_sessions::table.find(id))
+        .set(auth_sessions::last_used_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Signs one session out; its refresh tokens die with it. Returns whether it was live.
+pub async fn revoke_session(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    id: Uuid,
+    reason: &str,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        auth_sessions::table
+            .filter(auth_sessions::id.eq(id))
+            .filter(auth_sessions::user_id.eq(user_id))
+            .filter(auth_sessions::revoked_at.is_null()),
+    )
+    .set((
+        auth_sessions::revoked_at.eq(diesel::dsl::now),
+        auth_sessions::revoke_reason.eq(reason),
+    ))
+    .execute(conn)
+    .await?;
+    if n > 0 {
+        diesel::delete(refresh_tokens::table.filter(refresh_tokens::session_id.eq(id)))
+            .execute(conn)
+            .await?;
+    }
+    Ok(n > 0)
+}
+
+/// Signs out every session of a user except `keep`.
+pub async fn revoke_other_sessions(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    keep: Option<Uuid>,
+    reason: &str,
+) -> QueryResult<usize> {
+    let keep = keep.unwrap_or(Uuid::nil());
+    let revoked: Vec<Uuid> = diesel::update(
+        auth_sessions::table
+            .filter(auth_sessions::user_id.eq(user_id))
+            .filter(auth_sessions::id.ne(keep))
+            .filter(auth_sessions::revoked_at.is_null()),
+    )
+    .set((
+        auth_sessions::revoked_at.eq(diesel::dsl::now),
+        auth_sessions::revoke_reason.eq(reason),
+    ))
+    .returning(auth_sessions::id)
+    .get_results(conn)
+    .await?;
+    diesel::delete(refresh_tokens::table.filter(refresh_tokens::session_id.eq_any(&revoked)))
+        .execute(conn)
+        .await?;
+    Ok(revoked.len())
+}
+
+/// Live sessions of a user, most recently used first.
+pub async fn live_devices(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    current: Uuid,
+) -> QueryResult<Vec<Device>> {
+    let rows: Vec<(Uuid, String, Option<String>, DateTime<Utc>, DateTime<Utc>)> =
+        auth_sessions::table
+            .filter(auth_sessions::user_id.eq(user_id))
+            .filter(auth_sessions::revoked_at.is_null())
+            .order((auth_sessions::last_used_at.desc(), auth_sessions::id.desc()))
+            .select((
+                auth_sessions::id,
+                auth_sessions::device_name,
+                auth_sessions::user_agent,
+                auth_sessions::created_at,
+                auth_sessions::last_used_at,
+            ))
+            .load(conn)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, device_name, user_agent, created_at, last_used_at)| Device {
+                id,
+                device_name,
+                user_agent,
+                created_at,
+                last_used_at,
+                current: id == current,
+            },
+        )
+        .collect())
+}

@@ -1,0 +1,272 @@
+//! `/v1/me`: the profile with its safety answers, password, devices, deletion, export.
+
+use actix_web::{HttpResponse, delete, get, patch, put, web};
+use chrono::Utc;
+use diesel_async::AsyncConnection;
+use uuid::Uuid;
+
+use crate::auth::store::{self as auth_store, UserRow};
+use crate::auth::{AuthUser, password};
+use crate::db::{self, DbPool};
+use crate::error::{self, ApiError, ApiResult};
+use crate::me::model::*;
+use crate::me::store::{self, ProfileChanges};
+use crate::validate;
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(get_me)
+        .service(update_me)
+        .service(change_password)
+        .service(delete_me)
+        .service(export_me)
+        .service(list_devices)
+        .service(revoke_device);
+}
+
+async fn current_row(pool: &DbPool, user: &AuthUser) -> ApiResult<UserRow> {
+    let mut conn = db::conn(pool).await?;
+    auth_store::user_by_id(&mut conn, user.user_id)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("session_revoked", "this account no longer exists"))
+}
+
+fn wrong_password() -> ApiError {
+    ApiError::Forbidden("the current password is not right".into())
+}
+
+/// Checks the account's password (guests have none and pass).
+async fn confirm_password(row: &UserRow, given: Option<String>) -> ApiResult<()> {
+    let Some(stored) = row.password_hash.clone() else {
+        return Ok(());
+    };
+    let given = given.ok_or_else(|| ApiError::invalid("password", "is required to confirm"))?;
+    if given.chars().count() > password::MAX_PASSWORD_CHARS
+        || !password::verify(given, Some(stored)).await?
+    {
+        return Err(wrong_password());
+    }
+    Ok(())
+}
+
+/// The signed-in user's profile.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The profile", body = User),
+        (status = 401, response = error::Unauthorized),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[get("/me")]
+pub async fn get_me(user: AuthUser, pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(current_row(&pool, &user).await?.to_user()))
+}
+
+/// Change the display name, language, time zone or safety profile.
+///
+/// Absent fields stay as they are. Server-owned fields (`id`, `email`, `role`,
+/// `created_at`, ...) and unknown fields are refused with 422 and nothing changes.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = ProfilePatch,
+    responses(
+        (status = 200, description = "The updated profile", body = User),
+        (status = 400, response = error::BadRequest),
+        (status = 401, response = error::Unauthorized),
+        (status = 422, response = error::Unprocessable),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[patch("/me")]
+pub async fn update_me(
+    user: AuthUser,
+    body: web::Json<ProfilePatch>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
+    let patch = body.into_inner();
+    let changes = ProfileChanges {
+        display_name: patch
+            .display_name
+            .as_deref()
+            .map(validate::display_name)
+            .transpose()?,
+        locale: patch.locale.as_deref().map(validate::locale).transpose()?,
+        time_zone: patch
+            .time_zone
+            .as_deref()
+            .map(validate::time_zone)
+            .transpose()?,
+        ..ProfileChanges::default()
+    }
+    .with_safety(&patch);
+    let mut conn = db::conn(&pool).await?;
+    let row = store::update_profile(&mut conn, user.user_id, changes).await?;
+    Ok(HttpResponse::Ok().json(row.to_user()))
+}
+
+/// Change the password.
+///
+/// Needs the current password (403 when it is wrong). Every other device is signed out;
+/// this one stays signed in.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Password changed; other sessions signed out"),
+        (status = 401, response = error::Unauthorized),
+        (status = 403, response = error::Forbidden),
+        (status = 409, response = error::Conflict),
+        (status = 422, response = error::Unprocessable),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[put("/me/password")]
+pub async fn change_password(
+    user: AuthUser,
+    body: web::Json<PasswordChange>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let row = current_row(&pool, &user).await?;
+    if row.password_hash.is_none() {
+        return Err(ApiError::conflict(
+            "guest_account",
+            "a guest account has no password; upgrade it first",
+        ));
+    }
+    confirm_password(&row, Some(body.current_password)).await?;
+    let email = row.email.clone().unwrap_or_default();
+    password::check_strength(
+        "new_password",
+        &body.new_password,
+        &[&email, &row.display_name],
+    )?;
+    let hash = password::hash(body.new_password).await?;
+    let mut conn = db::conn(&pool).await?;
+    conn.transaction::<_, ApiError, _>(async move |conn| {
+        store::set_password(conn, user.user_id, &hash).await?;
+        auth_store::revoke_other_sessions(
+            conn,
+            user.user_id,
+            Some(user.session_id),
+            "password_changed",
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Delete the account and everything it owns.
+///
+/// Needs the password (guests send `{}`). Profile, sessions, history and everything
+/// else go in one transaction; the account's tokens stop working.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = PasswordConfirmation,
+    responses(
+        (status = 204, description = "The account is gone"),
+        (status = 401, response = error::Unauthorized),
+        (status = 403, response = error::Forbidden),
+        (status = 422, response = error::Unprocessable),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[delete("/me")]
+pub async fn delete_me(
+    user: AuthUser,
+    body: web::Json<PasswordConfirmation>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
+    let row = current_row(&pool, &user).await?;
+    confirm_password(&row, body.into_inner().password).await?;
+    let mut conn = db::conn(&pool).await?;
+    conn.transaction::<_, ApiError, _>(async move |conn| {
+        store::delete_user(conn, user.user_id).await?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Download everything stored about the signed-in user, as JSON.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The user's data", body = Export),
+        (status = 401, response = error::Unauthorized),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[get("/me/export")]
+pub async fn export_me(user: AuthUser, pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
+    let row = current_row(&pool, &user).await?;
+    let mut conn = db::conn(&pool).await?;
+    let devices = store::all_sessions(&mut conn, user.user_id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            "content-disposition",
+            "attachment; filename=\"acupress-export.json\"",
+        ))
+        .insert_header(("cache-control", "no-store"))
+        .json(Export {
+            exported_at: Utc::now(),
+            user: row.to_user(),
+            devices,
+        }))
+}
+
+/// The devices signed in to this account.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Signed-in devices", body = DeviceList),
+        (status = 401, response = error::Unauthorized),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[get("/me/devices")]
+pub async fn list_devices(user: AuthUser, pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
+    let mut conn = db::conn(&pool).await?;
+    let items = auth_store::live_devices(&mut conn, user.user_id, user.session_id).await?;
+    Ok(HttpResponse::Ok().json(DeviceList {
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// Sign one device out.
+///
+/// 404 for an id that is not one of this account's signed-in devices.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Device (session) id")),
+    responses(
+        (status = 204, description = "The device is signed out"),
+        (status = 400, response = error::BadRequest),
+        (status = 401, response = error::Unauthorized),
+        (status = 404, response = error::NotFound),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[delete("/me/devices/{id}")]
+pub async fn revoke_device(
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = db::conn(&pool).await?;
+    if auth_store::revoke_session(&mut conn, user.user_id, *id, "device_revoked").await? {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(ApiError::not_found(format!("no signed-in device {id}")))
+    }
+}

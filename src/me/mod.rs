@@ -1,0 +1,5 @@
+//! The signed-in user's own data: profile, password, devices, deletion and export.
+
+pub mod handlers;
+pub mod model;
+pub mod store;

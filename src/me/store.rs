@@ -1,0 +1,163 @@
+//! The signed-in user's rows. No HTTP types here.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::auth::store::UserRow;
+use crate::db::schema::{auth_sessions, users};
+use crate::me::model::{ExportedDevice, ProfilePatch};
+
+/// Attaches credentials to a guest; `None` when the account is not a guest.
+pub async fn upgrade_guest(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    email: &str,
+    password_hash: &str,
+    display_name: Option<&str>,
+) -> QueryResult<Option<UserRow>> {
+    let target = users::table
+        .filter(users::id.eq(id))
+        .filter(users::is_guest.eq(true));
+    let changes = (
+        users::email.eq(email),
+        users::password_hash.eq(password_hash),
+        users::is_guest.eq(false),
+        users::updated_at.eq(diesel::dsl::now),
+    );
+    match display_name {
+        Some(name) => diesel::update(target)
+            .set((changes, users::display_name.eq(name)))
+            .returning(UserRow::as_returning())
+            .get_result(conn)
+            .await
+            .optional(),
+        None => diesel::update(target)
+            .set(changes)
+            .returning(UserRow::as_returning())
+            .get_result(conn)
+            .await
+            .optional(),
+    }
+}
+
+/// Columns a profile patch may change (already validated).
+#[derive(AsChangeset, Default)]
+#[diesel(table_name = users)]
+pub struct ProfileChanges {
+    pub display_name: Option<String>,
+    pub locale: Option<String>,
+    pub time_zone: Option<String>,
+    pub pregnant: Option<bool>,
+    pub bleeding_risk: Option<bool>,
+    pub varicose_veins: Option<bool>,
+    pub recent_surgery_or_fracture: Option<bool>,
+    pub skin_condition: Option<bool>,
+}
+
+impl ProfileChanges {
+    /// The safety answers of a patch (text fields are validated by the caller).
+    pub fn with_safety(mut self, patch: &ProfilePatch) -> Self {
+        if let Some(s) = &patch.safety_profile {
+            self.pregnant = s.pregnant;
+            self.bleeding_risk = s.bleeding_risk;
+            self.varicose_veins = s.varicose_veins;
+            self.recent_surgery_or_fracture = s.recent_surgery_or_fracture;
+            self.skin_condition = s.skin_condition;
+        }
+        self
+    }
+}
+
+pub async fn update_profile(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    changes: ProfileChanges,
+) -> QueryResult<UserRow> {
+    diesel::update(users::table.find(id))
+        .set((changes, users::updated_at.eq(diesel::dsl::now)))
+        .returning(UserRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn set_password(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    password_hash: &str,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(password_hash),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Deletes the user; sessions, tokens and everything else they own go with it
+/// (foreign keys cascade), in the caller's transaction.
+pub async fn delete_user(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+    Ok(diesel::delete(users::table.find(id)).execute(conn).await? > 0)
+}
+
+/// Every session the user ever opened, for the export.
+pub async fn all_sessions(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+) -> QueryResult<Vec<ExportedDevice>> {
+    type Row = (
+        Uuid,
+        String,
+        Option<String>,
+        DateTime<Utc>,
+        DateTime<Utc>,
+        Option<DateTime<Utc>>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = auth_sessions::table
+        .filter(auth_sessions::user_id.eq(user_id))
+        .order(auth_sessions::created_at)
+        .select((
+            auth_sessions::id,
+            auth_sessions::device_name,
+            auth_sessions::user_agent,
+            auth_sessions::created_at,
+            auth_sessions::last_used_at,
+            auth_sessions::revoked_at,
+            auth_sessions::revoke_reason,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, device_name, user_agent, created_at, last_used_at, revoked_at, revoke_reason)| {
+                ExportedDevice {
+                    id,
+                    device_name,
+                    user_agent,
+                    created_at,
+                    last_used_at,
+                    revoked_at,
+                    revoke_reason,
+                }
+            },
+        )
+        .collect())
+}
+
+/// Grants the admin role (the `acupress admin grant` command). Returns whether an
+/// account with that email exists.
+pub async fn grant_admin(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<bool> {
+    Ok(diesel::update(users::table.filter(users::email.eq(email)))
+        .set((
+            users::role.eq("admin"),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?
+        > 0)
+}
