@@ -114,5 +114,7 @@ pub fn build(
         .default_service(web::to(http::unmatched))
         .wrap(cors(&cors_origins))
         .wrap(Compress::default())
+        .wrap(from_fn(http::etag_per_coding))
+        .wrap(from_fn(http::head_as_get))
         .wrap(from_fn(telemetry::request_context))
 }

@@ -183,6 +183,7 @@ impl ApiError {
             Self::Unavailable(_) => "service_unavailable",
             Self::Internal(_) => "internal_error",
             Self::Http { status, .. } if *status == StatusCode::FORBIDDEN => "forbidden",
+            Self::Http { status, .. } if *status == StatusCode::NOT_ACCEPTABLE => "not_acceptable",
             Self::Http { .. } => "bad_request",
         }
     }

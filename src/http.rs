@@ -91,7 +91,14 @@ impl RouteTable {
             .filter(|(template, _)| matches_template(template, &segments))
             .flat_map(|(_, m)| m.iter().map(String::as_str))
             .collect();
-        (!methods.is_empty()).then(|| methods.into_iter().collect::<Vec<_>>().join(", "))
+        let head = methods.contains("GET").then_some("HEAD");
+        (!methods.is_empty()).then(|| {
+            methods
+                .into_iter()
+                .chain(head)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
     }
 }
 
@@ -210,6 +217,59 @@ impl Lang {
     }
 }
 
+/// Content codings the server produces; each gets its own strong ETag.
+const CODINGS: [&str; 4] = ["gzip", "br", "deflate", "zstd"];
+
+/// `"tag-gzip"` → `"tag"`: the representation's tag without its content coding.
+fn strip_coding(tag: &str) -> String {
+    for coding in CODINGS {
+        if let Some(base) = tag.strip_suffix(&format!("-{coding}\"")) {
+            return format!("{base}\"");
+        }
+    }
+    tag.to_owned()
+}
+
+/// Middleware (outside compression): a compressed body is another representation,
+/// so its strong ETag gets the coding appended (`"v-en-1a2b-gzip"`).
+pub async fn etag_per_coding(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let coding = res
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .filter(|c| CODINGS.contains(c))
+        .map(str::to_owned);
+    let etag = res
+        .headers()
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if let (Some(coding), Some(etag)) = (coding, etag)
+        && etag.starts_with('"')
+        && etag.ends_with('"')
+        && let Ok(value) = HeaderValue::from_str(&format!("{}-{coding}\"", &etag[..etag.len() - 1]))
+    {
+        res.headers_mut().insert(header::ETAG, value);
+    }
+    Ok(res)
+}
+
+/// Middleware: HEAD is answered like GET (routing, validation, headers); the HTTP
+/// layer sends no body for it.
+pub async fn head_as_get(
+    mut req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    if req.method() == actix_web::http::Method::HEAD {
+        req.head_mut().method = actix_web::http::Method::GET;
+    }
+    next.call(req).await
+}
+
 /// How long clients and shared caches may reuse a catalog response without asking.
 const CATALOG_MAX_AGE: u32 = 300;
 
@@ -230,12 +290,21 @@ impl Cacheable {
     }
 
     /// The 304 response when the client already holds this representation.
+    /// The 304 for a request whose `If-None-Match` names this representation (in any
+    /// content coding). Only call it for a request that would otherwise get 200.
     pub fn not_modified(&self, req: &HttpRequest) -> Option<HttpResponse> {
         let header = req.headers().get(header::IF_NONE_MATCH)?.to_str().ok()?;
-        let matches = header.split(',').map(str::trim).any(|tag| {
-            tag == "*" || tag == self.etag || tag.strip_prefix("W/") == Some(&self.etag)
-        });
-        matches.then(|| self.headers(HttpResponse::NotModified()).finish())
+        let matched = header
+            .split(',')
+            .map(str::trim)
+            .find(|tag| *tag == "*" || strip_coding(tag.trim_start_matches("W/")) == self.etag)?;
+        let mut res = self.headers(HttpResponse::NotModified()).finish();
+        // Echo the validator the client holds (it may carry a coding suffix).
+        if let Ok(value) = HeaderValue::from_str(if matched == "*" { &self.etag } else { matched })
+        {
+            res.headers_mut().insert(header::ETAG, value);
+        }
+        Some(res)
     }
 
     fn headers(
@@ -294,8 +363,8 @@ mod tests {
         t.add("/v1/points/{code}", "GET");
         t.add("/v1/me", "GET");
         t.add("/v1/me", "PATCH");
-        assert_eq!(t.allowed("/v1/points/LI4").as_deref(), Some("GET"));
-        assert_eq!(t.allowed("/v1/me").as_deref(), Some("GET, PATCH"));
+        assert_eq!(t.allowed("/v1/points/LI4").as_deref(), Some("GET, HEAD"));
+        assert_eq!(t.allowed("/v1/me").as_deref(), Some("GET, PATCH, HEAD"));
         assert_eq!(t.allowed("/v1/nothing"), None);
     }
 }

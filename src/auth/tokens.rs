@@ -23,6 +23,8 @@ pub struct Claims {
     pub sid: Uuid,
     pub iat: u64,
     pub exp: u64,
+    /// Unique per token.
+    pub jti: Uuid,
 }
 
 /// Signs and verifies access tokens.
@@ -46,7 +48,7 @@ impl TokenKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[&config.jwt_issuer]);
         validation.set_audience(&[&config.jwt_audience]);
-        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = LEEWAY_SECS;
         Self {
             signing_kid: signing_kid.clone(),
@@ -76,6 +78,7 @@ impl TokenKeys {
             sid: session,
             iat: now,
             exp: now + self.access_ttl.as_secs(),
+            jti: Uuid::new_v4(),
         };
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(self.signing_kid.clone());

@@ -45,6 +45,12 @@ pub struct CatalogHeaders {
     pub if_none_match: Option<String>,
 }
 
+/// Endpoints without query parameters refuse any (400), as the list endpoints do.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct NoQuery {}
+
 /// The snapshot, language and cache validator for one request.
 struct Read {
     snapshot: std::sync::Arc<Snapshot>,
@@ -54,27 +60,33 @@ struct Read {
 }
 
 impl Read {
-    /// Serializes the body, keeps it for identical requests, and sends it.
-    fn send<T: serde::Serialize>(&self, body: &T) -> ApiResult<HttpResponse> {
+    /// Serializes the body and keeps it for identical requests; answers 304 when the
+    /// client already holds it. Validation has passed by now, so a 304 is never given
+    /// for a request that would fail.
+    fn send<T: serde::Serialize>(&self, req: &HttpRequest, body: &T) -> ApiResult<HttpResponse> {
         let bytes = web::Bytes::from(serde_json::to_vec(body).map_err(ApiError::internal)?);
         self.snapshot
             .cache_response(self.lang, &self.uri, bytes.clone());
-        Ok(self.cache.json_bytes(bytes))
+        Ok(self
+            .cache
+            .not_modified(req)
+            .unwrap_or_else(|| self.cache.json_bytes(bytes)))
     }
 }
 
-/// Starts a catalog read. `Err` is a finished answer: 304 when the client's copy is
-/// current, or the body rendered for an identical earlier request.
+/// Starts a catalog read. `Err` is a finished answer from the body rendered for an
+/// identical earlier request (which was a 200): 304 when the client holds it.
 fn begin(req: &HttpRequest, catalog: &CatalogStore) -> Result<Read, Box<HttpResponse>> {
     let snapshot = catalog.get();
     let lang = Lang::negotiate(req);
     let cache = Cacheable::new(req, &snapshot.version, lang);
-    if let Some(not_modified) = cache.not_modified(req) {
-        return Err(Box::new(not_modified));
-    }
     let uri = req.uri().to_string();
     if let Some(body) = snapshot.cached_response(lang, &uri) {
-        return Err(Box::new(cache.json_bytes(body)));
+        return Err(Box::new(
+            cache
+                .not_modified(req)
+                .unwrap_or_else(|| cache.json_bytes(body)),
+        ));
     }
     Ok(Read {
         snapshot,
@@ -111,18 +123,22 @@ macro_rules! read_or_304 {
 #[get("/meridians")]
 pub async fn list_meridians(
     req: HttpRequest,
+    _query: web::Query<NoQuery>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
     let read = read_or_304!(req, catalog);
     let (snapshot, lang) = (&read.snapshot, read.lang);
-    read.send(&MeridianList {
-        items: snapshot
-            .meridians
-            .iter()
-            .map(|m| m.localized(lang))
-            .collect(),
-        next_cursor: None,
-    })
+    read.send(
+        &req,
+        &MeridianList {
+            items: snapshot
+                .meridians
+                .iter()
+                .map(|m| m.localized(lang))
+                .collect(),
+            next_cursor: None,
+        },
+    )
 }
 
 /// Get one meridian and its points in order.
@@ -143,6 +159,7 @@ pub async fn list_meridians(
 #[get("/meridians/{code}")]
 pub async fn get_meridian(
     req: HttpRequest,
+    _query: web::Query<NoQuery>,
     code: web::Path<String>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
@@ -155,10 +172,13 @@ pub async fn get_meridian(
         .meridian_points(&meridian.code)
         .map(|i| snapshot.point_summary(i, lang, Vec::new()))
         .collect();
-    read.send(&MeridianDetail {
-        meridian: meridian.localized(lang),
-        points,
-    })
+    read.send(
+        &req,
+        &MeridianDetail {
+            meridian: meridian.localized(lang),
+            points,
+        },
+    )
 }
 
 /// Filters for the point list. All are optional and combine with AND.
@@ -169,27 +189,36 @@ pub struct PointsQuery {
     /// Page size, 1 to 100 (default 20).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100, example = 50)]
     pub limit: Option<String>,
-    /// `next_cursor` of the previous page, with the same filters.
+    /// `next_cursor` of the previous page, with the same filters (opaque; any other value
+    /// is a 400).
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
     /// Meridian code or alias (`LI`, `SJ`).
     #[param(example = "LI")]
     pub meridian: Option<String>,
     /// Body region.
-    #[param(example = "hand")]
+    #[param(
+        example = "hand",
+        pattern = "^(head|face|neck|shoulder_scapula|axilla|chest|upper_back|lower_back|sacrum_buttock_perineum|abdomen|upper_arm_elbow|forearm_wrist|hand|hip_thigh|knee|lower_leg|ankle|foot)$"
+    )]
     pub region: Option<String>,
-    /// One or more condition slugs, comma-separated; points serving more of them rank first.
-    #[param(example = "insomnia,stress")]
+    /// One to ten condition slugs, comma-separated; points serving more of them rank
+    /// first. An unknown slug is a 422.
+    #[param(
+        example = "insomnia,stress",
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*(,[a-z0-9]+(-[a-z0-9]+)*){0,9}$"
+    )]
     pub condition: Option<String>,
     /// Pregnancy level: `safe`, `caution` or `contraindicated`.
-    #[param(example = "safe")]
+    #[param(value_type = Option<Pregnancy>, example = "safe")]
     pub pregnancy: Option<String>,
     /// `standard` (the 361 WHO points) or `extra`.
-    #[param(example = "standard")]
+    #[param(value_type = Option<PointKind>, example = "standard")]
     pub kind: Option<String>,
     /// Search: a code in any spelling, pinyin with or without tones and spaces, Chinese
     /// characters, English names, old names, condition names; tolerates typos. Results
-    /// are ranked and each says why it matched.
-    #[param(example = "hegu")]
+    /// are ranked and each says why it matched. 1 to 100 characters, no control characters.
+    #[param(example = "hegu", min_length = 1, max_length = 100)]
     pub q: Option<String>,
 }
 
@@ -328,7 +357,7 @@ pub async fn list_points(
         .into_iter()
         .map(|(i, matches)| snapshot.point_summary(i, lang, matches))
         .collect();
-    read.send(&PointList { items, next_cursor })
+    read.send(&req, &PointList { items, next_cursor })
 }
 
 /// Get one point with its self-care guidance, conditions and routines.
@@ -349,6 +378,7 @@ pub async fn list_points(
 #[get("/points/{code}")]
 pub async fn get_point(
     req: HttpRequest,
+    _query: web::Query<NoQuery>,
     code: web::Path<String>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
@@ -357,7 +387,7 @@ pub async fn get_point(
     let i = snapshot
         .point_index(&code)
         .ok_or_else(|| ApiError::not_found(format!("no point with code {}", code.as_str())))?;
-    read.send(&snapshot.point_detail(i, lang))
+    read.send(&req, &snapshot.point_detail(i, lang))
 }
 
 /// Paging and filters for conditions.
@@ -368,11 +398,15 @@ pub struct ConditionsQuery {
     /// Page size, 1 to 100 (default 20).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100, example = 20)]
     pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page (opaque).
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
     /// Category: pain, digestive, mind_sleep, womens_health, respiratory,
     /// energy_circulation, eyes_head or musculoskeletal.
-    #[param(example = "pain")]
+    #[param(
+        example = "pain",
+        pattern = "^(pain|digestive|mind_sleep|womens_health|respiratory|energy_circulation|eyes_head|musculoskeletal)$"
+    )]
     pub category: Option<String>,
 }
 
@@ -410,7 +444,7 @@ pub async fn list_conditions(
         .map(|ci| ([0, 0, ci as i64], snapshot.condition_summary(ci, lang)))
         .collect();
     let (items, next_cursor) = query::paginate(items, cursor, limit, filters);
-    read.send(&ConditionList { items, next_cursor })
+    read.send(&req, &ConditionList { items, next_cursor })
 }
 
 /// Get one condition: red flags, ranked points with evidence, routines.
@@ -428,6 +462,7 @@ pub async fn list_conditions(
 #[get("/conditions/{slug}")]
 pub async fn get_condition(
     req: HttpRequest,
+    _query: web::Query<NoQuery>,
     slug: web::Path<String>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
@@ -436,7 +471,7 @@ pub async fn get_condition(
     let ci = snapshot
         .condition_index(&slug)
         .ok_or_else(|| ApiError::not_found(format!("no condition {}", slug.as_str())))?;
-    read.send(&snapshot.condition_detail(ci, lang))
+    read.send(&req, &snapshot.condition_detail(ci, lang))
 }
 
 /// Paging and filters for routines.
@@ -447,10 +482,11 @@ pub struct RoutinesQuery {
     /// Page size, 1 to 100 (default 20).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100, example = 20)]
     pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page (opaque).
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
-    /// Only routines meant for this condition (slug).
-    #[param(example = "insomnia")]
+    /// Only routines meant for this condition (slug); an unknown slug is a 422.
+    #[param(example = "insomnia", pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub condition: Option<String>,
 }
 
@@ -498,7 +534,7 @@ pub async fn list_routines(
         .map(|ri| ([0, 0, ri as i64], snapshot.routine_summary(ri, lang)))
         .collect();
     let (items, next_cursor) = query::paginate(items, cursor, limit, filters);
-    read.send(&RoutineList { items, next_cursor })
+    read.send(&req, &RoutineList { items, next_cursor })
 }
 
 /// Get one routine with its ordered steps and total duration.
@@ -516,6 +552,7 @@ pub async fn list_routines(
 #[get("/routines/{slug}")]
 pub async fn get_routine(
     req: HttpRequest,
+    _query: web::Query<NoQuery>,
     slug: web::Path<String>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
@@ -524,7 +561,7 @@ pub async fn get_routine(
     let ri = snapshot
         .routine_index(&slug)
         .ok_or_else(|| ApiError::not_found(format!("no routine {}", slug.as_str())))?;
-    read.send(&snapshot.routine_detail(ri, lang))
+    read.send(&req, &snapshot.routine_detail(ri, lang))
 }
 
 /// Safety: general precautions, pregnancy lists and the disclaimer.
@@ -544,11 +581,12 @@ pub async fn get_routine(
 #[get("/safety")]
 pub async fn get_safety(
     req: HttpRequest,
+    _query: web::Query<NoQuery>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
     let read = read_or_304!(req, catalog);
     let snapshot = &read.snapshot;
-    read.send(&snapshot.safety())
+    read.send(&req, &snapshot.safety())
 }
 
 fn accepts_gzip(req: &HttpRequest) -> bool {
@@ -586,10 +624,14 @@ fn accepts_gzip(req: &HttpRequest) -> bool {
 #[get("/catalog")]
 pub async fn get_catalog(
     req: HttpRequest,
+    _query: web::Query<NoQuery>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
     let read = read_or_304!(req, catalog);
     let (snapshot, lang) = (&read.snapshot, read.lang);
+    if let Some(not_modified) = read.cache.not_modified(&req) {
+        return Ok(not_modified);
+    }
     let bundle = snapshot.bundle(lang);
     let mut res = if accepts_gzip(&req) {
         let mut res = read.cache.json_bytes(bundle.gzip.clone());
@@ -622,9 +664,10 @@ pub async fn get_catalog(
 #[get("/catalog/version")]
 pub async fn get_catalog_version(
     req: HttpRequest,
+    _query: web::Query<NoQuery>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
     let read = read_or_304!(req, catalog);
     let snapshot = &read.snapshot;
-    read.send(&snapshot.catalog_version())
+    read.send(&req, &snapshot.catalog_version())
 }

@@ -67,7 +67,8 @@ pub fn encode_cursor(key: SortKey, filters: u64) -> String {
 
 /// Decodes a cursor issued for the same filters; anything else is a 400.
 pub fn decode_cursor(raw: Option<&str>, filters: u64) -> Result<Option<SortKey>, ApiError> {
-    let Some(raw) = raw else {
+    // An empty cursor (as generated clients send for "none") means the first page.
+    let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else {
         return Ok(None);
     };
     let bad = || ApiError::BadRequest {

@@ -674,3 +674,88 @@ async fn offline_bundle_is_complete_and_small() {
     assert_eq!(plain.header("content-encoding"), None);
     assert_eq!(plain.json(), catalog);
 }
+
+#[actix_web::test]
+async fn preconditions_never_hide_errors() {
+    let app = TestApp::new().await;
+    for (uri, status) in [
+        ("/v1/points/XX99", 404),
+        ("/v1/conditions/nope", 404),
+        ("/v1/points?kind=bogus", 422),
+        ("/v1/points?cursor=zzz", 400),
+        ("/v1/points?limit=0", 422),
+    ] {
+        let res = app
+            .send(
+                TestRequest::get()
+                    .uri(uri)
+                    .insert_header(("if-none-match", "*")),
+            )
+            .await;
+        assert_eq!(res.status, status, "{uri}");
+    }
+    let res = app
+        .send(
+            TestRequest::get()
+                .uri("/v1/points/LI4")
+                .insert_header(("if-none-match", "*")),
+        )
+        .await;
+    assert_eq!(res.status, 304);
+}
+
+#[actix_web::test]
+async fn each_content_coding_has_its_own_strong_etag() {
+    let app = TestApp::new().await;
+    let get = |enc: Option<&'static str>| {
+        let mut req = TestRequest::get().uri("/v1/points?limit=50");
+        if let Some(enc) = enc {
+            req = req.insert_header(("accept-encoding", enc));
+        }
+        app.send(req)
+    };
+    let plain = get(None).await;
+    let gzip = get(Some("gzip")).await;
+    assert_eq!(gzip.header("content-encoding"), Some("gzip"));
+    let (plain_tag, gzip_tag) = (
+        plain.header("etag").unwrap().to_owned(),
+        gzip.header("etag").unwrap().to_owned(),
+    );
+    assert_ne!(plain_tag, gzip_tag);
+    assert!(gzip_tag.ends_with("-gzip\""), "{gzip_tag}");
+    let revalidate = app
+        .send(
+            TestRequest::get()
+                .uri("/v1/points?limit=50")
+                .insert_header(("accept-encoding", "gzip"))
+                .insert_header(("if-none-match", gzip_tag.as_str())),
+        )
+        .await;
+    assert_eq!(revalidate.status, 304);
+    assert_eq!(revalidate.header("etag"), Some(gzip_tag.as_str()));
+    let bundle = app
+        .send(
+            TestRequest::get()
+                .uri("/v1/catalog")
+                .insert_header(("accept-encoding", "gzip")),
+        )
+        .await;
+    assert!(bundle.header("etag").unwrap().ends_with("-gzip\""));
+}
+
+#[actix_web::test]
+async fn unknown_query_parameters_are_refused_everywhere_and_empty_cursor_is_the_first_page() {
+    let app = TestApp::new().await;
+    for uri in [
+        "/v1/points/LI4?x=1",
+        "/v1/meridians?x=1",
+        "/v1/catalog?x=1",
+        "/v1/safety?x=1",
+        "/v1/routines/sleep-wind-down?x=1",
+    ] {
+        app.get(uri).await.problem(400, "bad_query");
+    }
+    let first = app.get("/v1/points?cursor=&limit=3").await;
+    assert_eq!(first.status, 200);
+    assert_eq!(codes(&first), ["LU1", "LU2", "LU3"]);
+}

@@ -11,13 +11,14 @@ use actix_web::test::{self, TestRequest};
 use actix_web::web::Bytes;
 use acupress::app::{self, AppState};
 use acupress::catalog::data::Dataset;
-use acupress::config::{self, Config};
+use acupress::config::{self, Config, JwtKeys, RateLimit, Secret};
 use acupress::db::SyncPgConnection;
 use acupress::db::bootstrap;
 use acupress::server;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use serde_json::Value;
+use std::time::Duration;
 
 /// The server the tests use: `TEST_DATABASE_URL`, else `DATABASE_URL`, else the local default.
 pub fn server_url() -> String {
@@ -163,12 +164,28 @@ impl Drop for TestDb {
     }
 }
 
+pub const TEST_KID: &str = "test-key";
+pub const TEST_SECRET: &[u8; 32] = b"acupress-test-signing-secret-32b";
+
 /// Configuration for a test: defaults, pointed at the test's database and data.
 pub fn test_config(database_url: &str) -> Config {
     let mut config = Config::from_lookup(|_| None).expect("defaults are valid");
     config.database_url = database_url.to_owned();
     config.data_dir = data_dir();
     config.db_pool_size = 4;
+    config.jwt_keys = JwtKeys {
+        keys: vec![(TEST_KID.to_owned(), Secret(TEST_SECRET.to_vec()))],
+        generated: false,
+    };
+    // Generous limits: the rate-limit tests set their own.
+    config.auth_rate_account = RateLimit {
+        burst: 1000,
+        period: Duration::from_millis(1),
+    };
+    config.auth_rate_address = RateLimit {
+        burst: 1000,
+        period: Duration::from_millis(1),
+    };
     config
 }
 
@@ -273,5 +290,46 @@ impl Response {
             "problem carries the request id"
         );
         body
+    }
+}
+
+/// A registered account and its first token pair.
+pub struct Account {
+    pub id: String,
+    pub email: String,
+    pub access: String,
+    pub refresh: String,
+    pub session: String,
+}
+
+pub const PASSWORD: &str = "quiet otter lantern river";
+
+impl TestApp {
+    pub async fn register(&self, email: &str) -> Account {
+        let res = self
+            .send(TestRequest::post().uri("/v1/auth/register").set_json(serde_json::json!({
+                "email": email, "password": PASSWORD, "display_name": "Tester", "device_name": "phone"
+            })))
+            .await;
+        assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+        Account::from_auth(&res.json(), email)
+    }
+
+    /// Sends a request with `Authorization: Bearer <token>`.
+    pub async fn authed(&self, req: TestRequest, token: &str) -> Response {
+        self.send(req.insert_header(("authorization", format!("Bearer {token}"))))
+            .await
+    }
+}
+
+impl Account {
+    pub fn from_auth(body: &Value, email: &str) -> Self {
+        Self {
+            id: body["user"]["id"].as_str().unwrap().to_owned(),
+            email: email.to_owned(),
+            access: body["tokens"]["access_token"].as_str().unwrap().to_owned(),
+            refresh: body["tokens"]["refresh_token"].as_str().unwrap().to_owned(),
+            session: body["tokens"]["session_id"].as_str().unwrap().to_owned(),
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Integration tests: the real actix app against a real PostgreSQL, one database per test.
 
+mod accounts;
 mod binary;
 mod catalog;
 mod common;
@@ -8,3 +9,4 @@ mod errors;
 mod meridians;
 mod openapi;
 mod ops;
+mod tokens;

@@ -1,0 +1,754 @@
+//! Accounts: security checklist lines 1–11, 16 and 17, guest accounts, deletion.
+
+use std::time::{Duration, Instant};
+
+use actix_web::test::TestRequest;
+use acupress::config::RateLimit;
+use serde_json::json;
+
+use crate::common::{Account, PASSWORD, TestApp, blocking};
+
+fn post(uri: &str, body: serde_json::Value) -> TestRequest {
+    TestRequest::post().uri(uri).set_json(body)
+}
+
+async fn login(app: &TestApp, email: &str, password: &str) -> crate::common::Response {
+    app.send(post(
+        "/v1/auth/login",
+        json!({"email": email, "password": password}),
+    ))
+    .await
+}
+
+async fn refresh(app: &TestApp, token: &str) -> crate::common::Response {
+    app.send(post("/v1/auth/refresh", json!({"refresh_token": token})))
+        .await
+}
+
+/// Counts rows that still mention a user, in every table that stores user data.
+fn rows_of(url: &str, user_id: &str) -> i64 {
+    let (url, id) = (url.to_owned(), user_id.to_owned());
+    blocking(move || {
+        use diesel::{Connection, RunQueryDsl};
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = acupress::db::SyncPgConnection::establish(&url).unwrap();
+        let sql = format!(
+            "SELECT (SELECT count(*) FROM users WHERE id = '{id}')
+                  + (SELECT count(*) FROM auth_sessions WHERE user_id = '{id}')
+                  + (SELECT count(*) FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id
+                      WHERE s.user_id = '{id}') AS n"
+        );
+        diesel::sql_query(sql).get_result::<N>(&mut conn).unwrap().n
+    })
+}
+
+#[actix_web::test]
+async fn register_normalises_email_and_refuses_duplicates() {
+    let app = TestApp::new().await;
+    let res = app
+        .send(post(
+            "/v1/auth/register",
+            json!({
+                "email": "  Mei.Lin@Example.COM ", "password": PASSWORD, "display_name": "Mei",
+                "locale": "zh-Hans", "time_zone": "Asia/Shanghai"
+            }),
+        ))
+        .await;
+    assert_eq!(res.status, 201);
+    let body = res.json();
+    assert_eq!(body["user"]["email"], "mei.lin@example.com");
+    assert_eq!(body["user"]["time_zone"], "Asia/Shanghai");
+    assert_eq!(body["user"]["role"], "user");
+    assert_eq!(body["tokens"]["token_type"], "Bearer");
+    assert_eq!(body["tokens"]["expires_in"], 900);
+    assert!(body["tokens"]["refresh_token"].as_str().unwrap().len() >= 40);
+    for email in [
+        "mei.lin@example.com",
+        "MEI.LIN@EXAMPLE.COM",
+        "  mei.lin@example.com\t",
+    ] {
+        let dup = app
+            .send(post(
+                "/v1/auth/register",
+                json!({"email": email, "password": PASSWORD, "display_name": "X"}),
+            ))
+            .await;
+        dup.problem(409, "email_taken");
+    }
+}
+
+#[actix_web::test]
+async fn weak_and_overlong_passwords_are_refused_with_reasons() {
+    let app = TestApp::new().await;
+    for password in [
+        "password1",
+        "Password1!",
+        "mei@example.com1",
+        "aaaaaaaaaaaa",
+    ] {
+        let res = app
+            .send(post(
+                "/v1/auth/register",
+                json!({"email": "mei@example.com", "password": password, "display_name": "Mei"}),
+            ))
+            .await;
+        let body = res.problem(422, "weak_password");
+        assert!(
+            !body["errors"].as_array().unwrap().is_empty(),
+            "{password}: reasons"
+        );
+    }
+    let long = "correct horse battery staple ".repeat(5);
+    let res = app
+        .send(post(
+            "/v1/auth/register",
+            json!({"email": "mei@example.com", "password": long, "display_name": "Mei"}),
+        ))
+        .await;
+    assert_eq!(
+        res.problem(422, "validation_failed")["errors"][0]["field"],
+        "password"
+    );
+    // No composition rules: a long lower-case phrase is fine.
+    let ok = app
+        .send(post("/v1/auth/register", json!({"email": "mei@example.com", "password": "plum harbor violin seventeen", "display_name": "Mei"})))
+        .await;
+    assert_eq!(ok.status, 201);
+}
+
+#[actix_web::test]
+async fn bad_registration_fields_are_422() {
+    let app = TestApp::new().await;
+    for (body, field) in [
+        (
+            json!({"email": "not-an-email", "password": PASSWORD, "display_name": "M"}),
+            "email",
+        ),
+        (
+            json!({"email": "a@b.co", "password": PASSWORD, "display_name": ""}),
+            "display_name",
+        ),
+        (
+            json!({"email": "a@b.co", "password": PASSWORD, "display_name": "x".repeat(81)}),
+            "display_name",
+        ),
+        (
+            json!({"email": "a@b.co", "password": PASSWORD, "display_name": "M\u{0}"}),
+            "display_name",
+        ),
+        (
+            json!({"email": "a@b.co", "password": PASSWORD, "display_name": "M", "time_zone": "Mars/Base"}),
+            "time_zone",
+        ),
+        (
+            json!({"email": "a@b.co", "password": PASSWORD, "display_name": "M", "locale": "not a locale"}),
+            "locale",
+        ),
+    ] {
+        let res = app.send(post("/v1/auth/register", body)).await;
+        assert_eq!(
+            res.problem(422, "validation_failed")["errors"][0]["field"],
+            field
+        );
+    }
+    let res = app
+        .send(post(
+            "/v1/auth/register",
+            json!({"email": "a@b.co", "password": PASSWORD, "display_name": "M", "role": "admin"}),
+        ))
+        .await;
+    res.problem(422, "validation_failed");
+}
+
+#[actix_web::test]
+async fn unknown_email_and_wrong_password_look_the_same() {
+    let app = TestApp::new().await;
+    let account = app.register("mei@example.com").await;
+    // Warm both paths once, then time them.
+    login(&app, "nobody@example.com", PASSWORD).await;
+    let (mut unknown, mut wrong) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..3 {
+        let started = Instant::now();
+        let a = login(&app, "nobody@example.com", PASSWORD).await;
+        unknown += started.elapsed();
+        let started = Instant::now();
+        let b = login(&app, &account.email, "wrong password entirely").await;
+        wrong += started.elapsed();
+        let (pa, pb) = (
+            a.problem(401, "invalid_credentials"),
+            b.problem(401, "invalid_credentials"),
+        );
+        assert_eq!(pa["detail"], pb["detail"]);
+        assert_eq!(a.header("www-authenticate"), b.header("www-authenticate"));
+    }
+    let ratio = unknown.as_secs_f64() / wrong.as_secs_f64();
+    assert!(
+        (0.5..2.0).contains(&ratio),
+        "unknown {unknown:?} vs wrong {wrong:?}"
+    );
+    let ok = login(&app, "  MEI@example.com ", PASSWORD).await;
+    assert_eq!(ok.status, 200);
+}
+
+#[actix_web::test]
+async fn repeated_logins_are_rate_limited_then_allowed_again() {
+    let app = TestApp::with_config(|c| {
+        c.auth_rate_account = RateLimit {
+            burst: 3,
+            period: Duration::from_millis(700),
+        };
+    })
+    .await;
+    let account = app.register("mei@example.com").await;
+    // The registration took one attempt for this account.
+    for _ in 0..2 {
+        login(&app, &account.email, "wrong password entirely")
+            .await
+            .problem(401, "invalid_credentials");
+    }
+    let limited = login(&app, &account.email, PASSWORD).await;
+    limited.problem(429, "rate_limited");
+    let retry: u64 = limited.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry), "{retry}");
+    // Another account is not affected.
+    let other = app.register("li@example.com").await;
+    assert_eq!(login(&app, &other.email, PASSWORD).await.status, 200);
+    actix_web::rt::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        login(&app, &account.email, PASSWORD).await.status,
+        200,
+        "not blocked forever"
+    );
+}
+
+#[actix_web::test]
+async fn one_client_address_is_rate_limited_across_accounts() {
+    let app = TestApp::with_config(|c| {
+        c.auth_rate_address = RateLimit {
+            burst: 4,
+            period: Duration::from_secs(60),
+        };
+    })
+    .await;
+    let from = |addr: &str, email: &str| {
+        post(
+            "/v1/auth/login",
+            json!({"email": email, "password": "wrong password entirely"}),
+        )
+        .peer_addr(addr.parse().unwrap())
+    };
+    for i in 0..4 {
+        app.send(from("203.0.113.7:5000", &format!("u{i}@example.com")))
+            .await
+            .problem(401, "invalid_credentials");
+    }
+    let res = app.send(from("203.0.113.7:5001", "u9@example.com")).await;
+    res.problem(429, "rate_limited");
+    assert!(res.header("retry-after").is_some());
+    let elsewhere = app.send(from("198.51.100.2:5000", "u9@example.com")).await;
+    elsewhere.problem(401, "invalid_credentials");
+}
+
+#[actix_web::test]
+async fn refresh_rotates_and_old_tokens_stop_working() {
+    let app = TestApp::with_config(|c| c.refresh_grace = Duration::from_millis(500)).await;
+    let account = app.register("mei@example.com").await;
+    let first = refresh(&app, &account.refresh).await;
+    assert_eq!(first.status, 200);
+    let pair = first.json();
+    assert_ne!(pair["refresh_token"], account.refresh.as_str());
+    assert_ne!(pair["access_token"], account.access.as_str());
+    assert_eq!(pair["session_id"], account.session.as_str());
+    let new_access = pair["access_token"].as_str().unwrap();
+    assert_eq!(
+        app.authed(TestRequest::get().uri("/v1/me"), new_access)
+            .await
+            .status,
+        200
+    );
+    // The chain goes on.
+    let second = refresh(&app, pair["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(second.status, 200);
+    refresh(&app, "never-issued")
+        .await
+        .problem(401, "invalid_refresh_token");
+}
+
+#[actix_web::test]
+async fn a_rotated_token_within_grace_works_and_after_grace_revokes_the_family() {
+    let app = TestApp::with_config(|c| c.refresh_grace = Duration::from_secs(1)).await;
+    let account = app.register("mei@example.com").await;
+    let newer = refresh(&app, &account.refresh).await.json();
+    // A phone that lost the response retries at once: no logout.
+    let retry = refresh(&app, &account.refresh).await;
+    assert_eq!(retry.status, 200, "within the grace period");
+    actix_web::rt::time::sleep(Duration::from_millis(1300)).await;
+    let reuse = refresh(&app, &account.refresh).await;
+    reuse.problem(401, "refresh_token_reused");
+    // Every token of that session is gone: refresh tokens and access tokens.
+    refresh(&app, newer["refresh_token"].as_str().unwrap())
+        .await
+        .problem(401, "invalid_refresh_token");
+    refresh(&app, retry.json()["refresh_token"].as_str().unwrap())
+        .await
+        .problem(401, "invalid_refresh_token");
+    let me = app
+        .authed(
+            TestRequest::get().uri("/v1/me"),
+            newer["access_token"].as_str().unwrap(),
+        )
+        .await;
+    me.problem(401, "session_revoked");
+    // The other device of the same user is untouched.
+    let other = login(&app, &account.email, PASSWORD).await.json();
+    let other_access = other["tokens"]["access_token"].as_str().unwrap();
+    assert_eq!(
+        app.authed(TestRequest::get().uri("/v1/me"), other_access)
+            .await
+            .status,
+        200
+    );
+}
+
+#[actix_web::test]
+async fn two_refreshes_at_once_both_succeed() {
+    let app = TestApp::new().await;
+    let account = app.register("mei@example.com").await;
+    let service = actix_web::test::init_service(acupress::app::build(app.state.clone())).await;
+    let req = || {
+        post(
+            "/v1/auth/refresh",
+            json!({"refresh_token": account.refresh}),
+        )
+    };
+    let (a, b) = futures_util::future::join(
+        crate::common::call(&service, req()),
+        crate::common::call(&service, req()),
+    )
+    .await;
+    assert_eq!((a.status, b.status), (200, 200));
+    assert_ne!(a.json()["refresh_token"], b.json()["refresh_token"]);
+    for pair in [a.json(), b.json()] {
+        assert_eq!(
+            refresh(&app, pair["refresh_token"].as_str().unwrap())
+                .await
+                .status,
+            200
+        );
+    }
+}
+
+#[actix_web::test]
+async fn logout_is_immediate_and_idempotent() {
+    let app = TestApp::new().await;
+    let account = app.register("mei@example.com").await;
+    let logout = || app.authed(TestRequest::post().uri("/v1/auth/logout"), &account.access);
+    assert_eq!(logout().await.status, 204);
+    assert_eq!(logout().await.status, 204, "again is fine");
+    app.authed(TestRequest::get().uri("/v1/me"), &account.access)
+        .await
+        .problem(401, "session_revoked");
+    refresh(&app, &account.refresh)
+        .await
+        .problem(401, "invalid_refresh_token");
+}
+
+#[actix_web::test]
+async fn devices_can_be_listed_and_signed_out() {
+    let app = TestApp::new().await;
+    let phone = app.register("mei@example.com").await;
+    let tablet = Account::from_auth(
+        &login(&app, &phone.email, PASSWORD).await.json(),
+        &phone.email,
+    );
+    let laptop = Account::from_auth(
+        &login(&app, &phone.email, PASSWORD).await.json(),
+        &phone.email,
+    );
+    let list = app
+        .authed(TestRequest::get().uri("/v1/me/devices"), &phone.access)
+        .await
+        .json();
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(items.iter().filter(|d| d["current"] == true).count(), 1);
+    assert!(
+        items
+            .iter()
+            .any(|d| d["id"] == phone.session.as_str() && d["current"] == true)
+    );
+
+    let revoke = app
+        .authed(
+            TestRequest::delete().uri(&format!("/v1/me/devices/{}", tablet.session)),
+            &phone.access,
+        )
+        .await;
+    assert_eq!(revoke.status, 204);
+    app.authed(TestRequest::get().uri("/v1/me"), &tablet.access)
+        .await
+        .problem(401, "session_revoked");
+    assert_eq!(
+        app.authed(TestRequest::get().uri("/v1/me"), &laptop.access)
+            .await
+            .status,
+        200
+    );
+    // Someone else's device, an unknown one, a malformed id.
+    let other = app.register("li@example.com").await;
+    app.authed(
+        TestRequest::delete().uri(&format!("/v1/me/devices/{}", laptop.session)),
+        &other.access,
+    )
+    .await
+    .problem(404, "not_found");
+    assert_eq!(
+        app.authed(TestRequest::get().uri("/v1/me"), &laptop.access)
+            .await
+            .status,
+        200,
+        "nothing changed"
+    );
+    app.authed(
+        TestRequest::delete().uri("/v1/me/devices/not-a-uuid"),
+        &phone.access,
+    )
+    .await
+    .problem(400, "bad_request");
+
+    // Log out everywhere else: the current device stays.
+    let all = app
+        .authed(
+            TestRequest::post().uri("/v1/auth/logout-all"),
+            &phone.access,
+        )
+        .await;
+    assert_eq!(all.status, 204);
+    app.authed(TestRequest::get().uri("/v1/me"), &laptop.access)
+        .await
+        .problem(401, "session_revoked");
+    assert_eq!(
+        app.authed(TestRequest::get().uri("/v1/me"), &phone.access)
+            .await
+            .status,
+        200
+    );
+    let everything = app
+        .authed(
+            TestRequest::post()
+                .uri("/v1/auth/logout-all")
+                .set_json(json!({"include_current": true})),
+            &phone.access,
+        )
+        .await;
+    assert_eq!(everything.status, 204);
+    app.authed(TestRequest::get().uri("/v1/me"), &phone.access)
+        .await
+        .problem(401, "session_revoked");
+}
+
+#[actix_web::test]
+async fn password_change_needs_the_current_one_and_signs_out_others() {
+    let app = TestApp::new().await;
+    let phone = app.register("mei@example.com").await;
+    let tablet = Account::from_auth(
+        &login(&app, &phone.email, PASSWORD).await.json(),
+        &phone.email,
+    );
+    let change = |current: &str, new: &str| {
+        TestRequest::put()
+            .uri("/v1/me/password")
+            .set_json(json!({"current_password": current, "new_password": new}))
+    };
+    app.authed(
+        change("not my password", "seven copper kites at dawn"),
+        &phone.access,
+    )
+    .await
+    .problem(403, "forbidden");
+    app.authed(change(PASSWORD, "password123"), &phone.access)
+        .await
+        .problem(422, "weak_password");
+    assert_eq!(
+        app.authed(
+            change(PASSWORD, "seven copper kites at dawn"),
+            &phone.access
+        )
+        .await
+        .status,
+        204
+    );
+    app.authed(TestRequest::get().uri("/v1/me"), &tablet.access)
+        .await
+        .problem(401, "session_revoked");
+    refresh(&app, &tablet.refresh)
+        .await
+        .problem(401, "invalid_refresh_token");
+    assert_eq!(
+        app.authed(TestRequest::get().uri("/v1/me"), &phone.access)
+            .await
+            .status,
+        200
+    );
+    login(&app, &phone.email, PASSWORD)
+        .await
+        .problem(401, "invalid_credentials");
+    assert_eq!(
+        login(&app, &phone.email, "seven copper kites at dawn")
+            .await
+            .status,
+        200
+    );
+}
+
+#[actix_web::test]
+async fn profile_updates_and_refuses_server_owned_fields() {
+    let app = TestApp::new().await;
+    let account = app.register("mei@example.com").await;
+    let patch = |body: serde_json::Value| TestRequest::patch().uri("/v1/me").set_json(body);
+    let res = app
+        .authed(
+            patch(
+                json!({"display_name": "Mei L.", "time_zone": "America/New_York",
+            "safety_profile": {"pregnant": true, "bleeding_risk": true}}),
+            ),
+            &account.access,
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    let me = res.json();
+    assert_eq!(me["display_name"], "Mei L.");
+    assert_eq!(me["time_zone"], "America/New_York");
+    assert_eq!(me["safety_profile"]["pregnant"], true);
+    assert_eq!(me["safety_profile"]["varicose_veins"], false);
+    // A partial safety patch leaves the other answers alone.
+    let me = app
+        .authed(
+            patch(json!({"safety_profile": {"pregnant": false}})),
+            &account.access,
+        )
+        .await
+        .json();
+    assert_eq!(me["safety_profile"]["pregnant"], false);
+    assert_eq!(me["safety_profile"]["bleeding_risk"], true);
+
+    for body in [
+        json!({"role": "admin"}),
+        json!({"id": "00000000-0000-0000-0000-000000000000"}),
+        json!({"email": "evil@example.com"}),
+        json!({"created_at": "2020-01-01T00:00:00Z"}),
+        json!({"user_id": account.id}),
+        json!({"favourite_colour": "green"}),
+        json!({"safety_profile": {"diabetic": true}}),
+        json!({"time_zone": "Nowhere/Land"}),
+        json!({"display_name": "x".repeat(200)}),
+        json!({"display_name": "bell\u{7}"}),
+    ] {
+        let res = app.authed(patch(body.clone()), &account.access).await;
+        res.problem(422, "validation_failed");
+    }
+    let after = app
+        .authed(TestRequest::get().uri("/v1/me"), &account.access)
+        .await
+        .json();
+    assert_eq!(after["role"], "user");
+    assert_eq!(after["email"], "mei@example.com");
+    assert_eq!(after["display_name"], "Mei L.", "nothing applied");
+}
+
+#[actix_web::test]
+async fn delete_account_needs_the_password_and_leaves_nothing() {
+    let app = TestApp::new().await;
+    let account = app.register("mei@example.com").await;
+    let second = Account::from_auth(
+        &login(&app, &account.email, PASSWORD).await.json(),
+        &account.email,
+    );
+    let other = app.register("li@example.com").await;
+    let delete = |password: Option<&str>| {
+        TestRequest::delete()
+            .uri("/v1/me")
+            .set_json(json!({"password": password}))
+    };
+    app.authed(delete(Some("not my password")), &account.access)
+        .await
+        .problem(403, "forbidden");
+    app.authed(delete(None), &account.access)
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(
+        rows_of(&app.state.config.database_url, &account.id),
+        5,
+        "user, 2 sessions, 2 tokens"
+    );
+    assert_eq!(
+        app.authed(delete(Some(PASSWORD)), &account.access)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        rows_of(&app.state.config.database_url, &account.id),
+        0,
+        "no row left behind"
+    );
+    for token in [&account.access, &second.access] {
+        app.authed(TestRequest::get().uri("/v1/me"), token)
+            .await
+            .problem(401, "session_revoked");
+    }
+    refresh(&app, &second.refresh)
+        .await
+        .problem(401, "invalid_refresh_token");
+    login(&app, &account.email, PASSWORD)
+        .await
+        .problem(401, "invalid_credentials");
+    assert_eq!(
+        app.authed(TestRequest::get().uri("/v1/me"), &other.access)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(rows_of(&app.state.config.database_url, &other.id), 3);
+}
+
+#[actix_web::test]
+async fn export_has_everything_about_me_and_nothing_of_others() {
+    let app = TestApp::new().await;
+    let account = app.register("mei@example.com").await;
+    let other = app.register("li@example.com").await;
+    app.authed(
+        TestRequest::patch()
+            .uri("/v1/me")
+            .set_json(json!({"safety_profile": {"pregnant": true}})),
+        &account.access,
+    )
+    .await;
+    let res = app
+        .authed(TestRequest::get().uri("/v1/me/export"), &account.access)
+        .await;
+    assert_eq!(res.status, 200);
+    assert!(
+        res.header("content-disposition")
+            .unwrap()
+            .contains("attachment")
+    );
+    let export = res.json();
+    assert_eq!(export["user"]["id"], account.id.as_str());
+    assert_eq!(export["user"]["safety_profile"]["pregnant"], true);
+    assert_eq!(export["devices"].as_array().unwrap().len(), 1);
+    let text = export.to_string();
+    assert!(!text.contains(&other.id) && !text.contains("li@example.com"));
+    assert!(!text.contains("argon2"), "no password hash");
+}
+
+#[actix_web::test]
+async fn guests_start_without_an_account_and_upgrade_keeping_everything() {
+    let app = TestApp::new().await;
+    let res = app.send(TestRequest::post().uri("/v1/auth/guest")).await;
+    assert_eq!(res.status, 201);
+    let body = res.json();
+    assert_eq!(body["user"]["is_guest"], true);
+    assert!(body["user"]["email"].is_null());
+    let guest = Account::from_auth(&body, "");
+    app.authed(
+        TestRequest::patch()
+            .uri("/v1/me")
+            .set_json(json!({"safety_profile": {"varicose_veins": true}})),
+        &guest.access,
+    )
+    .await;
+    let upgrade = |email: &str, password: &str| {
+        TestRequest::post()
+            .uri("/v1/auth/upgrade")
+            .set_json(json!({"email": email, "password": password, "display_name": "Mei"}))
+    };
+    app.authed(upgrade("mei@example.com", "password"), &guest.access)
+        .await
+        .problem(422, "weak_password");
+    let taken = app.register("taken@example.com").await;
+    app.authed(upgrade("taken@example.com", PASSWORD), &guest.access)
+        .await
+        .problem(409, "email_taken");
+    let res = app
+        .authed(upgrade(" Mei@Example.com", PASSWORD), &guest.access)
+        .await;
+    assert_eq!(res.status, 200);
+    let user = res.json();
+    assert_eq!(user["id"], guest.id.as_str(), "same account");
+    assert_eq!(user["is_guest"], false);
+    assert_eq!(user["email"], "mei@example.com");
+    assert_eq!(
+        user["safety_profile"]["varicose_veins"], true,
+        "kept what it owned"
+    );
+    assert_eq!(
+        app.authed(TestRequest::get().uri("/v1/me"), &guest.access)
+            .await
+            .status,
+        200,
+        "still signed in"
+    );
+    assert_eq!(login(&app, "mei@example.com", PASSWORD).await.status, 200);
+    app.authed(upgrade("again@example.com", PASSWORD), &guest.access)
+        .await
+        .problem(409, "not_a_guest");
+    app.authed(upgrade("x@example.com", PASSWORD), &taken.access)
+        .await
+        .problem(409, "not_a_guest");
+    // A guest deletes itself without a password.
+    let other_guest = Account::from_auth(
+        &app.send(TestRequest::post().uri("/v1/auth/guest"))
+            .await
+            .json(),
+        "",
+    );
+    let res = app
+        .authed(
+            TestRequest::delete().uri("/v1/me").set_json(json!({})),
+            &other_guest.access,
+        )
+        .await;
+    assert_eq!(res.status, 204);
+}
+
+#[actix_web::test]
+async fn only_admins_change_catalog_content() {
+    let app = TestApp::new().await;
+    let user = app.register("mei@example.com").await;
+    let reload = || TestRequest::post().uri("/v1/admin/catalog/reload");
+    app.authed(reload(), &user.access)
+        .await
+        .problem(403, "forbidden");
+    app.send(TestRequest::post().uri("/v1/admin/catalog/reload"))
+        .await
+        .problem(401, "missing_token");
+
+    let mut config = app.state.config.as_ref().clone();
+    config.database_url = app.state.config.database_url.clone();
+    let message = acupress::admin::grant(&config, "MEI@example.com")
+        .await
+        .unwrap();
+    assert!(message.contains("mei@example.com"));
+    assert!(
+        acupress::admin::grant(&config, "nobody@example.com")
+            .await
+            .is_err()
+    );
+    let res = app.authed(reload(), &user.access).await;
+    assert_eq!(res.status, 200);
+    assert_eq!(
+        res.json()["version"],
+        app.state.catalog.get().version.as_str()
+    );
+    assert_eq!(
+        app.authed(TestRequest::get().uri("/v1/me"), &user.access)
+            .await
+            .json()["role"],
+        "admin"
+    );
+}
