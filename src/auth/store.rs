@@ -176,18 +176,30 @@ pub struct PresentedToken {
     pub session_revoked: bool,
 }
 
+#[derive(Queryable)]
+struct TokenRow {
+    session_id: Uuid,
+    expires_at: DateTime<Utc>,
+    rotated_at: Option<DateTime<Utc>>,
+    user_id: Uuid,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Queryable)]
+struct DeviceRow {
+    id: Uuid,
+    device_name: String,
+    user_agent: Option<String>,
+    created_at: DateTime<Utc>,
+    last_used_at: DateTime<Utc>,
+}
+
 /// Finds a refresh token and locks its row, so concurrent refreshes queue up.
 pub async fn lock_refresh_token(
     conn: &mut AsyncPgConnection,
     hash: &[u8],
 ) -> QueryResult<Option<PresentedToken>> {
-    let row: Option<(
-        Uuid,
-        DateTime<Utc>,
-        Option<DateTime<Utc>>,
-        Uuid,
-        Option<DateTime<Utc>>,
-    )> = refresh_tokens::table
+    let row: Option<TokenRow> = refresh_tokens::table
         .inner_join(auth_sessions::table)
         .filter(refresh_tokens::token_hash.eq(hash))
         .select((
@@ -201,15 +213,13 @@ pub async fn lock_refresh_token(
         .first(conn)
         .await
         .optional()?;
-    Ok(row.map(
-        |(session_id, expires_at, rotated_at, user_id, revoked_at)| PresentedToken {
-            session_id,
-            user_id,
-            expires_at,
-            rotated_at,
-            session_revoked: revoked_at.is_some(),
-        },
-    ))
+    Ok(row.map(|r| PresentedToken {
+        session_id: r.session_id,
+        user_id: r.user_id,
+        expires_at: r.expires_at,
+        rotated_at: r.rotated_at,
+        session_revoked: r.revoked_at.is_some(),
+    }))
 }
 
 pub async fn mark_rotated(conn: &mut AsyncPgConnection, hash: &[u8]) -> QueryResult<()> {
@@ -288,31 +298,28 @@ pub async fn live_devices(
     user_id: Uuid,
     current: Uuid,
 ) -> QueryResult<Vec<Device>> {
-    let rows: Vec<(Uuid, String, Option<String>, DateTime<Utc>, DateTime<Utc>)> =
-        auth_sessions::table
-            .filter(auth_sessions::user_id.eq(user_id))
-            .filter(auth_sessions::revoked_at.is_null())
-            .order((auth_sessions::last_used_at.desc(), auth_sessions::id.desc()))
-            .select((
-                auth_sessions::id,
-                auth_sessions::device_name,
-                auth_sessions::user_agent,
-                auth_sessions::created_at,
-                auth_sessions::last_used_at,
-            ))
-            .load(conn)
-            .await?;
+    let rows: Vec<DeviceRow> = auth_sessions::table
+        .filter(auth_sessions::user_id.eq(user_id))
+        .filter(auth_sessions::revoked_at.is_null())
+        .order((auth_sessions::last_used_at.desc(), auth_sessions::id.desc()))
+        .select((
+            auth_sessions::id,
+            auth_sessions::device_name,
+            auth_sessions::user_agent,
+            auth_sessions::created_at,
+            auth_sessions::last_used_at,
+        ))
+        .load(conn)
+        .await?;
     Ok(rows
         .into_iter()
-        .map(
-            |(id, device_name, user_agent, created_at, last_used_at)| Device {
-                id,
-                device_name,
-                user_agent,
-                created_at,
-                last_used_at,
-                current: id == current,
-            },
-        )
+        .map(|r| Device {
+            current: r.id == current,
+            id: r.id,
+            device_name: r.device_name,
+            user_agent: r.user_agent,
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+        })
         .collect())
 }

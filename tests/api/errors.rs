@@ -205,3 +205,36 @@ async fn path_and_query_errors_are_400_problems() {
         "{body}"
     );
 }
+
+#[actix_web::test]
+async fn json_endpoints_answer_framework_errors_as_problems() {
+    let app = TestApp::with_config(|c| c.body_limit = 2048).await;
+    let register = || TestRequest::post().uri("/v1/auth/register");
+    app.send(
+        register()
+            .insert_header(("content-type", "application/json"))
+            .set_payload("{\"email\":"),
+    )
+    .await
+    .problem(400, "malformed_json");
+    app.send(
+        register()
+            .insert_header(("content-type", "text/plain"))
+            .set_payload("email=a"),
+    )
+    .await
+    .problem(415, "unsupported_media_type");
+    let huge =
+        serde_json::json!({"email": "a@b.co", "password": "x".repeat(4096), "display_name": "M"});
+    app.send(register().set_json(huge))
+        .await
+        .problem(413, "payload_too_large");
+    app.send(
+        register().set_json(serde_json::json!({"email": 5, "password": "p", "display_name": "M"})),
+    )
+    .await
+    .problem(422, "validation_failed");
+    app.send(register().set_json(serde_json::json!({"email": "a@b.co", "password": "quiet otter lantern river", "display_name": "M\u{0}"})))
+        .await
+        .problem(422, "validation_failed");
+}

@@ -61,3 +61,36 @@ fn every_operation_is_documented() {
     }
     assert!(!ids.is_empty());
 }
+
+#[test]
+fn protected_operations_declare_the_bearer_scheme() {
+    let spec: serde_json::Value = serde_json::from_str(&openapi::render(&app::openapi())).unwrap();
+    assert_eq!(
+        spec["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    let public = [
+        "/v1/auth/register",
+        "/v1/auth/login",
+        "/v1/auth/refresh",
+        "/v1/auth/guest",
+    ];
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let secured = op["security"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
+            let protected = path == "/v1/me"
+                || path.starts_with("/v1/me/")
+                || path.starts_with("/v1/admin")
+                || (path.starts_with("/v1/auth/") && !public.contains(&path.as_str()));
+            assert_eq!(secured, protected, "{method} {path}");
+            if protected {
+                assert!(
+                    op["responses"]["401"].is_object(),
+                    "{method} {path} documents 401"
+                );
+            }
+        }
+    }
+}
