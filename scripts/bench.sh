@@ -18,9 +18,13 @@ DB_URL="${BASE_URL%/*}/acupress_bench"
 BASE="http://127.0.0.1:${PORT}"
 
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
-cargo build --release --quiet
+cargo build --release --quiet --bin acupress --example argon2-rate
 log=$(mktemp)
+psql "${BASE_URL}" -qc "DROP DATABASE IF EXISTS acupress_bench WITH (FORCE)" >/dev/null 2>&1 || true
+# Rate limits would stop the login storm; they are tested elsewhere.
 DATABASE_URL="$DB_URL" ACUPRESS_LISTEN="127.0.0.1:${PORT}" ACUPRESS_LOG=warn \
+  ACUPRESS_AUTH_RATE_ACCOUNT_BURST=100000 ACUPRESS_AUTH_RATE_ACCOUNT_PERIOD_MS=1 \
+  ACUPRESS_AUTH_RATE_ADDRESS_BURST=100000 ACUPRESS_AUTH_RATE_ADDRESS_PERIOD_MS=1 \
   target/release/acupress >"$log" 2>&1 &
 server=$!
 trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$log"' EXIT
@@ -64,3 +68,25 @@ for case in "${cases[@]}"; do
   [ "$name" != healthz ] && awk -v r="$rps" -v h="$healthz_rps" 'BEGIN{printf "%-20s %11.0f%% of healthz\n", "", 100*r/h}'
 done
 echo "gzip-compressed /v1/catalog: ${gzip_size} bytes"
+
+# Login storm: logins per second next to the raw Argon2id rate of this machine, and
+# catalog latency while the logins run.
+export BENCH_EMAIL="storm@example.com" BENCH_PASSWORD="quiet otter lantern river"
+curl -fs -o /dev/null -H 'Content-Type: application/json' "$BASE/v1/auth/register" \
+  -d "{\"email\":\"$BENCH_EMAIL\",\"password\":\"$BENCH_PASSWORD\",\"display_name\":\"Bench\"}"
+raw=$(target/release/examples/argon2-rate "${DURATION%s}" | awk '{print $2}')
+catalog_out=$(mktemp)
+wrk -t1 -c4 -d"$DURATION" --latency -s scripts/paced.lua "$BASE/v1/points/LI4" >"$catalog_out" &
+catalog_wrk=$!
+storm=$(wrk -t1 -c16 -d"$DURATION" --latency -s scripts/login.lua "$BASE/v1/auth/login")
+wait $catalog_wrk
+logins=$(awk '/Requests\/sec/{print $2}' <<<"$storm")
+login_errors=$(awk '/Non-2xx or 3xx/{print $5}' <<<"$storm")
+catalog_p99=$(awk '$1=="99%"{print $2}' "$catalog_out")
+catalog_rps=$(awk '/Requests\/sec/{print $2}' "$catalog_out")
+rm -f "$catalog_out"
+echo
+printf 'raw argon2id verifications/s: %s\n' "$raw"
+printf 'logins/s during storm:        %s (%s%% of raw; non-2xx: %s)\n' "$logins" \
+  "$(awk -v l="$logins" -v r="$raw" 'BEGIN{printf "%.0f", 100*l/r}')" "${login_errors:-0}"
+printf "catalog p99 during storm:     %s (paced, ~400 req/s: %s req/s measured)\n" "$catalog_p99" "$catalog_rps"

@@ -20,7 +20,8 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-fn hash_blocking(password: &str) -> String {
+/// Hashes on the calling thread (use [`hash`] from async code).
+pub fn hash_blocking(password: &str) -> String {
     let mut salt = [0u8; 16];
     rand::fill(&mut salt);
     let salt = SaltString::encode_b64(&salt).expect("16 bytes is a valid salt");
@@ -37,30 +38,54 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_blocking(&uuid::Uuid::new_v4().to_string()))
 }
 
-/// Hashes on a blocking thread, keeping the async workers free.
-pub async fn hash(password: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || hash_blocking(&password))
+/// At most one hash per core at a time: Argon2 is memory-bound (19 MiB each), and
+/// running more at once only makes them evict each other from the caches.
+fn hashing_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    SLOTS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, usize::from))
+    })
+}
+
+/// Runs Argon2 work on a blocking thread once a slot is free, keeping the async
+/// workers free for other requests.
+async fn run_hashing<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let _slot = hashing_slots()
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
+    tokio::task::spawn_blocking(work)
         .await
         .map_err(ApiError::internal)
 }
 
-/// Verifies on a blocking thread. `None` (no such account) checks a dummy hash and
+/// Hashes a password off the async workers.
+pub async fn hash(password: String) -> Result<String, ApiError> {
+    run_hashing(move || hash_blocking(&password)).await
+}
+
+/// Verifies off the async workers. `None` (no such account) checks a dummy hash and
 /// fails, taking the same time as a wrong password.
 pub async fn verify(password: String, stored: Option<String>) -> Result<bool, ApiError> {
-    tokio::task::spawn_blocking(move || {
+    run_hashing(move || {
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| dummy_hash().to_owned());
-        let ok = PasswordHash::new(&phc)
-            .map(|parsed| {
-                argon2()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false);
-        known && ok
+        known & verify_blocking(&password, &phc)
     })
     .await
-    .map_err(ApiError::internal)
+}
+
+/// Verifies on the calling thread (use [`verify`] from async code).
+pub fn verify_blocking(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc)
+        .map(|parsed| {
+            argon2()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
 }
 
 /// Prepares the dummy hash at start-up so the first unknown-email login is not faster.
