@@ -17,7 +17,7 @@ use crate::catalog::store::CatalogStore;
 use crate::config::Config;
 use crate::db::DbPool;
 use crate::http::{self, RouteTable};
-use crate::{admin, auth, catalog, me, openapi, ops, telemetry};
+use crate::{admin, auth, catalog, history, me, openapi, ops, telemetry};
 
 /// Everything a request handler may need, shared by all workers.
 #[derive(Clone)]
@@ -37,6 +37,7 @@ fn routes(cfg: &mut ServiceConfig) {
             .configure(catalog::handlers::routes)
             .configure(auth::handlers::routes)
             .configure(me::handlers::routes)
+            .configure(history::handlers::routes)
             .configure(admin::routes),
     );
 }

@@ -83,7 +83,14 @@ pub enum ApiError {
     #[error("{0}")]
     Forbidden(String),
     #[error("{detail}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict {
+        code: &'static str,
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    /// 410: a sync cursor older than the tombstones kept.
+    #[error("{0}")]
+    Gone(String),
     #[error("too many attempts; retry in {retry_after} s")]
     TooManyRequests { retry_after: u64 },
     #[error("{0}")]
@@ -143,6 +150,7 @@ impl ApiError {
         Self::Conflict {
             code,
             detail: detail.into(),
+            errors: Vec::new(),
         }
     }
 
@@ -175,6 +183,7 @@ impl ApiError {
             | Self::Unauthorized { code, .. }
             | Self::Conflict { code, .. } => code,
             Self::Forbidden(_) => "forbidden",
+            Self::Gone(_) => "sync_cursor_expired",
             Self::TooManyRequests { .. } => "rate_limited",
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
@@ -195,6 +204,7 @@ impl ApiError {
             Self::Unauthorized { .. } => "Authentication required",
             Self::Forbidden(_) => "Forbidden",
             Self::Conflict { .. } => "Conflict",
+            Self::Gone(_) => "Gone",
             Self::TooManyRequests { .. } => "Too many requests",
             Self::NotFound(_) => "Not found",
             Self::MethodNotAllowed { .. } => "Method not allowed",
@@ -224,7 +234,8 @@ impl ApiError {
         let errors = match self {
             Self::BadRequest { errors, .. }
             | Self::Validation { errors, .. }
-            | Self::Unprocessable { errors, .. } => errors.clone(),
+            | Self::Unprocessable { errors, .. }
+            | Self::Conflict { errors, .. } => errors.clone(),
             _ => Vec::new(),
         };
         Problem {
@@ -249,6 +260,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Gone(_) => StatusCode::GONE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -437,3 +449,13 @@ impl From<diesel::result::Error> for ApiError {
         crate::db::DbError::from(e).into()
     }
 }
+
+/// The sync cursor is older than the tombstones the server keeps: download everything again.
+#[derive(utoipa::ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "/problems/sync-cursor-expired", "title": "Gone", "status": 410,
+        "detail": "this cursor is older than the deletions kept (90 days); pull without a cursor",
+        "code": "sync_cursor_expired", "request_id": "0193a5c2-6f1e-7c1a-9a57-3f0b5c1d2e4f"})
+)]
+pub struct Gone(pub Problem);

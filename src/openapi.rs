@@ -19,6 +19,7 @@ use crate::error;
         (name = "catalog", description = "Points, meridians, conditions, routines and safety data. Public, cacheable."),
         (name = "auth", description = "Accounts and tokens: register, log in, refresh, log out, guest accounts."),
         (name = "me", description = "The signed-in user's profile, safety profile, devices, export and deletion."),
+        (name = "history", description = "The signed-in user's self-massage sessions, offline sync and statistics."),
         (name = "admin", description = "Content administration; admins only."),
         (name = "operations", description = "Liveness and readiness probes."),
     ),
@@ -27,7 +28,7 @@ use crate::error;
         responses(
             error::BadRequest, error::Unauthorized, error::Forbidden, error::NotFound, error::Conflict,
             error::PayloadTooLarge, error::UnsupportedMediaType, error::Unprocessable,
-            error::TooManyRequests, error::Unavailable, error::Internal,
+            error::TooManyRequests, error::Gone, error::Unavailable, error::Internal,
         ),
     ),
     modifiers(&BearerScheme)

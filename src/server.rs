@@ -75,6 +75,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let state = prepare(config).await?;
     let (workers, shutdown) = (state.config.workers, state.config.shutdown_timeout);
     spawn_catalog_refresher(state.clone());
+    spawn_housekeeping(state.clone());
     let factory_state = state.clone();
     let server = HttpServer::new(move || app::build(factory_state.clone()))
         .workers(workers)
@@ -93,6 +94,32 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     server.run().await?;
     tracing::info!("acupress stopped");
     Ok(())
+}
+
+/// How long deleted sessions stay as tombstones for sync.
+pub const TOMBSTONE_DAYS: i64 = 90;
+
+/// Removes tombstones past their 90 days and idempotency keys past their 48 hours.
+pub async fn housekeeping(pool: &crate::db::DbPool) -> Result<(usize, usize), DbError> {
+    let mut conn = db::conn(pool).await?;
+    let before = chrono::Utc::now() - chrono::Duration::days(TOMBSTONE_DAYS);
+    let tombstones = crate::history::store::purge_tombstones(&mut conn, before).await?;
+    let keys = crate::idempotency::purge(&mut conn).await?;
+    Ok((tombstones, keys))
+}
+
+fn spawn_housekeeping(state: AppState) {
+    actix_web::rt::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            match housekeeping(&state.pool).await {
+                Ok((0, 0)) => {}
+                Ok((tombstones, keys)) => tracing::info!(tombstones, keys, "purged old sync data"),
+                Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+            }
+        }
+    });
 }
 
 /// Picks up catalog content loaded by another instance (or an admin edit).

@@ -93,6 +93,8 @@ diesel::table! {
         skin_condition -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        history_version -> Int8,
+        history_purged_version -> Int8,
     }
 }
 
@@ -119,6 +121,52 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    massage_sessions (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        started_at -> Timestamptz,
+        duration_seconds -> Int4,
+        routine_slug -> Nullable<Text>,
+        condition_slug -> Nullable<Text>,
+        pain_before -> Nullable<Int2>,
+        pain_after -> Nullable<Int2>,
+        stress_before -> Nullable<Int2>,
+        stress_after -> Nullable<Int2>,
+        mood -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
+    session_steps (session_id, position) {
+        session_id -> Uuid,
+        position -> Int2,
+        point_code -> Text,
+        side -> Text,
+        seconds -> Int4,
+        pressure -> Text,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Uuid,
+        key -> Uuid,
+        request_hash -> Bytea,
+        completed -> Bool,
+        response_status -> Nullable<Int2>,
+        response_body -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(massage_sessions -> users (user_id));
+diesel::joinable!(session_steps -> massage_sessions (session_id));
 diesel::joinable!(auth_sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
 
@@ -133,4 +181,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     auth_sessions,
     refresh_tokens,
+    massage_sessions,
+    session_steps,
+    idempotency_keys,
 );

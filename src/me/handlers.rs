@@ -209,6 +209,7 @@ pub async fn export_me(user: AuthUser, pool: web::Data<DbPool>) -> ApiResult<Htt
     let row = current_row(&pool, &user).await?;
     let mut conn = db::conn(&pool).await?;
     let devices = store::all_sessions(&mut conn, user.user_id).await?;
+    let sessions = crate::history::store::all_live(&mut conn, user.user_id).await?;
     Ok(HttpResponse::Ok()
         .insert_header((
             "content-disposition",
@@ -219,6 +220,7 @@ pub async fn export_me(user: AuthUser, pool: web::Data<DbPool>) -> ApiResult<Htt
             exported_at: Utc::now(),
             user: row.to_user(),
             devices,
+            sessions,
         }))
 }
 

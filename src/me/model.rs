@@ -127,12 +127,15 @@ pub struct PasswordChange {
     "email": "mei@example.com", "display_name": "Mei", "locale": "en", "time_zone": "UTC",
     "role": "user", "is_guest": false, "safety_profile": {"pregnant": false, "bleeding_risk": false,
     "varicose_veins": false, "recent_surgery_or_fracture": false, "skin_condition": false},
-    "created_at": "2026-11-21T08:30:00Z", "updated_at": "2026-11-21T08:30:00Z"}, "devices": []}))]
+    "created_at": "2026-11-21T08:30:00Z", "updated_at": "2026-11-21T08:30:00Z"}, "devices": [],
+    "sessions": []}))]
 pub struct Export {
     pub exported_at: DateTime<Utc>,
     pub user: User,
     /// Every session ever opened, including revoked ones.
     pub devices: Vec<ExportedDevice>,
+    /// Every self-massage session logged, oldest first.
+    pub sessions: Vec<crate::history::model::Session>,
 }
 
 /// A device session in the export, with its revocation if any.

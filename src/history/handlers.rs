@@ -1,0 +1,645 @@
+//! `/v1/me/sessions`, `/v1/me/sync` and `/v1/me/stats`.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use diesel_async::AsyncConnection;
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::auth::store as auth_store;
+use crate::catalog::store::{CatalogStore, Snapshot};
+use crate::db::{self, DbPool};
+use crate::error::{self, ApiError, ApiResult, FieldError};
+use crate::history::model::*;
+use crate::history::{rules, stats, store};
+use crate::idempotency::{self, Claim};
+use crate::me::model::SafetyProfile;
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_session)
+        .service(list_sessions)
+        .service(get_session)
+        .service(update_session)
+        .service(delete_session)
+        .service(pull_changes)
+        .service(push_changes)
+        .service(get_stats);
+}
+
+/// The user's time zone and safety profile.
+async fn profile(pool: &DbPool, user: &AuthUser) -> ApiResult<(chrono_tz::Tz, SafetyProfile)> {
+    let mut conn = db::conn(pool).await?;
+    let row = auth_store::user_by_id(&mut conn, user.user_id)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("session_revoked", "this account no longer exists"))?;
+    let tz = row.time_zone.parse().unwrap_or(chrono_tz::UTC);
+    Ok((tz, row.to_user().safety_profile))
+}
+
+fn session_exists() -> ApiError {
+    ApiError::conflict("session_exists", "a session with this id already exists")
+}
+
+/// Record a session.
+///
+/// The app may send its own `id`. Send an `Idempotency-Key` (a UUID) so that a retry
+/// after a lost response stores it once: the same key and body replay the first
+/// response, another body is 422, a retry while the first is still running is 409.
+/// Points, routine and condition are checked against the catalog. Points that are not
+/// advised for this user's safety profile are accepted, with `warnings`.
+#[utoipa::path(
+    tag = "history",
+    security(("bearer" = [])),
+    params(("idempotency-key" = Option<Uuid>, Header, description = "Makes retries safe")),
+    request_body = SessionInput,
+    responses(
+        (status = 201, description = "Stored", body = SessionWithWarnings,
+            headers(("location" = String, description = "The session's URL"))),
+        (status = 400, response = error::BadRequest),
+        (status = 401, response = error::Unauthorized),
+        (status = 409, response = error::Conflict),
+        (status = 413, response = error::PayloadTooLarge),
+        (status = 415, response = error::UnsupportedMediaType),
+        (status = 422, response = error::Unprocessable),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[post("/me/sessions")]
+pub async fn create_session(
+    req: HttpRequest,
+    user: AuthUser,
+    body: web::Json<SessionInput>,
+    pool: web::Data<DbPool>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let input = body.into_inner();
+    let key = idempotency::key_of(&req)?;
+    let (_, safety) = profile(&pool, &user).await?;
+    let mut conn = db::conn(&pool).await?;
+    if let Some(key) = key
+        && let Claim::Replay(res) =
+            idempotency::claim(&mut conn, user.user_id, key, &idempotency::fingerprint(&input)).await?
+    {
+        return Ok(res);
+    }
+    let snapshot = catalog.get();
+    let result = store_new(&mut conn, &snapshot, &user, safety, input, key).await;
+    if let (Err(_), Some(key)) = (&result, key) {
+        idempotency::release(&mut conn, user.user_id, key).await?;
+    }
+    let body = result?;
+    Ok(HttpResponse::Created()
+        .insert_header(("location", format!("/v1/me/sessions/{}", body.session.id)))
+        .json(body))
+}
+
+async fn store_new(
+    conn: &mut diesel_async::AsyncPgConnection,
+    snapshot: &Snapshot,
+    user: &AuthUser,
+    safety: SafetyProfile,
+    input: SessionInput,
+    key: Option<Uuid>,
+) -> ApiResult<SessionWithWarnings> {
+    let valid = rules::validate(snapshot, input, Utc::now())?;
+    let user_id = user.user_id;
+    conn.transaction::<_, ApiError, _>(async move |conn| {
+        let (version, _) = store::lock_history(conn, user_id).await?;
+        if !store::owners(conn, &[valid.id]).await?.is_empty() {
+            return Err(session_exists());
+        }
+        let session = store::upsert(conn, user_id, &valid, version + 1)
+            .await?
+            .ok_or_else(session_exists)?;
+        store::set_history_version(conn, user_id, version + 1).await?;
+        let body = SessionWithWarnings {
+            warnings: rules::warnings(snapshot, &safety, &session.steps),
+            session,
+        };
+        if let Some(key) = key {
+            idempotency::complete(conn, user_id, key, StatusCode::CREATED, &body).await?;
+        }
+        Ok(body)
+    })
+    .await
+}
+
+/// Filters of the session list.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SessionsQuery {
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page (opaque).
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
+    pub cursor: Option<String>,
+    /// From this local date (`2026-11-01`, in the user's time zone) or instant (RFC 3339), inclusive.
+    #[param(example = "2026-11-01")]
+    pub from: Option<String>,
+    /// Up to this local date, inclusive, or instant, exclusive.
+    #[param(example = "2026-11-30")]
+    pub to: Option<String>,
+    /// Condition slug.
+    pub condition: Option<String>,
+    /// Routine slug.
+    pub routine: Option<String>,
+    /// Point code in any spelling: sessions that pressed it.
+    pub point: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ListCursor {
+    t: DateTime<Utc>,
+    i: Uuid,
+    f: u64,
+}
+
+/// A date (local midnight in `tz`; `end` moves to the next midnight) or an instant.
+fn parse_bound(field: &str, raw: &str, tz: chrono_tz::Tz, end: bool) -> ApiResult<DateTime<Utc>> {
+    if let Ok(instant) = DateTime::parse_from_rfc3339(raw.trim()) {
+        return Ok(instant.with_timezone(&Utc));
+    }
+    let date: NaiveDate = raw
+        .trim()
+        .parse()
+        .map_err(|_| ApiError::bad_param(field, "must be a date (YYYY-MM-DD) or an RFC 3339 instant"))?;
+    let date = if end { date.succ_opt().unwrap_or(date) } else { date };
+    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    tz.from_local_datetime(&midnight)
+        .earliest()
+        .or_else(|| tz.from_local_datetime(&(midnight + Duration::hours(1))).earliest())
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| ApiError::invalid(field, "is not a date in your time zone"))
+}
+
+/// List sessions, newest first.
+///
+/// Keyset pagination on (started_at, id): every page costs the same however long the
+/// history is.
+#[utoipa::path(
+    tag = "history",
+    security(("bearer" = [])),
+    params(SessionsQuery),
+    responses(
+        (status = 200, description = "A page of sessions", body = SessionList),
+        (status = 400, response = error::BadRequest),
+        (status = 401, response = error::Unauthorized),
+        (status = 422, response = error::Unprocessable),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[get("/me/sessions")]
+pub async fn list_sessions(
+    user: AuthUser,
+    params: web::Query<SessionsQuery>,
+    pool: web::Data<DbPool>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let q = params.into_inner();
+    let limit = crate::catalog::query::parse_limit(q.limit.as_deref())?;
+    let (tz, _) = profile(&pool, &user).await?;
+    let snapshot = catalog.get();
+    let filters = crate::catalog::query::filter_hash(&[
+        ("from", q.from.as_deref()),
+        ("to", q.to.as_deref()),
+        ("condition", q.condition.as_deref()),
+        ("routine", q.routine.as_deref()),
+        ("point", q.point.as_deref()),
+    ]);
+    let before = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+        None => None,
+        Some(raw) => {
+            let cursor: ListCursor = URL_SAFE_NO_PAD
+                .decode(raw)
+                .ok()
+                .and_then(|b| serde_json::from_slice(&b).ok())
+                .filter(|c: &ListCursor| c.f == filters)
+                .ok_or_else(|| ApiError::BadRequest {
+                    code: "invalid_cursor",
+                    detail: "cursor is not a cursor issued by this API for this query".into(),
+                    errors: vec![FieldError::new("cursor", "is not a cursor issued by this API for this query")],
+                })?;
+            Some((cursor.t, cursor.i))
+        }
+    };
+    let filter = store::ListFilter {
+        from: q.from.as_deref().map(|r| parse_bound("from", r, tz, false)).transpose()?,
+        to: q.to.as_deref().map(|r| parse_bound("to", r, tz, !r.contains('T'))).transpose()?,
+        condition: q
+            .condition
+            .as_deref()
+            .map(|s| {
+                snapshot
+                    .condition_index(s)
+                    .map(|i| snapshot.conditions[i].slug.clone())
+                    .ok_or_else(|| ApiError::invalid("condition", format!("unknown condition `{s}`")))
+            })
+            .transpose()?,
+        routine: q
+            .routine
+            .as_deref()
+            .map(|s| {
+                snapshot
+                    .routine_index(s)
+                    .map(|i| snapshot.routines[i].slug.clone())
+                    .ok_or_else(|| ApiError::invalid("routine", format!("unknown routine `{s}`")))
+            })
+            .transpose()?,
+        point: q
+            .point
+            .as_deref()
+            .map(|s| {
+                snapshot
+                    .point_index(s)
+                    .map(|i| snapshot.points[i].code.clone())
+                    .ok_or_else(|| ApiError::invalid("point", format!("unknown point `{s}`")))
+            })
+            .transpose()?,
+        before,
+    };
+    let mut conn = db::conn(&pool).await?;
+    let mut items = store::list(&mut conn, user.user_id, &filter, limit as i64 + 1).await?;
+    let next_cursor = (items.len() > limit).then(|| {
+        items.truncate(limit);
+        let last = items.last().expect("a full page");
+        let cursor = ListCursor {
+            t: last.started_at,
+            i: last.id,
+            f: filters,
+        };
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).expect("cursor serializes"))
+    });
+    Ok(HttpResponse::Ok().json(SessionList { items, next_cursor }))
+}
+
+/// One session. Another user's session is 404, as if it did not exist.
+#[utoipa::path(
+    tag = "history",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Session id")),
+    responses(
+        (status = 200, description = "The session", body = Session),
+        (status = 400, response = error::BadRequest),
+        (status = 401, response = error::Unauthorized),
+        (status = 404, response = error::NotFound),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[get("/me/sessions/{id}")]
+pub async fn get_session(user: AuthUser, id: web::Path<Uuid>, pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
+    let mut conn = db::conn(&pool).await?;
+    let session = store::find(&mut conn, user.user_id, *id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no session {id}")))?;
+    Ok(HttpResponse::Ok().json(session))
+}
+
+/// Change a session. Absent fields stay; `null` clears an optional one.
+#[utoipa::path(
+    tag = "history",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Session id")),
+    request_body = SessionPatch,
+    responses(
+        (status = 200, description = "The changed session", body = SessionWithWarnings),
+        (status = 400, response = error::BadRequest),
+        (status = 401, response = error::Unauthorized),
+        (status = 404, response = error::NotFound),
+        (status = 422, response = error::Unprocessable),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[patch("/me/sessions/{id}")]
+pub async fn update_session(
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<SessionPatch>,
+    pool: web::Data<DbPool>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let (_, safety) = profile(&pool, &user).await?;
+    let snapshot = catalog.get();
+    let patch = body.into_inner();
+    let user_id = user.user_id;
+    let mut conn = db::conn(&pool).await?;
+    let body = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            let (version, _) = store::lock_history(conn, user_id).await?;
+            let current = store::find(conn, user_id, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found(format!("no session {id}")))?;
+            let valid = rules::validate(&snapshot, rules::patched(current, patch), Utc::now())?;
+            let session = store::upsert(conn, user_id, &valid, version + 1)
+                .await?
+                .ok_or_else(|| ApiError::not_found(format!("no session {id}")))?;
+            store::set_history_version(conn, user_id, version + 1).await?;
+            Ok(SessionWithWarnings {
+                warnings: rules::warnings(&snapshot, &safety, &session.steps),
+                session,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Delete a session (it becomes a tombstone that sync pulls report for 90 days).
+#[utoipa::path(
+    tag = "history",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Session id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, response = error::BadRequest),
+        (status = 401, response = error::Unauthorized),
+        (status = 404, response = error::NotFound),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[delete("/me/sessions/{id}")]
+pub async fn delete_session(user: AuthUser, id: web::Path<Uuid>, pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
+    let (id, user_id) = (id.into_inner(), user.user_id);
+    let mut conn = db::conn(&pool).await?;
+    conn.transaction::<_, ApiError, _>(async move |conn| {
+        let (version, _) = store::lock_history(conn, user_id).await?;
+        if !store::tombstone(conn, user_id, id, version + 1).await? {
+            return Err(ApiError::not_found(format!("no session {id}")));
+        }
+        store::set_history_version(conn, user_id, version + 1).await?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Serialize, Deserialize)]
+struct SyncCursor {
+    v: u8,
+    h: i64,
+}
+
+fn encode_sync_cursor(version: i64) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&SyncCursor { v: 1, h: version }).expect("cursor serializes"))
+}
+
+/// The version a cursor stands for, checked against the user's counter and horizon.
+fn decode_sync_cursor(raw: Option<&str>, current: i64, purged: i64) -> ApiResult<i64> {
+    let version = match raw.filter(|r| !r.is_empty()) {
+        None => 0,
+        Some(raw) => URL_SAFE_NO_PAD
+            .decode(raw)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<SyncCursor>(&b).ok())
+            .filter(|c| c.v == 1 && (0..=current).contains(&c.h))
+            .map(|c| c.h)
+            .ok_or_else(|| ApiError::BadRequest {
+                code: "invalid_cursor",
+                detail: "cursor is not a sync cursor issued to this account".into(),
+                errors: vec![FieldError::new("cursor", "is not a sync cursor issued to this account")],
+            })?,
+    };
+    if version < purged {
+        return Err(ApiError::Gone(
+            "this cursor is older than the deletions kept (90 days); pull without a cursor".into(),
+        ));
+    }
+    Ok(version)
+}
+
+/// Most changes in one pull response; `has_more` says when to pull again.
+const PULL_PAGE: usize = 500;
+/// Most changes in one push.
+const PUSH_LIMIT: usize = 500;
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PullQuery {
+    /// The cursor of the previous pull or push; absent for everything.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
+    pub cursor: Option<String>,
+}
+
+/// Pull every change since a cursor.
+///
+/// Sessions created or changed, and deletions as tombstones, in the order they were
+/// committed; each appears once, with its latest state. The cursor is a server-side
+/// counter, not a clock, so a change committed while another was being read is never
+/// skipped. A cursor older than the 90 days of tombstones kept gets 410.
+#[utoipa::path(
+    tag = "history",
+    security(("bearer" = [])),
+    params(PullQuery),
+    responses(
+        (status = 200, description = "Changes since the cursor", body = SyncPull),
+        (status = 400, response = error::BadRequest),
+        (status = 401, response = error::Unauthorized),
+        (status = 410, response = error::Gone),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[get("/me/sync")]
+pub async fn pull_changes(user: AuthUser, params: web::Query<PullQuery>, pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
+    let mut conn = db::conn(&pool).await?;
+    let (current, purged) = store::history_marks(&mut conn, user.user_id).await?;
+    let since = decode_sync_cursor(params.cursor.as_deref(), current, purged)?;
+    let mut rows = store::changes_since(&mut conn, user.user_id, since, PULL_PAGE as i64 + 1).await?;
+    let has_more = rows.len() > PULL_PAGE;
+    rows.truncate(PULL_PAGE);
+    let cursor = encode_sync_cursor(rows.last().map_or(since, |r| r.version));
+    let (live, gone): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.deleted_at.is_none());
+    let mut order: Vec<(i64, PulledChange)> = gone
+        .into_iter()
+        .map(|r| {
+            (
+                r.version,
+                PulledChange::Delete {
+                    id: r.id,
+                    deleted_at: r.deleted_at.unwrap_or(r.updated_at),
+                },
+            )
+        })
+        .collect();
+    let versions: Vec<i64> = live.iter().map(|r| r.version).collect();
+    let sessions = store::with_steps(&mut conn, live).await?;
+    order.extend(versions.into_iter().zip(sessions).map(|(v, session)| (v, PulledChange::Upsert { session })));
+    order.sort_by_key(|(v, _)| *v);
+    Ok(HttpResponse::Ok().json(SyncPull {
+        changes: order.into_iter().map(|(_, c)| c).collect(),
+        cursor,
+        has_more,
+    }))
+}
+
+/// Push offline changes, all or nothing.
+///
+/// Creates or replaces sessions by their client UUID (a retry updates, never
+/// duplicates) and deletes by id (deleting what is gone is fine). If any record changed
+/// on the server after the client's cursor, nothing is applied: 409 listing them; pull,
+/// merge and push again.
+#[utoipa::path(
+    tag = "history",
+    security(("bearer" = [])),
+    request_body = SyncPush,
+    responses(
+        (status = 200, description = "All changes applied", body = SyncPushResult),
+        (status = 400, response = error::BadRequest),
+        (status = 401, response = error::Unauthorized),
+        (status = 409, response = error::Conflict),
+        (status = 410, response = error::Gone),
+        (status = 413, response = error::PayloadTooLarge),
+        (status = 422, response = error::Unprocessable),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[post("/me/sync")]
+pub async fn push_changes(
+    user: AuthUser,
+    body: web::Json<SyncPush>,
+    pool: web::Data<DbPool>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let push = body.into_inner();
+    if push.changes.len() > PUSH_LIMIT {
+        return Err(ApiError::invalid("changes", format!("must hold at most {PUSH_LIMIT} changes")));
+    }
+    let snapshot = catalog.get();
+    let now = Utc::now();
+    let mut problems: Vec<FieldError> = Vec::new();
+    let mut planned: Vec<Result<rules::ValidSession, Uuid>> = Vec::with_capacity(push.changes.len());
+    for (i, change) in push.changes.into_iter().enumerate() {
+        match change {
+            PushedChange::Upsert { session } if session.id.is_none() => {
+                problems.push(FieldError::new(format!("changes[{i}].session.id"), "is required in a sync push"));
+            }
+            PushedChange::Upsert { session } => match rules::validate(&snapshot, session, now) {
+                Ok(valid) => planned.push(Ok(valid)),
+                Err(ApiError::Validation { errors, .. }) => problems.extend(
+                    errors.into_iter().map(|e| FieldError::new(format!("changes[{i}].session.{}", e.field), e.message)),
+                ),
+                Err(other) => return Err(other),
+            },
+            PushedChange::Delete { id } => planned.push(Err(id)),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::Validation {
+            detail: format!("{} change(s) are invalid; nothing was applied", problems.len()),
+            errors: problems,
+        });
+    }
+    let (_, safety) = profile(&pool, &user).await?;
+    let user_id = user.user_id;
+    let mut conn = db::conn(&pool).await?;
+    let result = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            let (before, purged) = store::lock_history(conn, user_id).await?;
+            let since = decode_sync_cursor(push.cursor.as_deref(), before, purged)?;
+            let ids: Vec<Uuid> = planned.iter().map(|p| p.as_ref().map_or_else(|id| *id, |s| s.id)).collect();
+            let conflicts: Vec<FieldError> = store::owners(conn, &ids)
+                .await?
+                .into_iter()
+                .filter(|(_, owner, version, _)| *owner != user_id || *version > since)
+                .map(|(id, ..)| FieldError::new(id.to_string(), "changed on the server after your cursor"))
+                .collect();
+            if !conflicts.is_empty() {
+                return Err(ApiError::Conflict {
+                    code: "sync_conflict",
+                    detail: "some records changed on the server after your cursor; nothing was applied".into(),
+                    errors: conflicts,
+                });
+            }
+            let mut version = before;
+            let mut warnings = Vec::new();
+            for change in &planned {
+                match change {
+                    Ok(valid) => {
+                        version += 1;
+                        let session = store::upsert(conn, user_id, valid, version).await?.ok_or_else(session_exists)?;
+                        let found = rules::warnings(&snapshot, &safety, &session.steps);
+                        if !found.is_empty() {
+                            warnings.push(SessionWarnings { id: session.id, warnings: found });
+                        }
+                    }
+                    Err(id) => {
+                        if store::tombstone(conn, user_id, *id, version + 1).await? {
+                            version += 1;
+                        }
+                    }
+                }
+            }
+            store::set_history_version(conn, user_id, version).await?;
+            // A client that was up to date stays up to date; otherwise it pulls next.
+            let cursor = encode_sync_cursor(if since == before { version } else { since });
+            Ok(SyncPushResult {
+                applied: planned.len(),
+                cursor,
+                warnings,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(result))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StatsQuery {
+    /// First local date (default: 29 days before `to`).
+    #[param(value_type = Option<String>, format = Date, example = "2026-01-01")]
+    pub from: Option<String>,
+    /// Last local date, inclusive (default: today in the user's time zone).
+    #[param(value_type = Option<String>, format = Date, example = "2026-12-31")]
+    pub to: Option<String>,
+}
+
+/// Longest range one stats request may cover.
+const MAX_STATS_DAYS: i64 = 3 * 366;
+
+/// Personal statistics in the user's time zone.
+///
+/// Sessions and minutes per local day and week, streaks (local days, correct across
+/// daylight-saving changes), average pain and stress change overall and per condition,
+/// routine and point, the most used points, and what works: for each condition logged,
+/// the routines and points with the largest average improvement, each with the number
+/// of sessions behind it, none on fewer than 3.
+#[utoipa::path(
+    tag = "history",
+    security(("bearer" = [])),
+    params(StatsQuery),
+    responses(
+        (status = 200, description = "Statistics", body = Stats),
+        (status = 400, response = error::BadRequest),
+        (status = 401, response = error::Unauthorized),
+        (status = 422, response = error::Unprocessable),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[get("/me/stats")]
+pub async fn get_stats(user: AuthUser, params: web::Query<StatsQuery>, pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
+    let (tz, _) = profile(&pool, &user).await?;
+    let today = Utc::now().with_timezone(&tz).date_naive();
+    let date = |field: &str, raw: &Option<String>| -> ApiResult<Option<NaiveDate>> {
+        raw.as_deref()
+            .map(|r| r.trim().parse().map_err(|_| ApiError::bad_param(field, "must be a date (YYYY-MM-DD)")))
+            .transpose()
+    };
+    let to = date("to", &params.to)?.unwrap_or(today);
+    let from = date("from", &params.from)?.unwrap_or(to - Duration::days(29));
+    if from > to {
+        return Err(ApiError::invalid("from", "must not be after `to`"));
+    }
+    if (to - from).num_days() >= MAX_STATS_DAYS {
+        return Err(ApiError::invalid("from", format!("the range must be shorter than {MAX_STATS_DAYS} days")));
+    }
+    let mut conn = db::conn(&pool).await?;
+    let body = stats::compute(&mut conn, user.user_id, tz.name(), from, to, today).await?;
+    Ok(HttpResponse::Ok().json(body))
+}

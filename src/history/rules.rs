@@ -1,0 +1,210 @@
+//! What makes a session valid, and which safety warnings apply to it.
+
+use chrono::{DateTime, Datelike, Duration, Utc};
+use uuid::Uuid;
+
+use crate::catalog::data::Pregnancy;
+use crate::catalog::store::Snapshot;
+use crate::error::{ApiError, FieldError};
+use crate::history::model::{Pressure, SessionInput, SessionPatch, Session, Step, Warning};
+use crate::me::model::SafetyProfile;
+
+pub const MAX_STEPS: usize = 100;
+pub const MAX_MOOD_CHARS: usize = 40;
+pub const MAX_NOTES_CHARS: usize = 2000;
+
+/// A session that passed every check, with codes in canonical form.
+#[derive(Clone, Debug)]
+pub struct ValidSession {
+    pub id: Uuid,
+    pub started_at: DateTime<Utc>,
+    pub duration_seconds: i32,
+    pub routine: Option<String>,
+    pub condition: Option<String>,
+    pub steps: Vec<Step>,
+    pub pain_before: Option<i16>,
+    pub pain_after: Option<i16>,
+    pub stress_before: Option<i16>,
+    pub stress_after: Option<i16>,
+    pub mood: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// Collects every field problem, so one response lists them all.
+struct Problems(Vec<FieldError>);
+
+impl Problems {
+    fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    fn text(&mut self, field: &str, value: Option<String>, max: usize, multiline: bool) -> Option<String> {
+        let value = value?;
+        let trimmed = value.trim();
+        if trimmed.is_empty() {
+            return None;
+        }
+        if trimmed.chars().count() > max {
+            self.add(field, format!("must be at most {max} characters"));
+        } else if trimmed.chars().any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t'))) {
+            self.add(field, "must not contain control characters");
+        }
+        Some(trimmed.to_owned())
+    }
+
+    fn scale(&mut self, field: &str, value: Option<i16>) -> Option<i16> {
+        if let Some(v) = value
+            && !(0..=10).contains(&v)
+        {
+            self.add(field, "must be between 0 and 10");
+        }
+        value
+    }
+}
+
+/// Checks a session against the limits and the catalog (422 listing every problem).
+pub fn validate(snapshot: &Snapshot, input: SessionInput, now: DateTime<Utc>) -> Result<ValidSession, ApiError> {
+    let mut p = Problems(Vec::new());
+    if input.started_at.year() < 2000 || input.started_at > now + Duration::days(1) {
+        p.add("started_at", "must be after 2000 and not more than a day in the future");
+    }
+    if !(1..=86_400).contains(&input.duration_seconds) {
+        p.add("duration_seconds", "must be between 1 and 86400");
+    }
+    let routine = input.routine.and_then(|slug| match snapshot.routine_index(&slug) {
+        Some(i) => Some(snapshot.routines[i].slug.clone()),
+        None => {
+            p.add("routine", format!("unknown routine `{slug}`"));
+            None
+        }
+    });
+    let condition = input.condition.and_then(|slug| match snapshot.condition_index(&slug) {
+        Some(i) => Some(snapshot.conditions[i].slug.clone()),
+        None => {
+            p.add("condition", format!("unknown condition `{slug}`"));
+            None
+        }
+    });
+    if input.steps.len() > MAX_STEPS {
+        p.add("steps", format!("must have at most {MAX_STEPS} steps"));
+    }
+    let mut steps = Vec::with_capacity(input.steps.len());
+    for (i, step) in input.steps.into_iter().take(MAX_STEPS).enumerate() {
+        if !(1..=3600).contains(&step.seconds) {
+            p.add(format!("steps[{i}].seconds"), "must be between 1 and 3600");
+        }
+        match snapshot.point_index(&step.point) {
+            Some(pi) => steps.push(Step {
+                point: snapshot.points[pi].code.clone(),
+                ..step
+            }),
+            None => p.add(format!("steps[{i}].point"), format!("unknown point `{}`", step.point)),
+        }
+    }
+    let valid = ValidSession {
+        id: input.id.unwrap_or_else(Uuid::now_v7),
+        started_at: input.started_at,
+        duration_seconds: input.duration_seconds,
+        routine,
+        condition,
+        steps,
+        pain_before: p.scale("pain_before", input.pain_before),
+        pain_after: p.scale("pain_after", input.pain_after),
+        stress_before: p.scale("stress_before", input.stress_before),
+        stress_after: p.scale("stress_after", input.stress_after),
+        mood: p.text("mood", input.mood, MAX_MOOD_CHARS, false),
+        notes: p.text("notes", input.notes, MAX_NOTES_CHARS, true),
+    };
+    match p.0.len() {
+        0 => Ok(valid),
+        _ => Err(ApiError::Validation {
+            detail: p.0.iter().map(|e| format!("{} {}", e.field, e.message)).collect::<Vec<_>>().join("; "),
+            errors: p.0,
+        }),
+    }
+}
+
+/// The stored session with a patch applied, as input to validate again.
+pub fn patched(current: Session, patch: SessionPatch) -> SessionInput {
+    SessionInput {
+        id: Some(current.id),
+        started_at: patch.started_at.unwrap_or(current.started_at),
+        duration_seconds: patch.duration_seconds.unwrap_or(current.duration_seconds),
+        routine: patch.routine.unwrap_or(current.routine),
+        condition: patch.condition.unwrap_or(current.condition),
+        steps: patch.steps.unwrap_or(current.steps),
+        pain_before: patch.pain_before.unwrap_or(current.pain_before),
+        pain_after: patch.pain_after.unwrap_or(current.pain_after),
+        stress_before: patch.stress_before.unwrap_or(current.stress_before),
+        stress_after: patch.stress_after.unwrap_or(current.stress_after),
+        mood: patch.mood.unwrap_or(current.mood),
+        notes: patch.notes.unwrap_or(current.notes),
+    }
+}
+
+/// Warnings for what this user pressed, given their safety profile. The session is
+/// stored either way: the app decides how to show them.
+pub fn warnings(snapshot: &Snapshot, profile: &SafetyProfile, steps: &[Step]) -> Vec<Warning> {
+    let mut out: Vec<Warning> = Vec::new();
+    let mut push = |code: &str, point: Option<&str>, message: String| {
+        if !out.iter().any(|w| w.code == code && w.point.as_deref() == point) {
+            out.push(Warning {
+                code: code.to_owned(),
+                point: point.map(str::to_owned),
+                message,
+            });
+        }
+    };
+    for step in steps {
+        let Some(pi) = snapshot.point_index(&step.point) else {
+            continue;
+        };
+        let point = &snapshot.points[pi];
+        if profile.pregnant {
+            match point.pregnancy {
+                Pregnancy::Contraindicated => push(
+                    "pregnancy_contraindicated",
+                    Some(&point.code),
+                    format!("{} is traditionally avoided during pregnancy; skip it until after the birth.", point.code),
+                ),
+                Pregnancy::Caution => push(
+                    "pregnancy_caution",
+                    Some(&point.code),
+                    format!("{} is treated with caution in pregnancy; press it only if your midwife or doctor agrees.", point.code),
+                ),
+                Pregnancy::Safe => {}
+            }
+        }
+        if profile.bleeding_risk && step.pressure == Pressure::Firm {
+            push(
+                "bleeding_risk_firm_pressure",
+                Some(&point.code),
+                format!("Firm pressure on {} can bruise with a bleeding disorder or blood thinners; use light pressure.", point.code),
+            );
+        }
+        if profile.varicose_veins && matches!(point.body_region.as_str(), "lower_leg" | "knee" | "ankle" | "hip_thigh") {
+            push(
+                "varicose_veins_leg",
+                Some(&point.code),
+                format!("{} is on the leg: never press directly on a varicose vein.", point.code),
+            );
+        }
+    }
+    if !steps.is_empty() {
+        if profile.recent_surgery_or_fracture {
+            push(
+                "recent_surgery_or_fracture",
+                None,
+                "Keep away from a recent operation site or fracture until it has healed.".to_owned(),
+            );
+        }
+        if profile.skin_condition {
+            push(
+                "skin_condition",
+                None,
+                "Do not press on broken, inflamed or infected skin; choose the same point on the other side.".to_owned(),
+            );
+        }
+    }
+    out
+}
