@@ -390,9 +390,10 @@ fn encode_sync_cursor(version: i64) -> String {
 }
 
 /// The version a cursor stands for, checked against the user's counter and horizon.
+/// No cursor means everything (a full download is never too old).
 fn decode_sync_cursor(raw: Option<&str>, current: i64, purged: i64) -> ApiResult<i64> {
     let version = match raw.filter(|r| !r.is_empty()) {
-        None => 0,
+        None => return Ok(0),
         Some(raw) => URL_SAFE_NO_PAD
             .decode(raw)
             .ok()
