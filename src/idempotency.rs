@@ -49,7 +49,12 @@ pub enum Claim {
 
 /// Claims `key` for this request in a short transaction of its own, so a concurrent
 /// retry sees it as in flight.
-pub async fn claim(conn: &mut AsyncPgConnection, user_id: Uuid, key: Uuid, hash: &[u8]) -> ApiResult<Claim> {
+pub async fn claim(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    key: Uuid,
+    hash: &[u8],
+) -> ApiResult<Claim> {
     let inserted = diesel::insert_into(idempotency_keys::table)
         .values((
             idempotency_keys::user_id.eq(user_id),
@@ -62,7 +67,13 @@ pub async fn claim(conn: &mut AsyncPgConnection, user_id: Uuid, key: Uuid, hash:
     if inserted == 1 {
         return Ok(Claim::Fresh);
     }
-    type Row = (Vec<u8>, bool, Option<i16>, Option<serde_json::Value>, chrono::DateTime<Utc>);
+    type Row = (
+        Vec<u8>,
+        bool,
+        Option<i16>,
+        Option<serde_json::Value>,
+        chrono::DateTime<Utc>,
+    );
     let (stored_hash, completed, status, body, created_at): Row = idempotency_keys::table
         .find((user_id, key))
         .select((
@@ -74,6 +85,31 @@ pub async fn claim(conn: &mut AsyncPgConnection, user_id: Uuid, key: Uuid, hash:
         ))
         .first(conn)
         .await?;
+    if !completed {
+        // Taken over only when the first request was abandoned (its process died).
+        let stale = Utc::now() - Duration::seconds(IN_FLIGHT_LIMIT_SECS);
+        if created_at < stale {
+            let taken = diesel::update(
+                idempotency_keys::table
+                    .find((user_id, key))
+                    .filter(idempotency_keys::completed.eq(false))
+                    .filter(idempotency_keys::created_at.lt(stale)),
+            )
+            .set((
+                idempotency_keys::created_at.eq(diesel::dsl::now),
+                idempotency_keys::request_hash.eq(hash),
+            ))
+            .execute(conn)
+            .await?;
+            if taken == 1 {
+                return Ok(Claim::Fresh);
+            }
+        }
+        return Err(ApiError::conflict(
+            "idempotency_key_in_flight",
+            "a request with this Idempotency-Key is still being processed; retry shortly",
+        ));
+    }
     if stored_hash != hash {
         return Err(ApiError::Unprocessable {
             code: "idempotency_key_reused",
@@ -81,37 +117,16 @@ pub async fn claim(conn: &mut AsyncPgConnection, user_id: Uuid, key: Uuid, hash:
             errors: Vec::new(),
         });
     }
-    if completed {
-        let status = status
-            .and_then(|s| StatusCode::from_u16(s as u16).ok())
-            .unwrap_or(StatusCode::OK);
-        let mut res = HttpResponse::build(status);
-        res.insert_header(("idempotency-replayed", "true"));
-        return Ok(Claim::Replay(match body {
-            Some(body) => res.json(body),
-            None => res.finish(),
-        }));
-    }
-    // Taken over only when the first request was abandoned (its process died).
-    let stale = Utc::now() - Duration::seconds(IN_FLIGHT_LIMIT_SECS);
-    let taken = diesel::update(
-        idempotency_keys::table
-            .find((user_id, key))
-            .filter(idempotency_keys::completed.eq(false))
-            .filter(idempotency_keys::created_at.lt(stale)),
-    )
-    .set(idempotency_keys::created_at.eq(diesel::dsl::now))
-    .execute(conn)
-    .await?;
-    if taken == 1 && created_at < stale {
-        return Ok(Claim::Fresh);
-    }
-    Err(ApiError::conflict(
-        "idempotency_key_in_flight",
-        "a request with this Idempotency-Key is still being processed; retry shortly",
-    ))
+    let status = status
+        .and_then(|s| StatusCode::from_u16(s as u16).ok())
+        .unwrap_or(StatusCode::OK);
+    let mut res = HttpResponse::build(status);
+    res.insert_header(("idempotency-replayed", "true"));
+    Ok(Claim::Replay(match body {
+        Some(body) => res.json(body),
+        None => res.finish(),
+    }))
 }
-
 /// Records the response (in the transaction that did the work).
 pub async fn complete<T: Serialize>(
     conn: &mut AsyncPgConnection,
@@ -142,7 +157,10 @@ pub async fn release(conn: &mut AsyncPgConnection, user_id: Uuid, key: Uuid) -> 
 
 /// Forgets keys older than [`KEEP_HOURS`].
 pub async fn purge(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
-    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(Utc::now() - Duration::hours(KEEP_HOURS))))
-        .execute(conn)
-        .await
+    diesel::delete(
+        idempotency_keys::table
+            .filter(idempotency_keys::created_at.lt(Utc::now() - Duration::hours(KEEP_HOURS))),
+    )
+    .execute(conn)
+    .await
 }

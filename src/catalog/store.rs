@@ -97,6 +97,16 @@ impl Snapshot {
                 point_index.entry(pinyin).or_insert(i);
             }
         }
+        // Old meridian codes with the point number: SJ5 → TE5, LV3 → LR3, REN6 → CV6.
+        for (i, p) in points.iter().enumerate() {
+            if let (Some(code), Some(number)) = (&p.meridian, p.number)
+                && let Some(m) = meridians.iter().find(|m| &m.code == code)
+            {
+                for alias in &m.aliases {
+                    point_index.insert(normalize(&format!("{alias}{number}")), i);
+                }
+            }
+        }
         for (i, p) in points.iter().enumerate() {
             point_index.insert(normalize(&p.code), i);
         }

@@ -36,7 +36,9 @@ async fn profile(pool: &DbPool, user: &AuthUser) -> ApiResult<(chrono_tz::Tz, Sa
     let mut conn = db::conn(pool).await?;
     let row = auth_store::user_by_id(&mut conn, user.user_id)
         .await?
-        .ok_or_else(|| ApiError::unauthorized("session_revoked", "this account no longer exists"))?;
+        .ok_or_else(|| {
+            ApiError::unauthorized("session_revoked", "this account no longer exists")
+        })?;
     let tz = row.time_zone.parse().unwrap_or(chrono_tz::UTC);
     Ok((tz, row.to_user().safety_profile))
 }
@@ -82,8 +84,13 @@ pub async fn create_session(
     let (_, safety) = profile(&pool, &user).await?;
     let mut conn = db::conn(&pool).await?;
     if let Some(key) = key
-        && let Claim::Replay(res) =
-            idempotency::claim(&mut conn, user.user_id, key, &idempotency::fingerprint(&input)).await?
+        && let Claim::Replay(res) = idempotency::claim(
+            &mut conn,
+            user.user_id,
+            key,
+            &idempotency::fingerprint(&input),
+        )
+        .await?
     {
         return Ok(res);
     }
@@ -166,15 +173,21 @@ fn parse_bound(field: &str, raw: &str, tz: chrono_tz::Tz, end: bool) -> ApiResul
     if let Ok(instant) = DateTime::parse_from_rfc3339(raw.trim()) {
         return Ok(instant.with_timezone(&Utc));
     }
-    let date: NaiveDate = raw
-        .trim()
-        .parse()
-        .map_err(|_| ApiError::bad_param(field, "must be a date (YYYY-MM-DD) or an RFC 3339 instant"))?;
-    let date = if end { date.succ_opt().unwrap_or(date) } else { date };
+    let date: NaiveDate = raw.trim().parse().map_err(|_| {
+        ApiError::bad_param(field, "must be a date (YYYY-MM-DD) or an RFC 3339 instant")
+    })?;
+    let date = if end {
+        date.succ_opt().unwrap_or(date)
+    } else {
+        date
+    };
     let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
     tz.from_local_datetime(&midnight)
         .earliest()
-        .or_else(|| tz.from_local_datetime(&(midnight + Duration::hours(1))).earliest())
+        .or_else(|| {
+            tz.from_local_datetime(&(midnight + Duration::hours(1)))
+                .earliest()
+        })
         .map(|t| t.with_timezone(&Utc))
         .ok_or_else(|| ApiError::invalid(field, "is not a date in your time zone"))
 }
@@ -224,14 +237,25 @@ pub async fn list_sessions(
                 .ok_or_else(|| ApiError::BadRequest {
                     code: "invalid_cursor",
                     detail: "cursor is not a cursor issued by this API for this query".into(),
-                    errors: vec![FieldError::new("cursor", "is not a cursor issued by this API for this query")],
+                    errors: vec![FieldError::new(
+                        "cursor",
+                        "is not a cursor issued by this API for this query",
+                    )],
                 })?;
             Some((cursor.t, cursor.i))
         }
     };
     let filter = store::ListFilter {
-        from: q.from.as_deref().map(|r| parse_bound("from", r, tz, false)).transpose()?,
-        to: q.to.as_deref().map(|r| parse_bound("to", r, tz, !r.contains('T'))).transpose()?,
+        from: q
+            .from
+            .as_deref()
+            .map(|r| parse_bound("from", r, tz, false))
+            .transpose()?,
+        to: q
+            .to
+            .as_deref()
+            .map(|r| parse_bound("to", r, tz, !r.contains('T')))
+            .transpose()?,
         condition: q
             .condition
             .as_deref()
@@ -239,7 +263,9 @@ pub async fn list_sessions(
                 snapshot
                     .condition_index(s)
                     .map(|i| snapshot.conditions[i].slug.clone())
-                    .ok_or_else(|| ApiError::invalid("condition", format!("unknown condition `{s}`")))
+                    .ok_or_else(|| {
+                        ApiError::invalid("condition", format!("unknown condition `{s}`"))
+                    })
             })
             .transpose()?,
         routine: q
@@ -293,7 +319,11 @@ pub async fn list_sessions(
     )
 )]
 #[get("/me/sessions/{id}")]
-pub async fn get_session(user: AuthUser, id: web::Path<Uuid>, pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
+pub async fn get_session(
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
     let mut conn = db::conn(&pool).await?;
     let session = store::find(&mut conn, user.user_id, *id)
         .await?
@@ -364,7 +394,11 @@ pub async fn update_session(
     )
 )]
 #[delete("/me/sessions/{id}")]
-pub async fn delete_session(user: AuthUser, id: web::Path<Uuid>, pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
+pub async fn delete_session(
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
     let (id, user_id) = (id.into_inner(), user.user_id);
     let mut conn = db::conn(&pool).await?;
     conn.transaction::<_, ApiError, _>(async move |conn| {
@@ -386,7 +420,8 @@ struct SyncCursor {
 }
 
 fn encode_sync_cursor(version: i64) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&SyncCursor { v: 1, h: version }).expect("cursor serializes"))
+    URL_SAFE_NO_PAD
+        .encode(serde_json::to_vec(&SyncCursor { v: 1, h: version }).expect("cursor serializes"))
 }
 
 /// The version a cursor stands for, checked against the user's counter and horizon.
@@ -403,7 +438,10 @@ fn decode_sync_cursor(raw: Option<&str>, current: i64, purged: i64) -> ApiResult
             .ok_or_else(|| ApiError::BadRequest {
                 code: "invalid_cursor",
                 detail: "cursor is not a sync cursor issued to this account".into(),
-                errors: vec![FieldError::new("cursor", "is not a sync cursor issued to this account")],
+                errors: vec![FieldError::new(
+                    "cursor",
+                    "is not a sync cursor issued to this account",
+                )],
             })?,
     };
     if version < purged {
@@ -447,11 +485,16 @@ pub struct PullQuery {
     )
 )]
 #[get("/me/sync")]
-pub async fn pull_changes(user: AuthUser, params: web::Query<PullQuery>, pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
+pub async fn pull_changes(
+    user: AuthUser,
+    params: web::Query<PullQuery>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
     let mut conn = db::conn(&pool).await?;
     let (current, purged) = store::history_marks(&mut conn, user.user_id).await?;
     let since = decode_sync_cursor(params.cursor.as_deref(), current, purged)?;
-    let mut rows = store::changes_since(&mut conn, user.user_id, since, PULL_PAGE as i64 + 1).await?;
+    let mut rows =
+        store::changes_since(&mut conn, user.user_id, since, PULL_PAGE as i64 + 1).await?;
     let has_more = rows.len() > PULL_PAGE;
     rows.truncate(PULL_PAGE);
     let cursor = encode_sync_cursor(rows.last().map_or(since, |r| r.version));
@@ -470,7 +513,12 @@ pub async fn pull_changes(user: AuthUser, params: web::Query<PullQuery>, pool: w
         .collect();
     let versions: Vec<i64> = live.iter().map(|r| r.version).collect();
     let sessions = store::with_steps(&mut conn, live).await?;
-    order.extend(versions.into_iter().zip(sessions).map(|(v, session)| (v, PulledChange::Upsert { session })));
+    order.extend(
+        versions
+            .into_iter()
+            .zip(sessions)
+            .map(|(v, session)| (v, PulledChange::Upsert { session })),
+    );
     order.sort_by_key(|(v, _)| *v);
     Ok(HttpResponse::Ok().json(SyncPull {
         changes: order.into_iter().map(|(_, c)| c).collect(),
@@ -509,22 +557,31 @@ pub async fn push_changes(
 ) -> ApiResult<HttpResponse> {
     let push = body.into_inner();
     if push.changes.len() > PUSH_LIMIT {
-        return Err(ApiError::invalid("changes", format!("must hold at most {PUSH_LIMIT} changes")));
+        return Err(ApiError::invalid(
+            "changes",
+            format!("must hold at most {PUSH_LIMIT} changes"),
+        ));
     }
     let snapshot = catalog.get();
     let now = Utc::now();
     let mut problems: Vec<FieldError> = Vec::new();
-    let mut planned: Vec<Result<rules::ValidSession, Uuid>> = Vec::with_capacity(push.changes.len());
+    let mut planned: Vec<Result<rules::ValidSession, Uuid>> =
+        Vec::with_capacity(push.changes.len());
     for (i, change) in push.changes.into_iter().enumerate() {
         match change {
             PushedChange::Upsert { session } if session.id.is_none() => {
-                problems.push(FieldError::new(format!("changes[{i}].session.id"), "is required in a sync push"));
+                problems.push(FieldError::new(
+                    format!("changes[{i}].session.id"),
+                    "is required in a sync push",
+                ));
             }
             PushedChange::Upsert { session } => match rules::validate(&snapshot, session, now) {
                 Ok(valid) => planned.push(Ok(valid)),
-                Err(ApiError::Validation { errors, .. }) => problems.extend(
-                    errors.into_iter().map(|e| FieldError::new(format!("changes[{i}].session.{}", e.field), e.message)),
-                ),
+                Err(ApiError::Validation { errors, .. }) => {
+                    problems.extend(errors.into_iter().map(|e| {
+                        FieldError::new(format!("changes[{i}].session.{}", e.field), e.message)
+                    }))
+                }
                 Err(other) => return Err(other),
             },
             PushedChange::Delete { id } => planned.push(Err(id)),
@@ -532,7 +589,10 @@ pub async fn push_changes(
     }
     if !problems.is_empty() {
         return Err(ApiError::Validation {
-            detail: format!("{} change(s) are invalid; nothing was applied", problems.len()),
+            detail: format!(
+                "{} change(s) are invalid; nothing was applied",
+                problems.len()
+            ),
             errors: problems,
         });
     }
@@ -543,17 +603,42 @@ pub async fn push_changes(
         .transaction::<_, ApiError, _>(async move |conn| {
             let (before, purged) = store::lock_history(conn, user_id).await?;
             let since = decode_sync_cursor(push.cursor.as_deref(), before, purged)?;
-            let ids: Vec<Uuid> = planned.iter().map(|p| p.as_ref().map_or_else(|id| *id, |s| s.id)).collect();
-            let conflicts: Vec<FieldError> = store::owners(conn, &ids)
-                .await?
-                .into_iter()
-                .filter(|(_, owner, version, _)| *owner != user_id || *version > since)
-                .map(|(id, ..)| FieldError::new(id.to_string(), "changed on the server after your cursor"))
+            let ids: Vec<Uuid> = planned
+                .iter()
+                .map(|p| p.as_ref().map_or_else(|id| *id, |s| s.id))
                 .collect();
+            let mut conflicts: Vec<FieldError> = Vec::new();
+            for (id, owner, version, deleted) in store::owners(conn, &ids).await? {
+                if owner == user_id && version <= since {
+                    continue;
+                }
+                // A retried push (its response was lost) is not a conflict: deleting what
+                // is gone, or sending exactly what the server already holds.
+                let retried = owner == user_id
+                    && match planned
+                        .iter()
+                        .rev()
+                        .find(|p| p.as_ref().map_or_else(|d| *d, |s| s.id) == id)
+                    {
+                        Some(Err(_)) => deleted,
+                        Some(Ok(valid)) => store::find(conn, user_id, id)
+                            .await?
+                            .is_some_and(|current| rules::unchanged(valid, &current)),
+                        None => false,
+                    };
+                if !retried {
+                    conflicts.push(FieldError::new(
+                        id.to_string(),
+                        "changed on the server after your cursor",
+                    ));
+                }
+            }
             if !conflicts.is_empty() {
                 return Err(ApiError::Conflict {
                     code: "sync_conflict",
-                    detail: "some records changed on the server after your cursor; nothing was applied".into(),
+                    detail:
+                        "some records changed on the server after your cursor; nothing was applied"
+                            .into(),
                     errors: conflicts,
                 });
             }
@@ -563,10 +648,15 @@ pub async fn push_changes(
                 match change {
                     Ok(valid) => {
                         version += 1;
-                        let session = store::upsert(conn, user_id, valid, version).await?.ok_or_else(session_exists)?;
+                        let session = store::upsert(conn, user_id, valid, version)
+                            .await?
+                            .ok_or_else(session_exists)?;
                         let found = rules::warnings(&snapshot, &safety, &session.steps);
                         if !found.is_empty() {
-                            warnings.push(SessionWarnings { id: session.id, warnings: found });
+                            warnings.push(SessionWarnings {
+                                id: session.id,
+                                warnings: found,
+                            });
                         }
                     }
                     Err(id) => {
@@ -624,12 +714,20 @@ const MAX_STATS_DAYS: i64 = 3 * 366;
     )
 )]
 #[get("/me/stats")]
-pub async fn get_stats(user: AuthUser, params: web::Query<StatsQuery>, pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
+pub async fn get_stats(
+    user: AuthUser,
+    params: web::Query<StatsQuery>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
     let (tz, _) = profile(&pool, &user).await?;
     let today = Utc::now().with_timezone(&tz).date_naive();
     let date = |field: &str, raw: &Option<String>| -> ApiResult<Option<NaiveDate>> {
         raw.as_deref()
-            .map(|r| r.trim().parse().map_err(|_| ApiError::bad_param(field, "must be a date (YYYY-MM-DD)")))
+            .map(|r| {
+                r.trim()
+                    .parse()
+                    .map_err(|_| ApiError::bad_param(field, "must be a date (YYYY-MM-DD)"))
+            })
             .transpose()
     };
     let to = date("to", &params.to)?.unwrap_or(today);
@@ -638,7 +736,10 @@ pub async fn get_stats(user: AuthUser, params: web::Query<StatsQuery>, pool: web
         return Err(ApiError::invalid("from", "must not be after `to`"));
     }
     if (to - from).num_days() >= MAX_STATS_DAYS {
-        return Err(ApiError::invalid("from", format!("the range must be shorter than {MAX_STATS_DAYS} days")));
+        return Err(ApiError::invalid(
+            "from",
+            format!("the range must be shorter than {MAX_STATS_DAYS} days"),
+        ));
     }
     let mut conn = db::conn(&pool).await?;
     let body = stats::compute(&mut conn, user.user_id, tz.name(), from, to, today).await?;

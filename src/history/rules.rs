@@ -6,7 +6,7 @@ use uuid::Uuid;
 use crate::catalog::data::Pregnancy;
 use crate::catalog::store::Snapshot;
 use crate::error::{ApiError, FieldError};
-use crate::history::model::{Pressure, SessionInput, SessionPatch, Session, Step, Warning};
+use crate::history::model::{Pressure, Session, SessionInput, SessionPatch, Step, Warning};
 use crate::me::model::SafetyProfile;
 
 pub const MAX_STEPS: usize = 100;
@@ -38,7 +38,13 @@ impl Problems {
         self.0.push(FieldError::new(field, message));
     }
 
-    fn text(&mut self, field: &str, value: Option<String>, max: usize, multiline: bool) -> Option<String> {
+    fn text(
+        &mut self,
+        field: &str,
+        value: Option<String>,
+        max: usize,
+        multiline: bool,
+    ) -> Option<String> {
         let value = value?;
         let trimmed = value.trim();
         if trimmed.is_empty() {
@@ -46,7 +52,10 @@ impl Problems {
         }
         if trimmed.chars().count() > max {
             self.add(field, format!("must be at most {max} characters"));
-        } else if trimmed.chars().any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t'))) {
+        } else if trimmed
+            .chars()
+            .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t')))
+        {
             self.add(field, "must not contain control characters");
         }
         Some(trimmed.to_owned())
@@ -63,28 +72,39 @@ impl Problems {
 }
 
 /// Checks a session against the limits and the catalog (422 listing every problem).
-pub fn validate(snapshot: &Snapshot, input: SessionInput, now: DateTime<Utc>) -> Result<ValidSession, ApiError> {
+pub fn validate(
+    snapshot: &Snapshot,
+    input: SessionInput,
+    now: DateTime<Utc>,
+) -> Result<ValidSession, ApiError> {
     let mut p = Problems(Vec::new());
     if input.started_at.year() < 2000 || input.started_at > now + Duration::days(1) {
-        p.add("started_at", "must be after 2000 and not more than a day in the future");
+        p.add(
+            "started_at",
+            "must be after 2000 and not more than a day in the future",
+        );
     }
     if !(1..=86_400).contains(&input.duration_seconds) {
         p.add("duration_seconds", "must be between 1 and 86400");
     }
-    let routine = input.routine.and_then(|slug| match snapshot.routine_index(&slug) {
-        Some(i) => Some(snapshot.routines[i].slug.clone()),
-        None => {
-            p.add("routine", format!("unknown routine `{slug}`"));
-            None
-        }
-    });
-    let condition = input.condition.and_then(|slug| match snapshot.condition_index(&slug) {
-        Some(i) => Some(snapshot.conditions[i].slug.clone()),
-        None => {
-            p.add("condition", format!("unknown condition `{slug}`"));
-            None
-        }
-    });
+    let routine = input
+        .routine
+        .and_then(|slug| match snapshot.routine_index(&slug) {
+            Some(i) => Some(snapshot.routines[i].slug.clone()),
+            None => {
+                p.add("routine", format!("unknown routine `{slug}`"));
+                None
+            }
+        });
+    let condition = input
+        .condition
+        .and_then(|slug| match snapshot.condition_index(&slug) {
+            Some(i) => Some(snapshot.conditions[i].slug.clone()),
+            None => {
+                p.add("condition", format!("unknown condition `{slug}`"));
+                None
+            }
+        });
     if input.steps.len() > MAX_STEPS {
         p.add("steps", format!("must have at most {MAX_STEPS} steps"));
     }
@@ -98,7 +118,10 @@ pub fn validate(snapshot: &Snapshot, input: SessionInput, now: DateTime<Utc>) ->
                 point: snapshot.points[pi].code.clone(),
                 ..step
             }),
-            None => p.add(format!("steps[{i}].point"), format!("unknown point `{}`", step.point)),
+            None => p.add(
+                format!("steps[{i}].point"),
+                format!("unknown point `{}`", step.point),
+            ),
         }
     }
     let valid = ValidSession {
@@ -118,10 +141,28 @@ pub fn validate(snapshot: &Snapshot, input: SessionInput, now: DateTime<Utc>) ->
     match p.0.len() {
         0 => Ok(valid),
         _ => Err(ApiError::Validation {
-            detail: p.0.iter().map(|e| format!("{} {}", e.field, e.message)).collect::<Vec<_>>().join("; "),
+            detail: p
+                .0
+                .iter()
+                .map(|e| format!("{} {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; "),
             errors: p.0,
         }),
     }
+}
+
+/// Whether applying `valid` would leave the stored session as it is.
+pub fn unchanged(valid: &ValidSession, s: &Session) -> bool {
+    valid.started_at == s.started_at
+        && valid.duration_seconds == s.duration_seconds
+        && valid.routine == s.routine
+        && valid.condition == s.condition
+        && valid.steps == s.steps
+        && (valid.pain_before, valid.pain_after) == (s.pain_before, s.pain_after)
+        && (valid.stress_before, valid.stress_after) == (s.stress_before, s.stress_after)
+        && valid.mood == s.mood
+        && valid.notes == s.notes
 }
 
 /// The stored session with a patch applied, as input to validate again.
@@ -147,7 +188,10 @@ pub fn patched(current: Session, patch: SessionPatch) -> SessionInput {
 pub fn warnings(snapshot: &Snapshot, profile: &SafetyProfile, steps: &[Step]) -> Vec<Warning> {
     let mut out: Vec<Warning> = Vec::new();
     let mut push = |code: &str, point: Option<&str>, message: String| {
-        if !out.iter().any(|w| w.code == code && w.point.as_deref() == point) {
+        if !out
+            .iter()
+            .any(|w| w.code == code && w.point.as_deref() == point)
+        {
             out.push(Warning {
                 code: code.to_owned(),
                 point: point.map(str::to_owned),
@@ -165,12 +209,18 @@ pub fn warnings(snapshot: &Snapshot, profile: &SafetyProfile, steps: &[Step]) ->
                 Pregnancy::Contraindicated => push(
                     "pregnancy_contraindicated",
                     Some(&point.code),
-                    format!("{} is traditionally avoided during pregnancy; skip it until after the birth.", point.code),
+                    format!(
+                        "{} is traditionally avoided during pregnancy; skip it until after the birth.",
+                        point.code
+                    ),
                 ),
                 Pregnancy::Caution => push(
                     "pregnancy_caution",
                     Some(&point.code),
-                    format!("{} is treated with caution in pregnancy; press it only if your midwife or doctor agrees.", point.code),
+                    format!(
+                        "{} is treated with caution in pregnancy; press it only if your midwife or doctor agrees.",
+                        point.code
+                    ),
                 ),
                 Pregnancy::Safe => {}
             }
@@ -179,14 +229,25 @@ pub fn warnings(snapshot: &Snapshot, profile: &SafetyProfile, steps: &[Step]) ->
             push(
                 "bleeding_risk_firm_pressure",
                 Some(&point.code),
-                format!("Firm pressure on {} can bruise with a bleeding disorder or blood thinners; use light pressure.", point.code),
+                format!(
+                    "Firm pressure on {} can bruise with a bleeding disorder or blood thinners; use light pressure.",
+                    point.code
+                ),
             );
         }
-        if profile.varicose_veins && matches!(point.body_region.as_str(), "lower_leg" | "knee" | "ankle" | "hip_thigh") {
+        if profile.varicose_veins
+            && matches!(
+                point.body_region.as_str(),
+                "lower_leg" | "knee" | "ankle" | "hip_thigh"
+            )
+        {
             push(
                 "varicose_veins_leg",
                 Some(&point.code),
-                format!("{} is on the leg: never press directly on a varicose vein.", point.code),
+                format!(
+                    "{} is on the leg: never press directly on a varicose vein.",
+                    point.code
+                ),
             );
         }
     }
@@ -195,7 +256,8 @@ pub fn warnings(snapshot: &Snapshot, profile: &SafetyProfile, steps: &[Step]) ->
             push(
                 "recent_surgery_or_fracture",
                 None,
-                "Keep away from a recent operation site or fracture until it has healed.".to_owned(),
+                "Keep away from a recent operation site or fracture until it has healed."
+                    .to_owned(),
             );
         }
         if profile.skin_condition {

@@ -136,7 +136,10 @@ pub async fn compute(
         "SELECT st.point_code AS point, count(*) AS times, sum(st.seconds)::int8 AS seconds
            FROM session_steps st JOIN massage_sessions s ON s.id = st.session_id
           WHERE {} GROUP BY st.point_code ORDER BY times DESC, seconds DESC, point LIMIT 10",
-        IN_RANGE.replace("user_id", "s.user_id").replace("deleted_at", "s.deleted_at").replace("started_at", "s.started_at")
+        IN_RANGE
+            .replace("user_id", "s.user_id")
+            .replace("deleted_at", "s.deleted_at")
+            .replace("started_at", "s.started_at")
     ))
     .load(conn)
     .await?;
@@ -186,7 +189,12 @@ pub async fn compute(
         groups
             .iter()
             .filter(|r| r.kind == kind)
-            .filter_map(|r| r.key.clone().map(|key| KeyedChanges { key, changes: changes(r) }))
+            .filter_map(|r| {
+                r.key.clone().map(|key| KeyedChanges {
+                    key,
+                    changes: changes(r),
+                })
+            })
             .collect()
     };
     let total = groups
@@ -281,10 +289,41 @@ mod tests {
 
     #[test]
     fn streak_arithmetic() {
-        let days = [d("2026-03-01"), d("2026-03-02"), d("2026-03-03"), d("2026-03-05"), d("2026-03-06")];
-        assert_eq!(streaks(&days, d("2026-03-06")), Streaks { current: 2, longest: 3 });
-        assert_eq!(streaks(&days, d("2026-03-07")), Streaks { current: 2, longest: 3 }, "today not yet");
-        assert_eq!(streaks(&days, d("2026-03-08")), Streaks { current: 0, longest: 3 });
-        assert_eq!(streaks(&[], d("2026-03-08")), Streaks { current: 0, longest: 0 });
+        let days = [
+            d("2026-03-01"),
+            d("2026-03-02"),
+            d("2026-03-03"),
+            d("2026-03-05"),
+            d("2026-03-06"),
+        ];
+        assert_eq!(
+            streaks(&days, d("2026-03-06")),
+            Streaks {
+                current: 2,
+                longest: 3
+            }
+        );
+        assert_eq!(
+            streaks(&days, d("2026-03-07")),
+            Streaks {
+                current: 2,
+                longest: 3
+            },
+            "today not yet"
+        );
+        assert_eq!(
+            streaks(&days, d("2026-03-08")),
+            Streaks {
+                current: 0,
+                longest: 3
+            }
+        );
+        assert_eq!(
+            streaks(&[], d("2026-03-08")),
+            Streaks {
+                current: 0,
+                longest: 0
+            }
+        );
     }
 }

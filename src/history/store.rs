@@ -73,7 +73,11 @@ pub async fn history_marks(conn: &mut AsyncPgConnection, user_id: Uuid) -> Query
         .await
 }
 
-pub async fn set_history_version(conn: &mut AsyncPgConnection, user_id: Uuid, version: i64) -> QueryResult<()> {
+pub async fn set_history_version(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    version: i64,
+) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))
         .set(users::history_version.eq(version))
         .execute(conn)
@@ -82,7 +86,10 @@ pub async fn set_history_version(conn: &mut AsyncPgConnection, user_id: Uuid, ve
 }
 
 /// Owners and versions of the given session ids (tombstones included).
-pub async fn owners(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<Vec<(Uuid, Uuid, i64, bool)>> {
+pub async fn owners(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<Vec<(Uuid, Uuid, i64, bool)>> {
     massage_sessions::table
         .filter(massage_sessions::id.eq_any(ids))
         .select((
@@ -146,12 +153,14 @@ pub async fn upsert(
             massage_sessions::deleted_at.eq(None::<DateTime<Utc>>),
         ));
     // ON CONFLICT ... DO UPDATE ... WHERE: another user's id updates nothing.
-    let row: Option<SessionRow> =
-        diesel::query_dsl::methods::FilterDsl::filter(upsert, massage_sessions::user_id.eq(user_id))
-        .returning(SessionRow::as_returning())
-        .get_result(conn)
-        .await
-        .optional()?;
+    let row: Option<SessionRow> = diesel::query_dsl::methods::FilterDsl::filter(
+        upsert,
+        massage_sessions::user_id.eq(user_id),
+    )
+    .returning(SessionRow::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?;
     let Some(row) = row else {
         return Ok(None);
     };
@@ -174,13 +183,21 @@ pub async fn upsert(
         })
         .collect();
     if !steps.is_empty() {
-        diesel::insert_into(session_steps::table).values(&steps).execute(conn).await?;
+        diesel::insert_into(session_steps::table)
+            .values(&steps)
+            .execute(conn)
+            .await?;
     }
     Ok(Some(row.into_session(s.steps.clone())))
 }
 
 /// Turns the session into a tombstone. Returns whether a live session was deleted.
-pub async fn tombstone(conn: &mut AsyncPgConnection, user_id: Uuid, id: Uuid, version: i64) -> QueryResult<bool> {
+pub async fn tombstone(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    id: Uuid,
+    version: i64,
+) -> QueryResult<bool> {
     let n = diesel::update(
         massage_sessions::table
             .filter(massage_sessions::id.eq(id))
@@ -220,7 +237,10 @@ fn parse_pressure(s: &str) -> Pressure {
 }
 
 /// The steps of several sessions, in order.
-pub async fn steps_of(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult<HashMap<Uuid, Vec<Step>>> {
+pub async fn steps_of(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<HashMap<Uuid, Vec<Step>>> {
     let rows: Vec<(Uuid, String, String, i32, String)> = session_steps::table
         .filter(session_steps::session_id.eq_any(ids))
         .order((session_steps::session_id, session_steps::position))
@@ -246,7 +266,10 @@ pub async fn steps_of(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryResult
 }
 
 /// Rows with their steps attached.
-pub async fn with_steps(conn: &mut AsyncPgConnection, rows: Vec<SessionRow>) -> QueryResult<Vec<Session>> {
+pub async fn with_steps(
+    conn: &mut AsyncPgConnection,
+    rows: Vec<SessionRow>,
+) -> QueryResult<Vec<Session>> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut steps = steps_of(conn, &ids).await?;
     Ok(rows
@@ -259,7 +282,11 @@ pub async fn with_steps(conn: &mut AsyncPgConnection, rows: Vec<SessionRow>) -> 
 }
 
 /// One live session of this user.
-pub async fn find(conn: &mut AsyncPgConnection, user_id: Uuid, id: Uuid) -> QueryResult<Option<Session>> {
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    id: Uuid,
+) -> QueryResult<Option<Session>> {
     let row: Option<SessionRow> = massage_sessions::table
         .filter(massage_sessions::id.eq(id))
         .filter(massage_sessions::user_id.eq(user_id))
@@ -287,12 +314,20 @@ pub struct ListFilter {
 }
 
 /// Newest first, keyset on (started_at, id), `limit` rows.
-pub async fn list(conn: &mut AsyncPgConnection, user_id: Uuid, f: &ListFilter, limit: i64) -> QueryResult<Vec<Session>> {
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    f: &ListFilter,
+    limit: i64,
+) -> QueryResult<Vec<Session>> {
     let mut q = massage_sessions::table
         .filter(massage_sessions::user_id.eq(user_id))
         .filter(massage_sessions::deleted_at.is_null())
         .select(SessionRow::as_select())
-        .order((massage_sessions::started_at.desc(), massage_sessions::id.desc()))
+        .order((
+            massage_sessions::started_at.desc(),
+            massage_sessions::id.desc(),
+        ))
         .limit(limit)
         .into_boxed();
     if let Some(from) = f.from {
@@ -317,7 +352,9 @@ pub async fn list(conn: &mut AsyncPgConnection, user_id: Uuid, f: &ListFilter, l
         q = q.filter(
             massage_sessions::started_at
                 .lt(started)
-                .or(massage_sessions::started_at.eq(started).and(massage_sessions::id.lt(id))),
+                .or(massage_sessions::started_at
+                    .eq(started)
+                    .and(massage_sessions::id.lt(id))),
         );
     }
     let rows = q.load(conn).await?;
@@ -325,7 +362,12 @@ pub async fn list(conn: &mut AsyncPgConnection, user_id: Uuid, f: &ListFilter, l
 }
 
 /// Every change after `version`, oldest first, at most `limit`.
-pub async fn changes_since(conn: &mut AsyncPgConnection, user_id: Uuid, version: i64, limit: i64) -> QueryResult<Vec<SessionRow>> {
+pub async fn changes_since(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    version: i64,
+    limit: i64,
+) -> QueryResult<Vec<SessionRow>> {
     massage_sessions::table
         .filter(massage_sessions::user_id.eq(user_id))
         .filter(massage_sessions::version.gt(version))
@@ -350,7 +392,10 @@ pub async fn all_live(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResul
 
 /// Removes tombstones older than `before` and records, per user, the newest version
 /// removed: a sync cursor from before it can no longer be served (410).
-pub async fn purge_tombstones(conn: &mut AsyncPgConnection, before: DateTime<Utc>) -> QueryResult<usize> {
+pub async fn purge_tombstones(
+    conn: &mut AsyncPgConnection,
+    before: DateTime<Utc>,
+) -> QueryResult<usize> {
     #[derive(QueryableByName)]
     struct Purged {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -373,7 +418,11 @@ pub async fn purge_tombstones(conn: &mut AsyncPgConnection, before: DateTime<Utc
 }
 
 /// The user's time zone and their distinct local session days, oldest first.
-pub async fn local_days(conn: &mut AsyncPgConnection, user_id: Uuid, tz: &str) -> QueryResult<Vec<NaiveDate>> {
+pub async fn local_days(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    tz: &str,
+) -> QueryResult<Vec<NaiveDate>> {
     #[derive(QueryableByName)]
     struct Day {
         #[diesel(sql_type = diesel::sql_types::Date)]

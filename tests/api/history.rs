@@ -1,0 +1,1100 @@
+//! Session history: validation, BOLA, idempotency, sync, statistics (checklist 15, 19, 22–25).
+
+use std::collections::HashSet;
+
+use actix_web::test::TestRequest;
+use serde_json::{Value, json};
+
+use crate::common::{Account, Response, TestApp, blocking};
+
+fn session(started_at: &str) -> Value {
+    json!({"started_at": started_at, "duration_seconds": 300,
+        "steps": [{"point": "PC6", "side": "both", "seconds": 60, "pressure": "medium"}]})
+}
+
+async fn create(app: &TestApp, who: &Account, body: Value) -> Response {
+    app.authed(
+        TestRequest::post().uri("/v1/me/sessions").set_json(body),
+        &who.access,
+    )
+    .await
+}
+
+async fn created_id(app: &TestApp, who: &Account, body: Value) -> String {
+    let res = create(app, who, body).await;
+    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    res.json()["session"]["id"].as_str().unwrap().to_owned()
+}
+
+async fn set_profile(app: &TestApp, who: &Account, patch: Value) {
+    let res = app
+        .authed(
+            TestRequest::patch().uri("/v1/me").set_json(patch),
+            &who.access,
+        )
+        .await;
+    assert_eq!(res.status, 200);
+}
+
+fn count_sessions(url: &str, user: &str) -> i64 {
+    let (url, user) = (url.to_owned(), user.to_owned());
+    blocking(move || {
+        use diesel::{Connection, RunQueryDsl};
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = acupress::db::SyncPgConnection::establish(&url).unwrap();
+        diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM massage_sessions WHERE user_id = '{user}'"
+        ))
+        .get_result::<N>(&mut conn)
+        .unwrap()
+        .n
+    })
+}
+
+fn sql(url: &str, statement: String) {
+    let url = url.to_owned();
+    blocking(move || {
+        use diesel::Connection;
+        use diesel::connection::SimpleConnection;
+        acupress::db::SyncPgConnection::establish(&url)
+            .unwrap()
+            .batch_execute(&statement)
+            .unwrap();
+    });
+}
+
+#[actix_web::test]
+async fn a_session_is_stored_with_canonical_codes_and_safety_warnings() {
+    let app = TestApp::new().await;
+    let mei = app.register("mei@example.com").await;
+    let mut body = session("2026-11-20T21:00:00Z");
+    body["steps"] = json!([
+        {"point": "li-4", "side": "left", "seconds": 60, "pressure": "firm"},
+        {"point": "Ren 6", "side": "midline", "seconds": 45, "pressure": "light"},
+        {"point": "zusanli", "side": "both", "seconds": 90, "pressure": "medium"}
+    ]);
+    body["condition"] = json!("tension-headache");
+    body["routine"] = json!("tension-headache-relief");
+    body["pain_before"] = json!(7);
+    body["pain_after"] = json!(3);
+    body["notes"] = json!("Two lines:\nfelt better.");
+    let res = create(&app, &mei, body.clone()).await;
+    assert_eq!(res.status, 201);
+    let stored = res.json();
+    let id = stored["session"]["id"].as_str().unwrap();
+    assert_eq!(
+        res.header("location"),
+        Some(format!("/v1/me/sessions/{id}").as_str())
+    );
+    let points: Vec<&str> = stored["session"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["point"].as_str().unwrap())
+        .collect();
+    assert_eq!(points, ["LI4", "CV6", "ST36"]);
+    assert!(
+        stored["warnings"].as_array().unwrap().is_empty(),
+        "no profile, no warnings"
+    );
+
+    set_profile(
+        &app,
+        &mei,
+        json!({"safety_profile": {"pregnant": true, "bleeding_risk": true}}),
+    )
+    .await;
+    let res = create(&app, &mei, body).await;
+    assert_eq!(res.status, 201, "accepted anyway");
+    let warnings = res.json()["warnings"].clone();
+    let codes: HashSet<(String, String)> = warnings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["code"].as_str().unwrap().to_owned(),
+                w["point"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        codes.contains(&("pregnancy_contraindicated".into(), "LI4".into())),
+        "{warnings}"
+    );
+    assert!(codes.contains(&("pregnancy_caution".into(), "CV6".into())));
+    assert!(codes.contains(&("bleeding_risk_firm_pressure".into(), "LI4".into())));
+    assert!(!codes.iter().any(|(_, p)| p == "ST36"), "ST36 is fine");
+    let fetched = app
+        .authed(
+            TestRequest::get().uri(&format!("/v1/me/sessions/{id}")),
+            &mei.access,
+        )
+        .await;
+    assert_eq!(fetched.json(), stored["session"]);
+}
+
+#[actix_web::test]
+async fn every_bad_field_is_a_422_naming_it() {
+    let app = TestApp::new().await;
+    let mei = app.register("mei@example.com").await;
+    let base = session("2026-11-20T21:00:00Z");
+    let with = |key: &str, value: Value| {
+        let mut b = base.clone();
+        b[key] = value;
+        b
+    };
+    let step = |key: &str, value: Value| {
+        let mut b = base.clone();
+        b["steps"][0][key] = value;
+        b
+    };
+    for (body, field) in [
+        (with("pain_before", json!(11)), "pain_before"),
+        (with("pain_after", json!(-1)), "pain_after"),
+        (with("stress_before", json!(12)), "stress_before"),
+        (with("duration_seconds", json!(-5)), "duration_seconds"),
+        (with("duration_seconds", json!(0)), "duration_seconds"),
+        (with("duration_seconds", json!(86_401)), "duration_seconds"),
+        (
+            with("started_at", json!("1999-12-31T23:00:00Z")),
+            "started_at",
+        ),
+        (
+            with("started_at", json!("2099-01-01T00:00:00Z")),
+            "started_at",
+        ),
+        (with("routine", json!("no-such-routine")), "routine"),
+        (with("condition", json!("no-such-condition")), "condition"),
+        (with("mood", json!("x".repeat(41))), "mood"),
+        (with("mood", json!("calm\u{0}")), "mood"),
+        (with("notes", json!("n".repeat(2001))), "notes"),
+        (with("notes", json!("bell\u{7}")), "notes"),
+        (step("point", json!("XX99")), "steps[0].point"),
+        (step("seconds", json!(0)), "steps[0].seconds"),
+        (
+            with(
+                "steps",
+                json!(vec![
+                    json!({"point": "PC6", "side": "both", "seconds": 5, "pressure": "light"});
+                    101
+                ]),
+            ),
+            "steps",
+        ),
+    ] {
+        let res = create(&app, &mei, body).await;
+        let problem = res.problem(422, "validation_failed");
+        let fields: Vec<&str> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].as_str().unwrap())
+            .collect();
+        assert!(fields.contains(&field), "{field}: {problem}");
+    }
+    // Type errors, unknown and server-owned fields: refused by the JSON reader.
+    for body in [
+        with("started_at", json!("+99999-01-01T00:00:00Z")),
+        with("pain_before", json!("a lot")),
+        step("side", json!("upside-down")),
+        step("pressure", json!("crushing")),
+        with("user_id", json!(mei.id)),
+        with("created_at", json!("2026-01-01T00:00:00Z")),
+        with("colour", json!("red")),
+    ] {
+        create(&app, &mei, body)
+            .await
+            .problem(422, "validation_failed");
+    }
+    assert_eq!(
+        count_sessions(&app.state.config.database_url, &mei.id),
+        0,
+        "nothing half-written"
+    );
+}
+
+#[actix_web::test]
+async fn another_users_sessions_are_404_on_every_route() {
+    let app = TestApp::new().await;
+    let mei = app.register("mei@example.com").await;
+    let li = app.register("li@example.com").await;
+    let id = created_id(&app, &mei, session("2026-11-20T21:00:00Z")).await;
+    let uri = format!("/v1/me/sessions/{id}");
+    app.authed(TestRequest::get().uri(&uri), &li.access)
+        .await
+        .problem(404, "not_found");
+    app.authed(
+        TestRequest::patch()
+            .uri(&uri)
+            .set_json(json!({"pain_after": 0})),
+        &li.access,
+    )
+    .await
+    .problem(404, "not_found");
+    app.authed(TestRequest::delete().uri(&uri), &li.access)
+        .await
+        .problem(404, "not_found");
+    let list = app
+        .authed(TestRequest::get().uri("/v1/me/sessions"), &li.access)
+        .await
+        .json();
+    assert!(list["items"].as_array().unwrap().is_empty());
+    let pull = app
+        .authed(TestRequest::get().uri("/v1/me/sync"), &li.access)
+        .await
+        .json();
+    assert!(pull["changes"].as_array().unwrap().is_empty());
+    // Taking over the id by creating or pushing it fails and changes nothing.
+    let mut stolen = session("2026-01-01T00:00:00Z");
+    stolen["id"] = json!(id);
+    create(&app, &li, stolen.clone())
+        .await
+        .problem(409, "session_exists");
+    app.authed(
+        TestRequest::post()
+            .uri("/v1/me/sync")
+            .set_json(json!({"cursor": null, "changes": [{"op": "upsert", "session": stolen}]})),
+        &li.access,
+    )
+    .await
+    .problem(409, "sync_conflict");
+    app.authed(
+        TestRequest::post()
+            .uri("/v1/me/sync")
+            .set_json(json!({"cursor": null, "changes": [{"op": "delete", "id": id}]})),
+        &li.access,
+    )
+    .await
+    .problem(409, "sync_conflict");
+    let mine = app.authed(TestRequest::get().uri(&uri), &mei.access).await;
+    assert_eq!(mine.status, 200);
+    assert_eq!(mine.json()["started_at"], "2026-11-20T21:00:00Z");
+    let stats = app
+        .authed(
+            TestRequest::get().uri("/v1/me/stats?from=2026-11-01&to=2026-11-21"),
+            &li.access,
+        )
+        .await
+        .json();
+    assert_eq!(stats["total"]["sessions"], 0);
+    let export = app
+        .authed(TestRequest::get().uri("/v1/me/export"), &li.access)
+        .await
+        .json();
+    assert!(export["sessions"].as_array().unwrap().is_empty());
+    app.authed(
+        TestRequest::get().uri("/v1/me/sessions/not-a-uuid"),
+        &mei.access,
+    )
+    .await
+    .problem(400, "bad_request");
+}
+
+#[actix_web::test]
+async fn patch_and_delete() {
+    let app = TestApp::new().await;
+    let mei = app.register("mei@example.com").await;
+    let mut body = session("2026-11-20T21:00:00Z");
+    body["notes"] = json!("first");
+    body["pain_before"] = json!(5);
+    let id = created_id(&app, &mei, body).await;
+    let uri = format!("/v1/me/sessions/{id}");
+    let res = app
+        .authed(
+            TestRequest::patch()
+                .uri(&uri)
+                .set_json(json!({"pain_after": 1, "notes": null, "steps": [
+            {"point": "ht-7", "side": "both", "seconds": 30, "pressure": "light"}]})),
+            &mei.access,
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    let s = &res.json()["session"];
+    assert_eq!(s["pain_before"], 5, "untouched");
+    assert_eq!(s["pain_after"], 1);
+    assert!(s["notes"].is_null(), "cleared");
+    assert_eq!(s["steps"][0]["point"], "HT7");
+    app.authed(
+        TestRequest::patch()
+            .uri(&uri)
+            .set_json(json!({"pain_after": 99})),
+        &mei.access,
+    )
+    .await
+    .problem(422, "validation_failed");
+    app.authed(
+        TestRequest::patch().uri(&uri).set_json(json!({"id": "x"})),
+        &mei.access,
+    )
+    .await
+    .problem(422, "validation_failed");
+    assert_eq!(
+        app.authed(TestRequest::delete().uri(&uri), &mei.access)
+            .await
+            .status,
+        204
+    );
+    app.authed(TestRequest::get().uri(&uri), &mei.access)
+        .await
+        .problem(404, "not_found");
+    app.authed(TestRequest::delete().uri(&uri), &mei.access)
+        .await
+        .problem(404, "not_found");
+}
+
+#[actix_web::test]
+async fn idempotency_keys_replay_refuse_and_block() {
+    let app = TestApp::new().await;
+    let mei = app.register("mei@example.com").await;
+    let key = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    let post = |body: Value, key: &str| {
+        TestRequest::post()
+            .uri("/v1/me/sessions")
+            .insert_header(("idempotency-key", key.to_owned()))
+            .set_json(body)
+    };
+    let body = session("2026-11-20T21:00:00Z");
+    let first = app.authed(post(body.clone(), key), &mei.access).await;
+    assert_eq!(first.status, 201);
+    let again = app.authed(post(body.clone(), key), &mei.access).await;
+    assert_eq!(again.status, 201);
+    assert_eq!(again.json(), first.json(), "the first response, replayed");
+    assert_eq!(again.header("idempotency-replayed"), Some("true"));
+    assert_eq!(
+        count_sessions(&app.state.config.database_url, &mei.id),
+        1,
+        "one row"
+    );
+    let mut other = body.clone();
+    other["duration_seconds"] = json!(999);
+    app.authed(post(other, key), &mei.access)
+        .await
+        .problem(422, "idempotency_key_reused");
+    // Keys are per user: another account may use the same key.
+    let li = app.register("li@example.com").await;
+    assert_eq!(
+        app.authed(post(body.clone(), key), &li.access).await.status,
+        201
+    );
+    // A first request still running: 409.
+    let running = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
+    sql(
+        &app.state.config.database_url,
+        format!(
+            "INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ('{}', '{running}', '\\x00')",
+            mei.id
+        ),
+    );
+    app.authed(post(body.clone(), running), &mei.access)
+        .await
+        .problem(409, "idempotency_key_in_flight");
+    app.authed(post(body.clone(), "not-a-uuid"), &mei.access)
+        .await
+        .problem(400, "bad_request");
+    // A failed first attempt does not burn the key.
+    let fresh = "9b2f3d1e-6a2c-4c61-8f0e-3c2d1b0a9f8e";
+    let mut bad = body.clone();
+    bad["pain_before"] = json!(42);
+    app.authed(post(bad, fresh), &mei.access)
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(app.authed(post(body, fresh), &mei.access).await.status, 201);
+}
+
+#[actix_web::test]
+async fn listing_filters_and_pages_newest_first() {
+    let app = TestApp::new().await;
+    let mei = app.register("mei@example.com").await;
+    set_profile(&app, &mei, json!({"time_zone": "Europe/Berlin"})).await;
+    for day in 1..=25 {
+        let mut body = session(&format!("2026-10-{day:02}T18:00:00Z"));
+        if day % 5 == 0 {
+            body["condition"] = json!("insomnia");
+            body["routine"] = json!("sleep-wind-down");
+            body["steps"] =
+                json!([{"point": "HT7", "side": "both", "seconds": 60, "pressure": "light"}]);
+        }
+        created_id(&app, &mei, body).await;
+    }
+    let get = |uri: String| app.authed(TestRequest::get().uri(&uri), &mei.access);
+    let (mut seen, mut uri) = (Vec::new(), "/v1/me/sessions?limit=7".to_owned());
+    loop {
+        let page = get(uri.clone()).await.json();
+        seen.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["started_at"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => uri = format!("/v1/me/sessions?limit=7&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 25);
+    let mut sorted = seen.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(seen, sorted, "newest first");
+    assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 25, "no repeats");
+
+    let items = |v: Value| v["items"].as_array().unwrap().len();
+    assert_eq!(
+        items(
+            get("/v1/me/sessions?condition=insomnia&limit=100".into())
+                .await
+                .json()
+        ),
+        5
+    );
+    assert_eq!(
+        items(
+            get("/v1/me/sessions?routine=sleep-wind-down".into())
+                .await
+                .json()
+        ),
+        5
+    );
+    assert_eq!(
+        items(get("/v1/me/sessions?point=ht-7".into()).await.json()),
+        5
+    );
+    assert_eq!(
+        items(
+            get("/v1/me/sessions?point=PC6&limit=100".into())
+                .await
+                .json()
+        ),
+        20
+    );
+    // Local dates in the user's zone: 18:00Z is 20:00 in Berlin (CEST), same day.
+    assert_eq!(
+        items(
+            get("/v1/me/sessions?from=2026-10-10&to=2026-10-12".into())
+                .await
+                .json()
+        ),
+        3
+    );
+    assert_eq!(
+        items(
+            get("/v1/me/sessions?from=2026-10-10T00:00:00Z&to=2026-10-12T00:00:00Z".into())
+                .await
+                .json()
+        ),
+        2
+    );
+    get("/v1/me/sessions?point=XX99".into())
+        .await
+        .problem(422, "validation_failed");
+    get("/v1/me/sessions?condition=nope".into())
+        .await
+        .problem(422, "validation_failed");
+    get("/v1/me/sessions?from=yesterday".into())
+        .await
+        .problem(400, "bad_request");
+    get("/v1/me/sessions?cursor=forged".into())
+        .await
+        .problem(400, "invalid_cursor");
+    get("/v1/me/sessions?limit=1000".into())
+        .await
+        .problem(422, "validation_failed");
+}
+
+async fn pull(app: &TestApp, who: &Account, cursor: Option<&str>) -> Response {
+    let uri = match cursor {
+        Some(c) => format!("/v1/me/sync?cursor={c}"),
+        None => "/v1/me/sync".to_owned(),
+    };
+    app.authed(TestRequest::get().uri(&uri), &who.access).await
+}
+
+async fn push(app: &TestApp, who: &Account, body: Value) -> Response {
+    app.authed(
+        TestRequest::post().uri("/v1/me/sync").set_json(body),
+        &who.access,
+    )
+    .await
+}
+
+#[actix_web::test]
+async fn sync_pulls_changes_and_tombstones_once() {
+    let app = TestApp::new().await;
+    let mei = app.register("mei@example.com").await;
+    let a = created_id(&app, &mei, session("2026-11-01T08:00:00Z")).await;
+    let b = created_id(&app, &mei, session("2026-11-02T08:00:00Z")).await;
+    let first = pull(&app, &mei, None).await.json();
+    let ids: Vec<&str> = first["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["session"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [a.as_str(), b.as_str()]);
+    assert_eq!(first["has_more"], false);
+    let cursor = first["cursor"].as_str().unwrap().to_owned();
+    assert!(
+        pull(&app, &mei, Some(&cursor)).await.json()["changes"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    app.authed(
+        TestRequest::patch()
+            .uri(&format!("/v1/me/sessions/{a}"))
+            .set_json(json!({"pain_after": 2})),
+        &mei.access,
+    )
+    .await;
+    app.authed(
+        TestRequest::patch()
+            .uri(&format!("/v1/me/sessions/{a}"))
+            .set_json(json!({"pain_after": 1})),
+        &mei.access,
+    )
+    .await;
+    app.authed(
+        TestRequest::delete().uri(&format!("/v1/me/sessions/{b}")),
+        &mei.access,
+    )
+    .await;
+    let next = pull(&app, &mei, Some(&cursor)).await.json();
+    let changes = next["changes"].as_array().unwrap();
+    assert_eq!(
+        changes.len(),
+        2,
+        "each record once, with its latest state: {next}"
+    );
+    assert_eq!(changes[0]["op"], "upsert");
+    assert_eq!(changes[0]["session"]["pain_after"], 1);
+    assert_eq!(
+        changes[1],
+        json!({"op": "delete", "id": b, "deleted_at": changes[1]["deleted_at"]})
+    );
+    pull(&app, &mei, Some("forged"))
+        .await
+        .problem(400, "invalid_cursor");
+}
+
+#[actix_web::test]
+async fn sync_push_upserts_by_client_id_and_rejects_stale_batches_whole() {
+    let app = TestApp::new().await;
+    let phone = app.register("mei@example.com").await;
+    let cursor0 = pull(&app, &phone, None).await.json()["cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let id = uuid::Uuid::new_v4().to_string();
+    let mut offline = session("2026-11-03T08:00:00Z");
+    offline["id"] = json!(id);
+    let res = push(
+        &app,
+        &phone,
+        json!({"cursor": cursor0, "changes": [{"op": "upsert", "session": offline}]}),
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let cursor1 = res.json()["cursor"].as_str().unwrap().to_owned();
+    // The same record again (a retry, or an edit): updated, never duplicated.
+    offline["pain_after"] = json!(2);
+    let res = push(
+        &app,
+        &phone,
+        json!({"cursor": cursor1, "changes": [{"op": "upsert", "session": offline}]}),
+    )
+    .await;
+    assert_eq!(res.status, 200);
+    let cursor2 = res.json()["cursor"].as_str().unwrap().to_owned();
+    assert_eq!(count_sessions(&app.state.config.database_url, &phone.id), 1);
+    // Deleting twice is fine.
+    for _ in 0..2 {
+        let res = push(
+            &app,
+            &phone,
+            json!({"cursor": cursor2, "changes": [{"op": "delete", "id": id}]}),
+        )
+        .await;
+        assert_eq!(res.status, 200);
+    }
+    let gone = app
+        .authed(
+            TestRequest::get().uri(&format!("/v1/me/sessions/{id}")),
+            &phone.access,
+        )
+        .await;
+    assert_eq!(gone.status, 404);
+
+    // Another device changes a record; a push from a cursor before that is refused whole.
+    let shared = created_id(&app, &phone, session("2026-11-04T08:00:00Z")).await;
+    let stale = pull(&app, &phone, None).await.json()["cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.authed(
+        TestRequest::patch()
+            .uri(&format!("/v1/me/sessions/{shared}"))
+            .set_json(json!({"mood": "tablet edit"})),
+        &phone.access,
+    )
+    .await;
+    let new_id = uuid::Uuid::new_v4().to_string();
+    let mut fresh = session("2026-11-05T08:00:00Z");
+    fresh["id"] = json!(new_id);
+    let mut edit = session("2026-11-04T08:00:00Z");
+    edit["id"] = json!(shared);
+    edit["mood"] = json!("phone edit");
+    let res = push(
+        &app,
+        &phone,
+        json!({"cursor": stale, "changes": [
+        {"op": "upsert", "session": fresh}, {"op": "upsert", "session": edit}]}),
+    )
+    .await;
+    let problem = res.problem(409, "sync_conflict");
+    assert_eq!(problem["errors"][0]["field"], shared.as_str());
+    let untouched = app
+        .authed(
+            TestRequest::get().uri(&format!("/v1/me/sessions/{shared}")),
+            &phone.access,
+        )
+        .await
+        .json();
+    assert_eq!(untouched["mood"], "tablet edit");
+    app.authed(
+        TestRequest::get().uri(&format!("/v1/me/sessions/{new_id}")),
+        &phone.access,
+    )
+    .await
+    .problem(404, "not_found");
+    // Invalid changes are reported by position, and nothing is applied either.
+    let mut bad = session("2026-11-06T08:00:00Z");
+    bad["id"] = json!(uuid::Uuid::new_v4());
+    bad["pain_before"] = json!(11);
+    let res = push(
+        &app,
+        &phone,
+        json!({"cursor": null, "changes": [{"op": "upsert", "session": bad}]}),
+    )
+    .await;
+    assert_eq!(
+        res.problem(422, "validation_failed")["errors"][0]["field"],
+        "changes[0].session.pain_before"
+    );
+}
+
+#[actix_web::test]
+async fn concurrent_writers_never_hide_a_change_from_a_pull() {
+    let app = TestApp::with_config(|c| c.db_pool_size = 12).await;
+    let mei = app.register("mei@example.com").await;
+    let service = actix_web::test::init_service(acupress::app::build(app.state.clone())).await;
+    let writers = 4;
+    let per_writer = 15;
+    let write = |w: usize| {
+        let service = &service;
+        let access = mei.access.clone();
+        async move {
+            let mut ids = Vec::new();
+            for i in 0..per_writer {
+                let req = TestRequest::post()
+                    .uri("/v1/me/sessions")
+                    .insert_header(("authorization", format!("Bearer {access}")))
+                    .set_json(session(&format!("2026-10-{:02}T{:02}:00:00Z", 1 + w, i)));
+                let res = crate::common::call(service, req).await;
+                assert_eq!(res.status, 201);
+                ids.push(res.json()["session"]["id"].as_str().unwrap().to_owned());
+            }
+            ids
+        }
+    };
+    let puller = async {
+        let (mut seen, mut cursor): (Vec<String>, Option<String>) = (Vec::new(), None);
+        for _ in 0..40 {
+            let uri = cursor.as_ref().map_or("/v1/me/sync".to_owned(), |c| {
+                format!("/v1/me/sync?cursor={c}")
+            });
+            let req = TestRequest::get()
+                .uri(&uri)
+                .insert_header(("authorization", format!("Bearer {}", mei.access)));
+            let body = crate::common::call(&service, req).await.json();
+            seen.extend(
+                body["changes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["session"]["id"].as_str().unwrap().to_owned()),
+            );
+            cursor = Some(body["cursor"].as_str().unwrap().to_owned());
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        (seen, cursor)
+    };
+    let (written, (mut seen, cursor)) = futures_util::future::join(
+        futures_util::future::join_all((0..writers).map(write)),
+        puller,
+    )
+    .await;
+    // One last pull after the writers finished.
+    let last = pull(&app, &mei, cursor.as_deref()).await.json();
+    seen.extend(
+        last["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["session"]["id"].as_str().unwrap().to_owned()),
+    );
+    let written: Vec<String> = written.into_iter().flatten().collect();
+    assert_eq!(written.len(), writers * per_writer);
+    assert_eq!(seen.len(), written.len(), "none twice");
+    assert_eq!(
+        seen.iter().collect::<HashSet<_>>(),
+        written.iter().collect::<HashSet<_>>(),
+        "none missed"
+    );
+}
+
+#[actix_web::test]
+async fn old_cursors_get_410_after_tombstones_are_purged() {
+    let app = TestApp::new().await;
+    let mei = app.register("mei@example.com").await;
+    let old_cursor = pull(&app, &mei, None).await.json()["cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let id = created_id(&app, &mei, session("2026-11-01T08:00:00Z")).await;
+    let keep = created_id(&app, &mei, session("2026-11-02T08:00:00Z")).await;
+    app.authed(
+        TestRequest::delete().uri(&format!("/v1/me/sessions/{id}")),
+        &mei.access,
+    )
+    .await;
+    sql(
+        &app.state.config.database_url,
+        format!(
+            "UPDATE massage_sessions SET deleted_at = now() - interval '91 days' WHERE id = '{id}'"
+        ),
+    );
+    let (tombstones, _) = acupress::server::housekeeping(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(tombstones, 1);
+    pull(&app, &mei, Some(&old_cursor))
+        .await
+        .problem(410, "sync_cursor_expired");
+    let full = pull(&app, &mei, None).await.json();
+    let ids: Vec<&str> = full["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["session"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [keep.as_str()], "a full download still works");
+}
+
+async fn stats(app: &TestApp, who: &Account, query: &str) -> Value {
+    let res = app
+        .authed(
+            TestRequest::get().uri(&format!("/v1/me/stats?{query}")),
+            &who.access,
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    res.json()
+}
+
+#[actix_web::test]
+async fn stats_on_known_data() {
+    let app = TestApp::new().await;
+    let mei = app.register("mei@example.com").await;
+    set_profile(&app, &mei, json!({"time_zone": "Europe/Berlin"})).await;
+    let mk = |at: &str,
+              minutes: i64,
+              condition: Option<&str>,
+              routine: Option<&str>,
+              points: &[&str],
+              pain: Option<(i64, i64)>,
+              stress: Option<(i64, i64)>| {
+        let mut b = json!({"started_at": at, "duration_seconds": minutes * 60,
+            "steps": points.iter().map(|p| json!({"point": p, "side": "both", "seconds": 30, "pressure": "medium"})).collect::<Vec<_>>()});
+        if let Some(c) = condition {
+            b["condition"] = json!(c);
+        }
+        if let Some(r) = routine {
+            b["routine"] = json!(r);
+        }
+        if let Some((before, after)) = pain {
+            b["pain_before"] = json!(before);
+            b["pain_after"] = json!(after);
+        }
+        if let Some((before, after)) = stress {
+            b["stress_before"] = json!(before);
+            b["stress_after"] = json!(after);
+        }
+        b
+    };
+    // Monday 2026-11-02 .. Sunday 2026-11-08 and Monday 2026-11-09 (Berlin, CET = UTC+1).
+    for body in [
+        mk(
+            "2026-11-02T07:00:00Z",
+            5,
+            Some("tension-headache"),
+            Some("tension-headache-relief"),
+            &["GB20", "LI4"],
+            Some((6, 3)),
+            None,
+        ),
+        mk(
+            "2026-11-02T19:00:00Z",
+            10,
+            Some("tension-headache"),
+            Some("tension-headache-relief"),
+            &["GB20"],
+            Some((5, 4)),
+            Some((6, 3)),
+        ),
+        mk(
+            "2026-11-03T07:00:00Z",
+            5,
+            Some("tension-headache"),
+            Some("tension-headache-relief"),
+            &["GB20", "LI4"],
+            Some((7, 2)),
+            None,
+        ),
+        mk(
+            "2026-11-04T07:00:00Z",
+            6,
+            Some("tension-headache"),
+            None,
+            &["LI4"],
+            Some((4, 4)),
+            None,
+        ),
+        mk(
+            "2026-11-05T22:30:00Z",
+            4,
+            Some("insomnia"),
+            Some("sleep-wind-down"),
+            &["HT7"],
+            None,
+            Some((8, 4)),
+        ),
+        mk("2026-11-09T07:00:00Z", 3, None, None, &["PC6"], None, None),
+    ] {
+        created_id(&app, &mei, body).await;
+    }
+    let s = stats(&app, &mei, "from=2026-11-01&to=2026-11-09").await;
+    assert_eq!(s["time_zone"], "Europe/Berlin");
+    assert_eq!(
+        s["per_day"],
+        json!([
+            {"start": "2026-11-02", "sessions": 2, "minutes": 15.0},
+            {"start": "2026-11-03", "sessions": 1, "minutes": 5.0},
+            {"start": "2026-11-04", "sessions": 1, "minutes": 6.0},
+            {"start": "2026-11-05", "sessions": 1, "minutes": 4.0},
+            {"start": "2026-11-09", "sessions": 1, "minutes": 3.0}
+        ]),
+        "22:30Z on the 5th is 23:30 in Berlin: still the 5th"
+    );
+    assert_eq!(
+        s["per_week"],
+        json!([
+            {"start": "2026-11-02", "sessions": 5, "minutes": 30.0},
+            {"start": "2026-11-09", "sessions": 1, "minutes": 3.0}
+        ])
+    );
+    // Pain: -3, -1, -5, 0 → -2.25 over 4; stress: -3, -4 → -3.5 over 2.
+    assert_eq!(
+        s["total"],
+        json!({"sessions": 6, "pain_change": -2.25, "pain_sessions": 4, "stress_change": -3.5, "stress_sessions": 2})
+    );
+    let per = |kind: &str, key: &str| {
+        s[kind]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"] == key)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(
+        per("per_condition", "tension-headache"),
+        json!({"key": "tension-headache", "sessions": 4,
+        "pain_change": -2.25, "pain_sessions": 4, "stress_change": -3.0, "stress_sessions": 1})
+    );
+    assert_eq!(
+        per("per_routine", "tension-headache-relief")["pain_change"],
+        -3.0
+    );
+    assert_eq!(
+        per("per_point", "LI4"),
+        json!({"key": "LI4", "sessions": 3, "pain_change": -2.67, "pain_sessions": 3,
+        "stress_change": null, "stress_sessions": 0})
+    );
+    assert_eq!(
+        s["most_used_points"][0],
+        json!({"point": "GB20", "times": 3, "seconds": 90})
+    );
+    assert_eq!(
+        s["most_used_points"][1],
+        json!({"point": "LI4", "times": 3, "seconds": 90})
+    );
+    // What works: the routine (3 sessions: 3, 1, 5 → 3.0) and GB20 (3.0) qualify; LI4 (3, 5, 0
+    // → 2.67) too; insomnia has a single session, so nothing is shown for it.
+    let works = s["what_works"].as_array().unwrap();
+    let headache = works
+        .iter()
+        .find(|w| w["condition"] == "tension-headache")
+        .unwrap();
+    assert_eq!(
+        headache["routines"],
+        json!([{"key": "tension-headache-relief", "average_improvement": 3.0, "sessions": 3}])
+    );
+    assert_eq!(
+        headache["points"],
+        json!([
+            {"key": "GB20", "average_improvement": 3.0, "sessions": 3},
+            {"key": "LI4", "average_improvement": 2.67, "sessions": 3}
+        ])
+    );
+    let insomnia = works.iter().find(|w| w["condition"] == "insomnia").unwrap();
+    assert!(
+        insomnia["routines"].as_array().unwrap().is_empty()
+            && insomnia["points"].as_array().unwrap().is_empty()
+    );
+    assert_eq!(s["streaks"]["longest"], 4);
+
+    app.authed(
+        TestRequest::get().uri("/v1/me/stats?from=2026-12-01&to=2026-11-01"),
+        &mei.access,
+    )
+    .await
+    .problem(422, "validation_failed");
+    app.authed(
+        TestRequest::get().uri("/v1/me/stats?from=2020-01-01&to=2026-11-01"),
+        &mei.access,
+    )
+    .await
+    .problem(422, "validation_failed");
+    app.authed(
+        TestRequest::get().uri("/v1/me/stats?from=last-week"),
+        &mei.access,
+    )
+    .await
+    .problem(400, "bad_request");
+}
+
+#[actix_web::test]
+async fn streaks_follow_local_days_across_dst_and_the_date_line() {
+    let app = TestApp::new().await;
+    // Berlin leaves summer time on 2026-10-25: 23:30 local is 21:30Z before, 22:30Z after.
+    let berlin = app.register("berlin@example.com").await;
+    set_profile(&app, &berlin, json!({"time_zone": "Europe/Berlin"})).await;
+    for at in [
+        "2026-10-24T21:30:00Z",
+        "2026-10-25T22:30:00Z",
+        "2026-10-26T22:30:00Z",
+        "2026-10-27T22:30:00Z",
+    ] {
+        created_id(&app, &berlin, session(at)).await;
+    }
+    let s = stats(&app, &berlin, "from=2026-10-20&to=2026-10-31").await;
+    let days: Vec<&str> = s["per_day"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["start"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        days,
+        ["2026-10-24", "2026-10-25", "2026-10-26", "2026-10-27"]
+    );
+    assert_eq!(s["streaks"]["longest"], 4);
+
+    // The same two instants are two local days at UTC+14 and one at UTC-11.
+    let instants = ["2026-06-01T09:00:00Z", "2026-06-01T10:30:00Z"];
+    for (email, zone, expected_days, longest) in [
+        (
+            "kiritimati@example.com",
+            "Pacific/Kiritimati",
+            vec!["2026-06-01", "2026-06-02"],
+            2,
+        ),
+        (
+            "pago@example.com",
+            "Pacific/Pago_Pago",
+            vec!["2026-05-31"],
+            1,
+        ),
+    ] {
+        let who = app.register(email).await;
+        set_profile(&app, &who, json!({"time_zone": zone})).await;
+        for at in instants {
+            created_id(&app, &who, session(at)).await;
+        }
+        let s = stats(&app, &who, "from=2026-05-30&to=2026-06-03").await;
+        let days: Vec<&str> = s["per_day"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["start"].as_str().unwrap())
+            .collect();
+        assert_eq!(days, expected_days, "{zone}");
+        assert_eq!(s["streaks"]["longest"], longest, "{zone}");
+        assert_eq!(s["streaks"]["current"], 0, "{zone}: long ago");
+    }
+}
+
+#[actix_web::test]
+async fn deleting_the_account_removes_its_history() {
+    let app = TestApp::new().await;
+    let mei = app.register("mei@example.com").await;
+    let key = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
+    let res = app
+        .authed(
+            TestRequest::post()
+                .uri("/v1/me/sessions")
+                .insert_header(("idempotency-key", key))
+                .set_json(session("2026-11-01T08:00:00Z")),
+            &mei.access,
+        )
+        .await;
+    assert_eq!(res.status, 201);
+    let export = app
+        .authed(TestRequest::get().uri("/v1/me/export"), &mei.access)
+        .await
+        .json();
+    assert_eq!(export["sessions"].as_array().unwrap().len(), 1);
+    let res = app
+        .authed(
+            TestRequest::delete()
+                .uri("/v1/me")
+                .set_json(json!({"password": crate::common::PASSWORD})),
+            &mei.access,
+        )
+        .await;
+    assert_eq!(res.status, 204);
+    assert_eq!(count_sessions(&app.state.config.database_url, &mei.id), 0);
+}
+
+#[actix_web::test]
+async fn a_retried_push_is_applied_once_not_refused() {
+    let app = TestApp::new().await;
+    let phone = app.register("mei@example.com").await;
+    let cursor = pull(&app, &phone, None).await.json()["cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut offline = session("2026-11-03T08:00:00Z");
+    offline["id"] = json!(uuid::Uuid::new_v4());
+    let batch = json!({"cursor": cursor, "changes": [{"op": "upsert", "session": offline}]});
+    // The response is lost; the phone sends the same batch with the same cursor.
+    assert_eq!(push(&app, &phone, batch.clone()).await.status, 200);
+    assert_eq!(push(&app, &phone, batch).await.status, 200);
+    assert_eq!(count_sessions(&app.state.config.database_url, &phone.id), 1);
+}
