@@ -15,7 +15,9 @@ THREADS="${THREADS:-1}"
 PORT="${PORT:-18080}"
 BASE_URL="${TEST_DATABASE_URL:-${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}}"
 DB_URL="${BASE_URL%/*}/acupress_bench"
+export DB_URL
 BASE="http://127.0.0.1:${PORT}"
+export DURATION CONNECTIONS BASE
 
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
 cargo build --release --quiet --bin acupress --example argon2-rate
@@ -90,3 +92,5 @@ printf 'raw argon2id verifications/s: %s\n' "$raw"
 printf 'logins/s during storm:        %s (%s%% of raw; non-2xx: %s)\n' "$logins" \
   "$(awk -v l="$logins" -v r="$raw" 'BEGIN{printf "%.0f", 100*l/r}')" "${login_errors:-0}"
 printf "catalog p99 during storm:     %s (paced, ~400 req/s: %s req/s measured)\n" "$catalog_p99" "$catalog_rps"
+
+scripts/bench-history.sh

@@ -1,4 +1,5 @@
 DROP TABLE idempotency_keys;
-DROP TABLE session_steps;
 DROP TABLE massage_sessions;
+DROP FUNCTION step_seconds(jsonb);
+DROP FUNCTION step_points(jsonb);
 ALTER TABLE users DROP COLUMN history_purged_version, DROP COLUMN history_version;

@@ -8,6 +8,14 @@ ALTER TABLE users
     -- Highest version of a tombstone purged; older cursors must re-download (410).
     ADD COLUMN history_purged_version bigint NOT NULL DEFAULT 0;
 
+-- The point codes and seconds of a session's steps, in order (for filters and stats).
+CREATE FUNCTION step_points(steps jsonb) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+    AS $$ SELECT coalesce(array_agg(e->>'point' ORDER BY n), '{}') FROM jsonb_array_elements(steps) WITH ORDINALITY AS t(e, n) $$;
+CREATE FUNCTION step_seconds(steps jsonb) RETURNS integer[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+    AS $$ SELECT coalesce(array_agg((e->>'seconds')::integer ORDER BY n), '{}') FROM jsonb_array_elements(steps) WITH ORDINALITY AS t(e, n) $$;
+
 CREATE TABLE massage_sessions (
     id               uuid        PRIMARY KEY,
     user_id          uuid        NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -21,29 +29,23 @@ CREATE TABLE massage_sessions (
     stress_after     smallint    CHECK (stress_after BETWEEN 0 AND 10),
     mood             text,
     notes            text,
+    -- [{"point": "PC6", "side": "both", "seconds": 60, "pressure": "medium"}, ...],
+    -- validated by the application against the catalog.
+    steps            jsonb       NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(steps) = 'array'),
+    step_points      text[]      GENERATED ALWAYS AS (step_points(steps)) STORED,
+    step_seconds     integer[]   GENERATED ALWAYS AS (step_seconds(steps)) STORED,
     created_at       timestamptz NOT NULL DEFAULT now(),
     updated_at       timestamptz NOT NULL DEFAULT now(),
     -- Set for a tombstone: the record was deleted; kept at least 90 days for sync.
     deleted_at       timestamptz,
     version          bigint      NOT NULL
 );
--- Listing, newest first, keyset on (started_at, id).
+-- Listing, newest first, keyset on (started_at, id); also the range scans of stats.
 CREATE INDEX massage_sessions_list_idx ON massage_sessions (user_id, started_at DESC, id DESC)
     WHERE deleted_at IS NULL;
 -- Sync pulls.
 CREATE UNIQUE INDEX massage_sessions_version_idx ON massage_sessions (user_id, version);
 CREATE INDEX massage_sessions_tombstones_idx ON massage_sessions (deleted_at) WHERE deleted_at IS NOT NULL;
-
-CREATE TABLE session_steps (
-    session_id uuid     NOT NULL REFERENCES massage_sessions (id) ON DELETE CASCADE,
-    position   smallint NOT NULL,
-    point_code text     NOT NULL,
-    side       text     NOT NULL CHECK (side IN ('left', 'right', 'both', 'midline')),
-    seconds    integer  NOT NULL CHECK (seconds BETWEEN 1 AND 3600),
-    pressure   text     NOT NULL CHECK (pressure IN ('light', 'medium', 'firm')),
-    PRIMARY KEY (session_id, position)
-);
-CREATE INDEX session_steps_point_idx ON session_steps (point_code, session_id);
 
 -- Idempotency-Key records: the first response is replayed for a retry.
 CREATE TABLE idempotency_keys (

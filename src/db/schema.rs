@@ -135,21 +135,13 @@ diesel::table! {
         stress_after -> Nullable<Int2>,
         mood -> Nullable<Text>,
         notes -> Nullable<Text>,
+        steps -> Jsonb,
+        step_points -> Array<Text>,
+        step_seconds -> Array<Int4>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
         version -> Int8,
-    }
-}
-
-diesel::table! {
-    session_steps (session_id, position) {
-        session_id -> Uuid,
-        position -> Int2,
-        point_code -> Text,
-        side -> Text,
-        seconds -> Int4,
-        pressure -> Text,
     }
 }
 
@@ -166,7 +158,6 @@ diesel::table! {
 }
 
 diesel::joinable!(massage_sessions -> users (user_id));
-diesel::joinable!(session_steps -> massage_sessions (session_id));
 diesel::joinable!(auth_sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
 
@@ -182,6 +173,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     auth_sessions,
     refresh_tokens,
     massage_sessions,
-    session_steps,
     idempotency_keys,
 );

@@ -31,16 +31,15 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(get_stats);
 }
 
-/// The user's time zone and safety profile.
-async fn profile(pool: &DbPool, user: &AuthUser) -> ApiResult<(chrono_tz::Tz, SafetyProfile)> {
+/// The user's time zone.
+async fn time_zone(pool: &DbPool, user: &AuthUser) -> ApiResult<chrono_tz::Tz> {
     let mut conn = db::conn(pool).await?;
     let row = auth_store::user_by_id(&mut conn, user.user_id)
         .await?
         .ok_or_else(|| {
             ApiError::unauthorized("session_revoked", "this account no longer exists")
         })?;
-    let tz = row.time_zone.parse().unwrap_or(chrono_tz::UTC);
-    Ok((tz, row.to_user().safety_profile))
+    Ok(row.time_zone.parse().unwrap_or(chrono_tz::UTC))
 }
 
 fn session_exists() -> ApiError {
@@ -81,7 +80,6 @@ pub async fn create_session(
 ) -> ApiResult<HttpResponse> {
     let input = body.into_inner();
     let key = idempotency::key_of(&req)?;
-    let (_, safety) = profile(&pool, &user).await?;
     let mut conn = db::conn(&pool).await?;
     if let Some(key) = key
         && let Claim::Replay(res) = idempotency::claim(
@@ -95,7 +93,7 @@ pub async fn create_session(
         return Ok(res);
     }
     let snapshot = catalog.get();
-    let result = store_new(&mut conn, &snapshot, &user, safety, input, key).await;
+    let result = store_new(&mut conn, &snapshot, &user, input, key).await;
     if let (Err(_), Some(key)) = (&result, key) {
         idempotency::release(&mut conn, user.user_id, key).await?;
     }
@@ -109,28 +107,29 @@ async fn store_new(
     conn: &mut diesel_async::AsyncPgConnection,
     snapshot: &Snapshot,
     user: &AuthUser,
-    safety: SafetyProfile,
     input: SessionInput,
     key: Option<Uuid>,
 ) -> ApiResult<SessionWithWarnings> {
     let valid = rules::validate(snapshot, input, Utc::now())?;
     let user_id = user.user_id;
-    conn.transaction::<_, ApiError, _>(async move |conn| {
-        let (version, _) = store::lock_history(conn, user_id).await?;
-        if !store::owners(conn, &[valid.id]).await?.is_empty() {
-            return Err(session_exists());
-        }
-        let session = store::upsert(conn, user_id, &valid, version + 1)
+    let with_warnings = |(session, safety): (Session, SafetyProfile)| SessionWithWarnings {
+        warnings: rules::warnings(snapshot, &safety, &session.steps),
+        session,
+    };
+    let Some(key) = key else {
+        // One statement: counter, lock and row together.
+        let created = store::insert_new(conn, user_id, &valid)
             .await?
             .ok_or_else(session_exists)?;
-        store::set_history_version(conn, user_id, version + 1).await?;
-        let body = SessionWithWarnings {
-            warnings: rules::warnings(snapshot, &safety, &session.steps),
-            session,
-        };
-        if let Some(key) = key {
-            idempotency::complete(conn, user_id, key, StatusCode::CREATED, &body).await?;
-        }
+        return Ok(with_warnings(created));
+    };
+    // With a key, the response is recorded in the same transaction.
+    conn.transaction::<_, ApiError, _>(async move |conn| {
+        let created = store::insert_new(conn, user_id, &valid)
+            .await?
+            .ok_or_else(session_exists)?;
+        let body = with_warnings(created);
+        idempotency::complete(conn, user_id, key, StatusCode::CREATED, &body).await?;
         Ok(body)
     })
     .await
@@ -217,7 +216,12 @@ pub async fn list_sessions(
 ) -> ApiResult<HttpResponse> {
     let q = params.into_inner();
     let limit = crate::catalog::query::parse_limit(q.limit.as_deref())?;
-    let (tz, _) = profile(&pool, &user).await?;
+    // Dates are local days: the time zone is only needed for them.
+    let tz = if q.from.is_some() || q.to.is_some() {
+        time_zone(&pool, &user).await?
+    } else {
+        chrono_tz::UTC
+    };
     let snapshot = catalog.get();
     let filters = crate::catalog::query::filter_hash(&[
         ("from", q.from.as_deref()),
@@ -355,24 +359,23 @@ pub async fn update_session(
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let (_, safety) = profile(&pool, &user).await?;
     let snapshot = catalog.get();
     let patch = body.into_inner();
     let user_id = user.user_id;
     let mut conn = db::conn(&pool).await?;
     let body = conn
         .transaction::<_, ApiError, _>(async move |conn| {
-            let (version, _) = store::lock_history(conn, user_id).await?;
+            let lock = store::lock_history(conn, user_id).await?;
             let current = store::find(conn, user_id, id)
                 .await?
                 .ok_or_else(|| ApiError::not_found(format!("no session {id}")))?;
             let valid = rules::validate(&snapshot, rules::patched(current, patch), Utc::now())?;
-            let session = store::upsert(conn, user_id, &valid, version + 1)
+            let session = store::upsert(conn, user_id, &valid, lock.version + 1)
                 .await?
                 .ok_or_else(|| ApiError::not_found(format!("no session {id}")))?;
-            store::set_history_version(conn, user_id, version + 1).await?;
+            store::set_history_version(conn, user_id, lock.version + 1).await?;
             Ok(SessionWithWarnings {
-                warnings: rules::warnings(&snapshot, &safety, &session.steps),
+                warnings: rules::warnings(&snapshot, &lock.safety, &session.steps),
                 session,
             })
         })
@@ -402,11 +405,11 @@ pub async fn delete_session(
     let (id, user_id) = (id.into_inner(), user.user_id);
     let mut conn = db::conn(&pool).await?;
     conn.transaction::<_, ApiError, _>(async move |conn| {
-        let (version, _) = store::lock_history(conn, user_id).await?;
-        if !store::tombstone(conn, user_id, id, version + 1).await? {
+        let lock = store::lock_history(conn, user_id).await?;
+        if !store::tombstone(conn, user_id, id, lock.version + 1).await? {
             return Err(ApiError::not_found(format!("no session {id}")));
         }
-        store::set_history_version(conn, user_id, version + 1).await?;
+        store::set_history_version(conn, user_id, lock.version + 1).await?;
         Ok(())
     })
     .await?;
@@ -511,14 +514,14 @@ pub async fn pull_changes(
             )
         })
         .collect();
-    let versions: Vec<i64> = live.iter().map(|r| r.version).collect();
-    let sessions = store::with_steps(&mut conn, live).await?;
-    order.extend(
-        versions
-            .into_iter()
-            .zip(sessions)
-            .map(|(v, session)| (v, PulledChange::Upsert { session })),
-    );
+    order.extend(live.into_iter().map(|r| {
+        (
+            r.version,
+            PulledChange::Upsert {
+                session: r.into_session(),
+            },
+        )
+    }));
     order.sort_by_key(|(v, _)| *v);
     Ok(HttpResponse::Ok().json(SyncPull {
         changes: order.into_iter().map(|(_, c)| c).collect(),
@@ -596,13 +599,13 @@ pub async fn push_changes(
             errors: problems,
         });
     }
-    let (_, safety) = profile(&pool, &user).await?;
     let user_id = user.user_id;
     let mut conn = db::conn(&pool).await?;
     let result = conn
         .transaction::<_, ApiError, _>(async move |conn| {
-            let (before, purged) = store::lock_history(conn, user_id).await?;
-            let since = decode_sync_cursor(push.cursor.as_deref(), before, purged)?;
+            let lock = store::lock_history(conn, user_id).await?;
+            let before = lock.version;
+            let since = decode_sync_cursor(push.cursor.as_deref(), before, lock.purged)?;
             let ids: Vec<Uuid> = planned
                 .iter()
                 .map(|p| p.as_ref().map_or_else(|id| *id, |s| s.id))
@@ -651,7 +654,7 @@ pub async fn push_changes(
                         let session = store::upsert(conn, user_id, valid, version)
                             .await?
                             .ok_or_else(session_exists)?;
-                        let found = rules::warnings(&snapshot, &safety, &session.steps);
+                        let found = rules::warnings(&snapshot, &lock.safety, &session.steps);
                         if !found.is_empty() {
                             warnings.push(SessionWarnings {
                                 id: session.id,
@@ -719,7 +722,7 @@ pub async fn get_stats(
     params: web::Query<StatsQuery>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
-    let (tz, _) = profile(&pool, &user).await?;
+    let tz = time_zone(&pool, &user).await?;
     let today = Utc::now().with_timezone(&tz).date_naive();
     let date = |field: &str, raw: &Option<String>| -> ApiResult<Option<NaiveDate>> {
         raw.as_deref()

@@ -288,7 +288,7 @@ pub struct KeyedChanges {
     pub changes: Changes,
 }
 
-#[derive(Debug, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct PointUse {
     pub point: String,
     /// Steps on the point.
@@ -318,7 +318,7 @@ pub struct WhatWorks {
 #[derive(Debug, Serialize, ToSchema, PartialEq)]
 pub struct Streaks {
     /// Consecutive local days with a session, ending today (or yesterday, when today
-    /// has none yet).
+    /// has none yet); 0 when the range ends before yesterday.
     pub current: i64,
     pub longest: i64,
 }
@@ -340,7 +340,8 @@ pub struct Stats {
     pub total: Changes,
     pub per_day: Vec<PeriodCount>,
     pub per_week: Vec<PeriodCount>,
-    /// Over the whole history, not only the range.
+    /// Within the range: `current` ends on `to` (or the day before) when `to` is today
+    /// or later; `longest` is the longest run inside the range.
     pub streaks: Streaks,
     pub per_condition: Vec<KeyedChanges>,
     pub per_routine: Vec<KeyedChanges>,

@@ -1,73 +1,102 @@
-//! Personal statistics, aggregated in PostgreSQL in the user's time zone.
+//! Personal statistics: one SQL statement scans the range once, in the user's time
+//! zone, and returns every aggregate as one JSON document.
 
 use chrono::{Datelike, Duration, NaiveDate};
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Date, Double, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Date, Jsonb, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::history::model::*;
-use crate::history::store;
-
-/// Sessions of the user inside the local date range [from, to].
-const IN_RANGE: &str = "user_id = $1 AND deleted_at IS NULL
-    AND started_at >= ($2::date::timestamp AT TIME ZONE $4)
-    AND started_at < (($3::date + 1)::timestamp AT TIME ZONE $4)";
-
-#[derive(QueryableByName)]
-struct DayRow {
-    #[diesel(sql_type = Date)]
-    day: NaiveDate,
-    #[diesel(sql_type = BigInt)]
-    sessions: i64,
-    #[diesel(sql_type = Double)]
-    minutes: f64,
-}
-
-#[derive(QueryableByName)]
-struct ChangeRow {
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    key: Option<String>,
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-    #[diesel(sql_type = Nullable<Double>)]
-    pain: Option<f64>,
-    #[diesel(sql_type = BigInt)]
-    pain_n: i64,
-    #[diesel(sql_type = Nullable<Double>)]
-    stress: Option<f64>,
-    #[diesel(sql_type = BigInt)]
-    stress_n: i64,
-}
-
-#[derive(QueryableByName)]
-struct UseRow {
-    #[diesel(sql_type = Text)]
-    point: String,
-    #[diesel(sql_type = BigInt)]
-    times: i64,
-    #[diesel(sql_type = BigInt)]
-    seconds: i64,
-}
-
-#[derive(QueryableByName)]
-struct HelperRow {
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = Text)]
-    condition: String,
-    #[diesel(sql_type = Text)]
-    key: String,
-    #[diesel(sql_type = Double)]
-    improvement: f64,
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
 
 /// Fewest sessions behind a "what works for you" figure.
 pub const MIN_SESSIONS: i64 = 3;
+
+/// `s`: the sessions in the local date range (one index range scan); `sp`: each
+/// distinct point of each of them.
+const STATS_SQL: &str = "
+WITH s AS MATERIALIZED (
+    SELECT id, (started_at AT TIME ZONE $4)::date AS day, duration_seconds AS dur,
+           condition_slug AS c, routine_slug AS r,
+           pain_after - pain_before AS dp, stress_after - stress_before AS ds,
+           COALESCE(pain_before - pain_after, stress_before - stress_after)::float8 AS imp,
+           step_points AS pts, step_seconds AS secs
+      FROM massage_sessions
+     WHERE user_id = $1 AND deleted_at IS NULL
+       AND started_at >= ($2::date::timestamp AT TIME ZONE $4)
+       AND started_at < (($3::date + 1)::timestamp AT TIME ZONE $4)
+), sp AS MATERIALIZED (
+    SELECT DISTINCT s.id, p.point, s.c, s.dp, s.ds, s.imp
+      FROM s, unnest(s.pts) AS p(point)
+), changes AS (
+    SELECT CASE WHEN GROUPING(c) = 0 THEN 'condition' WHEN GROUPING(r) = 0 THEN 'routine' ELSE 'total' END AS kind,
+           COALESCE(c, r) AS key, count(*) AS n,
+           avg(dp)::float8 AS pain, count(dp) AS pain_n, avg(ds)::float8 AS stress, count(ds) AS stress_n
+      FROM s GROUP BY GROUPING SETS ((), (c), (r))
+    UNION ALL
+    SELECT 'point', point, count(*), avg(dp)::float8, count(dp), avg(ds)::float8, count(ds)
+      FROM sp GROUP BY point
+), helpers AS (
+    SELECT 'routine' AS kind, c AS condition, r AS key, avg(imp) AS improvement, count(*) AS n
+      FROM s WHERE c IS NOT NULL AND r IS NOT NULL AND imp IS NOT NULL
+     GROUP BY c, r HAVING count(*) >= $5
+    UNION ALL
+    SELECT 'point', c, point, avg(imp), count(*)
+      FROM sp WHERE c IS NOT NULL AND imp IS NOT NULL
+     GROUP BY c, point HAVING count(*) >= $5
+)
+SELECT json_build_object(
+    'days', (SELECT coalesce(json_agg(json_build_object('day', day, 'sessions', n, 'seconds', secs) ORDER BY day), '[]')
+               FROM (SELECT day, count(*) AS n, sum(dur) AS secs FROM s GROUP BY day) d),
+    'changes', (SELECT coalesce(json_agg(changes ORDER BY kind, n DESC, key), '[]') FROM changes),
+    'used', (SELECT coalesce(json_agg(u ORDER BY times DESC, seconds DESC, point), '[]')
+               FROM (SELECT point, count(*) AS times, sum(sec) AS seconds
+                       FROM s, unnest(s.pts, s.secs) AS x(point, sec)
+                      GROUP BY point ORDER BY times DESC, seconds DESC, point LIMIT 10) u),
+    'helpers', (SELECT coalesce(json_agg(helpers ORDER BY improvement DESC, n DESC, key), '[]') FROM helpers)
+)::jsonb AS doc";
+
+#[derive(QueryableByName)]
+struct Doc {
+    #[diesel(sql_type = Jsonb)]
+    doc: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct Aggregates {
+    days: Vec<DayRow>,
+    changes: Vec<ChangeRow>,
+    used: Vec<PointUse>,
+    helpers: Vec<HelperRow>,
+}
+
+#[derive(Deserialize)]
+struct DayRow {
+    day: NaiveDate,
+    sessions: i64,
+    seconds: i64,
+}
+
+#[derive(Deserialize)]
+struct ChangeRow {
+    kind: String,
+    key: Option<String>,
+    n: i64,
+    pain: Option<f64>,
+    pain_n: i64,
+    stress: Option<f64>,
+    stress_n: i64,
+}
+
+#[derive(Deserialize)]
+struct HelperRow {
+    kind: String,
+    condition: String,
+    key: String,
+    improvement: f64,
+    n: i64,
+}
 
 fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
@@ -91,102 +120,46 @@ pub async fn compute(
     to: NaiveDate,
     today: NaiveDate,
 ) -> diesel::QueryResult<Stats> {
-    macro_rules! bound {
-        ($sql:expr) => {
-            diesel::sql_query($sql)
-                .bind::<SqlUuid, _>(user_id)
-                .bind::<Date, _>(from)
-                .bind::<Date, _>(to)
-                .bind::<Text, _>(tz)
-        };
-    }
-    let days: Vec<DayRow> = bound!(format!(
-        "SELECT (started_at AT TIME ZONE $4)::date AS day, count(*) AS sessions,
-                sum(duration_seconds)::float8 / 60 AS minutes
-           FROM massage_sessions WHERE {IN_RANGE} GROUP BY day ORDER BY day"
-    ))
-    .load(conn)
-    .await?;
+    let doc: Doc = diesel::sql_query(STATS_SQL)
+        .bind::<SqlUuid, _>(user_id)
+        .bind::<Date, _>(from)
+        .bind::<Date, _>(to)
+        .bind::<Text, _>(tz)
+        .bind::<diesel::sql_types::BigInt, _>(MIN_SESSIONS)
+        .get_result(conn)
+        .await?;
+    let agg: Aggregates = serde_json::from_value(doc.doc)
+        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
 
-    let groups: Vec<ChangeRow> = bound!(format!(
-        "WITH s AS (SELECT * FROM massage_sessions WHERE {IN_RANGE}),
-         per_session AS (
-             SELECT CASE WHEN GROUPING(condition_slug) = 0 THEN 'condition'
-                         WHEN GROUPING(routine_slug) = 0 THEN 'routine' ELSE 'total' END AS kind,
-                    COALESCE(condition_slug, routine_slug) AS key,
-                    count(*) AS n,
-                    avg(pain_after - pain_before)::float8 AS pain, count(pain_after - pain_before) AS pain_n,
-                    avg(stress_after - stress_before)::float8 AS stress, count(stress_after - stress_before) AS stress_n
-               FROM s GROUP BY GROUPING SETS ((), (condition_slug), (routine_slug))
-         ),
-         per_point AS (
-             SELECT 'point' AS kind, p.point_code AS key, count(*) AS n,
-                    avg(s.pain_after - s.pain_before)::float8 AS pain, count(s.pain_after - s.pain_before) AS pain_n,
-                    avg(s.stress_after - s.stress_before)::float8 AS stress, count(s.stress_after - s.stress_before) AS stress_n
-               FROM s JOIN (SELECT DISTINCT session_id, point_code FROM session_steps
-                             WHERE session_id IN (SELECT id FROM s)) p ON p.session_id = s.id
-              GROUP BY p.point_code
-         )
-         SELECT * FROM per_session UNION ALL SELECT * FROM per_point ORDER BY kind, n DESC, key"
-    ))
-    .load(conn)
-    .await?;
-
-    let used: Vec<UseRow> = bound!(format!(
-        "SELECT st.point_code AS point, count(*) AS times, sum(st.seconds)::int8 AS seconds
-           FROM session_steps st JOIN massage_sessions s ON s.id = st.session_id
-          WHERE {} GROUP BY st.point_code ORDER BY times DESC, seconds DESC, point LIMIT 10",
-        IN_RANGE
-            .replace("user_id", "s.user_id")
-            .replace("deleted_at", "s.deleted_at")
-            .replace("started_at", "s.started_at")
-    ))
-    .load(conn)
-    .await?;
-
-    let helpers: Vec<HelperRow> = bound!(format!(
-        "WITH s AS (
-             SELECT id, condition_slug, routine_slug,
-                    COALESCE(pain_before - pain_after, stress_before - stress_after)::float8 AS imp
-               FROM massage_sessions WHERE {IN_RANGE} AND condition_slug IS NOT NULL
-         )
-         SELECT 'routine' AS kind, condition_slug AS condition, routine_slug AS key,
-                avg(imp) AS improvement, count(*) AS n
-           FROM s WHERE imp IS NOT NULL AND routine_slug IS NOT NULL
-          GROUP BY condition_slug, routine_slug HAVING count(*) >= {MIN_SESSIONS}
-         UNION ALL
-         SELECT 'point', s.condition_slug, p.point_code, avg(s.imp), count(*)
-           FROM s JOIN (SELECT DISTINCT session_id, point_code FROM session_steps
-                         WHERE session_id IN (SELECT id FROM s)) p ON p.session_id = s.id
-          WHERE s.imp IS NOT NULL
-          GROUP BY s.condition_slug, p.point_code HAVING count(*) >= {MIN_SESSIONS}
-          ORDER BY improvement DESC, n DESC, key"
-    ))
-    .load(conn)
-    .await?;
-
-    let all_days = store::local_days(conn, user_id, tz).await?;
-
+    let per_day: Vec<PeriodCount> = agg
+        .days
+        .iter()
+        .map(|d| PeriodCount {
+            start: d.day,
+            sessions: d.sessions,
+            minutes: round2(d.seconds as f64 / 60.0),
+        })
+        .collect();
     let mut per_week: Vec<PeriodCount> = Vec::new();
-    for d in &days {
+    for d in &agg.days {
         let monday = d.day - Duration::days(i64::from(d.day.weekday().num_days_from_monday()));
         match per_week.last_mut() {
             Some(w) if w.start == monday => {
                 w.sessions += d.sessions;
-                w.minutes += d.minutes;
+                w.minutes += d.seconds as f64;
             }
             _ => per_week.push(PeriodCount {
                 start: monday,
                 sessions: d.sessions,
-                minutes: d.minutes,
+                minutes: d.seconds as f64,
             }),
         }
     }
     for w in &mut per_week {
-        w.minutes = round2(w.minutes);
+        w.minutes = round2(w.minutes / 60.0);
     }
     let pick = |kind: &str| -> Vec<KeyedChanges> {
-        groups
+        agg.changes
             .iter()
             .filter(|r| r.kind == kind)
             .filter_map(|r| {
@@ -197,23 +170,22 @@ pub async fn compute(
             })
             .collect()
     };
-    let total = groups
-        .iter()
-        .find(|r| r.kind == "total")
-        .map(changes)
-        .unwrap_or(Changes {
+    let total = agg.changes.iter().find(|r| r.kind == "total").map_or(
+        Changes {
             sessions: 0,
             pain_change: None,
             pain_sessions: 0,
             stress_change: None,
             stress_sessions: 0,
-        });
+        },
+        changes,
+    );
     let per_condition = pick("condition");
     let what_works = per_condition
         .iter()
         .map(|c| {
             let of = |kind: &str| {
-                helpers
+                agg.helpers
                     .iter()
                     .filter(|h| h.kind == kind && h.condition == c.key)
                     .map(|h| Helper {
@@ -230,32 +202,19 @@ pub async fn compute(
             }
         })
         .collect();
+    let days: Vec<NaiveDate> = agg.days.iter().map(|d| d.day).collect();
     Ok(Stats {
         from,
         to,
         time_zone: tz.to_owned(),
         total,
-        per_day: days
-            .into_iter()
-            .map(|d| PeriodCount {
-                start: d.day,
-                sessions: d.sessions,
-                minutes: round2(d.minutes),
-            })
-            .collect(),
+        per_day,
         per_week,
-        streaks: streaks(&all_days, today),
+        streaks: streaks(&days, today),
         per_condition,
         per_routine: pick("routine"),
         per_point: pick("point"),
-        most_used_points: used
-            .into_iter()
-            .map(|u| PointUse {
-                point: u.point,
-                times: u.times,
-                seconds: u.seconds,
-            })
-            .collect(),
+        most_used_points: agg.used,
         what_works,
     })
 }

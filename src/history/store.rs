@@ -1,17 +1,16 @@
 //! Sessions, steps, the per-user change counter and tombstones. No HTTP types here.
 
-use std::collections::HashMap;
-
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::{massage_sessions, session_steps, users};
-use crate::history::model::{Pressure, Session, Side, Step};
+use crate::db::schema::{massage_sessions, users};
+use crate::history::model::{Session, Step};
 use crate::history::rules::ValidSession;
+use crate::me::model::SafetyProfile;
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = massage_sessions, check_for_backend(diesel::pg::Pg))]
 pub struct SessionRow {
     pub id: Uuid,
@@ -26,6 +25,7 @@ pub struct SessionRow {
     pub stress_after: Option<i16>,
     pub mood: Option<String>,
     pub notes: Option<String>,
+    pub steps: serde_json::Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
@@ -33,7 +33,9 @@ pub struct SessionRow {
 }
 
 impl SessionRow {
-    pub fn into_session(self, steps: Vec<Step>) -> Session {
+    pub fn into_session(self) -> Session {
+        // Steps are written by this application only; anything unreadable is dropped.
+        let steps: Vec<Step> = serde_json::from_value(self.steps).unwrap_or_default();
         Session {
             id: self.id,
             started_at: self.started_at,
@@ -53,15 +55,118 @@ impl SessionRow {
     }
 }
 
-/// The user's change counter and purge horizon, locked until the transaction ends so
-/// that this user's history writes commit in version order.
-pub async fn lock_history(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<(i64, i64)> {
-    users::table
+/// The safety answers of a user, as stored.
+#[derive(Queryable, QueryableByName)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+pub struct SafetyRow {
+    pub pregnant: bool,
+    pub bleeding_risk: bool,
+    pub varicose_veins: bool,
+    pub recent_surgery_or_fracture: bool,
+    pub skin_condition: bool,
+}
+
+impl From<SafetyRow> for SafetyProfile {
+    fn from(r: SafetyRow) -> Self {
+        Self {
+            pregnant: r.pregnant,
+            bleeding_risk: r.bleeding_risk,
+            varicose_veins: r.varicose_veins,
+            recent_surgery_or_fracture: r.recent_surgery_or_fracture,
+            skin_condition: r.skin_condition,
+        }
+    }
+}
+
+/// A user's history counter, locked until the transaction ends so that this user's
+/// history writes commit in version order, with what a write needs to know.
+pub struct HistoryLock {
+    pub version: i64,
+    pub purged: i64,
+    pub safety: SafetyProfile,
+}
+
+pub async fn lock_history(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<HistoryLock> {
+    let (version, purged, safety): (i64, i64, SafetyRow) = users::table
         .find(user_id)
-        .select((users::history_version, users::history_purged_version))
+        .select((
+            users::history_version,
+            users::history_purged_version,
+            (
+                users::pregnant,
+                users::bleeding_risk,
+                users::varicose_veins,
+                users::recent_surgery_or_fracture,
+                users::skin_condition,
+            ),
+        ))
         .for_update()
         .first(conn)
-        .await
+        .await?;
+    Ok(HistoryLock {
+        version,
+        purged,
+        safety: safety.into(),
+    })
+}
+
+#[derive(QueryableByName)]
+struct Created {
+    #[diesel(embed)]
+    session: SessionRow,
+    #[diesel(embed)]
+    safety: SafetyRow,
+}
+
+fn steps_json(steps: &[Step]) -> serde_json::Value {
+    serde_json::to_value(steps).expect("steps serialize")
+}
+
+/// Stores a new session in one statement: the user's counter is bumped (locking the
+/// user's row until commit, so versions commit in order) and the row inserted with the
+/// new version. Returns it with the user's safety answers, or `None` if the id is taken.
+pub async fn insert_new(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    s: &ValidSession,
+) -> QueryResult<Option<(Session, SafetyProfile)>> {
+    use diesel::sql_types::{
+        Integer, Jsonb, Nullable, SmallInt, Text, Timestamptz, Uuid as SqlUuid,
+    };
+    let created: Option<Created> = diesel::sql_query(
+        "WITH u AS (
+             UPDATE users SET history_version = history_version + 1 WHERE id = $1
+             RETURNING history_version, pregnant, bleeding_risk, varicose_veins,
+                       recent_surgery_or_fracture, skin_condition
+         ), ins AS (
+             INSERT INTO massage_sessions (id, user_id, started_at, duration_seconds, routine_slug,
+                 condition_slug, pain_before, pain_after, stress_before, stress_after, mood, notes,
+                 steps, version)
+             SELECT $2, $1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, u.history_version FROM u
+             ON CONFLICT (id) DO NOTHING
+             RETURNING *
+         )
+         SELECT ins.*, u.pregnant, u.bleeding_risk, u.varicose_veins, u.recent_surgery_or_fracture,
+                u.skin_condition
+           FROM ins, u",
+    )
+    .bind::<SqlUuid, _>(user_id)
+    .bind::<SqlUuid, _>(s.id)
+    .bind::<Timestamptz, _>(s.started_at)
+    .bind::<Integer, _>(s.duration_seconds)
+    .bind::<Nullable<Text>, _>(s.routine.as_deref())
+    .bind::<Nullable<Text>, _>(s.condition.as_deref())
+    .bind::<Nullable<SmallInt>, _>(s.pain_before)
+    .bind::<Nullable<SmallInt>, _>(s.pain_after)
+    .bind::<Nullable<SmallInt>, _>(s.stress_before)
+    .bind::<Nullable<SmallInt>, _>(s.stress_after)
+    .bind::<Nullable<Text>, _>(s.mood.as_deref())
+    .bind::<Nullable<Text>, _>(s.notes.as_deref())
+    .bind::<Jsonb, _>(steps_json(&s.steps))
+    .get_result(conn)
+    .await
+    .optional()?;
+    Ok(created.map(|c| (c.session.into_session(), c.safety.into())))
 }
 
 /// The counter and horizon without a lock (for pulls).
@@ -117,6 +222,7 @@ struct SessionValues<'a> {
     stress_after: Option<i16>,
     mood: Option<&'a str>,
     notes: Option<&'a str>,
+    steps: serde_json::Value,
     version: i64,
 }
 
@@ -141,6 +247,7 @@ pub async fn upsert(
         stress_after: s.stress_after,
         mood: s.mood.as_deref(),
         notes: s.notes.as_deref(),
+        steps: steps_json(&s.steps),
         version,
     };
     let upsert = diesel::insert_into(massage_sessions::table)
@@ -161,34 +268,7 @@ pub async fn upsert(
     .get_result(conn)
     .await
     .optional()?;
-    let Some(row) = row else {
-        return Ok(None);
-    };
-    diesel::delete(session_steps::table.filter(session_steps::session_id.eq(s.id)))
-        .execute(conn)
-        .await?;
-    let steps: Vec<_> = s
-        .steps
-        .iter()
-        .enumerate()
-        .map(|(i, step)| {
-            (
-                session_steps::session_id.eq(s.id),
-                session_steps::position.eq(i as i16),
-                session_steps::point_code.eq(&step.point),
-                session_steps::side.eq(step.side.as_str()),
-                session_steps::seconds.eq(step.seconds),
-                session_steps::pressure.eq(step.pressure.as_str()),
-            )
-        })
-        .collect();
-    if !steps.is_empty() {
-        diesel::insert_into(session_steps::table)
-            .values(&steps)
-            .execute(conn)
-            .await?;
-    }
-    Ok(Some(row.into_session(s.steps.clone())))
+    Ok(row.map(SessionRow::into_session))
 }
 
 /// Turns the session into a tombstone. Returns whether a live session was deleted.
@@ -211,74 +291,7 @@ pub async fn tombstone(
     ))
     .execute(conn)
     .await?;
-    if n > 0 {
-        diesel::delete(session_steps::table.filter(session_steps::session_id.eq(id)))
-            .execute(conn)
-            .await?;
-    }
     Ok(n > 0)
-}
-
-fn parse_side(s: &str) -> Side {
-    match s {
-        "left" => Side::Left,
-        "right" => Side::Right,
-        "midline" => Side::Midline,
-        _ => Side::Both,
-    }
-}
-
-fn parse_pressure(s: &str) -> Pressure {
-    match s {
-        "light" => Pressure::Light,
-        "firm" => Pressure::Firm,
-        _ => Pressure::Medium,
-    }
-}
-
-/// The steps of several sessions, in order.
-pub async fn steps_of(
-    conn: &mut AsyncPgConnection,
-    ids: &[Uuid],
-) -> QueryResult<HashMap<Uuid, Vec<Step>>> {
-    let rows: Vec<(Uuid, String, String, i32, String)> = session_steps::table
-        .filter(session_steps::session_id.eq_any(ids))
-        .order((session_steps::session_id, session_steps::position))
-        .select((
-            session_steps::session_id,
-            session_steps::point_code,
-            session_steps::side,
-            session_steps::seconds,
-            session_steps::pressure,
-        ))
-        .load(conn)
-        .await?;
-    let mut out: HashMap<Uuid, Vec<Step>> = HashMap::new();
-    for (id, point, side, seconds, pressure) in rows {
-        out.entry(id).or_default().push(Step {
-            point,
-            side: parse_side(&side),
-            seconds,
-            pressure: parse_pressure(&pressure),
-        });
-    }
-    Ok(out)
-}
-
-/// Rows with their steps attached.
-pub async fn with_steps(
-    conn: &mut AsyncPgConnection,
-    rows: Vec<SessionRow>,
-) -> QueryResult<Vec<Session>> {
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let mut steps = steps_of(conn, &ids).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let s = steps.remove(&r.id).unwrap_or_default();
-            r.into_session(s)
-        })
-        .collect())
 }
 
 /// One live session of this user.
@@ -295,10 +308,7 @@ pub async fn find(
         .first(conn)
         .await
         .optional()?;
-    match row {
-        Some(row) => Ok(with_steps(conn, vec![row]).await?.pop()),
-        None => Ok(None),
-    }
+    Ok(row.map(SessionRow::into_session))
 }
 
 /// Filters of the session list.
@@ -343,10 +353,7 @@ pub async fn list(
         q = q.filter(massage_sessions::routine_slug.eq(r.clone()));
     }
     if let Some(p) = &f.point {
-        let with_point = session_steps::table
-            .filter(session_steps::point_code.eq(p.clone()))
-            .select(session_steps::session_id);
-        q = q.filter(massage_sessions::id.eq_any(with_point));
+        q = q.filter(massage_sessions::step_points.contains(vec![p.clone()]));
     }
     if let Some((started, id)) = f.before {
         q = q.filter(
@@ -357,8 +364,8 @@ pub async fn list(
                     .and(massage_sessions::id.lt(id))),
         );
     }
-    let rows = q.load(conn).await?;
-    with_steps(conn, rows).await
+    let rows: Vec<SessionRow> = q.load(conn).await?;
+    Ok(rows.into_iter().map(SessionRow::into_session).collect())
 }
 
 /// Every change after `version`, oldest first, at most `limit`.
@@ -385,9 +392,9 @@ pub async fn all_live(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResul
         .filter(massage_sessions::deleted_at.is_null())
         .order(massage_sessions::started_at)
         .select(SessionRow::as_select())
-        .load(conn)
+        .load::<SessionRow>(conn)
         .await?;
-    with_steps(conn, rows).await
+    Ok(rows.into_iter().map(SessionRow::into_session).collect())
 }
 
 /// Removes tombstones older than `before` and records, per user, the newest version
@@ -415,26 +422,4 @@ pub async fn purge_tombstones(
     .get_result(conn)
     .await?;
     Ok(purged.n as usize)
-}
-
-/// The user's time zone and their distinct local session days, oldest first.
-pub async fn local_days(
-    conn: &mut AsyncPgConnection,
-    user_id: Uuid,
-    tz: &str,
-) -> QueryResult<Vec<NaiveDate>> {
-    #[derive(QueryableByName)]
-    struct Day {
-        #[diesel(sql_type = diesel::sql_types::Date)]
-        day: NaiveDate,
-    }
-    let days: Vec<Day> = diesel::sql_query(
-        "SELECT DISTINCT (started_at AT TIME ZONE $2)::date AS day
-           FROM massage_sessions WHERE user_id = $1 AND deleted_at IS NULL ORDER BY day",
-    )
-    .bind::<diesel::sql_types::Uuid, _>(user_id)
-    .bind::<diesel::sql_types::Text, _>(tz)
-    .load(conn)
-    .await?;
-    Ok(days.into_iter().map(|d| d.day).collect())
 }

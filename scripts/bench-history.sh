@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# History benchmark, run by scripts/bench.sh against its server (BASE, DB_URL, DURATION,
+# CONNECTIONS set there): session creation next to pgbench's single-row INSERT at the
+# same concurrency, then list and stats latency for one user with 100,000 sessions.
+set -euo pipefail
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+psql_db() { psql "$DB_URL" -qAt "$@"; }
+register() {
+  curl -fs -H 'Content-Type: application/json' "$BASE/v1/auth/register" \
+    -d "{\"email\":\"$1\",\"password\":\"quiet otter lantern river\",\"display_name\":\"Bench\"}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["tokens"]["access_token"])'
+}
+ms() { awk -v v="$1" 'BEGIN{ if (v ~ /us$/) {sub(/us/,"",v); print v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v); print v+0} else {sub(/s/,"",v); print v*1000} }'; }
+
+# --- session creation vs pgbench, 16 users, same concurrency -----------------------
+for i in $(seq 1 16); do register "writer$i@example.com"; done >"$work/tokens"
+create=$(BENCH_TOKENS="$work/tokens" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/create-session.lua "$BASE")
+create_rps=$(awk '/Requests\/sec/{print $2}' <<<"$create")
+create_errors=$(awk '/Non-2xx or 3xx/{print $5}' <<<"$create")
+psql_db -c "CREATE TABLE bench_insert (LIKE massage_sessions INCLUDING ALL);
+            CREATE SEQUENCE bench_version;
+            CREATE TABLE bench_users AS SELECT row_number() OVER () AS n, id FROM users WHERE email LIKE 'writer%'"
+cat >"$work/insert.sql" <<'SQL'
+\set u random(1, 16)
+INSERT INTO bench_insert (id, user_id, started_at, duration_seconds, condition_slug, stress_before, stress_after, version)
+SELECT gen_random_uuid(), id, now(), 300, 'insomnia', 7, 4, nextval('bench_version') FROM bench_users WHERE n = :u;
+SQL
+pgbench_tps=$(pgbench -n -c"$CONNECTIONS" -j2 -T"${DURATION%s}" -f "$work/insert.sql" "$DB_URL" 2>/dev/null |
+  awk '/^tps/{print $3}')
+psql_db -c "DROP TABLE bench_insert; DROP SEQUENCE bench_version; DROP TABLE bench_users"
+
+# --- one user with 100,000 sessions ---------------------------------------------------
+heavy=$(register "heavy@example.com")
+heavy_id=$(curl -fs -H "Authorization: Bearer $heavy" "$BASE/v1/me" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+psql_db <<SQL
+WITH s AS (
+  INSERT INTO massage_sessions (id, user_id, started_at, duration_seconds, condition_slug, routine_slug,
+                                pain_before, pain_after, stress_before, stress_after, version)
+  SELECT gen_random_uuid(), '$heavy_id', now() - (g * interval '15 minutes'), 180 + g % 300,
+         (ARRAY['insomnia','stress','tension-headache',NULL])[1 + g % 4],
+         (ARRAY['sleep-wind-down','stress-reset',NULL])[1 + g % 3],
+         g % 8, g % 5, (g * 7) % 10, (g * 3) % 6, g
+    FROM generate_series(1, 100000) g
+  RETURNING id, version
+)
+INSERT INTO session_steps (session_id, position, point_code, side, seconds, pressure)
+SELECT id, p, (ARRAY['HT7','PC6','LI4','GB20','ST36','SP6'])[1 + (version + p) % 6], 'both', 60, 'medium'
+  FROM s, generate_series(0, 2) p;
+UPDATE users SET history_version = 100000 WHERE id = '$heavy_id';
+ANALYZE massage_sessions; ANALYZE session_steps;
+SQL
+deep_to=$(date -u -d '-700 days' +%Y-%m-%d)
+deep_cursor=$(curl -fs -H "Authorization: Bearer $heavy" "$BASE/v1/me/sessions?limit=20&to=$deep_to" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["next_cursor"])')
+year_to=$(date -u +%Y-%m-%d)
+year_from=$(date -u -d '-364 days' +%Y-%m-%d)
+printf '\n%-34s %10s %10s %10s\n' "history (100,000 sessions)" req/s p50_ms p99_ms
+for case in "first page|/v1/me/sessions?limit=20" \
+            "page ~700 days back|/v1/me/sessions?limit=20&to=$deep_to&cursor=$deep_cursor" \
+            "filtered by point|/v1/me/sessions?limit=20&point=HT7" \
+            "stats for a year|/v1/me/stats?from=$year_from&to=$year_to"; do
+  IFS='|' read -r name path <<<"$case"
+  out=$(wrk -t1 -c4 -d"$DURATION" --latency -H "Authorization: Bearer $heavy" "$BASE$path")
+  printf '%-34s %10s %10.2f %10.2f\n' "$name" "$(awk '/Requests\/sec/{print $2}' <<<"$out")" \
+    "$(ms "$(awk '$1=="50%"{print $2}' <<<"$out")")" "$(ms "$(awk '$1=="99%"{print $2}' <<<"$out")")"
+done
+echo
+printf 'session creation: %s req/s (non-2xx: %s)\n' "$create_rps" "${create_errors:-0}"
+printf 'pgbench INSERT:   %s tps, same concurrency (%s)\n' "$pgbench_tps" "$CONNECTIONS"
+printf 'ratio:            %s%%\n' "$(awk -v a="$create_rps" -v b="$pgbench_tps" 'BEGIN{printf "%.0f", 100*a/b}')"
