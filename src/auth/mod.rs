@@ -104,6 +104,27 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
+    /// The user behind verified claims, if their device session is still signed in.
+    pub async fn check(
+        conn: &mut diesel_async::AsyncPgConnection,
+        claims: &Claims,
+    ) -> Result<Self, ApiError> {
+        let role = store::live_session_role(conn, claims.sid, claims.sub)
+            .await?
+            .ok_or_else(|| {
+                ApiError::unauthorized("session_revoked", "this session has been signed out")
+            })?;
+        Ok(Self {
+            user_id: claims.sub,
+            session_id: claims.sid,
+            role: if role == "admin" {
+                Role::Admin
+            } else {
+                Role::User
+            },
+        })
+    }
+
     /// 403 unless the user is an admin.
     pub fn require_admin(&self) -> Result<(), ApiError> {
         match self.role {
@@ -124,21 +145,7 @@ impl FromRequest for AuthUser {
             let claims = claims?;
             let pool = pool.ok_or_else(|| ApiError::internal("database pool not configured"))?;
             let mut conn = db::conn(&pool).await?;
-            let role = store::live_session_role(&mut conn, claims.sid, claims.sub)
-                .await
-                .map_err(db::DbError::from)?
-                .ok_or_else(|| {
-                    ApiError::unauthorized("session_revoked", "this session has been signed out")
-                })?;
-            Ok(AuthUser {
-                user_id: claims.sub,
-                session_id: claims.sid,
-                role: if role == "admin" {
-                    Role::Admin
-                } else {
-                    Role::User
-                },
-            })
+            AuthUser::check(&mut conn, &claims).await
         })
     }
 }

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use crate::auth::AuthUser;
 use crate::auth::store as auth_store;
+use crate::auth::{AuthUser, BearerClaims};
 use crate::catalog::store::{CatalogStore, Snapshot};
 use crate::db::{self, DbPool};
 use crate::error::{self, ApiError, ApiResult, FieldError};
@@ -73,7 +73,7 @@ fn session_exists() -> ApiError {
 #[post("/me/sessions")]
 pub async fn create_session(
     req: HttpRequest,
-    user: AuthUser,
+    claims: BearerClaims,
     body: web::Json<SessionInput>,
     pool: web::Data<DbPool>,
     catalog: web::Data<CatalogStore>,
@@ -81,6 +81,16 @@ pub async fn create_session(
     let input = body.into_inner();
     let key = idempotency::key_of(&req)?;
     let mut conn = db::conn(&pool).await?;
+    // Without a key, the statement that stores the session also checks that the device
+    // is still signed in (one round trip); with a key, check first, before claiming it.
+    let user = match key {
+        Some(_) => AuthUser::check(&mut conn, &claims.0).await?,
+        None => AuthUser {
+            user_id: claims.0.sub,
+            session_id: claims.0.sid,
+            role: crate::me::model::Role::User,
+        },
+    };
     if let Some(key) = key
         && let Claim::Replay(res) = idempotency::claim(
             &mut conn,
@@ -93,7 +103,7 @@ pub async fn create_session(
         return Ok(res);
     }
     let snapshot = catalog.get();
-    let result = store_new(&mut conn, &snapshot, &user, input, key).await;
+    let result = store_new(&mut conn, &snapshot, &user, &claims.0, input, key).await;
     if let (Err(_), Some(key)) = (&result, key) {
         idempotency::release(&mut conn, user.user_id, key).await?;
     }
@@ -107,25 +117,30 @@ async fn store_new(
     conn: &mut diesel_async::AsyncPgConnection,
     snapshot: &Snapshot,
     user: &AuthUser,
+    claims: &crate::auth::tokens::Claims,
     input: SessionInput,
     key: Option<Uuid>,
 ) -> ApiResult<SessionWithWarnings> {
     let valid = rules::validate(snapshot, input, Utc::now())?;
-    let user_id = user.user_id;
+    let (user_id, auth_session) = (user.user_id, user.session_id);
     let with_warnings = |(session, safety): (Session, SafetyProfile)| SessionWithWarnings {
         warnings: rules::warnings(snapshot, &safety, &session.steps),
         session,
     };
     let Some(key) = key else {
-        // One statement: counter, lock and row together.
-        let created = store::insert_new(conn, user_id, &valid)
-            .await?
-            .ok_or_else(session_exists)?;
-        return Ok(with_warnings(created));
+        // One statement: liveness check, counter, lock and row together.
+        return match store::insert_new(conn, user_id, auth_session, &valid).await? {
+            Some(created) => Ok(with_warnings(created)),
+            // Rare: tell a signed-out device from a taken id.
+            None => {
+                AuthUser::check(conn, claims).await?;
+                Err(session_exists())
+            }
+        };
     };
     // With a key, the response is recorded in the same transaction.
     conn.transaction::<_, ApiError, _>(async move |conn| {
-        let created = store::insert_new(conn, user_id, &valid)
+        let created = store::insert_new(conn, user_id, auth_session, &valid)
             .await?
             .ok_or_else(session_exists)?;
         let body = with_warnings(created);

@@ -122,12 +122,15 @@ fn steps_json(steps: &[Step]) -> serde_json::Value {
     serde_json::to_value(steps).expect("steps serialize")
 }
 
-/// Stores a new session in one statement: the user's counter is bumped (locking the
-/// user's row until commit, so versions commit in order) and the row inserted with the
-/// new version. Returns it with the user's safety answers, or `None` if the id is taken.
+/// Stores a new session in one statement: checks that the device session `auth_session`
+/// is still signed in, bumps the user's counter (locking the user's row until commit,
+/// so versions commit in order) and inserts the row with the new version. Returns it
+/// with the user's safety answers; `None` when the id is taken or the device session
+/// was signed out (the caller tells which).
 pub async fn insert_new(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
+    auth_session: Uuid,
     s: &ValidSession,
 ) -> QueryResult<Option<(Session, SafetyProfile)>> {
     use diesel::sql_types::{
@@ -135,7 +138,10 @@ pub async fn insert_new(
     };
     let created: Option<Created> = diesel::sql_query(
         "WITH u AS (
-             UPDATE users SET history_version = history_version + 1 WHERE id = $1
+             UPDATE users SET history_version = history_version + 1
+              WHERE id = $1
+                AND EXISTS (SELECT 1 FROM auth_sessions
+                             WHERE id = $14 AND user_id = $1 AND revoked_at IS NULL)
              RETURNING history_version, pregnant, bleeding_risk, varicose_veins,
                        recent_surgery_or_fracture, skin_condition
          ), ins AS (
@@ -163,6 +169,7 @@ pub async fn insert_new(
     .bind::<Nullable<Text>, _>(s.mood.as_deref())
     .bind::<Nullable<Text>, _>(s.notes.as_deref())
     .bind::<Jsonb, _>(steps_json(&s.steps))
+    .bind::<SqlUuid, _>(auth_session)
     .get_result(conn)
     .await
     .optional()?;

@@ -1098,3 +1098,33 @@ async fn a_retried_push_is_applied_once_not_refused() {
     assert_eq!(push(&app, &phone, batch).await.status, 200);
     assert_eq!(count_sessions(&app.state.config.database_url, &phone.id), 1);
 }
+
+#[actix_web::test]
+async fn a_signed_out_device_cannot_record_sessions() {
+    let app = TestApp::new().await;
+    let mei = app.register("mei@example.com").await;
+    assert_eq!(
+        app.authed(TestRequest::post().uri("/v1/auth/logout"), &mei.access)
+            .await
+            .status,
+        204
+    );
+    create(&app, &mei, session("2026-11-01T08:00:00Z"))
+        .await
+        .problem(401, "session_revoked");
+    let keyed = TestRequest::post()
+        .uri("/v1/me/sessions")
+        .insert_header(("idempotency-key", "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b"))
+        .set_json(session("2026-11-01T08:00:00Z"));
+    app.authed(keyed, &mei.access)
+        .await
+        .problem(401, "session_revoked");
+    assert_eq!(count_sessions(&app.state.config.database_url, &mei.id), 0);
+    app.send(
+        TestRequest::post()
+            .uri("/v1/me/sessions")
+            .set_json(session("2026-11-01T08:00:00Z")),
+    )
+    .await
+    .problem(401, "missing_token");
+}
