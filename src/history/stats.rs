@@ -1,9 +1,9 @@
-//! Personal statistics: one SQL statement scans the range once, in the user's time
-//! zone, and returns every aggregate as one JSON document.
+//! Personal statistics: one SQL statement over the user's daily rollups (kept by
+//! triggers, by local day in the user's time zone) returns every aggregate as JSON.
 
 use chrono::{Datelike, Duration, NaiveDate};
 use diesel::QueryableByName;
-use diesel::sql_types::{Date, Jsonb, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Date, Jsonb, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -13,47 +13,43 @@ use crate::history::model::*;
 /// Fewest sessions behind a "what works for you" figure.
 pub const MIN_SESSIONS: i64 = 3;
 
-/// `s`: the sessions in the local date range (one index range scan); `sp`: each
-/// distinct point of each of them.
+/// Everything from the daily rollups (see the history_rollups migration) of the local
+/// date range: a few rows per day, however many sessions and steps they hold.
 const STATS_SQL: &str = "
-WITH s AS MATERIALIZED (
-    SELECT id, (started_at AT TIME ZONE $4)::date AS day, duration_seconds AS dur,
-           condition_slug AS c, routine_slug AS r,
-           pain_after - pain_before AS dp, stress_after - stress_before AS ds,
-           COALESCE(pain_before - pain_after, stress_before - stress_after)::float8 AS imp,
-           step_points AS pts, step_seconds AS secs
-      FROM massage_sessions
-     WHERE user_id = $1 AND deleted_at IS NULL
-       AND started_at >= ($2::date::timestamp AT TIME ZONE $4)
-       AND started_at < (($3::date + 1)::timestamp AT TIME ZONE $4)
-), sp AS MATERIALIZED (
-    SELECT DISTINCT s.id, p.point, s.c, s.dp, s.ds, s.imp
-      FROM s, unnest(s.pts) AS p(point)
+WITH d AS MATERIALIZED (
+    SELECT * FROM history_days WHERE user_id = $1 AND day BETWEEN $2 AND $3 AND sessions > 0
+), p AS MATERIALIZED (
+    SELECT * FROM history_point_days WHERE user_id = $1 AND day BETWEEN $2 AND $3 AND sessions > 0
 ), changes AS (
-    SELECT CASE WHEN GROUPING(c) = 0 THEN 'condition' WHEN GROUPING(r) = 0 THEN 'routine' ELSE 'total' END AS kind,
-           COALESCE(c, r) AS key, count(*) AS n,
-           avg(dp)::float8 AS pain, count(dp) AS pain_n, avg(ds)::float8 AS stress, count(ds) AS stress_n
-      FROM s GROUP BY GROUPING SETS ((), (c), (r))
+    SELECT CASE WHEN GROUPING(condition_slug) = 0 THEN 'condition'
+                WHEN GROUPING(routine_slug) = 0 THEN 'routine' ELSE 'total' END AS kind,
+           NULLIF(COALESCE(condition_slug, routine_slug), '') AS key, sum(sessions) AS n,
+           sum(pain_sum)::float8 / NULLIF(sum(pain_n), 0) AS pain, sum(pain_n) AS pain_n,
+           sum(stress_sum)::float8 / NULLIF(sum(stress_n), 0) AS stress, sum(stress_n) AS stress_n
+      FROM d GROUP BY GROUPING SETS ((), (condition_slug), (routine_slug))
     UNION ALL
-    SELECT 'point', point, count(*), avg(dp)::float8, count(dp), avg(ds)::float8, count(ds)
-      FROM sp GROUP BY point
+    SELECT 'point', point_code, sum(sessions),
+           sum(pain_sum)::float8 / NULLIF(sum(pain_n), 0), sum(pain_n),
+           sum(stress_sum)::float8 / NULLIF(sum(stress_n), 0), sum(stress_n)
+      FROM p GROUP BY point_code
 ), helpers AS (
-    SELECT 'routine' AS kind, c AS condition, r AS key, avg(imp) AS improvement, count(*) AS n
-      FROM s WHERE c IS NOT NULL AND r IS NOT NULL AND imp IS NOT NULL
-     GROUP BY c, r HAVING count(*) >= $5
+    SELECT 'routine' AS kind, condition_slug AS condition, routine_slug AS key,
+           sum(improvement_sum)::float8 / sum(improvement_n) AS improvement, sum(improvement_n) AS n
+      FROM d WHERE condition_slug <> '' AND routine_slug <> ''
+     GROUP BY condition_slug, routine_slug HAVING sum(improvement_n) >= $4
     UNION ALL
-    SELECT 'point', c, point, avg(imp), count(*)
-      FROM sp WHERE c IS NOT NULL AND imp IS NOT NULL
-     GROUP BY c, point HAVING count(*) >= $5
+    SELECT 'point', condition_slug, point_code,
+           sum(improvement_sum)::float8 / sum(improvement_n), sum(improvement_n)
+      FROM p WHERE condition_slug <> ''
+     GROUP BY condition_slug, point_code HAVING sum(improvement_n) >= $4
 )
 SELECT json_build_object(
     'days', (SELECT coalesce(json_agg(json_build_object('day', day, 'sessions', n, 'seconds', secs) ORDER BY day), '[]')
-               FROM (SELECT day, count(*) AS n, sum(dur) AS secs FROM s GROUP BY day) d),
-    'changes', (SELECT coalesce(json_agg(changes ORDER BY kind, n DESC, key), '[]') FROM changes),
+               FROM (SELECT day, sum(sessions) AS n, sum(seconds) AS secs FROM d GROUP BY day) x),
+    'changes', (SELECT coalesce(json_agg(changes ORDER BY kind, n DESC, key), '[]') FROM changes WHERE n > 0),
     'used', (SELECT coalesce(json_agg(u ORDER BY times DESC, seconds DESC, point), '[]')
-               FROM (SELECT point, count(*) AS times, sum(sec) AS seconds
-                       FROM s, unnest(s.pts, s.secs) AS x(point, sec)
-                      GROUP BY point ORDER BY times DESC, seconds DESC, point LIMIT 10) u),
+               FROM (SELECT point_code AS point, sum(times) AS times, sum(seconds) AS seconds
+                       FROM p GROUP BY point_code ORDER BY times DESC, seconds DESC, point LIMIT 10) u),
     'helpers', (SELECT coalesce(json_agg(helpers ORDER BY improvement DESC, n DESC, key), '[]') FROM helpers)
 )::jsonb AS doc";
 
@@ -124,7 +120,6 @@ pub async fn compute(
         .bind::<SqlUuid, _>(user_id)
         .bind::<Date, _>(from)
         .bind::<Date, _>(to)
-        .bind::<Text, _>(tz)
         .bind::<diesel::sql_types::BigInt, _>(MIN_SESSIONS)
         .get_result(conn)
         .await?;

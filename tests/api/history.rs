@@ -1128,3 +1128,51 @@ async fn a_signed_out_device_cannot_record_sessions() {
     .await
     .problem(401, "missing_token");
 }
+
+#[actix_web::test]
+async fn changing_time_zone_recomputes_local_days() {
+    let app = TestApp::new().await;
+    let mei = app.register("mei@example.com").await;
+    for at in ["2026-06-01T09:00:00Z", "2026-06-01T10:30:00Z"] {
+        created_id(&app, &mei, session(at)).await;
+    }
+    let days = |s: Value| -> Vec<String> {
+        s["per_day"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["start"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        days(stats(&app, &mei, "from=2026-05-30&to=2026-06-03").await),
+        ["2026-06-01"]
+    );
+    set_profile(&app, &mei, json!({"time_zone": "Pacific/Kiritimati"})).await;
+    let s = stats(&app, &mei, "from=2026-05-30&to=2026-06-03").await;
+    assert_eq!(days(s.clone()), ["2026-06-01", "2026-06-02"]);
+    assert_eq!(s["total"]["sessions"], 2);
+    // Edits and deletions keep the rollups exact.
+    let id = created_id(&app, &mei, session("2026-06-02T20:00:00Z")).await;
+    app.authed(
+        TestRequest::patch()
+            .uri(&format!("/v1/me/sessions/{id}"))
+            .set_json(json!({"started_at": "2026-06-03T20:00:00Z"})),
+        &mei.access,
+    )
+    .await;
+    let s = stats(&app, &mei, "from=2026-05-30&to=2026-06-05").await;
+    assert_eq!(
+        days(s.clone()),
+        ["2026-06-01", "2026-06-02", "2026-06-04"],
+        "20:00Z is the next morning at UTC+14"
+    );
+    app.authed(
+        TestRequest::delete().uri(&format!("/v1/me/sessions/{id}")),
+        &mei.access,
+    )
+    .await;
+    let s = stats(&app, &mei, "from=2026-05-30&to=2026-06-05").await;
+    assert_eq!(s["total"]["sessions"], 2);
+    assert_eq!(days(s), ["2026-06-01", "2026-06-02"]);
+}
