@@ -47,7 +47,7 @@ SELECT gen_random_uuid(), '$heavy_id', now() - (g * interval '15 minutes'), 180 
        g
   FROM generate_series(1, 100000) g;
 UPDATE users SET history_version = 100000 WHERE id = '$heavy_id';
-ANALYZE massage_sessions;
+ANALYZE massage_sessions; ANALYZE history_days; ANALYZE history_point_days;
 SQL
 deep_to=$(date -u -d '-700 days' +%Y-%m-%d)
 deep_cursor=$(curl -fs -H "Authorization: Bearer $heavy" "$BASE/v1/me/sessions?limit=20&to=$deep_to" |
@@ -55,12 +55,14 @@ deep_cursor=$(curl -fs -H "Authorization: Bearer $heavy" "$BASE/v1/me/sessions?l
 year_to=$(date -u +%Y-%m-%d)
 year_from=$(date -u -d '-364 days' +%Y-%m-%d)
 printf '\n%-34s %10s %10s %10s\n' "history (100,000 sessions)" req/s p50_ms p99_ms
-for case in "first page|/v1/me/sessions?limit=20" \
-            "page ~700 days back|/v1/me/sessions?limit=20&to=$deep_to&cursor=$deep_cursor" \
-            "filtered by point|/v1/me/sessions?limit=20&point=HT7" \
-            "stats for a year|/v1/me/stats?from=$year_from&to=$year_to"; do
-  IFS='|' read -r name path <<<"$case"
-  out=$(wrk -t1 -c4 -d"$DURATION" --latency -H "Authorization: Bearer $heavy" "$BASE$path")
+# name | path | connections (1 = one request at a time: latency without queueing)
+for case in "first page|/v1/me/sessions?limit=20|4" \
+            "page ~700 days back|/v1/me/sessions?limit=20&to=$deep_to&cursor=$deep_cursor|4" \
+            "filtered by point|/v1/me/sessions?limit=20&point=HT7|4" \
+            "stats for a year, 1 at a time|/v1/me/stats?from=$year_from&to=$year_to|1" \
+            "stats for a year, 4 at once|/v1/me/stats?from=$year_from&to=$year_to|4"; do
+  IFS='|' read -r name path conns <<<"$case"
+  out=$(wrk -t1 -c"$conns" -d"$DURATION" --latency -H "Authorization: Bearer $heavy" "$BASE$path")
   printf '%-34s %10s %10.2f %10.2f\n' "$name" "$(awk '/Requests\/sec/{print $2}' <<<"$out")" \
     "$(ms "$(awk '$1=="50%"{print $2}' <<<"$out")")" "$(ms "$(awk '$1=="99%"{print $2}' <<<"$out")")"
 done
