@@ -514,17 +514,9 @@ pub async fn list_routines(
     let limit = query::parse_limit(params.limit.as_deref())?;
     let filters = query::filter_hash(&[("condition", params.condition.as_deref())]);
     let cursor = query::decode_cursor(params.cursor.as_deref(), filters)?;
-    let condition = match params.condition.as_deref() {
-        None => None,
-        Some(slug) => Some(
-            snapshot
-                .condition_index(slug)
-                .map(|ci| snapshot.conditions[ci].slug.clone())
-                .ok_or_else(|| {
-                    ApiError::invalid("condition", format!("unknown condition `{slug}`"))
-                })?,
-        ),
-    };
+    let condition = query::known("condition", params.condition.as_deref(), |s| {
+        snapshot.condition_slug(s)
+    })?;
     let items = (0..snapshot.routines.len())
         .filter(|&ri| {
             condition

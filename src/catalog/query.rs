@@ -145,6 +145,21 @@ pub fn parse_choice<'a>(
     }
 }
 
+/// Resolves an optional catalog reference (`condition`, `routine`, `point`) to its
+/// canonical form; an unknown one is a 422 naming the field.
+pub fn known<'a>(
+    field: &str,
+    raw: Option<&str>,
+    resolve: impl Fn(&str) -> Option<&'a str>,
+) -> Result<Option<String>, ApiError> {
+    raw.map(|value| {
+        resolve(value)
+            .map(str::to_owned)
+            .ok_or_else(|| ApiError::invalid(field, format!("unknown {field} `{value}`")))
+    })
+    .transpose()
+}
+
 /// The best match of a search for one point.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Hit {

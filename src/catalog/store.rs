@@ -183,6 +183,23 @@ impl Snapshot {
         self.routine_index.get(&slug.to_ascii_lowercase()).copied()
     }
 
+    /// The canonical slug of a condition typed in any letter case.
+    pub fn condition_slug(&self, raw: &str) -> Option<&str> {
+        self.condition_index(raw)
+            .map(|i| self.conditions[i].slug.as_str())
+    }
+
+    /// The canonical slug of a routine typed in any letter case.
+    pub fn routine_slug(&self, raw: &str) -> Option<&str> {
+        self.routine_index(raw)
+            .map(|i| self.routines[i].slug.as_str())
+    }
+
+    /// The WHO (or extra-point) code of a point typed in any spelling.
+    pub fn point_code(&self, raw: &str) -> Option<&str> {
+        self.point_index(raw).map(|i| self.points[i].code.as_str())
+    }
+
     /// The rank (1 = most relevant) of point `pi` for condition `ci`, if it is linked.
     pub fn condition_rank(&self, pi: usize, ci: usize) -> Option<usize> {
         self.point_conditions[pi]

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::auth::store as auth_store;
 use crate::auth::{AuthUser, BearerClaims};
+use crate::catalog::query;
 use crate::catalog::store::{CatalogStore, Snapshot};
 use crate::db::{self, DbPool};
 use crate::error::{self, ApiError, ApiResult, FieldError};
@@ -83,18 +84,14 @@ pub async fn create_session(
     let mut conn = db::conn(&pool).await?;
     // Without a key, the statement that stores the session also checks that the device
     // is still signed in (one round trip); with a key, check first, before claiming it.
-    let user = match key {
-        Some(_) => AuthUser::check(&mut conn, &claims.0).await?,
-        None => AuthUser {
-            user_id: claims.0.sub,
-            session_id: claims.0.sid,
-            role: crate::me::model::Role::User,
-        },
-    };
+    let claims = claims.0;
+    if key.is_some() {
+        AuthUser::check(&mut conn, &claims).await?;
+    }
     if let Some(key) = key
         && let Claim::Replay(res) = idempotency::claim(
             &mut conn,
-            user.user_id,
+            claims.sub,
             key,
             &idempotency::fingerprint(&input),
         )
@@ -103,9 +100,9 @@ pub async fn create_session(
         return Ok(res);
     }
     let snapshot = catalog.get();
-    let result = store_new(&mut conn, &snapshot, &user, &claims.0, input, key).await;
+    let result = store_new(&mut conn, &snapshot, &claims, input, key).await;
     if let (Err(_), Some(key)) = (&result, key) {
-        idempotency::release(&mut conn, user.user_id, key).await?;
+        idempotency::release(&mut conn, claims.sub, key).await?;
     }
     let body = result?;
     Ok(HttpResponse::Created()
@@ -116,13 +113,12 @@ pub async fn create_session(
 async fn store_new(
     conn: &mut diesel_async::AsyncPgConnection,
     snapshot: &Snapshot,
-    user: &AuthUser,
     claims: &crate::auth::tokens::Claims,
     input: SessionInput,
     key: Option<Uuid>,
 ) -> ApiResult<SessionWithWarnings> {
     let valid = rules::validate(snapshot, input, Utc::now())?;
-    let (user_id, auth_session) = (user.user_id, user.session_id);
+    let (user_id, auth_session) = (claims.sub, claims.sid);
     let with_warnings = |(session, safety): (Session, SafetyProfile)| SessionWithWarnings {
         warnings: rules::warnings(snapshot, &safety, &session.steps),
         session,
@@ -230,7 +226,7 @@ pub async fn list_sessions(
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
     let q = params.into_inner();
-    let limit = crate::catalog::query::parse_limit(q.limit.as_deref())?;
+    let limit = query::parse_limit(q.limit.as_deref())?;
     // Dates are local days: the time zone is only needed for them.
     let tz = if q.from.is_some() || q.to.is_some() {
         time_zone(&pool, &user).await?
@@ -238,7 +234,7 @@ pub async fn list_sessions(
         chrono_tz::UTC
     };
     let snapshot = catalog.get();
-    let filters = crate::catalog::query::filter_hash(&[
+    let filters = query::filter_hash(&[
         ("from", q.from.as_deref()),
         ("to", q.to.as_deref()),
         ("condition", q.condition.as_deref()),
@@ -275,38 +271,13 @@ pub async fn list_sessions(
             .as_deref()
             .map(|r| parse_bound("to", r, tz, !r.contains('T')))
             .transpose()?,
-        condition: q
-            .condition
-            .as_deref()
-            .map(|s| {
-                snapshot
-                    .condition_index(s)
-                    .map(|i| snapshot.conditions[i].slug.clone())
-                    .ok_or_else(|| {
-                        ApiError::invalid("condition", format!("unknown condition `{s}`"))
-                    })
-            })
-            .transpose()?,
-        routine: q
-            .routine
-            .as_deref()
-            .map(|s| {
-                snapshot
-                    .routine_index(s)
-                    .map(|i| snapshot.routines[i].slug.clone())
-                    .ok_or_else(|| ApiError::invalid("routine", format!("unknown routine `{s}`")))
-            })
-            .transpose()?,
-        point: q
-            .point
-            .as_deref()
-            .map(|s| {
-                snapshot
-                    .point_index(s)
-                    .map(|i| snapshot.points[i].code.clone())
-                    .ok_or_else(|| ApiError::invalid("point", format!("unknown point `{s}`")))
-            })
-            .transpose()?,
+        condition: query::known("condition", q.condition.as_deref(), |s| {
+            snapshot.condition_slug(s)
+        })?,
+        routine: query::known("routine", q.routine.as_deref(), |s| {
+            snapshot.routine_slug(s)
+        })?,
+        point: query::known("point", q.point.as_deref(), |s| snapshot.point_code(s))?,
         before,
     };
     let mut conn = db::conn(&pool).await?;

@@ -87,24 +87,20 @@ pub fn validate(
     if !(1..=86_400).contains(&input.duration_seconds) {
         p.add("duration_seconds", "must be between 1 and 86400");
     }
-    let routine = input
-        .routine
-        .and_then(|slug| match snapshot.routine_index(&slug) {
-            Some(i) => Some(snapshot.routines[i].slug.clone()),
-            None => {
-                p.add("routine", format!("unknown routine `{slug}`"));
-                None
-            }
-        });
-    let condition = input
-        .condition
-        .and_then(|slug| match snapshot.condition_index(&slug) {
-            Some(i) => Some(snapshot.conditions[i].slug.clone()),
-            None => {
-                p.add("condition", format!("unknown condition `{slug}`"));
-                None
-            }
-        });
+    let routine = input.routine.and_then(|slug| {
+        let found = snapshot.routine_slug(&slug).map(str::to_owned);
+        if found.is_none() {
+            p.add("routine", format!("unknown routine `{slug}`"));
+        }
+        found
+    });
+    let condition = input.condition.and_then(|slug| {
+        let found = snapshot.condition_slug(&slug).map(str::to_owned);
+        if found.is_none() {
+            p.add("condition", format!("unknown condition `{slug}`"));
+        }
+        found
+    });
     if input.steps.len() > MAX_STEPS {
         p.add("steps", format!("must have at most {MAX_STEPS} steps"));
     }
@@ -113,9 +109,9 @@ pub fn validate(
         if !(1..=3600).contains(&step.seconds) {
             p.add(format!("steps[{i}].seconds"), "must be between 1 and 3600");
         }
-        match snapshot.point_index(&step.point) {
-            Some(pi) => steps.push(Step {
-                point: snapshot.points[pi].code.clone(),
+        match snapshot.point_code(&step.point) {
+            Some(code) => steps.push(Step {
+                point: code.to_owned(),
                 ..step
             }),
             None => p.add(
