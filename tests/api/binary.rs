@@ -15,7 +15,12 @@ struct Server {
 impl Server {
     /// Starts `acupress` on a free port and waits for its "listening" log line.
     fn start(db: &TestDb) -> Self {
+        Self::start_with(db, &[])
+    }
+
+    fn start_with(db: &TestDb, env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_acupress"))
+            .envs(env.iter().copied())
             .env("DATABASE_URL", &db.url)
             .env("ACUPRESS_LISTEN", "127.0.0.1:0")
             .env("ACUPRESS_LOG_FORMAT", "json")
@@ -118,4 +123,50 @@ fn malformed_configuration_stops_start_up_naming_the_variable() {
         assert!(stderr.contains(var), "{stderr}");
         assert!(!stderr.contains("hunter2"), "password printed: {stderr}");
     }
+}
+
+#[actix_web::test]
+async fn sigterm_under_load_finishes_requests_in_flight_then_refuses_new_ones() {
+    let db = TestDb::named();
+    let server = Server::start_with(&db, &[("ACUPRESS_AUTH_RATE_ACCOUNT_BURST", "1000")]);
+    let client = reqwest::Client::new();
+    let register = client
+        .post(format!("{}/v1/auth/register", server.base))
+        .json(&serde_json::json!({"email": "load@example.com", "password": "quiet otter lantern river", "display_name": "L"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(register.status(), 201);
+    // Logins take tens of milliseconds each (Argon2, a few at a time): many are in flight
+    // when the signal arrives.
+    let login = || {
+        let client = client.clone();
+        let url = format!("{}/v1/auth/login", server.base);
+        actix_web::rt::spawn(async move {
+            client
+                .post(url)
+                .json(&serde_json::json!({"email": "load@example.com", "password": "quiet otter lantern river"}))
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        })
+    };
+    let in_flight: Vec<_> = (0..16).map(|_| login()).collect();
+    actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    let pid = server.child.id().to_string();
+    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    for request in in_flight {
+        assert_eq!(
+            request.await.unwrap().ok(),
+            Some(200),
+            "a request in flight was dropped"
+        );
+    }
+    let base = server.base.clone();
+    let status = server.terminate();
+    assert!(status.success(), "{status}");
+    assert!(
+        reqwest::get(format!("{base}/healthz")).await.is_err(),
+        "new connections are refused"
+    );
 }
