@@ -16,8 +16,9 @@ use crate::error::{ApiError, ApiResult};
 
 pub const HEADER: &str = "idempotency-key";
 
-/// How long a first request may run before its key is considered abandoned.
-const IN_FLIGHT_LIMIT_SECS: i64 = 60;
+/// How long a first request may run before its key is considered abandoned (far beyond
+/// the pool and statement timeouts that bound a request's database work).
+const IN_FLIGHT_LIMIT_SECS: i32 = 60;
 /// Keys are forgotten after this (the conventions ask for at least 24 hours).
 pub const KEEP_HOURS: i64 = 48;
 
@@ -67,43 +68,38 @@ pub async fn claim(
     if inserted == 1 {
         return Ok(Claim::Fresh);
     }
-    type Row = (
-        Vec<u8>,
-        bool,
-        Option<i16>,
-        Option<serde_json::Value>,
-        chrono::DateTime<Utc>,
-    );
-    let (stored_hash, completed, status, body, created_at): Row = idempotency_keys::table
+    type Row = (Vec<u8>, bool, Option<i16>, Option<serde_json::Value>);
+    let (stored_hash, completed, status, body): Row = idempotency_keys::table
         .find((user_id, key))
         .select((
             idempotency_keys::request_hash,
             idempotency_keys::completed,
             idempotency_keys::response_status,
             idempotency_keys::response_body,
-            idempotency_keys::created_at,
         ))
         .first(conn)
         .await?;
     if !completed {
-        // Taken over only when the first request was abandoned (its process died).
-        let stale = Utc::now() - Duration::seconds(IN_FLIGHT_LIMIT_SECS);
-        if created_at < stale {
-            let taken = diesel::update(
-                idempotency_keys::table
-                    .find((user_id, key))
-                    .filter(idempotency_keys::completed.eq(false))
-                    .filter(idempotency_keys::created_at.lt(stale)),
-            )
-            .set((
-                idempotency_keys::created_at.eq(diesel::dsl::now),
-                idempotency_keys::request_hash.eq(hash),
-            ))
-            .execute(conn)
-            .await?;
-            if taken == 1 {
-                return Ok(Claim::Fresh);
-            }
+        // Taken over only when the first request was abandoned (its process died). The
+        // age is judged by the database's clock, the one that stamped `created_at`.
+        let taken = diesel::update(
+            idempotency_keys::table
+                .find((user_id, key))
+                .filter(idempotency_keys::completed.eq(false))
+                .filter(idempotency_keys::created_at.lt(diesel::dsl::sql::<
+                    diesel::sql_types::Timestamptz,
+                >(&format!(
+                    "now() - interval '{IN_FLIGHT_LIMIT_SECS} seconds'"
+                )))),
+        )
+        .set((
+            idempotency_keys::created_at.eq(diesel::dsl::now),
+            idempotency_keys::request_hash.eq(hash),
+        ))
+        .execute(conn)
+        .await?;
+        if taken == 1 {
+            return Ok(Claim::Fresh);
         }
         return Err(ApiError::conflict(
             "idempotency_key_in_flight",

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use diesel_async::AsyncConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
@@ -179,13 +179,24 @@ struct ListCursor {
 }
 
 /// A date (local midnight in `tz`; `end` moves to the next midnight) or an instant.
+/// Dates a query may name: anything else is refused before it reaches the database.
+fn in_supported_range(field: &str, date: NaiveDate) -> ApiResult<NaiveDate> {
+    if (1970..=9999).contains(&date.year()) {
+        Ok(date)
+    } else {
+        Err(ApiError::invalid(field, "must be between 1970 and 9999"))
+    }
+}
+
 fn parse_bound(field: &str, raw: &str, tz: chrono_tz::Tz, end: bool) -> ApiResult<DateTime<Utc>> {
     if let Ok(instant) = DateTime::parse_from_rfc3339(raw.trim()) {
+        in_supported_range(field, instant.date_naive())?;
         return Ok(instant.with_timezone(&Utc));
     }
     let date: NaiveDate = raw.trim().parse().map_err(|_| {
         ApiError::bad_param(field, "must be a date (YYYY-MM-DD) or an RFC 3339 instant")
     })?;
+    let date = in_supported_range(field, date)?;
     let date = if end {
         date.succ_opt().unwrap_or(date)
     } else {
@@ -484,6 +495,11 @@ pub async fn pull_changes(
     let since = decode_sync_cursor(params.cursor.as_deref(), current, purged)?;
     let mut rows =
         store::changes_since(&mut conn, user.user_id, since, PULL_PAGE as i64 + 1).await?;
+    // Tombstones purged between the two reads would be missing: the cursor is too old.
+    if params.cursor.as_deref().is_some_and(|c| !c.is_empty()) {
+        let (_, purged_now) = store::history_marks(&mut conn, user.user_id).await?;
+        decode_sync_cursor(params.cursor.as_deref(), i64::MAX, purged_now)?;
+    }
     let has_more = rows.len() > PULL_PAGE;
     rows.truncate(PULL_PAGE);
     let cursor = encode_sync_cursor(rows.last().map_or(since, |r| r.version));
@@ -713,14 +729,17 @@ pub async fn get_stats(
     let date = |field: &str, raw: &Option<String>| -> ApiResult<Option<NaiveDate>> {
         raw.as_deref()
             .map(|r| {
-                r.trim()
+                let date = r
+                    .trim()
                     .parse()
-                    .map_err(|_| ApiError::bad_param(field, "must be a date (YYYY-MM-DD)"))
+                    .map_err(|_| ApiError::bad_param(field, "must be a date (YYYY-MM-DD)"))?;
+                in_supported_range(field, date)
             })
             .transpose()
     };
     let to = date("to", &params.to)?.unwrap_or(today);
-    let from = date("from", &params.from)?.unwrap_or(to - Duration::days(29));
+    let from = date("from", &params.from)?
+        .unwrap_or_else(|| to.checked_sub_signed(Duration::days(29)).unwrap_or(to));
     if from > to {
         return Err(ApiError::invalid("from", "must not be after `to`"));
     }

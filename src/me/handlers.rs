@@ -1,12 +1,12 @@
 //! `/v1/me`: the profile with its safety answers, password, devices, deletion, export.
 
-use actix_web::{HttpResponse, delete, get, patch, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, put, web};
 use chrono::Utc;
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
 use crate::auth::store::{self as auth_store, UserRow};
-use crate::auth::{AuthUser, password};
+use crate::auth::{AuthService, AuthUser, client_address, password};
 use crate::db::{self, DbPool};
 use crate::error::{self, ApiError, ApiResult};
 use crate::me::model::*;
@@ -34,11 +34,19 @@ fn wrong_password() -> ApiError {
     ApiError::Forbidden("the current password is not right".into())
 }
 
-/// Checks the account's password (guests have none and pass).
-async fn confirm_password(row: &UserRow, given: Option<String>) -> ApiResult<()> {
+/// Checks the account's password (guests have none and pass). Attempts count against
+/// the same per-account and per-address limits as logins.
+async fn confirm_password(
+    req: &HttpRequest,
+    auth: &AuthService,
+    row: &UserRow,
+    given: Option<String>,
+) -> ApiResult<()> {
     let Some(stored) = row.password_hash.clone() else {
         return Ok(());
     };
+    auth.limits
+        .check(&client_address(req), Some(&row.id.to_string()))?;
     let given = given.ok_or_else(|| ApiError::invalid("password", "is required to confirm"))?;
     if given.chars().count() > password::MAX_PASSWORD_CHARS
         || !password::verify(given, Some(stored)).await?
@@ -120,11 +128,14 @@ pub async fn update_me(
         (status = 403, response = error::Forbidden),
         (status = 409, response = error::Conflict),
         (status = 422, response = error::Unprocessable),
+        (status = 429, response = error::TooManyRequests),
         (status = 503, response = error::Unavailable),
     )
 )]
 #[put("/me/password")]
 pub async fn change_password(
+    req: HttpRequest,
+    auth: web::Data<AuthService>,
     user: AuthUser,
     body: web::Json<PasswordChange>,
     pool: web::Data<DbPool>,
@@ -137,7 +148,7 @@ pub async fn change_password(
             "a guest account has no password; upgrade it first",
         ));
     }
-    confirm_password(&row, Some(body.current_password)).await?;
+    confirm_password(&req, &auth, &row, Some(body.current_password)).await?;
     let email = row.email.clone().unwrap_or_default();
     password::check_strength(
         "new_password",
@@ -174,17 +185,20 @@ pub async fn change_password(
         (status = 401, response = error::Unauthorized),
         (status = 403, response = error::Forbidden),
         (status = 422, response = error::Unprocessable),
+        (status = 429, response = error::TooManyRequests),
         (status = 503, response = error::Unavailable),
     )
 )]
 #[delete("/me")]
 pub async fn delete_me(
+    req: HttpRequest,
+    auth: web::Data<AuthService>,
     user: AuthUser,
     body: web::Json<PasswordConfirmation>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
     let row = current_row(&pool, &user).await?;
-    confirm_password(&row, body.into_inner().password).await?;
+    confirm_password(&req, &auth, &row, body.into_inner().password).await?;
     let mut conn = db::conn(&pool).await?;
     conn.transaction::<_, ApiError, _>(async move |conn| {
         store::delete_user(conn, user.user_id).await?;

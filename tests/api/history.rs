@@ -1176,3 +1176,51 @@ async fn changing_time_zone_recomputes_local_days() {
     assert_eq!(s["total"]["sessions"], 2);
     assert_eq!(days(s), ["2026-06-01", "2026-06-02"]);
 }
+
+#[actix_web::test]
+async fn dates_outside_the_supported_range_are_422_not_500() {
+    let app = TestApp::new().await;
+    let mei = app.register("mei@example.com").await;
+    for uri in [
+        "/v1/me/stats?to=-262143-01-01",
+        "/v1/me/stats?from=-5000-01-01&to=-4999-01-01",
+        "/v1/me/sessions?from=-5000-01-01",
+        "/v1/me/sessions?to=99999-01-01",
+        "/v1/me/sessions?from=1900-01-01T00:00:00Z",
+    ] {
+        let res = app.authed(TestRequest::get().uri(uri), &mei.access).await;
+        assert!(
+            res.status == 400 || res.status == 422,
+            "{uri}: {}",
+            res.status
+        );
+        assert_eq!(
+            res.header("content-type"),
+            Some("application/problem+json"),
+            "{uri}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn password_confirmation_is_rate_limited() {
+    let app = TestApp::with_config(|c| {
+        c.auth_rate_account = acupress::config::RateLimit {
+            burst: 3,
+            period: std::time::Duration::from_secs(60),
+        };
+    })
+    .await;
+    let mei = app.register("mei@example.com").await;
+    let guess = || {
+        TestRequest::put()
+            .uri("/v1/me/password")
+            .set_json(json!({"current_password": "a wrong guess here", "new_password": "seven copper kites at dawn"}))
+    };
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(app.authed(guess(), &mei.access).await.status);
+    }
+    assert!(statuses.contains(&403), "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+}
