@@ -63,6 +63,53 @@ async fn sign_in(
     token_pair(auth, user, session, refresh_token)
 }
 
+/// A write that broke the unique email index is 409 `email_taken`; anything else as is.
+fn email_taken_or(e: diesel::result::Error) -> ApiError {
+    if store::is_unique_violation(&e) {
+        ApiError::conflict("email_taken", "an account with this email already exists")
+    } else {
+        e.into()
+    }
+}
+
+/// The optional language and time zone of a new account, checked, with defaults.
+fn locale_and_zone(locale: Option<&str>, time_zone: Option<&str>) -> ApiResult<(String, String)> {
+    Ok((
+        locale
+            .map(validate::locale)
+            .transpose()?
+            .unwrap_or_else(|| "en".into()),
+        time_zone
+            .map(validate::time_zone)
+            .transpose()?
+            .unwrap_or_else(|| "UTC".into()),
+    ))
+}
+
+/// Creates an account and signs this device in, in one transaction: 201 with both.
+async fn open_account(
+    pool: &DbPool,
+    auth: &AuthService,
+    new: NewUser<'_>,
+    device: &str,
+    agent: Option<&str>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = db::conn(pool).await?;
+    let response = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            let user = store::insert_user(conn, new)
+                .await
+                .map_err(email_taken_or)?;
+            let tokens = sign_in(conn, auth, user.id, device, agent).await?;
+            Ok(AuthResponse {
+                user: user.to_user(),
+                tokens,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(response))
+}
+
 fn invalid_credentials() -> ApiError {
     ApiError::unauthorized("invalid_credentials", "the email or password is not right")
 }
@@ -96,54 +143,22 @@ pub async fn register(
     let email = validate::email(&body.email)?;
     auth.limits.check(&client_address(&req), Some(&email))?;
     let display_name = validate::display_name(&body.display_name)?;
-    let locale = body
-        .locale
-        .as_deref()
-        .map(validate::locale)
-        .transpose()?
-        .unwrap_or_else(|| "en".into());
-    let time_zone = body
-        .time_zone
-        .as_deref()
-        .map(validate::time_zone)
-        .transpose()?
-        .unwrap_or_else(|| "UTC".into());
+    let (locale, time_zone) = locale_and_zone(body.locale.as_deref(), body.time_zone.as_deref())?;
     let agent = user_agent(&req);
     let device = validate::device_name(body.device_name.as_deref(), agent.as_deref())?;
     password::check_strength("password", &body.password, &[&email, &display_name])?;
     let hash = password::hash(body.password).await?;
 
-    let mut conn = db::conn(&pool).await?;
-    let response = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            let user = store::insert_user(
-                conn,
-                NewUser {
-                    id: Uuid::now_v7(),
-                    email: Some(&email),
-                    password_hash: Some(&hash),
-                    display_name: &display_name,
-                    locale: &locale,
-                    time_zone: &time_zone,
-                    is_guest: false,
-                },
-            )
-            .await
-            .map_err(|e| {
-                if store::is_unique_violation(&e) {
-                    ApiError::conflict("email_taken", "an account with this email already exists")
-                } else {
-                    e.into()
-                }
-            })?;
-            let tokens = sign_in(conn, &auth, user.id, &device, agent.as_deref()).await?;
-            Ok(AuthResponse {
-                user: user.to_user(),
-                tokens,
-            })
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(response))
+    let new = NewUser {
+        id: Uuid::now_v7(),
+        email: Some(&email),
+        password_hash: Some(&hash),
+        display_name: &display_name,
+        locale: &locale,
+        time_zone: &time_zone,
+        is_guest: false,
+    };
+    open_account(&pool, &auth, new, &device, agent.as_deref()).await
 }
 
 /// Sign in with email and password.
@@ -347,44 +362,19 @@ pub async fn create_guest(
 ) -> ApiResult<HttpResponse> {
     auth.limits.check(&client_address(&req), None)?;
     let body = body.map(web::Json::into_inner).unwrap_or_default();
-    let locale = body
-        .locale
-        .as_deref()
-        .map(validate::locale)
-        .transpose()?
-        .unwrap_or_else(|| "en".into());
-    let time_zone = body
-        .time_zone
-        .as_deref()
-        .map(validate::time_zone)
-        .transpose()?
-        .unwrap_or_else(|| "UTC".into());
+    let (locale, time_zone) = locale_and_zone(body.locale.as_deref(), body.time_zone.as_deref())?;
     let agent = user_agent(&req);
     let device = validate::device_name(body.device_name.as_deref(), agent.as_deref())?;
-    let mut conn = db::conn(&pool).await?;
-    let response = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            let user = store::insert_user(
-                conn,
-                NewUser {
-                    id: Uuid::now_v7(),
-                    email: None,
-                    password_hash: None,
-                    display_name: "Guest",
-                    locale: &locale,
-                    time_zone: &time_zone,
-                    is_guest: true,
-                },
-            )
-            .await?;
-            let tokens = sign_in(conn, &auth, user.id, &device, agent.as_deref()).await?;
-            Ok(AuthResponse {
-                user: user.to_user(),
-                tokens,
-            })
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(response))
+    let new = NewUser {
+        id: Uuid::now_v7(),
+        email: None,
+        password_hash: None,
+        display_name: "Guest",
+        locale: &locale,
+        time_zone: &time_zone,
+        is_guest: true,
+    };
+    open_account(&pool, &auth, new, &device, agent.as_deref()).await
 }
 
 /// Turn a guest account into a full one.
@@ -431,13 +421,7 @@ pub async fn upgrade_guest(
         display_name.as_deref(),
     )
     .await
-    .map_err(|e| {
-        if store::is_unique_violation(&e) {
-            ApiError::conflict("email_taken", "an account with this email already exists")
-        } else {
-            e.into()
-        }
-    })?
+    .map_err(email_taken_or)?
     .ok_or_else(|| {
         ApiError::conflict(
             "not_a_guest",

@@ -6,7 +6,7 @@ use actix_web::test::TestRequest;
 use acupress::config::RateLimit;
 use serde_json::json;
 
-use crate::common::{Account, PASSWORD, TestApp, blocking};
+use crate::common::{Account, PASSWORD, TestApp, count_rows};
 
 fn post(uri: &str, body: serde_json::Value) -> TestRequest {
     TestRequest::post().uri(uri).set_json(body)
@@ -26,24 +26,16 @@ async fn refresh(app: &TestApp, token: &str) -> crate::common::Response {
 }
 
 /// Counts rows that still mention a user, in every table that stores user data.
-fn rows_of(url: &str, user_id: &str) -> i64 {
-    let (url, id) = (url.to_owned(), user_id.to_owned());
-    blocking(move || {
-        use diesel::{Connection, RunQueryDsl};
-        #[derive(diesel::QueryableByName)]
-        struct N {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let mut conn = acupress::db::SyncPgConnection::establish(&url).unwrap();
-        let sql = format!(
+fn rows_of(url: &str, id: &str) -> i64 {
+    count_rows(
+        url,
+        format!(
             "SELECT (SELECT count(*) FROM users WHERE id = '{id}')
                   + (SELECT count(*) FROM auth_sessions WHERE user_id = '{id}')
                   + (SELECT count(*) FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id
                       WHERE s.user_id = '{id}') AS n"
-        );
-        diesel::sql_query(sql).get_result::<N>(&mut conn).unwrap().n
-    })
+        ),
+    )
 }
 
 #[actix_web::test]

@@ -126,6 +126,32 @@ fn drop_template() {
     });
 }
 
+/// Runs `SELECT count(*) ...`-style SQL returning one bigint column `n` (test checks).
+pub fn count_rows(url: &str, sql: String) -> i64 {
+    let url = url.to_owned();
+    blocking(move || {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = SyncPgConnection::establish(&url).unwrap();
+        diesel::sql_query(sql).get_result::<N>(&mut conn).unwrap().n
+    })
+}
+
+/// Runs SQL statements directly (to set up states the API cannot reach).
+pub fn execute(url: &str, sql: String) {
+    let url = url.to_owned();
+    blocking(move || {
+        SyncPgConnection::establish(&url)
+            .unwrap()
+            .batch_execute(&sql)
+            .unwrap()
+    });
+}
+
 /// A database of its own for one test; dropped when the guard goes away.
 pub struct TestDb {
     pub name: String,

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 
-use crate::common::{Account, Response, TestApp, blocking};
+use crate::common::{Account, Response, TestApp, count_rows, execute};
 
 fn session(started_at: &str) -> Value {
     json!({"started_at": started_at, "duration_seconds": 300,
@@ -37,34 +37,10 @@ async fn set_profile(app: &TestApp, who: &Account, patch: Value) {
 }
 
 fn count_sessions(url: &str, user: &str) -> i64 {
-    let (url, user) = (url.to_owned(), user.to_owned());
-    blocking(move || {
-        use diesel::{Connection, RunQueryDsl};
-        #[derive(diesel::QueryableByName)]
-        struct N {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let mut conn = acupress::db::SyncPgConnection::establish(&url).unwrap();
-        diesel::sql_query(format!(
-            "SELECT count(*) AS n FROM massage_sessions WHERE user_id = '{user}'"
-        ))
-        .get_result::<N>(&mut conn)
-        .unwrap()
-        .n
-    })
-}
-
-fn sql(url: &str, statement: String) {
-    let url = url.to_owned();
-    blocking(move || {
-        use diesel::Connection;
-        use diesel::connection::SimpleConnection;
-        acupress::db::SyncPgConnection::establish(&url)
-            .unwrap()
-            .batch_execute(&statement)
-            .unwrap();
-    });
+    count_rows(
+        url,
+        format!("SELECT count(*) AS n FROM massage_sessions WHERE user_id = '{user}'"),
+    )
 }
 
 #[actix_web::test]
@@ -383,7 +359,7 @@ async fn idempotency_keys_replay_refuse_and_block() {
     );
     // A first request still running: 409.
     let running = "7c9e6679-7425-40de-944b-e07fc1f90ae7";
-    sql(
+    execute(
         &app.state.config.database_url,
         format!(
             "INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ('{}', '{running}', '\\x00')",
@@ -773,7 +749,7 @@ async fn old_cursors_get_410_after_tombstones_are_purged() {
         &mei.access,
     )
     .await;
-    sql(
+    execute(
         &app.state.config.database_url,
         format!(
             "UPDATE massage_sessions SET deleted_at = now() - interval '91 days' WHERE id = '{id}'"
