@@ -19,13 +19,18 @@ for i in $(seq 1 16); do register "writer$i@example.com"; done >"$work/tokens"
 create=$(BENCH_TOKENS="$work/tokens" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s scripts/create-session.lua "$BASE")
 create_rps=$(awk '/Requests\/sec/{print $2}' <<<"$create")
 create_errors=$(awk '/Non-2xx or 3xx/{print $5}' <<<"$create")
-psql_db -c "CREATE TABLE bench_insert (LIKE massage_sessions INCLUDING ALL);
+# The same row as the API stores (steps included) into a copy of its table with the same
+# indexes, generated columns and foreign key; only the API's own work is missing.
+psql_db -c "CREATE TABLE bench_insert (LIKE massage_sessions INCLUDING ALL,
+                                       FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE);
             CREATE SEQUENCE bench_version;
             CREATE TABLE bench_users AS SELECT row_number() OVER () AS n, id FROM users WHERE email LIKE 'writer%'"
 cat >"$work/insert.sql" <<'SQL'
 \set u random(1, 16)
-INSERT INTO bench_insert (id, user_id, started_at, duration_seconds, condition_slug, stress_before, stress_after, version)
-SELECT gen_random_uuid(), id, now(), 300, 'insomnia', 7, 4, nextval('bench_version') FROM bench_users WHERE n = :u;
+INSERT INTO bench_insert (id, user_id, started_at, duration_seconds, condition_slug, stress_before, stress_after, steps, version)
+SELECT gen_random_uuid(), id, now(), 300, 'insomnia', 7, 4,
+       '[{"point":"HT7","side":"both","seconds":60,"pressure":"light"},{"point":"PC6","side":"both","seconds":60,"pressure":"medium"}]',
+       nextval('bench_version') FROM bench_users WHERE n = :u;
 SQL
 pgbench_tps=$(pgbench -n -c"$CONNECTIONS" -j2 -T"${DURATION%s}" -f "$work/insert.sql" "$DB_URL" 2>/dev/null |
   awk '/^tps/{print $3}')

@@ -95,6 +95,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         history_version -> Int8,
         history_purged_version -> Int8,
+        history_rolled_version -> Int8,
     }
 }
 

@@ -1200,3 +1200,109 @@ async fn password_confirmation_is_rate_limited() {
     assert!(statuses.contains(&403), "{statuses:?}");
     assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
 }
+
+#[actix_web::test]
+async fn folded_rollups_match_a_rebuild_after_every_kind_of_change() {
+    let app = TestApp::new().await;
+    let mei = app.register("mei@example.com").await;
+    let url = app.state.config.database_url.clone();
+    let range = "from=2026-05-01&to=2026-06-30";
+    // Statistics read now (folding what is pending) must equal statistics computed from
+    // nothing (rollups emptied, every session folded again).
+    let check = async |what: &str| {
+        let folded = stats(&app, &mei, range).await;
+        execute(
+            &url,
+            format!(
+                "DELETE FROM history_days WHERE user_id = '{0}';
+                 DELETE FROM history_point_days WHERE user_id = '{0}';
+                 UPDATE users SET history_rolled_version = 0 WHERE id = '{0}'",
+                mei.id
+            ),
+        );
+        let rebuilt = stats(&app, &mei, range).await;
+        assert_eq!(folded, rebuilt, "after {what}");
+        folded
+    };
+    let with = |at: &str, condition: &str, pain: (i64, i64), point: &str| {
+        json!({"started_at": at, "duration_seconds": 600, "condition": condition,
+            "pain_before": pain.0, "pain_after": pain.1,
+            "steps": [{"point": point, "side": "both", "seconds": 45, "pressure": "firm"}]})
+    };
+    let a = created_id(
+        &app,
+        &mei,
+        with("2026-06-01T08:00:00Z", "insomnia", (6, 2), "HT7"),
+    )
+    .await;
+    let b = created_id(
+        &app,
+        &mei,
+        with("2026-06-02T08:00:00Z", "insomnia", (5, 4), "PC6"),
+    )
+    .await;
+    let s = check("two new sessions").await;
+    assert_eq!(s["total"]["sessions"], 2);
+    assert_eq!(s["total"]["pain_change"], -2.5);
+    // A folded session is edited: its old state leaves the rollups at once.
+    let res = app
+        .authed(
+            TestRequest::patch()
+                .uri(&format!("/v1/me/sessions/{a}"))
+                .set_json(json!({"started_at": "2026-06-05T08:00:00Z", "pain_after": 5})),
+            &mei.access,
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    let s = check("an edit").await;
+    assert_eq!(s["total"]["pain_change"], -1.0);
+    assert_eq!(s["per_day"][1]["start"], "2026-06-05");
+    // Replaced by sync, edited twice before a read, and deleted.
+    let mut replaced = with("2026-06-02T09:00:00Z", "stress", (7, 3), "LI4");
+    replaced["id"] = json!(b);
+    let res = push(
+        &app,
+        &mei,
+        json!({"cursor": null, "changes": [{"op": "upsert", "session": replaced}]}),
+    )
+    .await;
+    assert_eq!(res.status, 409, "the cursor is older than the session");
+    let cursor = pull(&app, &mei, None).await.json()["cursor"].clone();
+    let res = push(
+        &app,
+        &mei,
+        json!({"cursor": cursor, "changes": [{"op": "upsert", "session": replaced}]}),
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let s = check("a sync replacement").await;
+    assert_eq!(s["per_condition"].as_array().unwrap().len(), 2);
+    let c = created_id(
+        &app,
+        &mei,
+        with("2026-06-07T08:00:00Z", "stress", (8, 8), "GB20"),
+    )
+    .await;
+    for pain_after in [6, 1] {
+        let res = app
+            .authed(
+                TestRequest::patch()
+                    .uri(&format!("/v1/me/sessions/{c}"))
+                    .set_json(json!({"pain_after": pain_after})),
+                &mei.access,
+            )
+            .await;
+        assert_eq!(res.status, 200);
+    }
+    app.authed(
+        TestRequest::delete().uri(&format!("/v1/me/sessions/{a}")),
+        &mei.access,
+    )
+    .await;
+    let s = check("edits of a pending session and a deletion").await;
+    // Left: b (7 → 3) and c (8 → 1).
+    assert_eq!(
+        s["total"],
+        json!({"sessions": 2, "pain_change": -5.5, "pain_sessions": 2, "stress_change": null, "stress_sessions": 0})
+    );
+}
