@@ -10,6 +10,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::db::prepared::PreparedSql;
 use crate::history::model::*;
 
 /// Fewest sessions behind a "what works for you" figure.
@@ -118,11 +119,11 @@ pub async fn compute(
     to: NaiveDate,
     today: NaiveDate,
 ) -> diesel::QueryResult<Stats> {
-    diesel::sql_query("SELECT history_fold($1)")
+    PreparedSql::new("SELECT history_fold($1)")
         .bind::<SqlUuid, _>(user_id)
         .execute(conn)
         .await?;
-    let doc: Doc = diesel::sql_query(STATS_SQL)
+    let doc: Doc = PreparedSql::new(STATS_SQL)
         .bind::<SqlUuid, _>(user_id)
         .bind::<Date, _>(from)
         .bind::<Date, _>(to)

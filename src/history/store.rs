@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::db::prepared::PreparedSql;
 use crate::db::schema::{massage_sessions, users};
 use crate::history::model::{Session, Step};
 use crate::history::rules::ValidSession;
@@ -136,7 +137,7 @@ pub async fn insert_new(
     use diesel::sql_types::{
         Integer, Jsonb, Nullable, SmallInt, Text, Timestamptz, Uuid as SqlUuid,
     };
-    let created: Option<Created> = diesel::sql_query(
+    let created: Option<Created> = PreparedSql::new(
         "WITH u AS (
              UPDATE users SET history_version = history_version + 1
               WHERE id = $1
