@@ -82,11 +82,15 @@ pub fn is_unique_violation(e: &DieselError) -> bool {
 }
 
 pub async fn insert_user(conn: &mut AsyncPgConnection, user: NewUser<'_>) -> QueryResult<UserRow> {
-    diesel::insert_into(users::table)
+    let insert = diesel::insert_into(users::table)
         .values(user)
-        .returning(UserRow::as_returning())
-        .get_result(conn)
-        .await
+        .returning(UserRow::as_returning());
+    insert
+        .load(conn)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(DieselError::NotFound)
 }
 
 pub async fn user_by_email(

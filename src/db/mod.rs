@@ -35,13 +35,22 @@ impl From<diesel::result::Error> for DbError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match &e {
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
-                Self::Unavailable(e.to_string())
-            }
-            // 57014 query_canceled (statement_timeout) and connection-level failures
+            // The connection broke, or the request never reached the server.
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => Self::Unavailable(e.to_string()),
+            // 57014 query_canceled (statement_timeout); 57P01..57P03 the server is
+            // shutting down, crashed or starting up (a restart): try again shortly.
             Error::DatabaseError(_, info)
-                if info.message().contains("statement timeout")
-                    || info.message().contains("connection closed") =>
+                if [
+                    "statement timeout",
+                    "connection closed",
+                    "terminating connection",
+                    "the database system is",
+                ]
+                .iter()
+                .any(|m| info.message().contains(m)) =>
             {
                 Self::Unavailable(e.to_string())
             }
@@ -126,3 +135,51 @@ pub async fn ping(pool: &DbPool, deadline: Duration) -> Result<(), DbError> {
 }
 
 pub mod bootstrap;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    fn db_error(kind: DatabaseErrorKind, message: &str) -> Error {
+        Error::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn a_database_that_goes_away_or_restarts_is_unavailable() {
+        for (kind, message) in [
+            (DatabaseErrorKind::ClosedConnection, "closed"),
+            (
+                DatabaseErrorKind::UnableToSendCommand,
+                "error communicating with the server",
+            ),
+            (
+                DatabaseErrorKind::Unknown,
+                "terminating connection due to administrator command",
+            ),
+            (
+                DatabaseErrorKind::Unknown,
+                "the database system is starting up",
+            ),
+            (
+                DatabaseErrorKind::Unknown,
+                "canceling statement due to statement timeout",
+            ),
+        ] {
+            assert!(
+                matches!(
+                    DbError::from(db_error(kind, message)),
+                    DbError::Unavailable(_)
+                ),
+                "{message}"
+            );
+        }
+        assert!(matches!(
+            DbError::from(db_error(
+                DatabaseErrorKind::UniqueViolation,
+                "duplicate key"
+            )),
+            DbError::Query(_)
+        ));
+    }
+}

@@ -137,7 +137,7 @@ pub async fn insert_new(
     use diesel::sql_types::{
         Integer, Jsonb, Nullable, SmallInt, Text, Timestamptz, Uuid as SqlUuid,
     };
-    let created: Option<Created> = PreparedSql::new(
+    let created = PreparedSql::new(
         "WITH u AS (
              UPDATE users SET history_version = history_version + 1
               WHERE id = $1
@@ -170,10 +170,9 @@ pub async fn insert_new(
     .bind::<Nullable<Text>, _>(s.mood.as_deref())
     .bind::<Nullable<Text>, _>(s.notes.as_deref())
     .bind::<Jsonb, _>(steps_json(&s.steps))
-    .bind::<SqlUuid, _>(auth_session)
-    .get_result(conn)
-    .await
-    .optional()?;
+    .bind::<SqlUuid, _>(auth_session);
+    // `load`, not `get_result`: read to the end, so a commit that fails is an error.
+    let created: Option<Created> = created.load(conn).await?.into_iter().next();
     Ok(created.map(|c| (c.session.into_session(), c.safety.into())))
 }
 
@@ -268,14 +267,13 @@ pub async fn upsert(
             massage_sessions::deleted_at.eq(None::<DateTime<Utc>>),
         ));
     // ON CONFLICT ... DO UPDATE ... WHERE: another user's id updates nothing.
-    let row: Option<SessionRow> = diesel::query_dsl::methods::FilterDsl::filter(
+    let upsert = diesel::query_dsl::methods::FilterDsl::filter(
         upsert,
         massage_sessions::user_id.eq(user_id),
     )
-    .returning(SessionRow::as_returning())
-    .get_result(conn)
-    .await
-    .optional()?;
+    .returning(SessionRow::as_returning());
+    // `load`, not `get_result`: read to the end, so a commit that fails is an error.
+    let row: Option<SessionRow> = upsert.load(conn).await?.into_iter().next();
     Ok(row.map(SessionRow::into_session))
 }
 
@@ -416,7 +414,7 @@ pub async fn purge_tombstones(
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    let purged: Purged = diesel::sql_query(
+    let purge = diesel::sql_query(
         "WITH gone AS (
              DELETE FROM massage_sessions WHERE deleted_at < $1 RETURNING user_id, version
          ), marks AS (
@@ -426,8 +424,8 @@ pub async fn purge_tombstones(
          )
          SELECT count(*) AS n FROM gone",
     )
-    .bind::<diesel::sql_types::Timestamptz, _>(before)
-    .get_result(conn)
-    .await?;
-    Ok(purged.n as usize)
+    .bind::<diesel::sql_types::Timestamptz, _>(before);
+    // `load`, not `get_result`: read to the end, so a commit that fails is an error.
+    let purged: Option<Purged> = purge.load(conn).await?.into_iter().next();
+    Ok(purged.map_or(0, |p| p.n as usize))
 }

@@ -27,18 +27,20 @@ pub async fn upgrade_guest(
         users::updated_at.eq(diesel::dsl::now),
     );
     match display_name {
-        Some(name) => diesel::update(target)
-            .set((changes, users::display_name.eq(name)))
-            .returning(UserRow::as_returning())
-            .get_result(conn)
-            .await
-            .optional(),
-        None => diesel::update(target)
-            .set(changes)
-            .returning(UserRow::as_returning())
-            .get_result(conn)
-            .await
-            .optional(),
+        Some(name) => {
+            let update = diesel::update(target)
+                .set((changes, users::display_name.eq(name)))
+                .returning(UserRow::as_returning());
+            // `load`, not `get_result`: read to the end, so a commit that fails is an error.
+            Ok(update.load(conn).await?.into_iter().next())
+        }
+        None => {
+            let update = diesel::update(target)
+                .set(changes)
+                .returning(UserRow::as_returning());
+            // `load`, not `get_result`: read to the end, so a commit that fails is an error.
+            Ok(update.load(conn).await?.into_iter().next())
+        }
     }
 }
 
@@ -75,11 +77,15 @@ pub async fn update_profile(
     id: Uuid,
     changes: ProfileChanges,
 ) -> QueryResult<UserRow> {
-    diesel::update(users::table.find(id))
+    let update = diesel::update(users::table.find(id))
         .set((changes, users::updated_at.eq(diesel::dsl::now)))
-        .returning(UserRow::as_returning())
-        .get_result(conn)
-        .await
+        .returning(UserRow::as_returning());
+    update
+        .load(conn)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(diesel::result::Error::NotFound)
 }
 
 pub async fn set_password(
