@@ -44,12 +44,14 @@ fn routes(cfg: &mut ServiceConfig) {
 
 /// The OpenAPI document generated from the registered handlers.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    App::new()
+    let mut api = App::new()
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
         .configure(routes)
         .split_for_parts()
-        .1
+        .1;
+    openapi::document_body_errors(&mut api);
+    api
 }
 
 fn cors(origins: &[String]) -> Cors {
@@ -95,11 +97,12 @@ pub fn build(
 > {
     let (json, path, query) = http::extractor_configs(state.config.body_limit);
     let cors_origins = state.config.cors_origins.clone();
-    let (app, api) = App::new()
+    let (app, mut api) = App::new()
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
+    openapi::document_body_errors(&mut api);
     let route_table = RouteTable::from_openapi(&api, UNDOCUMENTED_ROUTES);
     app.app_data(json)
         .app_data(path)

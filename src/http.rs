@@ -11,6 +11,72 @@ use serde::Serialize;
 
 use crate::error::ApiError;
 
+/// Reads a body that must be a JSON object. serde would also build a struct from an
+/// array of its fields in order (`[]` for one whose fields are all optional), which no
+/// client means; the object is read first, so anything else is a 422.
+struct ObjectBody<T>(T);
+
+impl<'de, T: serde::de::DeserializeOwned> serde::Deserialize<'de> for ObjectBody<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let object = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
+        T::deserialize(serde_json::Value::Object(object))
+            .map(Self)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// A JSON object body, with the problems of `web::Json` (400/413/415/422) for anything
+/// else; every handler reads its body with this (or [`OptionalJson`]).
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Json<T> {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let json = web::Json::<ObjectBody<T>>::from_request(req, payload);
+        Box::pin(async move { Ok(Self(json.await?.into_inner().0)) })
+    }
+}
+
+/// A JSON body that may be left out: no body (or `null`) gives `None`, but a body that is
+/// sent must be valid (the same 400/413/415/422 problems as `web::Json`). actix's own
+/// `Option<Json<T>>` would silently drop a body it cannot read.
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for OptionalJson<T> {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let headers = req.headers();
+        let absent = match headers.get(header::CONTENT_LENGTH) {
+            Some(length) => length.as_bytes() == b"0",
+            None => !headers.contains_key(header::TRANSFER_ENCODING),
+        };
+        if absent {
+            return Box::pin(std::future::ready(Ok(Self(None))));
+        }
+        // JSON `null` is no body too.
+        let json = web::Json::<Option<ObjectBody<T>>>::from_request(req, payload);
+        Box::pin(async move { Ok(Self(json.await?.into_inner().map(|b| b.0))) })
+    }
+}
+
 /// Extractor settings whose errors are problem+json instead of actix's plain text.
 pub fn extractor_configs(
     body_limit: usize,

@@ -57,6 +57,39 @@ impl utoipa::Modify for BearerScheme {
     }
 }
 
+/// Every operation that reads a JSON body answers a malformed body with 400, an
+/// oversized one with 413, another content type with 415 and unknown or invalid fields
+/// with 422 (the extractor configuration in `http`, shared by all handlers); the
+/// operations list these without repeating them one by one.
+pub fn document_body_errors(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{Ref, RefOr};
+    for item in api.paths.paths.values_mut() {
+        let operations = [
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            if operation.request_body.is_none() {
+                continue;
+            }
+            for (status, name) in [
+                ("400", "BadRequest"),
+                ("413", "PayloadTooLarge"),
+                ("415", "UnsupportedMediaType"),
+                ("422", "Unprocessable"),
+            ] {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+            }
+        }
+    }
+}
+
 /// The spec as committed in `openapi/openapi.json` (pretty JSON, trailing newline).
 pub fn render(api: &utoipa::openapi::OpenApi) -> String {
     let mut json = api

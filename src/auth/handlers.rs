@@ -11,6 +11,7 @@ use crate::auth::store::{self, NewUser};
 use crate::auth::{AuthService, AuthUser, BearerClaims, client_address, password, tokens};
 use crate::db::{self, DbPool};
 use crate::error::{self, ApiError, ApiResult};
+use crate::http::{Json, OptionalJson};
 use crate::validate;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -135,7 +136,7 @@ fn invalid_credentials() -> ApiError {
 #[post("/auth/register")]
 pub async fn register(
     req: HttpRequest,
-    body: web::Json<RegisterRequest>,
+    body: Json<RegisterRequest>,
     auth: web::Data<AuthService>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
@@ -180,7 +181,7 @@ pub async fn register(
 #[post("/auth/login")]
 pub async fn login(
     req: HttpRequest,
-    body: web::Json<LoginRequest>,
+    body: Json<LoginRequest>,
     auth: web::Data<AuthService>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
@@ -235,7 +236,7 @@ enum Refreshed {
 #[post("/auth/refresh")]
 pub async fn refresh(
     req: HttpRequest,
-    body: web::Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
     auth: web::Data<AuthService>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
@@ -329,10 +330,10 @@ pub async fn logout(claims: BearerClaims, pool: web::Data<DbPool>) -> ApiResult<
 #[post("/auth/logout-all")]
 pub async fn logout_all(
     user: AuthUser,
-    body: Option<web::Json<LogoutAllRequest>>,
+    body: OptionalJson<LogoutAllRequest>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
-    let include_current = body.is_some_and(|b| b.include_current);
+    let include_current = body.0.is_some_and(|b| b.include_current);
     let keep = (!include_current).then_some(user.session_id);
     let mut conn = db::conn(&pool).await?;
     store::revoke_other_sessions(&mut conn, user.user_id, keep, "logout_all").await?;
@@ -356,12 +357,12 @@ pub async fn logout_all(
 #[post("/auth/guest")]
 pub async fn create_guest(
     req: HttpRequest,
-    body: Option<web::Json<GuestRequest>>,
+    body: OptionalJson<GuestRequest>,
     auth: web::Data<AuthService>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
     auth.limits.check(&client_address(&req), None)?;
-    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let body = body.0.unwrap_or_default();
     let (locale, time_zone) = locale_and_zone(body.locale.as_deref(), body.time_zone.as_deref())?;
     let agent = user_agent(&req);
     let device = validate::device_name(body.device_name.as_deref(), agent.as_deref())?;
@@ -398,7 +399,7 @@ pub async fn create_guest(
 pub async fn upgrade_guest(
     req: HttpRequest,
     user: AuthUser,
-    body: web::Json<UpgradeRequest>,
+    body: Json<UpgradeRequest>,
     auth: web::Data<AuthService>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {

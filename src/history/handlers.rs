@@ -18,6 +18,7 @@ use crate::db::{self, DbPool};
 use crate::error::{self, ApiError, ApiResult, FieldError};
 use crate::history::model::*;
 use crate::history::{rules, stats, store};
+use crate::http::Json;
 use crate::idempotency::{self, Claim};
 use crate::me::model::SafetyProfile;
 
@@ -75,7 +76,7 @@ fn session_exists() -> ApiError {
 pub async fn create_session(
     req: HttpRequest,
     claims: BearerClaims,
-    body: web::Json<SessionInput>,
+    body: Json<SessionInput>,
     pool: web::Data<DbPool>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
@@ -351,7 +352,7 @@ pub async fn get_session(
 pub async fn update_session(
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<SessionPatch>,
+    body: Json<SessionPatch>,
     pool: web::Data<DbPool>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
@@ -556,7 +557,7 @@ pub async fn pull_changes(
 #[post("/me/sync")]
 pub async fn push_changes(
     user: AuthUser,
-    body: web::Json<SyncPush>,
+    body: Json<SyncPush>,
     pool: web::Data<DbPool>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {

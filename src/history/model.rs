@@ -49,9 +49,11 @@ impl Pressure {
 #[schema(example = json!({"point": "PC6", "side": "both", "seconds": 60, "pressure": "medium"}))]
 pub struct Step {
     /// Point code in any spelling (`pc-6`); stored in WHO form (`PC6`).
+    #[schema(min_length = 1, max_length = 40)]
     pub point: String,
     pub side: Side,
     /// 1 to 3600.
+    #[schema(minimum = 1, maximum = 3600)]
     pub seconds: i32,
     pub pressure: Pressure,
 }
@@ -70,22 +72,32 @@ pub struct SessionInput {
     /// RFC 3339; not before 2000 and not more than a day ahead.
     pub started_at: DateTime<Utc>,
     /// 1 to 86,400.
+    #[schema(minimum = 1, maximum = 86400)]
     pub duration_seconds: i32,
     /// Routine slug from the catalog.
+    #[schema(max_length = 80)]
     pub routine: Option<String>,
     /// Condition slug from the catalog: what the session was for.
+    #[schema(max_length = 80)]
     pub condition: Option<String>,
     /// Up to 100 steps.
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub steps: Vec<Step>,
     /// 0 to 10.
+    #[schema(minimum = 0, maximum = 10)]
     pub pain_before: Option<i16>,
+    #[schema(minimum = 0, maximum = 10)]
     pub pain_after: Option<i16>,
+    #[schema(minimum = 0, maximum = 10)]
     pub stress_before: Option<i16>,
+    #[schema(minimum = 0, maximum = 10)]
     pub stress_after: Option<i16>,
     /// Up to 40 characters.
+    #[schema(max_length = 40)]
     pub mood: Option<String>,
     /// Up to 2,000 characters; line breaks allowed.
+    #[schema(max_length = 2000)]
     pub notes: Option<String>,
 }
 
@@ -102,31 +114,33 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 #[schema(example = json!({"pain_after": 2, "notes": null}))]
 pub struct SessionPatch {
     pub started_at: Option<DateTime<Utc>>,
+    #[schema(minimum = 1, maximum = 86400)]
     pub duration_seconds: Option<i32>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 80)]
     pub routine: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 80)]
     pub condition: Option<Option<String>>,
+    #[schema(max_items = 100)]
     pub steps: Option<Vec<Step>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i16>)]
+    #[schema(value_type = Option<i16>, minimum = 0, maximum = 10)]
     pub pain_before: Option<Option<i16>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i16>)]
+    #[schema(value_type = Option<i16>, minimum = 0, maximum = 10)]
     pub pain_after: Option<Option<i16>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i16>)]
+    #[schema(value_type = Option<i16>, minimum = 0, maximum = 10)]
     pub stress_before: Option<Option<i16>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i16>)]
+    #[schema(value_type = Option<i16>, minimum = 0, maximum = 10)]
     pub stress_after: Option<Option<i16>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 40)]
     pub mood: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub notes: Option<Option<String>>,
 }
 

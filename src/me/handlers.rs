@@ -9,6 +9,7 @@ use crate::auth::store::{self as auth_store, UserRow};
 use crate::auth::{AuthService, AuthUser, client_address, password};
 use crate::db::{self, DbPool};
 use crate::error::{self, ApiError, ApiResult};
+use crate::http::Json;
 use crate::me::model::*;
 use crate::me::store::{self, ProfileChanges};
 use crate::validate;
@@ -90,7 +91,7 @@ pub async fn get_me(user: AuthUser, pool: web::Data<DbPool>) -> ApiResult<HttpRe
 #[patch("/me")]
 pub async fn update_me(
     user: AuthUser,
-    body: web::Json<ProfilePatch>,
+    body: Json<ProfilePatch>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
     let patch = body.into_inner();
@@ -137,7 +138,7 @@ pub async fn change_password(
     req: HttpRequest,
     auth: web::Data<AuthService>,
     user: AuthUser,
-    body: web::Json<PasswordChange>,
+    body: Json<PasswordChange>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
@@ -194,7 +195,7 @@ pub async fn delete_me(
     req: HttpRequest,
     auth: web::Data<AuthService>,
     user: AuthUser,
-    body: web::Json<PasswordConfirmation>,
+    body: Json<PasswordConfirmation>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
     let row = current_row(&pool, &user).await?;

@@ -108,6 +108,8 @@ pub struct DeviceList {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"password": "quiet otter lantern river"}))]
 pub struct PasswordConfirmation {
+    /// Required, except for a guest account.
+    #[schema(max_length = 128)]
     pub password: Option<String>,
 }
 
@@ -117,7 +119,10 @@ pub struct PasswordConfirmation {
 #[schema(example = json!({"current_password": "quiet otter lantern river",
     "new_password": "seven copper kites at dawn"}))]
 pub struct PasswordChange {
+    #[schema(max_length = 128)]
     pub current_password: String,
+    /// 8 to 128 characters, not easy to guess.
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 
