@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 BIN="${ACUPRESS_BIN:-${CARGO_TARGET_DIR:-target}/debug/acupress}"
 [ -x "$BIN" ] || { echo "fuzz: no server binary at $BIN: run cargo build" >&2; exit 1; }
-command -v st >/dev/null || python3 -m pip install --quiet schemathesis
+command -v st >/dev/null || python3 -m pip install --quiet 'schemathesis==4.32.5'
 BASE_URL="${TEST_DATABASE_URL:-${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}}"
 DB_URL="${BASE_URL%/*}/acupress_fuzz"
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
