@@ -27,6 +27,7 @@ DATABASE_URL="$DB_URL" ACUPRESS_LISTEN="127.0.0.1:${PORT}" ACUPRESS_LOG=warn \
   ACUPRESS_AUTH_RATE_ADDRESS_BURST=100000 ACUPRESS_AUTH_RATE_ADDRESS_PERIOD_MS=1 \
   "$BIN" >"$log" 2>&1 &
 server=$!
+# shellcheck disable=SC2317  # called by the trap
 cleanup() {
   kill -TERM "$server" 2>/dev/null || true
   wait "$server" 2>/dev/null || true
