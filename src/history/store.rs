@@ -362,12 +362,16 @@ pub async fn list(
         q = q.filter(massage_sessions::step_points.contains(vec![p.clone()]));
     }
     if let Some((started, id)) = f.before {
+        // A row comparison, which the index takes as the start of its scan however deep
+        // the page (`a < x OR (a = x AND b < y)` would be a filter over every newer row).
         q = q.filter(
-            massage_sessions::started_at
-                .lt(started)
-                .or(massage_sessions::started_at
-                    .eq(started)
-                    .and(massage_sessions::id.lt(id))),
+            diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "(massage_sessions.started_at, massage_sessions.id) < (",
+            )
+            .bind::<diesel::sql_types::Timestamptz, _>(started)
+            .sql(", ")
+            .bind::<diesel::sql_types::Uuid, _>(id)
+            .sql(")"),
         );
     }
     let rows: Vec<SessionRow> = q.load(conn).await?;
