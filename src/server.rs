@@ -1,5 +1,6 @@
 //! Start-up and serving: prepare the database, load the catalog, serve until a signal.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -12,6 +13,7 @@ use crate::catalog::store::{CatalogStore, read_snapshot};
 use crate::config::Config;
 use crate::db::bootstrap::{self, BootError};
 use crate::db::{self, DbError, SessionSettings};
+use crate::validate;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -19,7 +21,7 @@ pub enum StartError {
     Data(#[from] DataError),
     #[error(transparent)]
     Boot(#[from] BootError),
-    #[error("reading the catalog: {0}")]
+    #[error("reading the catalog and time zones: {0}")]
     Catalog(#[from] DbError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -28,6 +30,22 @@ pub enum StartError {
     },
     #[error("server: {0}")]
     Serve(#[from] std::io::Error),
+}
+
+/// The time zone names PostgreSQL knows.
+async fn database_time_zones(pool: &db::DbPool) -> Result<HashSet<String>, DbError> {
+    #[derive(diesel::QueryableByName)]
+    struct Zone {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let mut conn = db::conn(pool).await?;
+    let zones: Vec<Zone> = diesel_async::RunQueryDsl::load(
+        diesel::sql_query("SELECT name FROM pg_timezone_names"),
+        &mut conn,
+    )
+    .await?;
+    Ok(zones.into_iter().map(|z| z.name).collect())
 }
 
 /// Prepares the database and the shared state the app is built from.
@@ -49,6 +67,13 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         SessionSettings::from_config(&config),
     );
     let catalog = Arc::new(CatalogStore::new(read_snapshot(&pool).await?));
+    let missing = validate::note_database_time_zones(&database_time_zones(&pool).await?);
+    if !missing.is_empty() {
+        tracing::warn!(
+            zones = ?missing,
+            "PostgreSQL's time zone data lacks some zones the server knows; they are refused"
+        );
+    }
     if config.jwt_keys.generated {
         tracing::warn!(
             "ACUPRESS_JWT_KEYS is not set: signing tokens with a random key made for this \

@@ -1,6 +1,9 @@
 //! Checks on user-supplied text shared by the account and history features. Each
 //! returns the cleaned value or a 422 naming the field.
 
+use std::collections::{BTreeSet, HashSet};
+use std::sync::OnceLock;
+
 use crate::error::ApiError;
 
 pub const MAX_EMAIL_CHARS: usize = 254;
@@ -86,13 +89,41 @@ pub fn locale(raw: &str) -> Result<String, ApiError> {
     }
 }
 
+/// Zones of the server's tz database that PostgreSQL's does not know (the two can be of
+/// different ages): noted at start-up and refused, so that local days can always be
+/// computed in SQL.
+static MISSING_IN_DATABASE: OnceLock<BTreeSet<&'static str>> = OnceLock::new();
+
+/// Notes the zone names the database knows; returns the server's zones it lacks.
+pub fn note_database_time_zones(known: &HashSet<String>) -> Vec<&'static str> {
+    let missing: BTreeSet<&'static str> = chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|tz| tz.name())
+        .filter(|name| !known.contains(*name))
+        .collect();
+    let list = missing.iter().copied().collect();
+    let _ = MISSING_IN_DATABASE.set(missing);
+    list
+}
+
 /// An IANA time zone name known to the tz database (`Europe/Berlin`).
 pub fn time_zone(raw: &str) -> Result<String, ApiError> {
     let value = text("time_zone", raw, 64)?;
-    value
-        .parse::<chrono_tz::Tz>()
-        .map(|tz| tz.name().to_owned())
-        .map_err(|_| ApiError::invalid("time_zone", format!("`{value}` is not an IANA time zone")))
+    let tz = value.parse::<chrono_tz::Tz>().map_err(|_| {
+        ApiError::invalid("time_zone", format!("`{value}` is not an IANA time zone"))
+    })?;
+    if MISSING_IN_DATABASE
+        .get()
+        .is_some_and(|missing| missing.contains(tz.name()))
+    {
+        return Err(ApiError::invalid(
+            "time_zone",
+            format!(
+                "`{value}` is not supported by this server's database; choose another name for the same zone"
+            ),
+        ));
+    }
+    Ok(tz.name().to_owned())
 }
 
 #[cfg(test)]
@@ -120,6 +151,18 @@ mod tests {
     fn zones_and_locales() {
         assert_eq!(time_zone("Europe/Berlin").unwrap(), "Europe/Berlin");
         assert!(time_zone("Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn zones_the_database_lacks_are_refused() {
+        let mut known: HashSet<String> = chrono_tz::TZ_VARIANTS
+            .iter()
+            .map(|tz| tz.name().to_owned())
+            .collect();
+        known.remove("Antarctica/Troll");
+        assert_eq!(note_database_time_zones(&known), ["Antarctica/Troll"]);
+        assert!(time_zone("Antarctica/Troll").is_err());
+        assert!(time_zone("Antarctica/Casey").is_ok());
         assert!(locale("zh-Hans").is_ok() && locale("en-GB").is_ok());
         assert!(locale("english please").is_err());
         assert!(text("x", "ok\u{7}", 10).is_err());
