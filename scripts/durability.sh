@@ -60,10 +60,12 @@ PSQL="$PG_BIN/psql"
 # initdb and pg_ctl refuse to run as root: run them as the postgres OS user then.
 if [ "$(id -u)" -eq 0 ]; then
   id postgres >/dev/null 2>&1 || die "running as root but there is no 'postgres' user to run the cluster"
+  # From /: PostgreSQL 15's tools change back to the working directory, which the
+  # postgres user may not be allowed to enter (a checkout under /root).
   if command -v runuser >/dev/null; then
-    as_pg() { runuser -u postgres -- "$@"; }
+    as_pg() { (cd / && runuser -u postgres -- "$@"); }
   else
-    as_pg() { su postgres -s /bin/sh -c "$(printf '%q ' "$@")"; }
+    as_pg() { (cd / && su postgres -s /bin/sh -c "$(printf '%q ' "$@")"); }
   fi
 else
   as_pg() { "$@"; }

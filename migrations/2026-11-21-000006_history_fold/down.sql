@@ -5,6 +5,9 @@ DROP TRIGGER massage_sessions_unfold ON massage_sessions;
 DROP FUNCTION history_unfold();
 DROP FUNCTION history_fold(uuid);
 DROP FUNCTION history_rollup_add(uuid, text, bigint, bigint);
+DROP FUNCTION history_point_days_of(uuid, text, bigint, bigint);
+DROP FUNCTION history_days_of(uuid, text, bigint, bigint);
+DROP FUNCTION history_sessions_of(uuid, text, bigint, bigint);
 ALTER TABLE users DROP COLUMN history_rolled_version;
 
 CREATE FUNCTION history_rollup() RETURNS trigger LANGUAGE plpgsql AS $$

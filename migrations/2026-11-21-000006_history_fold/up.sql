@@ -16,34 +16,56 @@ DROP TRIGGER users_time_zone_rollup ON users;
 DROP FUNCTION users_time_zone_changed();
 DROP FUNCTION history_rollup_rebuild(uuid);
 
+-- A user's live sessions with a version in (after, upto], with their local day in `tz`
+-- and their changes in pain and stress.
+CREATE FUNCTION history_sessions_of(uid uuid, tz text, after bigint, upto bigint)
+RETURNS TABLE (day date, condition_slug text, routine_slug text, duration_seconds integer,
+               step_points text[], step_seconds integer[], dp integer, ds integer, imp integer)
+LANGUAGE sql STABLE AS $$
+    SELECT (s.started_at AT TIME ZONE tz)::date, s.condition_slug, s.routine_slug,
+           s.duration_seconds, s.step_points, s.step_seconds,
+           s.pain_after - s.pain_before, s.stress_after - s.stress_before,
+           COALESCE(s.pain_before - s.pain_after, s.stress_before - s.stress_after)
+      FROM massage_sessions s
+     WHERE s.user_id = uid AND s.version > after AND s.version <= upto AND s.deleted_at IS NULL
+$$;
+
+-- The rollup rows of a user's live sessions with a version in (after, upto], local days
+-- in `tz`: what folding them adds, and what a statistics read adds for sessions not
+-- folded yet.
+CREATE FUNCTION history_days_of(uid uuid, tz text, after bigint, upto bigint)
+RETURNS SETOF history_days LANGUAGE sql STABLE AS $$
+    SELECT uid, day, COALESCE(condition_slug, ''), COALESCE(routine_slug, ''), count(*)::integer,
+           sum(duration_seconds)::bigint, COALESCE(sum(dp), 0)::integer, count(dp)::integer,
+           COALESCE(sum(ds), 0)::integer, count(ds)::integer, COALESCE(sum(imp), 0)::integer,
+           count(imp)::integer
+      FROM history_sessions_of(uid, tz, after, upto)
+     GROUP BY 2, 3, 4
+$$;
+
+CREATE FUNCTION history_point_days_of(uid uuid, tz text, after bigint, upto bigint)
+RETURNS SETOF history_point_days LANGUAGE sql STABLE AS $$
+    SELECT uid, day, COALESCE(condition_slug, ''), x.point, count(*)::integer,
+           sum(x.times)::integer, sum(x.seconds)::bigint,
+           COALESCE(sum(dp), 0)::integer, count(dp)::integer, COALESCE(sum(ds), 0)::integer,
+           count(ds)::integer, COALESCE(sum(imp), 0)::integer, count(imp)::integer
+      FROM history_sessions_of(uid, tz, after, upto) s,
+           LATERAL (SELECT point, count(*) AS times, sum(sec) AS seconds
+                      FROM unnest(s.step_points, s.step_seconds) AS u(point, sec) GROUP BY point) x
+     GROUP BY 2, 3, 4
+$$;
+
 -- Adds the live sessions of a user with a version in (after, upto] to the rollups.
 CREATE FUNCTION history_rollup_add(uid uuid, tz text, after bigint, upto bigint) RETURNS void
 LANGUAGE sql AS $$
-    WITH s AS (
-        SELECT s.*, (s.started_at AT TIME ZONE tz)::date AS day,
-               s.pain_after - s.pain_before AS dp, s.stress_after - s.stress_before AS ds,
-               COALESCE(s.pain_before - s.pain_after, s.stress_before - s.stress_after) AS imp
-          FROM massage_sessions s
-         WHERE s.user_id = uid AND s.version > after AND s.version <= upto AND s.deleted_at IS NULL
-    ), days AS (
-        INSERT INTO history_days AS h
-        SELECT uid, day, COALESCE(condition_slug, ''), COALESCE(routine_slug, ''), count(*),
-               sum(duration_seconds), COALESCE(sum(dp), 0), count(dp), COALESCE(sum(ds), 0), count(ds),
-               COALESCE(sum(imp), 0), count(imp)
-          FROM s GROUP BY 2, 3, 4
-        ON CONFLICT (user_id, day, condition_slug, routine_slug) DO UPDATE SET
-            sessions = h.sessions + EXCLUDED.sessions, seconds = h.seconds + EXCLUDED.seconds,
-            pain_sum = h.pain_sum + EXCLUDED.pain_sum, pain_n = h.pain_n + EXCLUDED.pain_n,
-            stress_sum = h.stress_sum + EXCLUDED.stress_sum, stress_n = h.stress_n + EXCLUDED.stress_n,
-            improvement_sum = h.improvement_sum + EXCLUDED.improvement_sum,
-            improvement_n = h.improvement_n + EXCLUDED.improvement_n
-    )
-    INSERT INTO history_point_days AS h
-    SELECT uid, day, COALESCE(condition_slug, ''), x.point, count(*), sum(x.times), sum(x.seconds),
-           COALESCE(sum(dp), 0), count(dp), COALESCE(sum(ds), 0), count(ds), COALESCE(sum(imp), 0), count(imp)
-      FROM s, LATERAL (SELECT point, count(*) AS times, sum(sec) AS seconds
-                         FROM unnest(s.step_points, s.step_seconds) AS u(point, sec) GROUP BY point) x
-     GROUP BY 2, 3, 4
+    INSERT INTO history_days AS h SELECT * FROM history_days_of(uid, tz, after, upto)
+    ON CONFLICT (user_id, day, condition_slug, routine_slug) DO UPDATE SET
+        sessions = h.sessions + EXCLUDED.sessions, seconds = h.seconds + EXCLUDED.seconds,
+        pain_sum = h.pain_sum + EXCLUDED.pain_sum, pain_n = h.pain_n + EXCLUDED.pain_n,
+        stress_sum = h.stress_sum + EXCLUDED.stress_sum, stress_n = h.stress_n + EXCLUDED.stress_n,
+        improvement_sum = h.improvement_sum + EXCLUDED.improvement_sum,
+        improvement_n = h.improvement_n + EXCLUDED.improvement_n;
+    INSERT INTO history_point_days AS h SELECT * FROM history_point_days_of(uid, tz, after, upto)
     ON CONFLICT (user_id, day, condition_slug, point_code) DO UPDATE SET
         sessions = h.sessions + EXCLUDED.sessions, times = h.times + EXCLUDED.times,
         seconds = h.seconds + EXCLUDED.seconds,
@@ -55,7 +77,8 @@ $$;
 
 -- Folds a user's pending sessions into the rollups. Locks the user's row (history
 -- writes hold it until they commit), so every version up to the counter is committed
--- and visible when it is read.
+-- and visible when it is read. Only an optimisation: a statistics read adds what is
+-- still pending itself, in the same snapshot as the rollups.
 CREATE FUNCTION history_fold(uid uuid) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     tz text;
@@ -66,7 +89,7 @@ BEGIN
         RETURN;
     END IF;
     SELECT time_zone, history_rolled_version, history_version INTO tz, rolled, head
-      FROM users WHERE id = uid FOR UPDATE;
+      FROM users WHERE id = uid FOR NO KEY UPDATE;
     IF rolled < head THEN
         PERFORM history_rollup_add(uid, tz, rolled, head);
         UPDATE users SET history_rolled_version = head WHERE id = uid;

@@ -106,7 +106,10 @@ async fn run_hashing<T: Send + 'static>(
 ) -> Result<T, ApiError> {
     let (done, result) = tokio::sync::oneshot::channel();
     let job: HashJob = Box::new(move || {
-        let _ = done.send(work());
+        // A request that went away meanwhile (its client gave up) costs no hash.
+        if !done.is_closed() {
+            let _ = done.send(work());
+        }
     });
     hashing_queue().send(job).map_err(ApiError::internal)?;
     result.await.map_err(ApiError::internal)

@@ -40,11 +40,13 @@ impl From<diesel::result::Error> for DbError {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 _,
             ) => Self::Unavailable(e.to_string()),
-            // 57014 query_canceled (statement_timeout); 57P01..57P03 the server is
-            // shutting down, crashed or starting up (a restart): try again shortly.
+            // 57014 query_canceled (statement_timeout), 55P03 lock_not_available
+            // (lock_timeout), 57P01..57P03 the server is shutting down, crashed or starting
+            // up (a restart): try again shortly.
             Error::DatabaseError(_, info)
                 if [
                     "statement timeout",
+                    "lock timeout",
                     "connection closed",
                     "terminating connection",
                     "the database system is",

@@ -1,7 +1,8 @@
 //! Personal statistics: one SQL statement over the user's daily rollups (by local day
 //! in the user's time zone) returns every aggregate as JSON. Sessions written since the
 //! last read are folded into the rollups first (see the history_fold migration), so
-//! writing a session costs no rollup work.
+//! writing a session costs no rollup work; whatever is still pending when the figures
+//! are read (a write in between) is added by the same statement.
 
 use chrono::{Datelike, Duration, NaiveDate};
 use diesel::QueryableByName;
@@ -16,13 +17,23 @@ use crate::history::model::*;
 /// Fewest sessions behind a "what works for you" figure.
 pub const MIN_SESSIONS: i64 = 3;
 
-/// Everything from the daily rollups (see the history_rollups migration) of the local
-/// date range: a few rows per day, however many sessions and steps they hold.
+/// Everything from the daily rollups (see the history_rollups and history_fold
+/// migrations) of the local date range, a few rows per day however many sessions and
+/// steps they hold, plus the sessions not folded into them yet, in one snapshot: a write
+/// committed meanwhile is either wholly in the figures or not at all.
 const STATS_SQL: &str = "
-WITH d AS MATERIALIZED (
+WITH u AS (
+    SELECT time_zone, history_rolled_version AS rolled FROM users WHERE id = $1
+), d AS MATERIALIZED (
     SELECT * FROM history_days WHERE user_id = $1 AND day BETWEEN $2 AND $3 AND sessions > 0
+    UNION ALL
+    SELECT f.* FROM u, history_days_of($1, u.time_zone, u.rolled, 9223372036854775807) f
+     WHERE f.day BETWEEN $2 AND $3
 ), p AS MATERIALIZED (
     SELECT * FROM history_point_days WHERE user_id = $1 AND day BETWEEN $2 AND $3 AND sessions > 0
+    UNION ALL
+    SELECT f.* FROM u, history_point_days_of($1, u.time_zone, u.rolled, 9223372036854775807) f
+     WHERE f.day BETWEEN $2 AND $3
 ), changes AS (
     SELECT CASE WHEN GROUPING(condition_slug) = 0 THEN 'condition'
                 WHEN GROUPING(routine_slug) = 0 THEN 'routine' ELSE 'total' END AS kind,
