@@ -13,15 +13,28 @@ use crate::error::ApiError;
 
 /// Reads a body that must be a JSON object. serde would also build a struct from an
 /// array of its fields in order (`[]` for one whose fields are all optional), which no
-/// client means; the object is read first, so anything else is a 422.
+/// client means; here the body is read as a map, so anything else is a 422, and the
+/// struct is built from that map as usual (duplicate and unknown fields are refused).
 struct ObjectBody<T>(T);
 
-impl<'de, T: serde::de::DeserializeOwned> serde::Deserialize<'de> for ObjectBody<T> {
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for ObjectBody<T> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let object = serde_json::Map::<String, serde_json::Value>::deserialize(d)?;
-        T::deserialize(serde_json::Value::Object(object))
+        struct Object<T>(std::marker::PhantomData<T>);
+
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Object<T> {
+            type Value = T;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+
+        d.deserialize_map(Object(std::marker::PhantomData))
             .map(Self)
-            .map_err(serde::de::Error::custom)
     }
 }
 

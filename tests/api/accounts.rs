@@ -804,4 +804,23 @@ async fn an_optional_body_may_be_left_out_but_not_sent_broken() {
     )
     .await
     .problem(422, "validation_failed");
+    // A field twice is refused, not "last one wins".
+    let twice = app
+        .authed(
+            TestRequest::post()
+                .uri("/v1/me/sessions")
+                .insert_header(("content-type", "application/json"))
+                .set_payload(
+                    r#"{"started_at": "2026-11-20T08:00:00Z", "duration_seconds": 1, "duration_seconds": 600}"#,
+                ),
+            &mei.access,
+        )
+        .await
+        .problem(422, "validation_failed");
+    assert!(
+        twice["detail"]
+            .as_str()
+            .unwrap()
+            .contains("duplicate field")
+    );
 }
