@@ -66,9 +66,10 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Json<T
     }
 }
 
-/// A JSON body that may be left out: no body (or `null`) gives `None`, but a body that is
-/// sent must be valid (the same 400/413/415/422 problems as `web::Json`). actix's own
-/// `Option<Json<T>>` would silently drop a body it cannot read.
+/// A JSON body that may be left out: no body (empty or only whitespace, however it is
+/// framed, or `null`) gives `None`, but a body that is sent must be valid, with the same
+/// 400/413/415/422 problems as [`Json`]. actix's own `Option<Json<T>>` would silently
+/// drop a body it cannot read.
 pub struct OptionalJson<T>(pub Option<T>);
 
 impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for OptionalJson<T> {
@@ -76,17 +77,33 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Option
     type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let headers = req.headers();
-        let absent = match headers.get(header::CONTENT_LENGTH) {
-            Some(length) => length.as_bytes() == b"0",
-            None => !headers.contains_key(header::TRANSFER_ENCODING),
-        };
-        if absent {
-            return Box::pin(std::future::ready(Ok(Self(None))));
-        }
-        // JSON `null` is no body too.
-        let json = web::Json::<Option<ObjectBody<T>>>::from_request(req, payload);
-        Box::pin(async move { Ok(Self(json.await?.into_inner().map(|b| b.0))) })
+        let is_json = matches!(actix_web::HttpMessage::mime_type(req), Ok(Some(m))
+            if m.subtype() == actix_web::mime::JSON || m.suffix() == Some(actix_web::mime::JSON));
+        let limit = req
+            .app_data::<web::Data<crate::config::Config>>()
+            .map_or(usize::MAX, |c| c.body_limit);
+        // The body is limited by the app's PayloadConfig (413 beyond it).
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let body = body.await.map_err(|e| {
+                if e.as_response_error().status_code()
+                    == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
+                {
+                    ApiError::PayloadTooLarge { limit }.into()
+                } else {
+                    e
+                }
+            })?;
+            if body.iter().all(u8::is_ascii_whitespace) {
+                return Ok(Self(None));
+            }
+            if !is_json {
+                return Err(json_error(JsonPayloadError::ContentType, limit).into());
+            }
+            let value: Option<ObjectBody<T>> = serde_json::from_slice(&body)
+                .map_err(|e| json_error(JsonPayloadError::Deserialize(e), limit))?;
+            Ok(Self(value.map(|b| b.0)))
+        })
     }
 }
 

@@ -774,6 +774,26 @@ async fn an_optional_body_may_be_left_out_but_not_sent_broken() {
     )
     .await
     .problem(415, "unsupported_media_type");
+    // Whitespace is no body; `null` neither.
+    for nothing in [" \r\n", "null"] {
+        let res = app
+            .send(
+                guest(TestRequest::post())
+                    .insert_header(("content-type", "application/json"))
+                    .set_payload(nothing),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{nothing:?}");
+    }
+    let small = TestApp::with_config(|c| c.body_limit = 2048).await;
+    small
+        .send(
+            guest(TestRequest::post())
+                .insert_header(("content-type", "application/json"))
+                .set_payload(format!("{{\"device_name\": \"{}\"}}", "x".repeat(4096))),
+        )
+        .await
+        .problem(413, "payload_too_large");
     let mei = app.register("mei@example.com").await;
     app.authed(
         TestRequest::post()
