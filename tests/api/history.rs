@@ -1201,6 +1201,54 @@ async fn password_confirmation_is_rate_limited() {
     assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
 }
 
+/// Edits a session; 200 expected.
+async fn edit_session(app: &TestApp, who: &Account, id: &str, patch: Value) {
+    let res = app
+        .authed(
+            TestRequest::patch()
+                .uri(&format!("/v1/me/sessions/{id}"))
+                .set_json(patch),
+            &who.access,
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+}
+
+/// Deletes a session; 204 expected.
+async fn delete_session(app: &TestApp, who: &Account, id: &str) {
+    let res = app
+        .authed(
+            TestRequest::delete().uri(&format!("/v1/me/sessions/{id}")),
+            &who.access,
+        )
+        .await;
+    assert_eq!(res.status, 204);
+}
+
+/// Ten minutes for `condition` on one point, with pain before and after.
+fn with_pain(at: &str, condition: &str, pain: (i64, i64), point: &str) -> Value {
+    json!({"started_at": at, "duration_seconds": 600, "condition": condition,
+        "pain_before": pain.0, "pain_after": pain.1,
+        "steps": [{"point": point, "side": "both", "seconds": 45, "pressure": "firm"}]})
+}
+
+/// Two sessions for insomnia (pain 6 → 2 and 5 → 4) on 1 and 2 June 2026; their ids.
+async fn two_insomnia_sessions(app: &TestApp, who: &Account) -> (String, String) {
+    let a = created_id(
+        app,
+        who,
+        with_pain("2026-06-01T08:00:00Z", "insomnia", (6, 2), "HT7"),
+    )
+    .await;
+    let b = created_id(
+        app,
+        who,
+        with_pain("2026-06-02T08:00:00Z", "insomnia", (5, 4), "PC6"),
+    )
+    .await;
+    (a, b)
+}
+
 #[actix_web::test]
 async fn folded_rollups_match_a_rebuild_after_every_kind_of_change() {
     let app = TestApp::new().await;
@@ -1224,41 +1272,23 @@ async fn folded_rollups_match_a_rebuild_after_every_kind_of_change() {
         assert_eq!(folded, rebuilt, "after {what}");
         folded
     };
-    let with = |at: &str, condition: &str, pain: (i64, i64), point: &str| {
-        json!({"started_at": at, "duration_seconds": 600, "condition": condition,
-            "pain_before": pain.0, "pain_after": pain.1,
-            "steps": [{"point": point, "side": "both", "seconds": 45, "pressure": "firm"}]})
-    };
-    let a = created_id(
-        &app,
-        &mei,
-        with("2026-06-01T08:00:00Z", "insomnia", (6, 2), "HT7"),
-    )
-    .await;
-    let b = created_id(
-        &app,
-        &mei,
-        with("2026-06-02T08:00:00Z", "insomnia", (5, 4), "PC6"),
-    )
-    .await;
+    let (a, b) = two_insomnia_sessions(&app, &mei).await;
     let s = check("two new sessions").await;
     assert_eq!(s["total"]["sessions"], 2);
     assert_eq!(s["total"]["pain_change"], -2.5);
     // A folded session is edited: its old state leaves the rollups at once.
-    let res = app
-        .authed(
-            TestRequest::patch()
-                .uri(&format!("/v1/me/sessions/{a}"))
-                .set_json(json!({"started_at": "2026-06-05T08:00:00Z", "pain_after": 5})),
-            &mei.access,
-        )
-        .await;
-    assert_eq!(res.status, 200);
+    edit_session(
+        &app,
+        &mei,
+        &a,
+        json!({"started_at": "2026-06-05T08:00:00Z", "pain_after": 5}),
+    )
+    .await;
     let s = check("an edit").await;
     assert_eq!(s["total"]["pain_change"], -1.0);
     assert_eq!(s["per_day"][1]["start"], "2026-06-05");
     // Replaced by sync, edited twice before a read, and deleted.
-    let mut replaced = with("2026-06-02T09:00:00Z", "stress", (7, 3), "LI4");
+    let mut replaced = with_pain("2026-06-02T09:00:00Z", "stress", (7, 3), "LI4");
     replaced["id"] = json!(b);
     let res = push(
         &app,
@@ -1280,25 +1310,13 @@ async fn folded_rollups_match_a_rebuild_after_every_kind_of_change() {
     let c = created_id(
         &app,
         &mei,
-        with("2026-06-07T08:00:00Z", "stress", (8, 8), "GB20"),
+        with_pain("2026-06-07T08:00:00Z", "stress", (8, 8), "GB20"),
     )
     .await;
     for pain_after in [6, 1] {
-        let res = app
-            .authed(
-                TestRequest::patch()
-                    .uri(&format!("/v1/me/sessions/{c}"))
-                    .set_json(json!({"pain_after": pain_after})),
-                &mei.access,
-            )
-            .await;
-        assert_eq!(res.status, 200);
+        edit_session(&app, &mei, &c, json!({"pain_after": pain_after})).await;
     }
-    app.authed(
-        TestRequest::delete().uri(&format!("/v1/me/sessions/{a}")),
-        &mei.access,
-    )
-    .await;
+    delete_session(&app, &mei, &a).await;
     let s = check("edits of a pending session and a deletion").await;
     // Left: b (7 → 3) and c (8 → 1).
     assert_eq!(
@@ -1314,23 +1332,7 @@ async fn statistics_count_sessions_not_folded_yet() {
     // switched off here so the read has to add the pending sessions itself.
     let app = TestApp::new().await;
     let mei = app.register("mei@example.com").await;
-    let with = |at: &str, condition: &str, pain: (i64, i64), point: &str| {
-        json!({"started_at": at, "duration_seconds": 600, "condition": condition,
-            "pain_before": pain.0, "pain_after": pain.1,
-            "steps": [{"point": point, "side": "both", "seconds": 45, "pressure": "firm"}]})
-    };
-    let a = created_id(
-        &app,
-        &mei,
-        with("2026-06-01T08:00:00Z", "insomnia", (6, 2), "HT7"),
-    )
-    .await;
-    let b = created_id(
-        &app,
-        &mei,
-        with("2026-06-02T08:00:00Z", "insomnia", (5, 4), "PC6"),
-    )
-    .await;
+    let (a, b) = two_insomnia_sessions(&app, &mei).await;
     let range = "from=2026-05-01&to=2026-06-30";
     assert_eq!(stats(&app, &mei, range).await["total"]["sessions"], 2);
     execute(
@@ -1338,24 +1340,18 @@ async fn statistics_count_sessions_not_folded_yet() {
         "CREATE OR REPLACE FUNCTION history_fold(uid uuid) RETURNS void LANGUAGE sql AS $$ SELECT $$"
             .into(),
     );
-    let res = app
-        .authed(
-            TestRequest::patch()
-                .uri(&format!("/v1/me/sessions/{a}"))
-                .set_json(json!({"started_at": "2026-06-03T08:00:00Z", "pain_after": 5})),
-            &mei.access,
-        )
-        .await;
-    assert_eq!(res.status, 200);
-    app.authed(
-        TestRequest::delete().uri(&format!("/v1/me/sessions/{b}")),
-        &mei.access,
+    edit_session(
+        &app,
+        &mei,
+        &a,
+        json!({"started_at": "2026-06-03T08:00:00Z", "pain_after": 5}),
     )
     .await;
+    delete_session(&app, &mei, &b).await;
     created_id(
         &app,
         &mei,
-        with("2026-06-04T08:00:00Z", "stress", (8, 2), "LI4"),
+        with_pain("2026-06-04T08:00:00Z", "stress", (8, 2), "LI4"),
     )
     .await;
     let s = stats(&app, &mei, range).await;
