@@ -124,11 +124,7 @@ fn invalid_credentials() -> ApiError {
     request_body = RegisterRequest,
     responses(
         (status = 201, description = "Account created and signed in", body = AuthResponse),
-        (status = 400, response = error::BadRequest),
         (status = 409, response = error::Conflict),
-        (status = 413, response = error::PayloadTooLarge),
-        (status = 415, response = error::UnsupportedMediaType),
-        (status = 422, response = error::Unprocessable),
         (status = 429, response = error::TooManyRequests),
         (status = 503, response = error::Unavailable),
     )
@@ -171,9 +167,7 @@ pub async fn register(
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = AuthResponse),
-        (status = 400, response = error::BadRequest),
         (status = 401, response = error::Unauthorized),
-        (status = 422, response = error::Unprocessable),
         (status = 429, response = error::TooManyRequests),
         (status = 503, response = error::Unavailable),
     )
@@ -227,7 +221,6 @@ enum Refreshed {
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new token pair", body = TokenPair),
-        (status = 400, response = error::BadRequest),
         (status = 401, response = error::Unauthorized),
         (status = 429, response = error::TooManyRequests),
         (status = 503, response = error::Unavailable),
@@ -323,7 +316,6 @@ pub async fn logout(claims: BearerClaims, pool: web::Data<DbPool>) -> ApiResult<
     responses(
         (status = 204, description = "Other sessions signed out"),
         (status = 401, response = error::Unauthorized),
-        (status = 422, response = error::Unprocessable),
         (status = 503, response = error::Unavailable),
     )
 )]
@@ -349,7 +341,6 @@ pub async fn logout_all(
     request_body(content = Option<GuestRequest>, description = "Optional device name, language and time zone"),
     responses(
         (status = 201, description = "Guest account created", body = AuthResponse),
-        (status = 422, response = error::Unprocessable),
         (status = 429, response = error::TooManyRequests),
         (status = 503, response = error::Unavailable),
     )
@@ -390,7 +381,6 @@ pub async fn create_guest(
         (status = 200, description = "The upgraded account", body = crate::me::model::User),
         (status = 401, response = error::Unauthorized),
         (status = 409, response = error::Conflict),
-        (status = 422, response = error::Unprocessable),
         (status = 429, response = error::TooManyRequests),
         (status = 503, response = error::Unavailable),
     )

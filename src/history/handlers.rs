@@ -63,12 +63,8 @@ fn session_exists() -> ApiError {
     responses(
         (status = 201, description = "Stored", body = SessionWithWarnings,
             headers(("location" = String, description = "The session's URL"))),
-        (status = 400, response = error::BadRequest),
         (status = 401, response = error::Unauthorized),
         (status = 409, response = error::Conflict),
-        (status = 413, response = error::PayloadTooLarge),
-        (status = 415, response = error::UnsupportedMediaType),
-        (status = 422, response = error::Unprocessable),
         (status = 503, response = error::Unavailable),
     )
 )]
@@ -341,10 +337,8 @@ pub async fn get_session(
     request_body = SessionPatch,
     responses(
         (status = 200, description = "The changed session", body = SessionWithWarnings),
-        (status = 400, response = error::BadRequest),
         (status = 401, response = error::Unauthorized),
         (status = 404, response = error::NotFound),
-        (status = 422, response = error::Unprocessable),
         (status = 503, response = error::Unavailable),
     )
 )]
@@ -545,12 +539,9 @@ pub async fn pull_changes(
     request_body = SyncPush,
     responses(
         (status = 200, description = "All changes applied", body = SyncPushResult),
-        (status = 400, response = error::BadRequest),
         (status = 401, response = error::Unauthorized),
         (status = 409, response = error::Conflict),
         (status = 410, response = error::Gone),
-        (status = 413, response = error::PayloadTooLarge),
-        (status = 422, response = error::Unprocessable),
         (status = 503, response = error::Unavailable),
     )
 )]

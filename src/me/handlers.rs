@@ -82,9 +82,7 @@ pub async fn get_me(user: AuthUser, pool: web::Data<DbPool>) -> ApiResult<HttpRe
     request_body = ProfilePatch,
     responses(
         (status = 200, description = "The updated profile", body = User),
-        (status = 400, response = error::BadRequest),
         (status = 401, response = error::Unauthorized),
-        (status = 422, response = error::Unprocessable),
         (status = 503, response = error::Unavailable),
     )
 )]
@@ -128,7 +126,6 @@ pub async fn update_me(
         (status = 401, response = error::Unauthorized),
         (status = 403, response = error::Forbidden),
         (status = 409, response = error::Conflict),
-        (status = 422, response = error::Unprocessable),
         (status = 429, response = error::TooManyRequests),
         (status = 503, response = error::Unavailable),
     )
@@ -185,7 +182,6 @@ pub async fn change_password(
         (status = 204, description = "The account is gone"),
         (status = 401, response = error::Unauthorized),
         (status = 403, response = error::Forbidden),
-        (status = 422, response = error::Unprocessable),
         (status = 429, response = error::TooManyRequests),
         (status = 503, response = error::Unavailable),
     )
