@@ -8,6 +8,8 @@
 # Needs PostgreSQL as for the tests and wrk (apt-get install wrk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/serve.sh
+. scripts/serve.sh
 
 DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-32}"
@@ -23,18 +25,9 @@ command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; 
 cargo build --release --quiet --bin acupress --example argon2-rate
 log=$(mktemp)
 psql "${BASE_URL}" -qc "DROP DATABASE IF EXISTS acupress_bench WITH (FORCE)" >/dev/null 2>&1 || true
-# Rate limits would stop the login storm; they are tested elsewhere.
-DATABASE_URL="$DB_URL" ACUPRESS_LISTEN="127.0.0.1:${PORT}" ACUPRESS_LOG=warn \
-  ACUPRESS_AUTH_RATE_ACCOUNT_BURST=100000 ACUPRESS_AUTH_RATE_ACCOUNT_PERIOD_MS=1 \
-  ACUPRESS_AUTH_RATE_ADDRESS_BURST=100000 ACUPRESS_AUTH_RATE_ADDRESS_PERIOD_MS=1 \
-  target/release/acupress >"$log" 2>&1 &
-server=$!
+start_server target/release/acupress "$DB_URL" "$PORT" "$log"
 trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$log"' EXIT
-for _ in $(seq 1 100); do
-  curl -fs "$BASE/readyz" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -fs "$BASE/readyz" >/dev/null || { cat "$log"; exit 1; }
+await_ready "$BASE" "$log"
 
 etag=$(curl -fs -D - -o /dev/null "$BASE/v1/points/LI4" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}')
 gzip_size=$(curl -fs -H 'Accept-Encoding: gzip' "$BASE/v1/catalog" | wc -c)

@@ -19,6 +19,8 @@
 # shellcheck disable=SC2016  # awk programs and SQL in single quotes, on purpose
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/serve.sh
+. scripts/serve.sh
 
 BIN="${ACUPRESS_BIN:-${CARGO_TARGET_DIR:-target}/release/acupress}"
 DURATION="${DURATION:-12}"                    # seconds of load
@@ -36,9 +38,6 @@ STRICT="${STRICT:-0}"                         # 1: also fail on 5xx other than 5
 say() { printf '%s\n' "$*" >&2; }
 die() { say "durability: $*"; exit 1; }
 now_ms() { date +%s%3N; }
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # --- prerequisites -------------------------------------------------------------------
 [ -x "$BIN" ] || die "no server binary at $BIN: run \`cargo build --release\` first (or set ACUPRESS_BIN)"
@@ -126,12 +125,7 @@ psql_db() { "$PSQL" "$DB_URL" -X -v ON_ERROR_STOP=1 -qAt "$@"; }
 # --- the API server on it ------------------------------------------------------------
 API_PORT="${API_PORT:-$(free_port)}"
 BASE="http://127.0.0.1:${API_PORT}"
-# Rate limits would stop the registrations; they are tested elsewhere.
-DATABASE_URL="$DB_URL" ACUPRESS_LISTEN="127.0.0.1:${API_PORT}" ACUPRESS_LOG=warn ACUPRESS_LOG_FORMAT=json \
-  ACUPRESS_AUTH_RATE_ACCOUNT_BURST=100000 ACUPRESS_AUTH_RATE_ACCOUNT_PERIOD_MS=1 \
-  ACUPRESS_AUTH_RATE_ADDRESS_BURST=100000 ACUPRESS_AUTH_RATE_ADDRESS_PERIOD_MS=1 \
-  "$BIN" >"$work/server.log" 2>&1 &
-server=$!
+start_server "$BIN" "$DB_URL" "$API_PORT" "$work/server.log" ACUPRESS_LOG_FORMAT=json
 wait_ready() { # seconds
   local deadline=$(($(date +%s) + $1))
   while [ "$(date +%s)" -lt "$deadline" ]; do

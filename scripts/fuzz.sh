@@ -10,23 +10,20 @@
 #   FUZZ_EXAMPLES=200 FUZZ_SEED=1 scripts/fuzz.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/serve.sh
+. scripts/serve.sh
 
 BIN="${ACUPRESS_BIN:-${CARGO_TARGET_DIR:-target}/debug/acupress}"
 [ -x "$BIN" ] || { echo "fuzz: no server binary at $BIN: run cargo build" >&2; exit 1; }
 command -v st >/dev/null || python3 -m pip install --quiet 'schemathesis==4.32.5'
 BASE_URL="${TEST_DATABASE_URL:-${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}}"
 DB_URL="${BASE_URL%/*}/acupress_fuzz"
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 export FUZZ_BASE="http://127.0.0.1:${PORT}" FUZZ_EMAIL="fuzz@example.org" FUZZ_PASSWORD="amber kettle orbit sixteen"
 
 psql "$BASE_URL" -qc "DROP DATABASE IF EXISTS acupress_fuzz WITH (FORCE)" >/dev/null 2>&1 || true
 log=$(mktemp)
-# Rate limits would turn the fuzzer's logins into 429s; they are tested elsewhere.
-DATABASE_URL="$DB_URL" ACUPRESS_LISTEN="127.0.0.1:${PORT}" ACUPRESS_LOG=warn \
-  ACUPRESS_AUTH_RATE_ACCOUNT_BURST=100000 ACUPRESS_AUTH_RATE_ACCOUNT_PERIOD_MS=1 \
-  ACUPRESS_AUTH_RATE_ADDRESS_BURST=100000 ACUPRESS_AUTH_RATE_ADDRESS_PERIOD_MS=1 \
-  "$BIN" >"$log" 2>&1 &
-server=$!
+start_server "$BIN" "$DB_URL" "$PORT" "$log"
 # shellcheck disable=SC2317  # called by the trap
 cleanup() {
   kill -TERM "$server" 2>/dev/null || true
@@ -35,11 +32,7 @@ cleanup() {
   rm -f "$log"
 }
 trap cleanup EXIT
-for _ in $(seq 1 150); do
-  curl -fs "$FUZZ_BASE/readyz" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-curl -fs "$FUZZ_BASE/readyz" >/dev/null || { cat "$log"; exit 1; }
+await_ready "$FUZZ_BASE" "$log"
 curl -fs -o /dev/null -H 'Content-Type: application/json' "$FUZZ_BASE/v1/auth/register" \
   -d "{\"email\":\"$FUZZ_EMAIL\",\"password\":\"$FUZZ_PASSWORD\",\"display_name\":\"Fuzz\"}"
 
