@@ -8,7 +8,10 @@
 # during the load (pg_ctl -m immediate, then -m fast), and checks afterwards that every
 # id answered with 201 is in massage_sessions and that the API recovered by itself.
 # Then four probes hold single writes at COMMIT (a deferred trigger that fails or sleeps
-# while the database is crash-restarted) to check the same promise deterministically.
+# while the database is crash-restarted) to check the same promise deterministically,
+# and a last phase stops the database outright: /readyz 503 and a request that needs the
+# database 503 with Retry-After within 2 s, /healthz and the catalog still 200, and the
+# same server process ready again once the database is back.
 #
 #   scripts/durability.sh
 #   DURATION=30 RESTART_AT=5 SECOND_RESTART_AT=15 CONNECTIONS=32 scripts/durability.sh
@@ -285,6 +288,48 @@ SQL
   probe "crash at commit, with Idempotency-Key" 'durability probe: slow commit' yes yes
 fi
 
+# --- outage: the database stopped, then started again -----------------------------------
+# Checklist line 26 and the foundation's promise, from outside: with PostgreSQL stopped,
+# /readyz is 503 within 2 s, /healthz stays 200, the in-memory catalog still answers, a
+# request that needs the database is a 503 problem with Retry-After within 2 s (not a
+# hang); after PostgreSQL is started again the same server process is ready by itself.
+outage_results="" outage_failures=""
+timed() { # url, [curl args...]: prints "status elapsed_ms retry_after content_type"
+  local url=$1 t0 out retry
+  shift
+  t0=$(now_ms)
+  out=$(curl -s --max-time 10 -o /dev/null -D "$work/outage.headers" -w '%{http_code} %{content_type}' "$@" "$url" || true)
+  retry=$(awk -F': *' 'tolower($1) == "retry-after" {gsub(/\r/, "", $2); print $2}' "$work/outage.headers")
+  printf '%s %s %s %s\n' "${out%% *}" "$(($(now_ms) - t0))" "${retry:--}" "${out#* }"
+}
+outage_expect() { # label, want status, max ms, want retry-after (yes/no), result line
+  local status ms retry ctype
+  read -r status ms retry ctype <<<"$5"
+  [ "$retry" != - ] || retry=""
+  outage_results+="$(printf '    %-40s %s in %s ms%s' "$1:" "$status" "$ms" "${retry:+, Retry-After: $retry}")"$'\n'
+  [ "$status" = "$2" ] || outage_failures+="$1 answered $status, want $2"$'\n'
+  [ "$ms" -le "$3" ] || outage_failures+="$1 took $ms ms, want at most $3 ms"$'\n'
+  if [ "$4" = yes ]; then
+    [ -n "$retry" ] || outage_failures+="$1 has no Retry-After"$'\n'
+    [[ "$ctype" == application/problem+json* ]] || outage_failures+="$1 is $ctype, not problem+json"$'\n'
+  fi
+}
+server_pid_before=$server
+pg_ctl -m fast stop || die "pg_ctl stop failed"
+outage_expect "database stopped: GET /readyz" 503 2000 yes "$(timed "$BASE/readyz")"
+outage_expect "database stopped: GET /healthz" 200 1000 no "$(timed "$BASE/healthz")"
+outage_expect "database stopped: GET /v1/points/LI4" 200 1000 no "$(timed "$BASE/v1/points/LI4")"
+outage_expect "database stopped: GET /v1/me/sessions" 503 2000 yes \
+  "$(timed "$BASE/v1/me/sessions" -H "Authorization: Bearer $(head -n 1 "$work/tokens")")"
+pg_ctl start || die "the temporary cluster did not start again"
+t0=$(now_ms)
+wait_ready 30
+outage_results+="$(printf '    %-40s 200 after %s ms' "database started: GET /readyz" "$(($(now_ms) - t0))")"$'\n'
+[ "$server" = "$server_pid_before" ] && kill -0 "$server" 2>/dev/null ||
+  outage_failures+="the server process did not survive the outage"$'\n'
+outage_expect "database started: GET /v1/me/sessions" 200 2000 no \
+  "$(timed "$BASE/v1/me/sessions" -H "Authorization: Bearer $(head -n 1 "$work/tokens")")"
+
 # --- summary -------------------------------------------------------------------------------
 secs() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1f s", (a - b) / 1000}'; }
 cat <<SUMMARY
@@ -304,6 +349,7 @@ cat <<SUMMARY
   final POST after load:    ${final_status}
 SUMMARY
 [ -z "$probe_results" ] || printf '  probes (2xx must mean stored):\n%s' "$probe_results"
+printf '  outage (database stopped, then started; same server process):\n%s' "$outage_results"
 [ -z "$server_errors" ] || printf '  server errors logged:\n%s\n' "$server_errors"
 
 failed=0
@@ -317,6 +363,9 @@ odd() { if [ "$STRICT" = 1 ]; then fail "$*"; else say "WARNING: $*"; fi; }
 while IFS= read -r line; do
   if [ -n "$line" ]; then fail "probe $line"; fi
 done <<<"${probe_failures:-}"
+while IFS= read -r line; do
+  if [ -n "$line" ]; then fail "outage: $line"; fi
+done <<<"$outage_failures"
 [ "$final_status" = 201 ] || fail "the final POST after the load answered $final_status: $(cat "$work/final.json")"
 [ -z "$odd_5xx" ] || odd "5xx other than 503 (count, status, code): $odd_5xx"
 [ "$not_problem" -eq 0 ] || odd "$not_problem error answers were not application/problem+json"

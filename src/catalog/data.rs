@@ -70,6 +70,11 @@ struct ExtraPoint {
     #[serde(default)]
     aliases: Vec<String>,
     code_note: Option<String>,
+    /// The teaching lists cover standard points only: an extra point that lies level
+    /// with or over flagged standard points takes the strictest of their levels, and
+    /// names them here (checked at load).
+    #[serde(default)]
+    pregnancy_as: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -116,7 +121,20 @@ pub enum PointKind {
 }
 
 /// How a point is regarded in pregnancy.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Hash, utoipa::ToSchema)]
+/// Ordered from least to most restrictive.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Serialize,
+    Deserialize,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Pregnancy {
     /// Not flagged by the teaching lists.
@@ -335,6 +353,8 @@ pub const CONDITION_CATEGORIES: [&str; 8] = [
 ];
 pub const SIDES: [&str; 4] = ["left", "right", "both", "midline"];
 pub const PRESSURES: [&str; 3] = ["light", "medium", "firm"];
+const FINGERS: [&str; 5] = ["thumb", "finger", "fingertips", "knuckle", "palm"];
+const SELFCARE_SIDES: [&str; 3] = ["both", "one_side_at_a_time", "midline"];
 
 fn check_enum(file: &Path, what: &str, value: &str, allowed: &[&str]) -> Result<(), DataError> {
     if allowed.contains(&value) {
@@ -426,7 +446,11 @@ fn load_points(dir: &Path, meridians: &[MeridianRow]) -> Result<Vec<PointRecord>
         }
     }
     let extra_file = dir.join("points").join("EX.toml");
+    let mut pregnancy_as = Vec::new();
     for extra in read_toml::<PointFile<ExtraPoint>>(&extra_file)?.points {
+        if !extra.pregnancy_as.is_empty() {
+            pregnancy_as.push((extra.code.clone(), extra.pregnancy_as));
+        }
         check_enum(
             &extra_file,
             "body_region",
@@ -480,13 +504,56 @@ fn load_points(dir: &Path, meridians: &[MeridianRow]) -> Result<Vec<PointRecord>
             .map(|s| s.trim().to_owned())
             .collect();
     }
+    for (code, like) in pregnancy_as {
+        let mut level = Pregnancy::Safe;
+        for other in &like {
+            let flagged = points
+                .iter()
+                .find(|p| &p.code == other && p.kind == PointKind::Standard)
+                .map(|p| p.pregnancy)
+                .filter(|l| *l != Pregnancy::Safe)
+                .ok_or_else(|| {
+                    fail(
+                        &extra_file,
+                        format!("{code}: pregnancy_as names {other}, which is not a flagged standard point"),
+                    )
+                })?;
+            level = level.max(flagged);
+        }
+        let point = points
+            .iter_mut()
+            .find(|p| p.code == code)
+            .expect("extra points were pushed above");
+        point.pregnancy = level;
+        point.pregnancy_sources = like;
+    }
     let selfcare_file = dir.join("selfcare.toml");
     for care in read_toml::<SelfCareFile>(&selfcare_file)?.points {
         check_enum(&selfcare_file, "pressure", &care.pressure, &PRESSURES)?;
+        check_enum(&selfcare_file, "finger", &care.finger, &FINGERS)?;
+        check_enum(&selfcare_file, "sides", &care.sides, &SELFCARE_SIDES)?;
+        // A fully written point: steps to find it, a hold a person can follow, what it
+        // is used for and what to watch out for.
+        let complete = care.how_to_find.len() >= 2
+            && (10..=300).contains(&care.seconds)
+            && (1..=30).contains(&care.breaths)
+            && !care.traditional_uses.is_empty()
+            && !care.cautions.is_empty();
+        if !complete {
+            return Err(fail(
+                &selfcare_file,
+                format!(
+                    "{}: needs at least two finding steps, 10-300 seconds, 1-30 breaths, \
+                     traditional uses and cautions",
+                    care.code
+                ),
+            ));
+        }
         for text in care
             .how_to_find
             .iter()
             .chain(&care.cautions)
+            .chain(&care.traditional_uses)
             .chain([&care.technique])
         {
             check_text(&selfcare_file, &care.code, text)?;

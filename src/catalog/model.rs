@@ -162,7 +162,9 @@ pub struct PointDetail {
     pub aliases: Vec<String>,
     /// Where the code differs between standards (extra points).
     pub code_note: Option<String>,
-    /// Keys of the teaching lists that flag the point in pregnancy.
+    /// Keys of the teaching lists that flag the point in pregnancy; for an extra
+    /// point (which the lists do not cover), the flagged standard points it lies level
+    /// with or over, whose strictest level it takes.
     pub pregnancy_sources: Vec<String>,
     pub selfcare: Option<SelfCare>,
     pub conditions: Vec<PointCondition>,

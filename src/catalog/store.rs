@@ -82,21 +82,21 @@ impl Snapshot {
                 meridian_index.insert(normalize(key), i);
             }
         }
-        let mut point_index = HashMap::new();
-        // Pinyin resolves only where it names one point (Heliao is two).
-        let mut pinyin_count: HashMap<String, usize> = HashMap::new();
-        for p in &points {
-            *pinyin_count.entry(normalize(&p.pinyin_ascii)).or_default() += 1;
-        }
+        // Old names and pinyin (with or without tone marks) resolve only where they name
+        // one point: Heliao was the old name of both LI19 and TE22, so it goes to search.
+        let mut names: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, p) in points.iter().enumerate() {
-            for alias in &p.aliases {
-                point_index.entry(normalize(alias)).or_insert(i);
-            }
-            let pinyin = normalize(&p.pinyin_ascii);
-            if pinyin_count[&pinyin] == 1 {
-                point_index.entry(pinyin).or_insert(i);
+            for name in p.aliases.iter().chain([&p.pinyin_ascii, &p.pinyin]) {
+                let owners = names.entry(normalize(name)).or_default();
+                if !owners.contains(&i) {
+                    owners.push(i);
+                }
             }
         }
+        let mut point_index: HashMap<String, usize> = names
+            .into_iter()
+            .filter_map(|(key, owners)| (owners.len() == 1).then(|| (key, owners[0])))
+            .collect();
         // Old meridian codes with the point number: SJ5 → TE5, LV3 → LR3, REN6 → CV6.
         for (i, p) in points.iter().enumerate() {
             if let (Some(code), Some(number)) = (&p.meridian, p.number)

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::Read;
 
 use actix_web::test::TestRequest;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::common::{Response, TestApp};
 
@@ -110,6 +110,49 @@ async fn spot_checks_of_names_and_hanzi() {
         assert_eq!(p["body_region"], region, "{code}");
         assert!(p["english_name"].as_str().is_some_and(|n| !n.is_empty()));
     }
+    // our literal translations of the Chinese names
+    for (code, english) in [
+        ("LI4", "Joining Valley"),
+        ("ST36", "Leg Three Miles"),
+        ("PC6", "Inner Pass"),
+        ("LR1", "Great Pile"),
+        ("PC7", "Great Mound"),
+        ("HT4", "Numinous Path"),
+        ("GV11", "Spirit Path"),
+        ("CV17", "Chest Center"),
+    ] {
+        let p = app.get(&format!("/v1/points/{code}")).await.json();
+        assert_eq!(p["english_name"], english, "{code}");
+    }
+}
+
+#[actix_web::test]
+async fn point_paths_accept_any_spelling_and_old_names() {
+    let app = TestApp::new().await;
+    for (path, code) in [
+        ("LI4", "LI4"),
+        ("li-4", "LI4"),
+        ("Li%204", "LI4"),
+        ("li_4", "LI4"),
+        ("hegu", "LI4"),
+        ("H%C3%A9g%C7%94", "LI4"),
+        ("Renzhong", "GV26"),
+        ("SJ5", "TE5"),
+        ("lv3", "LR3"),
+        ("ex-hn3", "EX-HN3"),
+        ("yintang", "EX-HN3"),
+    ] {
+        let res = app.get(&format!("/v1/points/{path}")).await;
+        assert_eq!(res.status, 200, "{path}: {:?}", res.body);
+        assert_eq!(res.json()["code"], code, "{path}");
+    }
+    // an old name shared by two points is not guessed: search lists both
+    app.get("/v1/points/Heliao").await.problem(404, "not_found");
+    let found = codes(&app.get("/v1/points?q=heliao").await);
+    assert!(
+        found.contains(&"LI19".to_owned()) && found.contains(&"TE22".to_owned()),
+        "{found:?}"
+    );
 }
 
 #[actix_web::test]
@@ -159,10 +202,30 @@ async fn self_care_guidance_for_the_points_people_press() {
         assert!(care["seconds"].as_u64().is_some_and(|s| s > 0), "{code}");
         assert!(["light", "medium", "firm"].contains(&care["pressure"].as_str().unwrap()));
         assert!(!care["technique"].as_str().unwrap().is_empty());
+    }
+    // every written point is complete: technique details, uses and cautions
+    for (code, p) in &by_code {
+        let care = &p["selfcare"];
+        if !care.is_object() {
+            continue;
+        }
+        let finger = care["finger"].as_str().unwrap();
         assert!(
-            !care["traditional_uses"].as_array().unwrap().is_empty(),
+            ["thumb", "finger", "fingertips", "knuckle", "palm"].contains(&finger),
             "{code}"
         );
+        let sides = care["sides"].as_str().unwrap();
+        assert!(
+            ["both", "one_side_at_a_time", "midline"].contains(&sides),
+            "{code}"
+        );
+        assert!(care["breaths"].as_u64().is_some_and(|b| b > 0), "{code}");
+        for list in ["traditional_uses", "cautions"] {
+            assert!(
+                care[list].as_array().is_some_and(|l| !l.is_empty()),
+                "{code} {list}"
+            );
+        }
     }
     for code in ["LI4", "SP6", "GB21", "BL60"] {
         let cautions = by_code[code]["selfcare"]["cautions"]
@@ -259,10 +322,15 @@ async fn conditions_with_red_flags_and_honest_evidence() {
             let evidence = p["evidence"].as_str().unwrap();
             assert!(["traditional", "limited", "reviewed"].contains(&evidence));
             if evidence == "reviewed" {
-                assert!(
-                    p["note"].as_str().unwrap().len() > 10,
-                    "{slug}: reviewed links name the review"
-                );
+                // a reviewed link names its review: who or what, and the year
+                let note = p["note"].as_str().unwrap();
+                let names_review = ["Cochrane", "review", "Meta-analysis", "meta-analysis"]
+                    .iter()
+                    .any(|w| note.contains(w));
+                let has_year = note
+                    .split(|c: char| !c.is_ascii_digit())
+                    .any(|y| y.len() == 4 && (y.starts_with("19") || y.starts_with("20")));
+                assert!(names_review && has_year, "{slug}: {note}");
             }
             *levels.entry(evidence.to_owned()).or_default() += 1;
         }
@@ -295,6 +363,28 @@ async fn routines_with_steps_and_computed_duration() {
     let app = TestApp::new().await;
     let routines = walk(&app, "/v1/routines?limit=5").await;
     assert!(routines.len() >= 12);
+    let slugs: HashSet<&str> = routines
+        .iter()
+        .map(|r| r["slug"].as_str().unwrap())
+        .collect();
+    for slug in [
+        "tension-headache-relief",
+        "sleep-wind-down",
+        "stress-reset",
+        "back-relief",
+        "neck-and-shoulders",
+        "menstrual-cramp-ease",
+        "travel-nausea",
+        "digestion-support",
+        "eye-strain-break",
+        "morning-energy",
+        "desk-worker-break",
+        "migraine-care",
+        "knee-ease",
+        "jaw-and-tooth-ease",
+    ] {
+        assert!(slugs.contains(slug), "{slug}");
+    }
     for r in &routines {
         let slug = r["slug"].as_str().unwrap();
         let detail = app.get(&format!("/v1/routines/{slug}")).await.json();
@@ -374,7 +464,26 @@ async fn safety_data_and_pregnancy_levels() {
         contraindicated,
         ["BL31", "BL32", "BL60", "BL67", "GB21", "LI4", "SP6"]
     );
-    assert_eq!(safety["pregnancy"]["caution"].as_array().unwrap().len(), 60);
+    // 60 standard points from the teaching lists, and 4 extra points that lie level
+    // with flagged ones on the lower belly and lower back
+    let caution: Vec<&str> = safety["pregnancy"]["caution"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(caution.len(), 64);
+    for code in ["EX-CA1", "EX-B2", "EX-B7", "EX-B8"] {
+        assert!(caution.contains(&code), "{code}");
+    }
+    let zigong = app.get("/v1/points/EX-CA1").await.json();
+    assert_eq!(zigong["pregnancy"], "caution");
+    assert_eq!(zigong["pregnancy_sources"], json!(["CV3", "ST29"]));
+    let safe = codes(
+        &app.get("/v1/points?pregnancy=safe&region=abdomen&limit=100")
+            .await,
+    );
+    assert!(!safe.contains(&"EX-CA1".to_owned()));
     let listed = walk(&app, "/v1/points?pregnancy=contraindicated").await;
     assert_eq!(listed.len(), 7);
     assert_eq!(

@@ -127,4 +127,33 @@ async fn the_loader_refuses_incomplete_or_inconsistent_data() {
     copy.edit("routines.toml", "point = \"GB20\"", "point = \"GB99\"");
     let err = Dataset::load(&copy.0).unwrap_err().to_string();
     assert!(err.contains("GB99"), "{err}");
+
+    // a self-care entry must be complete
+    let copy = DataCopy::new();
+    copy.edit(
+        "selfcare.toml",
+        "cautions = [\n  \"Skip a palm with a cut, blister or rash, and press softly if the \
+         hand is stiff or swollen from arthritis.\",\n]",
+        "cautions = []",
+    );
+    let err = Dataset::load(&copy.0).unwrap_err().to_string();
+    assert!(err.contains("PC8") && err.contains("cautions"), "{err}");
+    let copy = DataCopy::new();
+    copy.edit(
+        "selfcare.toml",
+        "finger = \"knuckle\"",
+        "finger = \"elbow\"",
+    );
+    let err = Dataset::load(&copy.0).unwrap_err().to_string();
+    assert!(err.contains("elbow"), "{err}");
+
+    // an extra point takes its pregnancy level only from flagged standard points
+    let copy = DataCopy::new();
+    copy.edit(
+        "points/EX.toml",
+        "pregnancy_as = [\"BL25\"]",
+        "pregnancy_as = [\"ST36\"]",
+    );
+    let err = Dataset::load(&copy.0).unwrap_err().to_string();
+    assert!(err.contains("EX-B7") && err.contains("ST36"), "{err}");
 }
