@@ -324,7 +324,7 @@ outage_expect "database stopped: GET /v1/me/sessions" 503 2000 yes \
 pg_ctl start || die "the temporary cluster did not start again"
 t0=$(now_ms)
 wait_ready 30
-outage_results+="$(printf '    %-40s 200 after %s ms' "database started: GET /readyz" "$(($(now_ms) - t0))")"$'\n'
+outage_results+="$(printf '    %-40s 200 after %s ms' "database started: GET /readyz:" "$(($(now_ms) - t0))")"$'\n'
 [ "$server" = "$server_pid_before" ] && kill -0 "$server" 2>/dev/null ||
   outage_failures+="the server process did not survive the outage"$'\n'
 outage_expect "database started: GET /v1/me/sessions" 200 2000 no \

@@ -324,7 +324,8 @@ pub struct Helper {
 #[derive(Debug, Serialize, ToSchema, PartialEq)]
 pub struct WhatWorks {
     pub condition: String,
-    /// Best first; only those with at least 3 sessions.
+    /// Best first; only those with at least 3 sessions and an average improvement
+    /// above zero (nothing that, on average, made things worse or left them the same).
     pub routines: Vec<Helper>,
     pub points: Vec<Helper>,
 }
@@ -332,8 +333,9 @@ pub struct WhatWorks {
 #[derive(Debug, Serialize, ToSchema, PartialEq)]
 pub struct Streaks {
     /// Consecutive local days with a session, ending today (or yesterday, when today
-    /// has none yet); 0 when the range ends before yesterday.
+    /// has none yet), counted through all of the history whatever the requested range.
     pub current: i64,
+    /// The longest run of consecutive local days within the requested range.
     pub longest: i64,
 }
 

@@ -22,13 +22,27 @@ pub const MIN_SESSIONS: i64 = 3;
 /// steps they hold, plus the sessions not folded into them yet, in one snapshot: a write
 /// committed meanwhile is either wholly in the figures or not at all.
 const STATS_SQL: &str = "
-WITH u AS (
+WITH RECURSIVE u AS (
     SELECT time_zone, history_rolled_version AS rolled FROM users WHERE id = $1
+), pending AS MATERIALIZED (
+    SELECT f.* FROM u, history_days_of($1, u.time_zone, u.rolled, 9223372036854775807) f
 ), d AS MATERIALIZED (
     SELECT * FROM history_days WHERE user_id = $1 AND day BETWEEN $2 AND $3 AND sessions > 0
     UNION ALL
-    SELECT f.* FROM u, history_days_of($1, u.time_zone, u.rolled, 9223372036854775807) f
-     WHERE f.day BETWEEN $2 AND $3
+    SELECT * FROM pending WHERE day BETWEEN $2 AND $3
+), active(day) AS (
+    -- the current streak runs through all of history, back from today (or yesterday,
+    -- when today has no session yet), one index probe per day of the streak
+    SELECT x.day FROM (VALUES ($5::date), ($5::date - 1)) x(day)
+     WHERE EXISTS (SELECT 1 FROM history_days h WHERE h.user_id = $1 AND h.day = x.day AND h.sessions > 0)
+        OR EXISTS (SELECT 1 FROM pending WHERE pending.day = x.day)
+     ORDER BY x.day DESC LIMIT 1
+), streak(day) AS (
+    SELECT day FROM active
+    UNION ALL
+    SELECT s.day - 1 FROM streak s
+     WHERE EXISTS (SELECT 1 FROM history_days h WHERE h.user_id = $1 AND h.day = s.day - 1 AND h.sessions > 0)
+        OR EXISTS (SELECT 1 FROM pending WHERE pending.day = s.day - 1)
 ), p AS MATERIALIZED (
     SELECT * FROM history_point_days WHERE user_id = $1 AND day BETWEEN $2 AND $3 AND sessions > 0
     UNION ALL
@@ -50,14 +64,17 @@ WITH u AS (
     SELECT 'routine' AS kind, condition_slug AS condition, routine_slug AS key,
            sum(improvement_sum)::float8 / sum(improvement_n) AS improvement, sum(improvement_n) AS n
       FROM d WHERE condition_slug <> '' AND routine_slug <> ''
-     GROUP BY condition_slug, routine_slug HAVING sum(improvement_n) >= $4
+     GROUP BY condition_slug, routine_slug
+    HAVING sum(improvement_n) >= $4 AND sum(improvement_sum) > 0
     UNION ALL
     SELECT 'point', condition_slug, point_code,
            sum(improvement_sum)::float8 / sum(improvement_n), sum(improvement_n)
       FROM p WHERE condition_slug <> ''
-     GROUP BY condition_slug, point_code HAVING sum(improvement_n) >= $4
+     GROUP BY condition_slug, point_code
+    HAVING sum(improvement_n) >= $4 AND sum(improvement_sum) > 0
 )
 SELECT json_build_object(
+    'current_streak', (SELECT count(*) FROM streak),
     'days', (SELECT coalesce(json_agg(json_build_object('day', day, 'sessions', n, 'seconds', secs) ORDER BY day), '[]')
                FROM (SELECT day, sum(sessions) AS n, sum(seconds) AS secs FROM d GROUP BY day) x),
     'changes', (SELECT coalesce(json_agg(changes ORDER BY kind, n DESC, key), '[]') FROM changes WHERE n > 0),
@@ -75,6 +92,7 @@ struct Doc {
 
 #[derive(Deserialize)]
 struct Aggregates {
+    current_streak: i64,
     days: Vec<DayRow>,
     changes: Vec<ChangeRow>,
     used: Vec<PointUse>,
@@ -139,6 +157,7 @@ pub async fn compute(
         .bind::<Date, _>(from)
         .bind::<Date, _>(to)
         .bind::<diesel::sql_types::BigInt, _>(MIN_SESSIONS)
+        .bind::<Date, _>(today)
         .get_result(conn)
         .await?;
     let agg: Aggregates = serde_json::from_value(doc.doc)
@@ -223,7 +242,10 @@ pub async fn compute(
         total,
         per_day,
         per_week,
-        streaks: streaks(&days, today),
+        streaks: Streaks {
+            current: agg.current_streak,
+            longest: longest_run(&days),
+        },
         per_condition,
         per_routine: pick("routine"),
         per_point: pick("point"),
@@ -232,8 +254,8 @@ pub async fn compute(
     })
 }
 
-/// Current and longest runs of consecutive local days (days sorted, distinct).
-pub fn streaks(days: &[NaiveDate], today: NaiveDate) -> Streaks {
+/// The longest run of consecutive local days (days sorted, distinct).
+pub fn longest_run(days: &[NaiveDate]) -> i64 {
     let (mut longest, mut run) = (0i64, 0i64);
     let mut previous: Option<NaiveDate> = None;
     for &day in days {
@@ -244,11 +266,7 @@ pub fn streaks(days: &[NaiveDate], today: NaiveDate) -> Streaks {
         longest = longest.max(run);
         previous = Some(day);
     }
-    let current = match previous {
-        Some(last) if today - last <= Duration::days(1) && last <= today => run,
-        _ => 0,
-    };
-    Streaks { current, longest }
+    longest
 }
 
 #[cfg(test)]
@@ -260,42 +278,19 @@ mod tests {
     }
 
     #[test]
-    fn streak_arithmetic() {
+    fn longest_run_of_days() {
         let days = [
             d("2026-03-01"),
             d("2026-03-02"),
             d("2026-03-03"),
             d("2026-03-05"),
             d("2026-03-06"),
+            d("2026-12-31"),
+            d("2027-01-01"),
         ];
-        assert_eq!(
-            streaks(&days, d("2026-03-06")),
-            Streaks {
-                current: 2,
-                longest: 3
-            }
-        );
-        assert_eq!(
-            streaks(&days, d("2026-03-07")),
-            Streaks {
-                current: 2,
-                longest: 3
-            },
-            "today not yet"
-        );
-        assert_eq!(
-            streaks(&days, d("2026-03-08")),
-            Streaks {
-                current: 0,
-                longest: 3
-            }
-        );
-        assert_eq!(
-            streaks(&[], d("2026-03-08")),
-            Streaks {
-                current: 0,
-                longest: 0
-            }
-        );
+        assert_eq!(longest_run(&days), 3);
+        assert_eq!(longest_run(&days[3..]), 2);
+        assert_eq!(longest_run(&days[5..]), 2, "across a year end");
+        assert_eq!(longest_run(&[]), 0);
     }
 }

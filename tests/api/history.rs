@@ -1027,6 +1027,168 @@ async fn streaks_follow_local_days_across_dst_and_the_date_line() {
 }
 
 #[actix_web::test]
+async fn local_days_and_weeks_differ_from_utc_ones() {
+    let app = TestApp::new().await;
+    let berlin = app.register("berlin@example.com").await;
+    set_profile(&app, &berlin, json!({"time_zone": "Europe/Berlin"})).await;
+    // Berlin moves to summer time on 2026-03-29: each of these is 00:30 local, on the
+    // day after its UTC date; the last is Monday 00:30 local but still Sunday in UTC.
+    for at in [
+        "2026-03-27T23:30:00Z",
+        "2026-03-28T23:30:00Z",
+        "2026-03-29T22:30:00Z",
+        "2026-03-30T22:30:00Z",
+        "2026-04-05T22:30:00Z",
+    ] {
+        created_id(&app, &berlin, session(at)).await;
+    }
+    let s = stats(&app, &berlin, "from=2026-03-20&to=2026-04-10").await;
+    let days: Vec<&str> = s["per_day"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["start"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        days,
+        [
+            "2026-03-28",
+            "2026-03-29",
+            "2026-03-30",
+            "2026-03-31",
+            "2026-04-06"
+        ]
+    );
+    assert_eq!(
+        s["per_week"],
+        json!([
+            {"start": "2026-03-23", "sessions": 2, "minutes": 10.0},
+            {"start": "2026-03-30", "sessions": 2, "minutes": 10.0},
+            {"start": "2026-04-06", "sessions": 1, "minutes": 5.0}
+        ])
+    );
+    assert_eq!(s["streaks"]["longest"], 4);
+}
+
+#[actix_web::test]
+async fn the_current_streak_runs_through_all_history_whatever_the_range() {
+    let app = TestApp::new().await;
+    let mei = app.register("mei@example.com").await;
+    set_profile(&app, &mei, json!({"time_zone": "Asia/Tokyo"})).await;
+    let tokyo: chrono_tz::Tz = "Asia/Tokyo".parse().unwrap();
+    let today = chrono::Utc::now().with_timezone(&tokyo).date_naive();
+    // noon in Tokyo on each of the last 45 days, today included, and one 50 days ago
+    let noon = |days_ago: i64| {
+        (today - chrono::Duration::days(days_ago))
+            .and_hms_opt(3, 0, 0)
+            .unwrap()
+            .and_utc()
+            .to_rfc3339()
+    };
+    for days_ago in (0..45).chain([50]) {
+        created_id(&app, &mei, session(&noon(days_ago))).await;
+    }
+    let range = |from: i64, to: i64| {
+        format!(
+            "from={}&to={}",
+            today - chrono::Duration::days(from),
+            today - chrono::Duration::days(to)
+        )
+    };
+    let s = stats(&app, &mei, &range(6, 0)).await;
+    assert_eq!(s["streaks"], json!({"current": 45, "longest": 7}));
+    let s = stats(&app, &mei, &range(60, 20)).await;
+    assert_eq!(s["streaks"], json!({"current": 45, "longest": 25}));
+    // a session deleted today: the streak now ends yesterday, which still counts
+    let latest = app
+        .authed(
+            TestRequest::get().uri("/v1/me/sessions?limit=1"),
+            &mei.access,
+        )
+        .await
+        .json()["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .authed(
+            TestRequest::delete().uri(&format!("/v1/me/sessions/{latest}")),
+            &mei.access,
+        )
+        .await;
+    assert_eq!(res.status, 204);
+    let s = stats(&app, &mei, &range(6, 0)).await;
+    assert_eq!(s["streaks"]["current"], 44);
+}
+
+#[actix_web::test]
+async fn what_works_needs_three_sessions_and_a_real_improvement() {
+    let app = TestApp::new().await;
+    let mei = app.register("mei@example.com").await;
+    let mk = |at: &str, routine: &str, point: &str, pain: (i64, i64)| {
+        json!({"started_at": at, "duration_seconds": 300, "condition": "tension-headache",
+            "routine": routine, "pain_before": pain.0, "pain_after": pain.1,
+            "steps": [{"point": point, "side": "both", "seconds": 60, "pressure": "medium"}]})
+    };
+    for (at, routine, point, pain) in [
+        // three sessions that helped (2, 2, 2): shown
+        (
+            "2026-11-02T08:00:00Z",
+            "tension-headache-relief",
+            "GB20",
+            (6, 4),
+        ),
+        (
+            "2026-11-03T08:00:00Z",
+            "tension-headache-relief",
+            "GB20",
+            (6, 4),
+        ),
+        (
+            "2026-11-04T08:00:00Z",
+            "tension-headache-relief",
+            "GB20",
+            (6, 4),
+        ),
+        // three sessions that made it worse on average (-1, -1, 1): never shown
+        ("2026-11-05T08:00:00Z", "neck-and-shoulders", "LI4", (4, 5)),
+        ("2026-11-06T08:00:00Z", "neck-and-shoulders", "LI4", (4, 5)),
+        ("2026-11-07T08:00:00Z", "neck-and-shoulders", "LI4", (5, 4)),
+        // two sessions that helped a lot: too few to show
+        ("2026-11-08T08:00:00Z", "stress-reset", "EX-HN5", (9, 1)),
+        ("2026-11-09T08:00:00Z", "stress-reset", "EX-HN5", (9, 1)),
+    ] {
+        created_id(&app, &mei, mk(at, routine, point, pain)).await;
+    }
+    let s = stats(&app, &mei, "from=2026-11-01&to=2026-11-10").await;
+    let works = &s["what_works"][0];
+    assert_eq!(works["condition"], "tension-headache");
+    assert_eq!(
+        works["routines"],
+        json!([{"key": "tension-headache-relief", "average_improvement": 2.0, "sessions": 3}])
+    );
+    assert_eq!(
+        works["points"],
+        json!([{"key": "GB20", "average_improvement": 2.0, "sessions": 3}])
+    );
+    // a third stress-reset session brings it over the threshold, best first
+    created_id(
+        &app,
+        &mei,
+        mk("2026-11-10T08:00:00Z", "stress-reset", "EX-HN5", (9, 2)),
+    )
+    .await;
+    let s = stats(&app, &mei, "from=2026-11-01&to=2026-11-10").await;
+    let keys: Vec<&str> = s["what_works"][0]["routines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["stress-reset", "tension-headache-relief"]);
+}
+
+#[actix_web::test]
 async fn deleting_the_account_removes_its_history() {
     let app = TestApp::new().await;
     let mei = app.register("mei@example.com").await;
