@@ -46,7 +46,9 @@ SELECT gen_random_uuid(), '$heavy_id', now() - (g * interval '15 minutes'), 180 
        (ARRAY['insomnia','stress','tension-headache',NULL])[1 + g % 4],
        (ARRAY['sleep-wind-down','stress-reset',NULL])[1 + g % 3],
        g % 8, g % 5, (g * 7) % 10, (g * 3) % 6,
-       (SELECT jsonb_agg(jsonb_build_object('point', (ARRAY['HT7','PC6','LI4','GB20','ST36','SP6'])[1 + (g + p) % 6],
+       -- six common points, and CV6 as the first step of one session in 500 (a rare filter)
+       (SELECT jsonb_agg(jsonb_build_object('point', CASE WHEN g % 500 = 0 AND p = 0 THEN 'CV6'
+                                                          ELSE (ARRAY['HT7','PC6','LI4','GB20','ST36','SP6'])[1 + (g + p) % 6] END,
                                             'side', 'both', 'seconds', 60, 'pressure', 'medium'))
           FROM generate_series(0, 2) p),
        g
@@ -76,7 +78,10 @@ printf '\n%-34s %10s %10s %10s\n' "history (100,000 sessions)" req/s p50_ms p99_
 # name | path | connections (1 = one request at a time: latency without queueing)
 for case in "first page|/v1/me/sessions?limit=20|4" \
             "page ~700 days back|/v1/me/sessions?limit=20&cursor=$deep_cursor|4" \
-            "filtered by point|/v1/me/sessions?limit=20&point=HT7|4" \
+            "filtered by a common point|/v1/me/sessions?limit=20&point=HT7|4" \
+            "filtered by a rare point (0.2%)|/v1/me/sessions?limit=20&point=CV6|4" \
+            "rare point, page ~700 days back|/v1/me/sessions?limit=20&point=CV6&cursor=$deep_cursor|4" \
+            "filter matching nothing|/v1/me/sessions?limit=20&condition=anxiety|4" \
             "stats for a year, 1 at a time|/v1/me/stats?from=$year_from&to=$year_to|1" \
             "stats for a year, 4 at once|/v1/me/stats?from=$year_from&to=$year_to|4"; do
   IFS='|' read -r name path conns <<<"$case"

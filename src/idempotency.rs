@@ -68,14 +68,21 @@ pub async fn claim(
     if inserted == 1 {
         return Ok(Claim::Fresh);
     }
-    type Row = (Vec<u8>, bool, Option<i16>, Option<serde_json::Value>);
-    let (stored_hash, completed, status, body): Row = idempotency_keys::table
+    type Row = (
+        Vec<u8>,
+        bool,
+        Option<i16>,
+        Option<serde_json::Value>,
+        Option<String>,
+    );
+    let (stored_hash, completed, status, body, location): Row = idempotency_keys::table
         .find((user_id, key))
         .select((
             idempotency_keys::request_hash,
             idempotency_keys::completed,
             idempotency_keys::response_status,
             idempotency_keys::response_body,
+            idempotency_keys::response_location,
         ))
         .first(conn)
         .await?;
@@ -118,6 +125,9 @@ pub async fn claim(
         .unwrap_or(StatusCode::OK);
     let mut res = HttpResponse::build(status);
     res.insert_header(("idempotency-replayed", "true"));
+    if let Some(location) = location {
+        res.insert_header(("location", location));
+    }
     Ok(Claim::Replay(match body {
         Some(body) => res.json(body),
         None => res.finish(),
@@ -129,6 +139,7 @@ pub async fn complete<T: Serialize>(
     user_id: Uuid,
     key: Uuid,
     status: StatusCode,
+    location: Option<&str>,
     body: &T,
 ) -> ApiResult<()> {
     let body = serde_json::to_value(body).map_err(ApiError::internal)?;
@@ -137,6 +148,7 @@ pub async fn complete<T: Serialize>(
             idempotency_keys::completed.eq(true),
             idempotency_keys::response_status.eq(status.as_u16() as i16),
             idempotency_keys::response_body.eq(body),
+            idempotency_keys::response_location.eq(location),
         ))
         .execute(conn)
         .await?;

@@ -40,6 +40,11 @@ impl From<diesel::result::Error> for DbError {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 _,
             ) => Self::Unavailable(e.to_string()),
+            // 40001 serialization_failure, 40P01 deadlock_detected: PostgreSQL rolled the
+            // transaction back whole, so answering "try again" is safe.
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                Self::Unavailable(e.to_string())
+            }
             // 57014 query_canceled (statement_timeout), 55P03 lock_not_available
             // (lock_timeout), 57P01..57P03 the server is shutting down, crashed or starting
             // up (a restart): try again shortly.
@@ -50,6 +55,7 @@ impl From<diesel::result::Error> for DbError {
                     "connection closed",
                     "terminating connection",
                     "the database system is",
+                    "deadlock detected",
                 ]
                 .iter()
                 .any(|m| info.message().contains(m)) =>
@@ -166,6 +172,11 @@ mod tests {
             (
                 DatabaseErrorKind::Unknown,
                 "canceling statement due to statement timeout",
+            ),
+            (DatabaseErrorKind::Unknown, "deadlock detected"),
+            (
+                DatabaseErrorKind::SerializationFailure,
+                "could not serialize access due to concurrent update",
             ),
         ] {
             assert!(

@@ -155,6 +155,7 @@ diesel::table! {
         response_status -> Nullable<Int2>,
         response_body -> Nullable<Jsonb>,
         created_at -> Timestamptz,
+        response_location -> Nullable<Text>,
     }
 }
 

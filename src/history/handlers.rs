@@ -103,8 +103,12 @@ pub async fn create_session(
     }
     let body = result?;
     Ok(HttpResponse::Created()
-        .insert_header(("location", format!("/v1/me/sessions/{}", body.session.id)))
+        .insert_header(("location", location_of(body.session.id)))
         .json(body))
+}
+
+fn location_of(id: Uuid) -> String {
+    format!("/v1/me/sessions/{id}")
 }
 
 async fn store_new(
@@ -137,7 +141,16 @@ async fn store_new(
             .await?
             .ok_or_else(session_exists)?;
         let body = with_warnings(created);
-        idempotency::complete(conn, user_id, key, StatusCode::CREATED, &body).await?;
+        let location = location_of(body.session.id);
+        idempotency::complete(
+            conn,
+            user_id,
+            key,
+            StatusCode::CREATED,
+            Some(&location),
+            &body,
+        )
+        .await?;
         Ok(body)
     })
     .await

@@ -108,12 +108,20 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// A field that may be absent but, when present, must not be `null` (it cannot be
+/// cleared): `null` is a type error, answered 422 like any other.
+fn not_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
 /// Changes to a session; absent fields stay, `null` clears an optional field.
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"pain_after": 2, "notes": null}))]
 pub struct SessionPatch {
+    #[serde(default, deserialize_with = "not_null")]
     pub started_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "not_null")]
     #[schema(minimum = 1, maximum = 86400)]
     pub duration_seconds: Option<i32>,
     #[serde(default, deserialize_with = "present")]
@@ -122,6 +130,7 @@ pub struct SessionPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, max_length = 80)]
     pub condition: Option<Option<String>>,
+    #[serde(default, deserialize_with = "not_null")]
     #[schema(max_items = 100)]
     pub steps: Option<Vec<Step>>,
     #[serde(default, deserialize_with = "present")]

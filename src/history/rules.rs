@@ -46,6 +46,12 @@ impl Problems {
         multiline: bool,
     ) -> Option<String> {
         let value = value?;
+        // Phones may send Windows line ends in multi-line text: kept as plain `\n`.
+        let value = if multiline {
+            value.replace("\r\n", "\n")
+        } else {
+            value
+        };
         let trimmed = value.trim();
         if trimmed.is_empty() {
             return None;
@@ -71,6 +77,17 @@ impl Problems {
     }
 }
 
+/// What a client sent, shortened for an error message: an unknown code is named, but
+/// a megabyte of it is not sent back.
+fn echo(value: &str) -> String {
+    const MAX: usize = 40;
+    if value.chars().count() <= MAX {
+        value.to_owned()
+    } else {
+        format!("{}…", value.chars().take(MAX).collect::<String>())
+    }
+}
+
 /// Checks a session against the limits and the catalog (422 listing every problem).
 pub fn validate(
     snapshot: &Snapshot,
@@ -90,14 +107,14 @@ pub fn validate(
     let routine = input.routine.and_then(|slug| {
         let found = snapshot.routine_slug(&slug).map(str::to_owned);
         if found.is_none() {
-            p.add("routine", format!("unknown routine `{slug}`"));
+            p.add("routine", format!("unknown routine `{}`", echo(&slug)));
         }
         found
     });
     let condition = input.condition.and_then(|slug| {
         let found = snapshot.condition_slug(&slug).map(str::to_owned);
         if found.is_none() {
-            p.add("condition", format!("unknown condition `{slug}`"));
+            p.add("condition", format!("unknown condition `{}`", echo(&slug)));
         }
         found
     });
@@ -116,7 +133,7 @@ pub fn validate(
             }),
             None => p.add(
                 format!("steps[{i}].point"),
-                format!("unknown point `{}`", step.point),
+                format!("unknown point `{}`", echo(&step.point)),
             ),
         }
     }

@@ -309,6 +309,55 @@ async fn patch_and_delete() {
     )
     .await
     .problem(422, "validation_failed");
+    // fields that cannot be cleared refuse null instead of ignoring it
+    for field in ["started_at", "duration_seconds", "steps"] {
+        app.authed(
+            TestRequest::patch()
+                .uri(&uri)
+                .set_json(json!({ field: null })),
+            &mei.access,
+        )
+        .await
+        .problem(422, "validation_failed");
+    }
+    // Windows line ends in notes are kept as plain line ends; a lone CR is refused
+    let res = app
+        .authed(
+            TestRequest::patch()
+                .uri(&uri)
+                .set_json(json!({"notes": "slept well\r\nless pain"})),
+            &mei.access,
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.json()["session"]["notes"], "slept well\nless pain");
+    app.authed(
+        TestRequest::patch()
+            .uri(&uri)
+            .set_json(json!({"notes": "a\rb"})),
+        &mei.access,
+    )
+    .await
+    .problem(422, "validation_failed");
+    // an unknown code is named, shortened
+    let long = "Q".repeat(5000);
+    let problem = app
+        .authed(
+            TestRequest::patch()
+                .uri(&uri)
+                .set_json(json!({"routine": long})),
+            &mei.access,
+        )
+        .await
+        .problem(422, "validation_failed");
+    assert!(problem.to_string().len() < 1000, "{problem}");
+    assert_eq!(
+        app.authed(TestRequest::get().uri(&uri), &mei.access)
+            .await
+            .json()["duration_seconds"],
+        300,
+        "nothing applied"
+    );
     assert_eq!(
         app.authed(TestRequest::delete().uri(&uri), &mei.access)
             .await
@@ -341,6 +390,12 @@ async fn idempotency_keys_replay_refuse_and_block() {
     assert_eq!(again.status, 201);
     assert_eq!(again.json(), first.json(), "the first response, replayed");
     assert_eq!(again.header("idempotency-replayed"), Some("true"));
+    let location = format!(
+        "/v1/me/sessions/{}",
+        first.json()["session"]["id"].as_str().unwrap()
+    );
+    assert_eq!(first.header("location"), Some(location.as_str()));
+    assert_eq!(again.header("location"), first.header("location"));
     assert_eq!(
         count_sessions(&app.state.config.database_url, &mei.id),
         1,

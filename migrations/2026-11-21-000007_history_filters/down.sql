@@ -1,0 +1,2 @@
+ALTER TABLE idempotency_keys DROP COLUMN response_location;
+DROP INDEX massage_sessions_filters_idx;
