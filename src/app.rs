@@ -120,5 +120,6 @@ pub fn build(
         .wrap(Compress::default())
         .wrap(from_fn(http::etag_per_coding))
         .wrap(from_fn(http::head_as_get))
+        .wrap(from_fn(http::private_no_store))
         .wrap(from_fn(telemetry::request_context))
 }

@@ -366,6 +366,25 @@ pub async fn head_as_get(
     next.call(req).await
 }
 
+/// Middleware: answers about an account (tokens, profile, history) are never stored by
+/// a browser, an app's HTTP cache or a proxy.
+pub async fn private_no_store(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let path = req.path();
+    let private = path == "/v1/me"
+        || ["/v1/auth/", "/v1/me/", "/v1/admin/"]
+            .iter()
+            .any(|prefix| path.starts_with(prefix));
+    let mut res = next.call(req).await?;
+    if private {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    Ok(res)
+}
+
 /// How long clients and shared caches may reuse a catalog response without asking.
 const CATALOG_MAX_AGE: u32 = 300;
 

@@ -4,6 +4,8 @@
 use std::collections::{BTreeSet, HashSet};
 use std::sync::OnceLock;
 
+use unicode_normalization::UnicodeNormalization;
+
 use crate::error::ApiError;
 
 pub const MAX_EMAIL_CHARS: usize = 254;
@@ -32,9 +34,25 @@ pub fn text(field: &str, raw: &str, max_chars: usize) -> Result<String, ApiError
     Ok(value.to_owned())
 }
 
-/// Trimmed and case-folded; one `@`, a dotted domain, no spaces.
+/// Invisible formatting characters (zero-width spaces and joiners, direction marks, the
+/// soft hyphen, the byte-order mark): two addresses that differ only by them would look
+/// the same.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// Trimmed, Unicode-normalised (NFKC: `é` typed as one or two code points, full-width
+/// letters) and case-folded; one `@`, a dotted domain, no spaces or invisible characters.
 pub fn email(raw: &str) -> Result<String, ApiError> {
-    let value = text("email", raw, MAX_EMAIL_CHARS)?.to_lowercase();
+    let value = text("email", raw, MAX_EMAIL_CHARS)?;
+    if value.chars().any(is_invisible) {
+        return Err(ApiError::invalid(
+            "email",
+            "must not contain invisible characters",
+        ));
+    }
+    let value: String = value.nfkc().collect::<String>().to_lowercase();
     let valid = value.split_once('@').is_some_and(|(local, domain)| {
         !local.is_empty()
             && !domain.contains('@')
@@ -133,6 +151,21 @@ mod tests {
     #[test]
     fn emails_are_normalised() {
         assert_eq!(email("  Mei@Example.COM ").unwrap(), "mei@example.com");
+        // é as one code point or as e + combining accent; full-width letters
+        assert_eq!(
+            email("Ren\u{e9}@example.com").unwrap(),
+            "ren\u{e9}@example.com"
+        );
+        assert_eq!(
+            email("Rene\u{301}@example.com").unwrap(),
+            "ren\u{e9}@example.com"
+        );
+        assert_eq!(email("\u{ff2d}ei@example.com").unwrap(), "mei@example.com");
+        assert!(
+            email("m\u{200b}ei@example.com").is_err(),
+            "zero-width space"
+        );
+        assert!(email("mei@example.com\u{feff}").is_err(), "byte-order mark");
         for bad in [
             "",
             "mei",

@@ -191,12 +191,23 @@ pub async fn login(
     let user = store::user_by_email(&mut conn, &email).await?;
     drop(conn);
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
-    if !password::verify(body.password, stored).await? {
+    if !password::verify(body.password, stored.clone()).await? {
         return Err(invalid_credentials());
     }
     let user = user.ok_or_else(invalid_credentials)?;
     let mut conn = db::conn(&pool).await?;
-    let tokens = sign_in(&mut conn, &auth, user.id, &device, agent.as_deref()).await?;
+    let user_id = user.id;
+    let tokens = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            // The hash may have changed while it was being verified (a password change
+            // or a deletion in between): the session opens only against the hash that
+            // was checked, with the user's row held until it is stored.
+            if store::lock_password_hash(conn, user_id).await? != stored {
+                return Err(invalid_credentials());
+            }
+            sign_in(conn, &auth, user_id, &device, agent.as_deref()).await
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(AuthResponse {
         user: user.to_user(),
         tokens,
@@ -246,7 +257,7 @@ pub async fn refresh(
             if token.session_revoked {
                 return Ok(Refreshed::Invalid("this session has been signed out"));
             }
-            let now = Utc::now();
+            let now = token.now;
             if token.expires_at <= now {
                 return Ok(Refreshed::Invalid("the refresh token has expired"));
             }
@@ -262,7 +273,7 @@ pub async fn refresh(
                     return Ok(Refreshed::Reused);
                 }
                 Some(_) => {}
-                None => store::mark_rotated(conn, &hash).await?,
+                None => store::mark_rotated(conn, token.session_id).await?,
             }
             let (refresh_token, new_hash) = tokens::new_refresh_token();
             store::insert_refresh_token(conn, token.session_id, &new_hash, now + auth.refresh_ttl)

@@ -132,6 +132,23 @@ pub async fn live_session_role(
 }
 
 /// Opens a device session with its first refresh token.
+/// The user's password hash, with their row held (`FOR SHARE`) until the transaction
+/// ends, so that a password change or a deletion waits for it; `None` when the user is
+/// gone or has no password.
+pub async fn lock_password_hash(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+) -> QueryResult<Option<String>> {
+    Ok(users::table
+        .find(user_id)
+        .select(users::password_hash)
+        .for_share()
+        .first::<Option<String>>(conn)
+        .await
+        .optional()?
+        .flatten())
+}
+
 pub async fn open_session(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
@@ -178,6 +195,9 @@ pub struct PresentedToken {
     pub expires_at: DateTime<Utc>,
     pub rotated_at: Option<DateTime<Utc>>,
     pub session_revoked: bool,
+    /// The database's clock, which stamped `rotated_at`: expiry and the grace period
+    /// are judged by it, not by this process's clock.
+    pub now: DateTime<Utc>,
 }
 
 #[derive(Queryable)]
@@ -187,6 +207,7 @@ struct TokenRow {
     rotated_at: Option<DateTime<Utc>>,
     user_id: Uuid,
     revoked_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
 }
 
 #[derive(Queryable)]
@@ -198,7 +219,8 @@ struct DeviceRow {
     last_used_at: DateTime<Utc>,
 }
 
-/// Finds a refresh token and locks its row, so concurrent refreshes queue up.
+/// Finds a refresh token and locks its row and its device session's row, so that every
+/// refresh of one session (whichever of its tokens) queues behind the others.
 pub async fn lock_refresh_token(
     conn: &mut AsyncPgConnection,
     hash: &[u8],
@@ -212,6 +234,7 @@ pub async fn lock_refresh_token(
             refresh_tokens::rotated_at,
             auth_sessions::user_id,
             auth_sessions::revoked_at,
+            diesel::dsl::now.into_sql::<diesel::sql_types::Timestamptz>(),
         ))
         .for_update()
         .first(conn)
@@ -223,14 +246,23 @@ pub async fn lock_refresh_token(
         expires_at: r.expires_at,
         rotated_at: r.rotated_at,
         session_revoked: r.revoked_at.is_some(),
+        now: r.now,
     }))
 }
 
-pub async fn mark_rotated(conn: &mut AsyncPgConnection, hash: &[u8]) -> QueryResult<()> {
-    diesel::update(refresh_tokens::table.find(hash))
-        .set(refresh_tokens::rotated_at.eq(diesel::dsl::now))
-        .execute(conn)
-        .await?;
+/// Marks every live refresh token of the session as used: the one presented, and any
+/// sibling handed out within a grace period. Only the pair issued now stays live, so a
+/// chain forked by a replayed token ends at the next refresh and a later use of the
+/// other branch is caught as reuse.
+pub async fn mark_rotated(conn: &mut AsyncPgConnection, session_id: Uuid) -> QueryResult<()> {
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::session_id.eq(session_id))
+            .filter(refresh_tokens::rotated_at.is_null()),
+    )
+    .set(refresh_tokens::rotated_at.eq(diesel::dsl::now))
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

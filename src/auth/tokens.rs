@@ -38,8 +38,12 @@ pub struct TokenKeys {
     access_ttl: Duration,
 }
 
-/// Seconds of clock difference tolerated on `exp` (kept small on purpose).
+/// Seconds of clock difference tolerated on `exp` and `iat` (kept small on purpose).
 const LEEWAY_SECS: u64 = 5;
+
+/// The JWT `typ` of an access token (RFC 9068): another kind of JWT signed with the
+/// same key (should one ever exist) cannot pass for one.
+const ACCESS_TOKEN_TYP: &str = "at+jwt";
 
 impl TokenKeys {
     pub fn from_config(config: &Config) -> Self {
@@ -48,7 +52,7 @@ impl TokenKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[&config.jwt_issuer]);
         validation.set_audience(&[&config.jwt_audience]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
         validation.leeway = LEEWAY_SECS;
         Self {
             signing_kid: signing_kid.clone(),
@@ -81,11 +85,12 @@ impl TokenKeys {
             jti: Uuid::new_v4(),
         };
         let mut header = Header::new(Algorithm::HS256);
+        header.typ = Some(ACCESS_TOKEN_TYP.to_owned());
         header.kid = Some(self.signing_kid.clone());
         jsonwebtoken::encode(&header, &claims, &self.signing).map_err(ApiError::internal)
     }
 
-    /// Checks signature, algorithm, `kid`, issuer, audience and expiry.
+    /// Checks signature, algorithm, `typ`, `kid`, issuer, audience, expiry and issue time.
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
         let invalid = |detail: &str| ApiError::unauthorized("invalid_token", detail.to_owned());
         let header = jsonwebtoken::decode_header(token)
@@ -94,6 +99,13 @@ impl TokenKeys {
             return Err(invalid(
                 "the access token uses an algorithm this API does not accept",
             ));
+        }
+        if !header
+            .typ
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case(ACCESS_TOKEN_TYP))
+        {
+            return Err(invalid("the token is not an access token"));
         }
         let kid = header
             .kid
@@ -104,14 +116,18 @@ impl TokenKeys {
             .find(|(k, _)| *k == kid)
             .map(|(_, key)| key)
             .ok_or_else(|| invalid("the access token was signed with an unknown key"))?;
-        jsonwebtoken::decode::<Claims>(token, key, &self.validation)
+        let claims = jsonwebtoken::decode::<Claims>(token, key, &self.validation)
             .map(|data| data.claims)
             .map_err(|e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
                     invalid("the access token has expired")
                 }
                 _ => invalid("the access token is not valid"),
-            })
+            })?;
+        if claims.iat > jsonwebtoken::get_current_timestamp() + LEEWAY_SECS {
+            return Err(invalid("the access token was issued in the future"));
+        }
+        Ok(claims)
     }
 }
 

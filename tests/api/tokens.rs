@@ -18,6 +18,7 @@ fn sign(header: Header, claims: serde_json::Value, secret: &[u8]) -> String {
 
 fn hs256(kid: &str) -> Header {
     let mut h = Header::new(Algorithm::HS256);
+    h.typ = Some("at+jwt".to_owned());
     h.kid = Some(kid.to_owned());
     h
 }
@@ -78,10 +79,22 @@ async fn forged_and_expired_tokens_are_401() {
     let header_none =
         URL_SAFE_NO_PAD.encode(json!({"alg": "none", "typ": "JWT", "kid": TEST_KID}).to_string());
     let payload = URL_SAFE_NO_PAD.encode(good.to_string());
-    let mut hs384 = Header::new(Algorithm::HS384);
-    hs384.kid = Some(TEST_KID.into());
-    let mut no_kid = Header::new(Algorithm::HS256);
+    let mut hs384 = hs256(TEST_KID);
+    hs384.alg = Algorithm::HS384;
+    let mut no_kid = hs256(TEST_KID);
     no_kid.kid = None;
+    // a plain JWT (typ "JWT"), or no typ at all, is not an access token
+    let mut plain_jwt = Header::new(Algorithm::HS256);
+    plain_jwt.kid = Some(TEST_KID.into());
+    let mut no_typ = hs256(TEST_KID);
+    no_typ.typ = None;
+    let without = |claim: &str| {
+        let mut c = good.clone();
+        c.as_object_mut().unwrap().remove(claim);
+        sign(hs256(TEST_KID), c, TEST_SECRET)
+    };
+    let mut future = good.clone();
+    future["iat"] = json!(now() + 600);
     let tampered = {
         let mut parts: Vec<String> = valid.split('.').map(str::to_owned).collect();
         let mut forged = good.clone();
@@ -131,12 +144,39 @@ async fn forged_and_expired_tokens_are_401() {
             ),
         ),
         ("refresh token instead", account.refresh.clone()),
+        ("typ JWT", sign(plain_jwt, good.clone(), TEST_SECRET)),
+        ("no typ", sign(no_typ, good.clone(), TEST_SECRET)),
+        ("no exp", without("exp")),
+        ("no iat", without("iat")),
+        ("no sid", without("sid")),
+        ("no sub", without("sub")),
+        (
+            "issued in the future",
+            sign(hs256(TEST_KID), future, TEST_SECRET),
+        ),
     ];
     for (case, token) in cases {
         let res = app.authed(TestRequest::get().uri("/v1/me"), &token).await;
         assert_eq!(res.status, 401, "{case}");
+        assert_eq!(
+            res.header("www-authenticate")
+                .map(|h| h.starts_with("Bearer")),
+            Some(true),
+            "{case}"
+        );
         res.problem(401, "invalid_token");
     }
+    // a well-signed token naming another user's device session
+    let other = app.register("li@example.com").await;
+    let mut borrowed = good.clone();
+    borrowed["sid"] = json!(other.session);
+    let res = app
+        .authed(
+            TestRequest::get().uri("/v1/me"),
+            &sign(hs256(TEST_KID), borrowed, TEST_SECRET),
+        )
+        .await;
+    assert_eq!(res.status, 401, "{:?}", res.body);
 }
 
 #[actix_web::test]
