@@ -108,6 +108,56 @@ pub struct Config {
     pub auth_rate_account: RateLimit,
     /// Attempts on register, login, refresh and guest creation per client address.
     pub auth_rate_address: RateLimit,
+    /// Proxies whose `X-Forwarded-For` is believed when they are the TCP peer.
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+/// An address block such as `10.0.0.0/8` or `2001:db8::/32` (a bare address is /32 or /128).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpNet {
+    addr: std::net::IpAddr,
+    prefix: u8,
+}
+
+impl IpNet {
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr::{V4, V6};
+        match (self.addr, ip) {
+            (V4(net), V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (V6(net), V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl std::str::FromStr for IpNet {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (addr, prefix) = s.split_once('/').map_or((s, None), |(a, p)| (a, Some(p)));
+        let addr: std::net::IpAddr = addr
+            .parse()
+            .map_err(|_| format!("`{s}` is not an IP address or block"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("`{s}`: the prefix must be 0 to {max}"))?,
+        };
+        Ok(Self { addr, prefix })
+    }
 }
 
 impl Config {
@@ -137,6 +187,17 @@ impl Config {
                 message: format!("`{bad}` is not an origin such as https://app.example.com"),
             });
         }
+        let trusted_proxies = env
+            .string("ACUPRESS_TRUSTED_PROXIES", "")
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::parse)
+            .collect::<Result<Vec<IpNet>, String>>()
+            .map_err(|message| ConfigError {
+                variable: "ACUPRESS_TRUSTED_PROXIES",
+                message,
+            })?;
         let workers_default = std::thread::available_parallelism().map_or(2, usize::from);
         let config = Self {
             database_url,
@@ -182,6 +243,7 @@ impl Config {
                     as u32,
                 period: env.millis("ACUPRESS_AUTH_RATE_ADDRESS_PERIOD_MS", 2_000)?,
             },
+            trusted_proxies,
         };
         tracing_subscriber::EnvFilter::try_new(&config.log_level).map_err(|e| ConfigError {
             variable: "ACUPRESS_LOG",
@@ -349,12 +411,28 @@ mod tests {
     }
 
     #[test]
+    fn address_blocks_contain_their_addresses() {
+        let net: IpNet = "10.1.0.0/16".parse().unwrap();
+        assert!(net.contains("10.1.200.3".parse().unwrap()));
+        assert!(!net.contains("10.2.0.1".parse().unwrap()));
+        assert!(!net.contains("::1".parse().unwrap()));
+        let one: IpNet = "192.0.2.7".parse().unwrap();
+        assert!(one.contains("192.0.2.7".parse().unwrap()));
+        assert!(!one.contains("192.0.2.8".parse().unwrap()));
+        let v6: IpNet = "2001:db8::/32".parse().unwrap();
+        assert!(v6.contains("2001:db8:ffff::1".parse().unwrap()));
+        let all: IpNet = "0.0.0.0/0".parse().unwrap();
+        assert!(all.contains("203.0.113.9".parse().unwrap()));
+    }
+
+    #[test]
     fn defaults_are_safe() {
         let c = config(&[]).unwrap();
         assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(c.listen.to_string(), "0.0.0.0:8080");
         assert_eq!(c.body_limit, 1_048_576);
         assert!(c.cors_origins.is_empty());
+        assert!(c.trusted_proxies.is_empty());
         assert_eq!(c.log_format, LogFormat::Pretty);
     }
 
@@ -367,6 +445,8 @@ mod tests {
             ("ACUPRESS_LOG_FORMAT", "xml"),
             ("ACUPRESS_LOG", "info,[[["),
             ("ACUPRESS_CORS_ORIGINS", "not an origin"),
+            ("ACUPRESS_TRUSTED_PROXIES", "10.0.0.0/33"),
+            ("ACUPRESS_TRUSTED_PROXIES", "proxy.internal"),
             ("ACUPRESS_BODY_LIMIT", "-1"),
             ("DATABASE_URL", "mysql://x/y"),
             ("ACUPRESS_JWT_KEYS", "k1=c2hvcnQ="),

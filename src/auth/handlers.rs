@@ -244,7 +244,8 @@ pub async fn refresh(
     auth: web::Data<AuthService>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
-    auth.limits.address.check(&client_address(&req))?;
+    let address = client_address(&req);
+    auth.limits.address.check(&address)?;
     let hash = tokens::hash_refresh_token(body.refresh_token.trim());
     let grace = chrono::Duration::from_std(auth.refresh_grace).map_err(ApiError::internal)?;
     let mut conn = db::conn(&pool).await?;
@@ -253,7 +254,8 @@ pub async fn refresh(
             let Some(token) = store::lock_refresh_token(conn, &hash).await? else {
                 return Ok(Refreshed::Invalid("the refresh token is not known"));
             };
-            auth.limits.account.check(&token.user_id.to_string())?;
+            auth.limits
+                .check_account(&token.user_id.to_string(), &address)?;
             if token.session_revoked {
                 return Ok(Refreshed::Invalid("this session has been signed out"));
             }

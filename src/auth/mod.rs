@@ -8,6 +8,7 @@ pub mod store;
 pub mod tokens;
 
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::time::Duration;
 
@@ -42,11 +43,50 @@ impl AuthService {
     }
 }
 
-/// The client address used for rate limits: the TCP peer (a proxy in front must be
-/// trusted explicitly; forwarded headers are not believed).
+/// The client address used for rate limits. It is the TCP peer, unless the peer is a
+/// proxy listed in `ACUPRESS_TRUSTED_PROXIES`: then it is the rightmost address in
+/// `X-Forwarded-For` that is not itself a trusted proxy (what a client writes further
+/// left is not believed). An IPv6 client is keyed by its /64, the block one subscriber
+/// usually holds, so that it cannot take a fresh bucket per address.
 pub fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return "unknown".to_owned();
+    };
+    let trusted = req
+        .app_data::<web::Data<Config>>()
+        .map_or(&[][..], |c| c.trusted_proxies.as_slice());
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let mut client = peer;
+    if is_trusted(peer) {
+        let hops: Vec<&str> = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect();
+        for hop in hops.iter().rev() {
+            let Ok(ip) = hop.parse::<IpAddr>() else { break };
+            client = ip;
+            if !is_trusted(ip) {
+                break;
+            }
+        }
+    }
+    rate_key(client)
+}
+
+fn rate_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        IpAddr::V4(v4) => v4.to_string(),
+    }
 }
 
 fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {

@@ -45,16 +45,28 @@ impl Limiter {
     }
 }
 
-/// The two limits every sign-in style endpoint passes.
+/// The limits every sign-in style endpoint passes. An account is limited per client
+/// address with the configured quota, and as a whole with ten times that: one attacker
+/// cannot keep its owner locked out from their own phone, while a spread-out guessing
+/// run still meets a limit.
 pub struct AuthLimits {
-    pub account: Limiter,
+    account: Limiter,
+    account_total: Limiter,
     pub address: Limiter,
 }
 
+/// How much looser the whole-account limit is than the per-address one.
+const ACCOUNT_TOTAL_FACTOR: u32 = 10;
+
 impl AuthLimits {
     pub fn new(account: RateLimit, address: RateLimit) -> Self {
+        let total = RateLimit {
+            burst: account.burst.saturating_mul(ACCOUNT_TOTAL_FACTOR),
+            period: account.period / ACCOUNT_TOTAL_FACTOR,
+        };
         Self {
             account: Limiter::new(account),
+            account_total: Limiter::new(total),
             address: Limiter::new(address),
         }
     }
@@ -63,13 +75,20 @@ impl AuthLimits {
     pub fn check(&self, address: &str, account: Option<&str>) -> Result<(), ApiError> {
         self.address.check(address)?;
         if let Some(account) = account {
-            self.account.check(account)?;
+            self.check_account(account, address)?;
         }
         Ok(())
     }
 
+    /// Checks an account, from this client address and as a whole.
+    pub fn check_account(&self, account: &str, address: &str) -> Result<(), ApiError> {
+        self.account.check(&format!("{account} from {address}"))?;
+        self.account_total.check(account)
+    }
+
     pub fn prune(&self) {
         self.account.prune();
+        self.account_total.prune();
         self.address.prune();
     }
 }

@@ -251,6 +251,111 @@ async fn one_client_address_is_rate_limited_across_accounts() {
 }
 
 #[actix_web::test]
+async fn an_attacker_cannot_lock_an_owner_out_from_elsewhere() {
+    let app = TestApp::with_config(|c| {
+        c.auth_rate_account = RateLimit {
+            burst: 3,
+            period: Duration::from_secs(60),
+        };
+    })
+    .await;
+    let account = app.register("mei@example.com").await;
+    let from = |addr: &str, password: &str| {
+        post(
+            "/v1/auth/login",
+            json!({"email": account.email, "password": password}),
+        )
+        .peer_addr(addr.parse().unwrap())
+    };
+    for _ in 0..3 {
+        app.send(from("203.0.113.7:5000", "wrong password entirely"))
+            .await
+            .problem(401, "invalid_credentials");
+    }
+    app.send(from("203.0.113.7:5000", PASSWORD))
+        .await
+        .problem(429, "rate_limited");
+    // the owner's phone, elsewhere, still signs in
+    assert_eq!(
+        app.send(from("198.51.100.2:5000", PASSWORD)).await.status,
+        200
+    );
+    // a guessing run spread over many addresses meets the whole-account limit (10 x 3)
+    let mut limited = false;
+    for i in 0..40 {
+        let res = app
+            .send(from(
+                &format!("192.0.2.{i}:5000"),
+                "wrong password entirely",
+            ))
+            .await;
+        if res.status == 429 {
+            limited = true;
+            break;
+        }
+        res.problem(401, "invalid_credentials");
+    }
+    assert!(limited, "the account as a whole is limited too");
+}
+
+#[actix_web::test]
+async fn the_client_address_comes_from_trusted_proxies_only() {
+    let app = TestApp::with_config(|c| {
+        c.auth_rate_address = RateLimit {
+            burst: 2,
+            period: Duration::from_secs(60),
+        };
+        c.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    let attempt = |peer: &str, forwarded: Option<&str>| {
+        let mut req = post(
+            "/v1/auth/login",
+            json!({"email": "nobody@example.com", "password": "wrong password entirely"}),
+        )
+        .peer_addr(peer.parse().unwrap());
+        if let Some(f) = forwarded {
+            req = req.insert_header(("x-forwarded-for", f.to_owned()));
+        }
+        req
+    };
+    // behind the proxy, each client has its own bucket: two clients, two attempts each
+    for client in ["203.0.113.7", "198.51.100.2"] {
+        for _ in 0..2 {
+            app.send(attempt("10.0.0.5:4000", Some(client)))
+                .await
+                .problem(401, "invalid_credentials");
+        }
+    }
+    // a client cannot escape by writing its own X-Forwarded-For: the proxy appends the
+    // real address, and only the rightmost untrusted one counts
+    app.send(attempt("10.0.0.5:4000", Some("1.2.3.4, 203.0.113.7")))
+        .await
+        .problem(429, "rate_limited");
+    // from an untrusted peer the header is ignored: the peer itself is limited
+    for _ in 0..2 {
+        app.send(attempt("192.0.2.1:4000", Some("1.1.1.1")))
+            .await
+            .problem(401, "invalid_credentials");
+    }
+    app.send(attempt("192.0.2.1:4000", Some("8.8.8.8")))
+        .await
+        .problem(429, "rate_limited");
+    // IPv6 clients are keyed by their /64
+    for i in 1..=2 {
+        app.send(attempt(&format!("[2001:db8:1:2::{i}]:4000"), None))
+            .await
+            .problem(401, "invalid_credentials");
+    }
+    app.send(attempt("[2001:db8:1:2::99]:4000", None))
+        .await
+        .problem(429, "rate_limited");
+    app.send(attempt("[2001:db8:1:3::1]:4000", None))
+        .await
+        .problem(401, "invalid_credentials");
+}
+
+#[actix_web::test]
 async fn refresh_rotates_and_old_tokens_stop_working() {
     let app = TestApp::with_config(|c| c.refresh_grace = Duration::from_millis(500)).await;
     let account = app.register("mei@example.com").await;
