@@ -274,8 +274,17 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            Self::Internal(e) => tracing::error!(error = %e, "internal error"),
-            Self::Unavailable(e) => tracing::warn!(error = %e, "database unavailable"),
+            // The request id ties the log line to the answer the client quotes.
+            Self::Internal(e) => tracing::error!(
+                request_id = crate::telemetry::current_request_id().unwrap_or_default(),
+                error = %e,
+                "internal error"
+            ),
+            Self::Unavailable(e) => tracing::warn!(
+                request_id = crate::telemetry::current_request_id().unwrap_or_default(),
+                error = %e,
+                "database unavailable"
+            ),
             _ => {}
         }
         let mut res = HttpResponse::build(self.status_code());

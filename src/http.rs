@@ -61,8 +61,17 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Json<T
     type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let json = web::Json::<ObjectBody<T>>::from_request(req, payload);
-        Box::pin(async move { Ok(Self(json.await?.into_inner().0)) })
+        let body = read_json(req, payload);
+        Box::pin(async move {
+            match body.await? {
+                Some(value) => Ok(Self(value)),
+                None => Err(ApiError::bad_request(
+                    "malformed_json",
+                    "the request needs a JSON object as its body",
+                )
+                .into()),
+            }
+        })
     }
 }
 
@@ -77,33 +86,77 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Option
     type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
-        let is_json = matches!(actix_web::HttpMessage::mime_type(req), Ok(Some(m))
-            if m.subtype() == actix_web::mime::JSON || m.suffix() == Some(actix_web::mime::JSON));
-        let limit = req
-            .app_data::<web::Data<crate::config::Config>>()
-            .map_or(usize::MAX, |c| c.body_limit);
-        // The body is limited by the app's PayloadConfig (413 beyond it).
-        let body = web::Bytes::from_request(req, payload);
-        Box::pin(async move {
-            let body = body.await.map_err(|e| {
-                if e.as_response_error().status_code()
-                    == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
-                {
-                    ApiError::PayloadTooLarge { limit }.into()
-                } else {
-                    e
-                }
-            })?;
-            if body.iter().all(u8::is_ascii_whitespace) {
-                return Ok(Self(None));
+        let body = read_json(req, payload);
+        Box::pin(async move { Ok(Self(body.await?)) })
+    }
+}
+
+/// Reads a body as a JSON object: `None` for no body (empty, whitespace or `null`); 413
+/// beyond the body limit (the app's PayloadConfig), 415 when it is not sent as JSON,
+/// 400 when it is not JSON, 422 naming the field when a value has the wrong type.
+fn read_json<T: serde::de::DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: &mut actix_web::dev::Payload,
+) -> futures_util::future::LocalBoxFuture<'static, Result<Option<T>, actix_web::Error>> {
+    let is_json = matches!(actix_web::HttpMessage::mime_type(req), Ok(Some(m))
+        if m.subtype() == actix_web::mime::JSON || m.suffix() == Some(actix_web::mime::JSON));
+    let limit = req
+        .app_data::<web::Data<crate::config::Config>>()
+        .map_or(usize::MAX, |c| c.body_limit);
+    let body = <web::Bytes as actix_web::FromRequest>::from_request(req, payload);
+    Box::pin(async move {
+        let body = body.await.map_err(|e| {
+            if e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
+            {
+                ApiError::PayloadTooLarge { limit }.into()
+            } else {
+                e
             }
-            if !is_json {
-                return Err(json_error(JsonPayloadError::ContentType, limit).into());
-            }
-            let value: Option<ObjectBody<T>> = serde_json::from_slice(&body)
-                .map_err(|e| json_error(JsonPayloadError::Deserialize(e), limit))?;
-            Ok(Self(value.map(|b| b.0)))
-        })
+        })?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        if !is_json {
+            return Err(json_error(JsonPayloadError::ContentType, limit).into());
+        }
+        let mut de = serde_json::Deserializer::from_slice(&body);
+        let value: Option<ObjectBody<T>> =
+            serde_path_to_error::deserialize(&mut de).map_err(body_error)?;
+        de.end()
+            .map_err(|e| ApiError::bad_request("malformed_json", format!("malformed JSON: {e}")))?;
+        Ok(value.map(|b| b.0))
+    })
+}
+
+/// A body that could not be read: 422 naming the field for a well-formed body with a
+/// wrong value, 400 for broken JSON.
+fn body_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    if !inner.is_data() {
+        return ApiError::bad_request("malformed_json", format!("malformed JSON: {inner}"));
+    }
+    // serde names a missing or unknown field in its message; a wrong value by position
+    let message = inner.to_string();
+    let named = ["missing field `", "unknown field `", "duplicate field `"]
+        .iter()
+        .find_map(|p| message.split_once(p))
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(name, _)| name);
+    let field = match (path.as_str(), named) {
+        ("." | "", Some(name)) => name.to_owned(),
+        (parent, Some(name)) if message.starts_with("missing field") => format!("{parent}.{name}"),
+        ("." | "", None) => "body".to_owned(),
+        (path, _) => path.to_owned(),
+    };
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned();
+    ApiError::Validation {
+        detail: format!("{field}: {message}"),
+        errors: vec![crate::error::FieldError::new(field, message)],
     }
 }
 

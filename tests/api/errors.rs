@@ -238,3 +238,29 @@ async fn json_endpoints_answer_framework_errors_as_problems() {
         .await
         .problem(422, "validation_failed");
 }
+
+#[actix_web::test]
+async fn an_internal_error_is_a_generic_500_with_the_request_id() {
+    let app = TestApp::new().await;
+    let mei = app.register("mei@example.com").await;
+    // Break this test's own database under the running app.
+    crate::common::execute(
+        &app.state.config.database_url,
+        "ALTER TABLE massage_sessions RENAME TO massage_sessions_gone".into(),
+    );
+    let res = app
+        .authed(
+            TestRequest::get()
+                .uri("/v1/me/sessions")
+                .insert_header(("x-request-id", "trace-me-500")),
+            &mei.access,
+        )
+        .await;
+    let problem = res.problem(500, "internal_error");
+    assert_eq!(res.header("x-request-id"), Some("trace-me-500"));
+    assert_eq!(problem["request_id"], "trace-me-500");
+    let text = problem.to_string();
+    for leak in ["massage_sessions", "relation", "SELECT", "diesel"] {
+        assert!(!text.contains(leak), "{leak} leaked: {text}");
+    }
+}

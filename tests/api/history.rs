@@ -174,18 +174,34 @@ async fn every_bad_field_is_a_422_naming_it() {
         assert!(fields.contains(&field), "{field}: {problem}");
     }
     // Type errors, unknown and server-owned fields: refused by the JSON reader.
-    for body in [
-        with("started_at", json!("+99999-01-01T00:00:00Z")),
-        with("pain_before", json!("a lot")),
-        step("side", json!("upside-down")),
-        step("pressure", json!("crushing")),
-        with("user_id", json!(mei.id)),
-        with("created_at", json!("2026-01-01T00:00:00Z")),
-        with("colour", json!("red")),
+    let mut without_start = base.clone();
+    without_start.as_object_mut().unwrap().remove("started_at");
+    let mut step_without_point = base.clone();
+    step_without_point["steps"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("point");
+    for (body, field) in [
+        (
+            with("started_at", json!("+99999-01-01T00:00:00Z")),
+            "started_at",
+        ),
+        (with("pain_before", json!("a lot")), "pain_before"),
+        (step("side", json!("upside-down")), "steps[0].side"),
+        (step("pressure", json!("crushing")), "steps[0].pressure"),
+        (with("user_id", json!(mei.id)), "user_id"),
+        (
+            with("created_at", json!("2026-01-01T00:00:00Z")),
+            "created_at",
+        ),
+        (with("colour", json!("red")), "colour"),
+        (without_start, "started_at"),
+        (step_without_point, "steps[0].point"),
     ] {
-        create(&app, &mei, body)
+        let problem = create(&app, &mei, body)
             .await
             .problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
     }
     assert_eq!(
         count_sessions(&app.state.config.database_url, &mei.id),
