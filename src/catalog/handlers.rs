@@ -117,6 +117,7 @@ macro_rules! read_or_304 {
         (status = 200, description = "All meridians", body = MeridianList,
             headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
         (status = 304, description = "The client's copy is current"),
+        (status = 400, response = error::BadRequest),
         (status = 500, response = error::Internal),
     )
 )]
@@ -153,6 +154,7 @@ pub async fn list_meridians(
             headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
         (status = 304, description = "The client's copy is current"),
         (status = 404, response = error::NotFound),
+        (status = 400, response = error::BadRequest),
         (status = 500, response = error::Internal),
     )
 )]
@@ -372,6 +374,7 @@ pub async fn list_points(
             headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
         (status = 304, description = "The client's copy is current"),
         (status = 404, response = error::NotFound),
+        (status = 400, response = error::BadRequest),
         (status = 500, response = error::Internal),
     )
 )]
@@ -456,6 +459,7 @@ pub async fn list_conditions(
             headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
         (status = 304, description = "The client's copy is current"),
         (status = 404, response = error::NotFound),
+        (status = 400, response = error::BadRequest),
         (status = 500, response = error::Internal),
     )
 )]
@@ -538,6 +542,7 @@ pub async fn list_routines(
             headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
         (status = 304, description = "The client's copy is current"),
         (status = 404, response = error::NotFound),
+        (status = 400, response = error::BadRequest),
         (status = 500, response = error::Internal),
     )
 )]
@@ -567,6 +572,7 @@ pub async fn get_routine(
         (status = 200, description = "Precautions and disclaimer", body = Safety,
             headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
         (status = 304, description = "The client's copy is current"),
+        (status = 400, response = error::BadRequest),
         (status = 500, response = error::Internal),
     )
 )]
@@ -610,6 +616,7 @@ fn accepts_gzip(req: &HttpRequest) -> bool {
         (status = 200, description = "The complete catalog", body = Catalog,
             headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
         (status = 304, description = "The client's copy is current"),
+        (status = 400, response = error::BadRequest),
         (status = 500, response = error::Internal),
     )
 )]
@@ -650,6 +657,7 @@ pub async fn get_catalog(
         (status = 200, description = "Version and counts", body = CatalogVersion,
             headers(("etag" = String), ("cache-control" = String))),
         (status = 304, description = "The client's copy is current"),
+        (status = 400, response = error::BadRequest),
         (status = 500, response = error::Internal),
     )
 )]
