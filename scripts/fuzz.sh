@@ -12,10 +12,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/serve.sh
 . scripts/serve.sh
+# shellcheck source=scripts/tools.sh
+. scripts/tools.sh
 
 BIN="${ACUPRESS_BIN:-${CARGO_TARGET_DIR:-target}/debug/acupress}"
 [ -x "$BIN" ] || { echo "fuzz: no server binary at $BIN: run cargo build" >&2; exit 1; }
-command -v st >/dev/null || python3 -m pip install --quiet 'schemathesis==4.32.5'
+python_tool st 'schemathesis==4.32.5'
 BASE_URL="${TEST_DATABASE_URL:-${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}}"
 DB_URL="${BASE_URL%/*}/acupress_fuzz"
 PORT=$(free_port)
