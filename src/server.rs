@@ -124,13 +124,24 @@ pub async fn run(config: Config) -> Result<(), StartError> {
 /// How long deleted sessions stay as tombstones for sync.
 pub const TOMBSTONE_DAYS: i64 = 90;
 
-/// Removes tombstones past their 90 days and idempotency keys past their 48 hours.
-pub async fn housekeeping(pool: &crate::db::DbPool) -> Result<(usize, usize), DbError> {
+/// What one housekeeping round removed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Housekeeping {
+    pub tombstones: usize,
+    pub idempotency_keys: usize,
+    pub sign_in: crate::auth::store::Purged,
+}
+
+/// Removes tombstones past their 90 days, idempotency keys past their 48 hours, and
+/// sign-in data nobody can use any more (see [`crate::auth::store::purge_expired`]).
+pub async fn housekeeping(pool: &crate::db::DbPool) -> Result<Housekeeping, DbError> {
     let mut conn = db::conn(pool).await?;
     let before = chrono::Utc::now() - chrono::Duration::days(TOMBSTONE_DAYS);
-    let tombstones = crate::history::store::purge_tombstones(&mut conn, before).await?;
-    let keys = crate::idempotency::purge(&mut conn).await?;
-    Ok((tombstones, keys))
+    Ok(Housekeeping {
+        tombstones: crate::history::store::purge_tombstones(&mut conn, before).await?,
+        idempotency_keys: crate::idempotency::purge(&mut conn).await?,
+        sign_in: crate::auth::store::purge_expired(&mut conn).await?,
+    })
 }
 
 fn spawn_housekeeping(state: AppState) {
@@ -139,8 +150,15 @@ fn spawn_housekeeping(state: AppState) {
         loop {
             tick.tick().await;
             match housekeeping(&state.pool).await {
-                Ok((0, 0)) => {}
-                Ok((tombstones, keys)) => tracing::info!(tombstones, keys, "purged old sync data"),
+                Ok(done) if done == Housekeeping::default() => {}
+                Ok(done) => tracing::info!(
+                    tombstones = done.tombstones,
+                    idempotency_keys = done.idempotency_keys,
+                    refresh_tokens = done.sign_in.refresh_tokens,
+                    device_sessions = done.sign_in.sessions,
+                    guests = done.sign_in.guests,
+                    "housekeeping purged old data"
+                ),
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
             }
         }

@@ -329,6 +329,53 @@ pub async fn revoke_other_sessions(
 }
 
 /// Live sessions of a user, most recently used first.
+/// What [`purge_expired`] removed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub refresh_tokens: usize,
+    pub sessions: usize,
+    pub guests: usize,
+}
+
+/// Days a signed-out device session is kept, so that its tokens are answered
+/// `session_revoked` rather than merely unknown.
+const REVOKED_SESSION_DAYS: i32 = 30;
+
+/// Sign-in data nobody can use any more: refresh tokens past their expiry (rotated ones
+/// are kept until then, to catch reuse), device sessions signed out a month ago or left
+/// without a refresh token, and guest accounts with no device session left (a guest has
+/// no password, so nobody can ever reach them again; their history goes with them).
+pub async fn purge_expired(conn: &mut AsyncPgConnection) -> QueryResult<Purged> {
+    let refresh_tokens = diesel::delete(
+        refresh_tokens::table.filter(refresh_tokens::expires_at.lt(diesel::dsl::now)),
+    )
+    .execute(conn)
+    .await?;
+    let sessions = diesel::sql_query(format!(
+        "DELETE FROM auth_sessions s
+          WHERE s.revoked_at < now() - interval '{REVOKED_SESSION_DAYS} days'
+             OR (s.created_at < now() - interval '1 day'
+                 AND NOT EXISTS (SELECT 1 FROM refresh_tokens t WHERE t.session_id = s.id))"
+    ))
+    .execute(conn)
+    .await?;
+    let guests = diesel::sql_query(
+        "DELETE FROM users u
+          WHERE u.is_guest AND u.created_at < now() - interval '1 day'
+            AND NOT EXISTS (SELECT 1 FROM auth_sessions s
+                             WHERE s.user_id = u.id AND s.revoked_at IS NULL)",
+    )
+    .execute(conn)
+    .await?;
+    Ok(Purged {
+        refresh_tokens,
+        sessions,
+        guests,
+    })
+}
+
+/// The user's signed-in devices: not signed out, and holding a refresh token that has
+/// not expired.
 pub async fn live_devices(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
@@ -337,6 +384,11 @@ pub async fn live_devices(
     let rows: Vec<DeviceRow> = auth_sessions::table
         .filter(auth_sessions::user_id.eq(user_id))
         .filter(auth_sessions::revoked_at.is_null())
+        .filter(diesel::dsl::exists(
+            refresh_tokens::table
+                .filter(refresh_tokens::session_id.eq(auth_sessions::id))
+                .filter(refresh_tokens::expires_at.gt(diesel::dsl::now)),
+        ))
         .order((auth_sessions::last_used_at.desc(), auth_sessions::id.desc()))
         .select((
             auth_sessions::id,

@@ -960,3 +960,71 @@ async fn an_optional_body_may_be_left_out_but_not_sent_broken() {
             .contains("duplicate field")
     );
 }
+
+#[actix_web::test]
+async fn housekeeping_forgets_sign_ins_nobody_can_use() {
+    let app = TestApp::new().await;
+    let url = app.state.config.database_url.clone();
+    let phone = app.register("mei@example.com").await;
+    let tablet = Account::from_auth(
+        &login(&app, &phone.email, PASSWORD).await.json(),
+        &phone.email,
+    );
+    // the phone refreshes: its first token is rotated, kept to catch reuse
+    let newer = refresh(&app, &phone.refresh).await.json();
+    let guest = Account::from_auth(
+        &app.send(TestRequest::post().uri("/v1/auth/guest"))
+            .await
+            .json(),
+        "",
+    );
+    // the tablet's and the guest's refresh tokens ran out long ago
+    crate::common::execute(
+        &url,
+        format!(
+            "UPDATE refresh_tokens SET expires_at = now() - interval '1 day'
+              WHERE session_id IN ('{}', '{}');
+             UPDATE auth_sessions SET created_at = now() - interval '61 days'
+              WHERE id IN ('{}', '{}');
+             UPDATE users SET created_at = now() - interval '61 days' WHERE id = '{}'",
+            tablet.session, guest.session, tablet.session, guest.session, guest.id
+        ),
+    );
+    // a device whose refresh token has expired is no longer listed
+    let devices = app
+        .authed(TestRequest::get().uri("/v1/me/devices"), &phone.access)
+        .await
+        .json();
+    assert_eq!(devices["items"].as_array().unwrap().len(), 1);
+    let done = acupress::server::housekeeping(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(done.sign_in.refresh_tokens, 2, "{done:?}");
+    assert_eq!(done.sign_in.sessions, 2, "{done:?}");
+    assert_eq!(done.sign_in.guests, 1, "{done:?}");
+    assert_eq!(
+        count_rows(
+            &url,
+            format!("SELECT count(*) AS n FROM users WHERE id = '{}'", guest.id)
+        ),
+        0
+    );
+    // the phone is untouched: its live token works, its rotated one is still caught
+    assert_eq!(
+        app.authed(TestRequest::get().uri("/v1/me"), &phone.access)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        refresh(&app, newer["refresh_token"].as_str().unwrap())
+            .await
+            .status,
+        200
+    );
+    // a second round finds nothing more
+    let again = acupress::server::housekeeping(&app.state.pool)
+        .await
+        .unwrap();
+    assert_eq!(again.sign_in, acupress::auth::store::Purged::default());
+}

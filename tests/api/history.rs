@@ -826,10 +826,10 @@ async fn old_cursors_get_410_after_tombstones_are_purged() {
             "UPDATE massage_sessions SET deleted_at = now() - interval '91 days' WHERE id = '{id}'"
         ),
     );
-    let (tombstones, _) = acupress::server::housekeeping(&app.state.pool)
+    let done = acupress::server::housekeeping(&app.state.pool)
         .await
         .unwrap();
-    assert_eq!(tombstones, 1);
+    assert_eq!(done.tombstones, 1);
     pull(&app, &mei, Some(&old_cursor))
         .await
         .problem(410, "sync_cursor_expired");
