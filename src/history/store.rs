@@ -277,7 +277,9 @@ pub async fn upsert(
     Ok(row.map(SessionRow::into_session))
 }
 
-/// Turns the session into a tombstone. Returns whether a live session was deleted.
+/// Turns the session into a tombstone: what the person wrote and felt is erased at
+/// once; only the id, times and version stay, for sync. Returns whether a live session
+/// was deleted.
 pub async fn tombstone(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
@@ -294,6 +296,15 @@ pub async fn tombstone(
         massage_sessions::deleted_at.eq(diesel::dsl::now),
         massage_sessions::updated_at.eq(diesel::dsl::now),
         massage_sessions::version.eq(version),
+        massage_sessions::routine_slug.eq(None::<String>),
+        massage_sessions::condition_slug.eq(None::<String>),
+        massage_sessions::pain_before.eq(None::<i16>),
+        massage_sessions::pain_after.eq(None::<i16>),
+        massage_sessions::stress_before.eq(None::<i16>),
+        massage_sessions::stress_after.eq(None::<i16>),
+        massage_sessions::mood.eq(None::<String>),
+        massage_sessions::notes.eq(None::<String>),
+        massage_sessions::steps.eq(serde_json::json!([])),
     ))
     .execute(conn)
     .await?;

@@ -217,10 +217,24 @@ pub async fn delete_me(
 )]
 #[get("/me/export")]
 pub async fn export_me(user: AuthUser, pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
-    let row = current_row(&pool, &user).await?;
     let mut conn = db::conn(&pool).await?;
-    let devices = store::all_sessions(&mut conn, user.user_id).await?;
-    let sessions = crate::history::store::all_live(&mut conn, user.user_id).await?;
+    let user_id = user.user_id;
+    // One snapshot: a write that lands meanwhile is wholly in the export or not at all.
+    let (row, devices, sessions) = conn
+        .build_transaction()
+        .repeatable_read()
+        .read_only()
+        .run::<_, ApiError, _>(async move |conn| {
+            let row = auth_store::user_by_id(conn, user_id)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::unauthorized("session_revoked", "this account no longer exists")
+                })?;
+            let devices = store::all_sessions(conn, user_id).await?;
+            let sessions = crate::history::store::all_live(conn, user_id).await?;
+            Ok((row, devices, sessions))
+        })
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header((
             "content-disposition",

@@ -25,15 +25,21 @@ async fn refresh(app: &TestApp, token: &str) -> crate::common::Response {
         .await
 }
 
-/// Counts rows that still mention a user, in every table that stores user data.
+/// Counts rows that still mention a user: the user row, the refresh tokens of their
+/// device sessions, and every row of every table with a `user_id` column (found in the
+/// catalog of the database, so a table added later is counted too).
 fn rows_of(url: &str, id: &str) -> i64 {
     count_rows(
         url,
         format!(
             "SELECT (SELECT count(*) FROM users WHERE id = '{id}')
-                  + (SELECT count(*) FROM auth_sessions WHERE user_id = '{id}')
                   + (SELECT count(*) FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id
-                      WHERE s.user_id = '{id}') AS n"
+                      WHERE s.user_id = '{id}')
+                  + (SELECT coalesce(sum((xpath('/row/n/text()', query_to_xml(
+                        format('SELECT count(*) AS n FROM %I.%I WHERE user_id = %L',
+                               table_schema, table_name, '{id}'), false, true, '')))[1]::text::bigint), 0)
+                       FROM information_schema.columns
+                      WHERE column_name = 'user_id' AND table_schema = 'public')::bigint AS n"
         ),
     )
 }
@@ -688,10 +694,30 @@ async fn delete_account_needs_the_password_and_leaves_nothing() {
     app.authed(delete(None), &account.access)
         .await
         .problem(422, "validation_failed");
+    // history, an idempotency key and (after a statistics read) rollups too
+    let res = app
+        .authed(
+            TestRequest::post()
+                .uri("/v1/me/sessions")
+                .insert_header(("idempotency-key", "6f9619ff-8b86-4011-b42d-00c04fc964ff"))
+                .set_json(json!({"started_at": "2026-11-20T21:00:00Z", "duration_seconds": 300,
+                    "condition": "insomnia",
+                    "steps": [{"point": "HT7", "side": "both", "seconds": 60, "pressure": "light"}]})),
+            &account.access,
+        )
+        .await;
+    assert_eq!(res.status, 201);
+    let stats = app
+        .authed(
+            TestRequest::get().uri("/v1/me/stats?from=2026-11-01&to=2026-11-30"),
+            &account.access,
+        )
+        .await;
+    assert_eq!(stats.status, 200);
     assert_eq!(
         rows_of(&app.state.config.database_url, &account.id),
-        5,
-        "user, 2 sessions, 2 tokens"
+        9,
+        "user, 2 device sessions, 2 tokens, a session, its key, a day and a point-day rollup"
     );
     assert_eq!(
         app.authed(delete(Some(PASSWORD)), &account.access)

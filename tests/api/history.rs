@@ -380,6 +380,18 @@ async fn patch_and_delete() {
             .status,
         204
     );
+    // the tombstone keeps nothing the person wrote or felt
+    assert_eq!(
+        count_rows(
+            &app.state.config.database_url,
+            format!(
+                "SELECT count(*) AS n FROM massage_sessions WHERE id = '{id}'
+                   AND deleted_at IS NOT NULL AND notes IS NULL AND pain_before IS NULL
+                   AND pain_after IS NULL AND steps = '[]'"
+            )
+        ),
+        1
+    );
     app.authed(TestRequest::get().uri(&uri), &mei.access)
         .await
         .problem(404, "not_found");
