@@ -11,6 +11,7 @@ pub mod history;
 pub mod http;
 pub mod idempotency;
 pub mod me;
+pub mod metrics;
 pub mod openapi;
 pub mod ops;
 pub mod server;

@@ -21,7 +21,7 @@ use crate::error;
         (name = "me", description = "The signed-in user's profile, safety profile, devices, export and deletion."),
         (name = "history", description = "The signed-in user's self-massage sessions, offline sync and statistics."),
         (name = "admin", description = "Content administration; admins only."),
-        (name = "operations", description = "Liveness and readiness probes."),
+        (name = "operations", description = "Liveness and readiness probes, and metrics."),
     ),
     components(
         schemas(error::Problem, error::FieldError),

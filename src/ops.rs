@@ -1,4 +1,4 @@
-//! Operations endpoints: liveness and readiness.
+//! Operations endpoints: liveness, readiness and metrics.
 
 use std::time::Duration;
 
@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::catalog::store::CatalogStore;
 use crate::db::{self, DbPool};
 use crate::error::{self, ApiResult};
 
@@ -13,7 +14,7 @@ use crate::error::{self, ApiResult};
 const READY_DEADLINE: Duration = Duration::from_millis(1500);
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(healthz).service(readyz);
+    cfg.service(healthz).service(readyz).service(metrics);
 }
 
 #[derive(Serialize, ToSchema)]
@@ -49,4 +50,30 @@ pub async fn readyz(pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
         .json(Health { status: "ready" }))
+}
+
+/// Metrics in the Prometheus text format.
+///
+/// Requests by method, route template and status with a latency histogram; database
+/// pool connections (idle, in use, waiting); the catalog version; the process start
+/// time. Meant for the operator's scraper: expose it only inside your network.
+#[utoipa::path(
+    tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition format", body = String,
+        content_type = "text/plain; version=0.0.4",
+        example = "# TYPE acupress_http_requests_total counter\nacupress_http_requests_total{method=\"GET\",route=\"/v1/points/{code}\",status=\"200\"} 1042\n"))
+)]
+#[get("/metrics")]
+pub async fn metrics(pool: web::Data<DbPool>, catalog: web::Data<CatalogStore>) -> HttpResponse {
+    let status = pool.status();
+    let state = crate::metrics::PoolState {
+        max: status.max_size,
+        open: status.size,
+        idle: status.available,
+        waiting: status.waiting,
+    };
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .insert_header(("cache-control", "no-store"))
+        .body(crate::metrics::global().render(&state, &catalog.get().version))
 }

@@ -81,10 +81,16 @@ pub async fn request_context(
                 })
         })
         .await;
-    let status = match &result {
-        Ok(res) => res.status().as_u16(),
-        Err(err) => err.as_response_error().status_code().as_u16(),
+    let (status, route) = match &result {
+        Ok(res) => (res.status().as_u16(), res.request().match_pattern()),
+        Err(err) => (err.as_response_error().status_code().as_u16(), None),
     };
+    crate::metrics::global().observe(
+        method.as_str(),
+        route.as_deref().unwrap_or(crate::metrics::UNMATCHED),
+        status,
+        started.elapsed(),
+    );
     let result = result.map(|mut res| {
         insert_request_id(res.headers_mut(), &id);
         res

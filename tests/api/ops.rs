@@ -91,3 +91,44 @@ async fn swagger_ui_and_the_spec_are_served() {
     assert_eq!(spec.status, 200);
     assert_eq!(spec.json()["info"]["title"], "acupress");
 }
+
+#[actix_web::test]
+async fn metrics_count_requests_by_route_template() {
+    let app = TestApp::new().await;
+    for path in ["/v1/points/LI4", "/v1/points/pc-6", "/no/such/route"] {
+        app.get(path).await;
+    }
+    let res = app.get("/metrics").await;
+    assert_eq!(res.status, 200);
+    assert!(
+        res.header("content-type")
+            .is_some_and(|c| c.starts_with("text/plain; version=0.0.4"))
+    );
+    let text = String::from_utf8(res.body.to_vec()).unwrap();
+    let count = |series: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("acupress_http_requests_total{{{series}}} ")))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    // the template, not the concrete path; counters are per process, so at least
+    assert!(
+        count(r#"method="GET",route="/v1/points/{code}",status="200""#) >= 2,
+        "{text}"
+    );
+    assert!(
+        count(r#"method="GET",route="unmatched",status="404""#) >= 1,
+        "{text}"
+    );
+    assert!(
+        !text.contains("/v1/points/LI4"),
+        "no concrete paths as labels"
+    );
+    assert!(text.contains("acupress_http_request_duration_seconds_bucket{method=\"GET\",route=\"/v1/points/{code}\",status=\"200\",le=\"+Inf\"}"));
+    assert!(text.contains("acupress_db_pool_max_connections "));
+    let version = app.get("/v1/catalog/version").await.json()["version"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(text.contains(&format!("acupress_catalog_info{{version=\"{version}\"}} 1")));
+}
