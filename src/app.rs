@@ -17,7 +17,7 @@ use crate::catalog::store::CatalogStore;
 use crate::config::Config;
 use crate::db::DbPool;
 use crate::http::{self, RouteTable};
-use crate::{admin, auth, catalog, history, me, openapi, ops, telemetry};
+use crate::{admin, auth, catalog, history, me, openapi, ops, problems, telemetry};
 
 /// Everything a request handler may need, shared by all workers.
 #[derive(Clone)]
@@ -32,14 +32,16 @@ pub struct AppState {
 const UNDOCUMENTED_ROUTES: &[(&str, &str)] = &[("GET", "/openapi.json"), ("GET", "/docs")];
 
 fn routes(cfg: &mut ServiceConfig) {
-    cfg.configure(ops::routes).service(
-        scope::scope("/v1")
-            .configure(catalog::handlers::routes)
-            .configure(auth::handlers::routes)
-            .configure(me::handlers::routes)
-            .configure(history::handlers::routes)
-            .configure(admin::routes),
-    );
+    cfg.configure(ops::routes)
+        .configure(problems::routes)
+        .service(
+            scope::scope("/v1")
+                .configure(catalog::handlers::routes)
+                .configure(auth::handlers::routes)
+                .configure(me::handlers::routes)
+                .configure(history::handlers::routes)
+                .configure(admin::routes),
+        );
 }
 
 /// The OpenAPI document generated from the registered handlers.

@@ -273,6 +273,11 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
+        debug_assert!(
+            crate::problems::find(self.code()).is_some(),
+            "problem code {} has no entry in problems::PROBLEM_TYPES",
+            self.code()
+        );
         match self {
             // The request id ties the log line to the answer the client quotes.
             Self::Internal(e) => tracing::error!(

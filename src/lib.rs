@@ -14,6 +14,7 @@ pub mod me;
 pub mod metrics;
 pub mod openapi;
 pub mod ops;
+pub mod problems;
 pub mod server;
 pub mod telemetry;
 pub mod validate;

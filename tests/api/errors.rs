@@ -264,3 +264,26 @@ async fn an_internal_error_is_a_generic_500_with_the_request_id() {
         assert!(!text.contains(leak), "{leak} leaked: {text}");
     }
 }
+
+#[actix_web::test]
+async fn a_problem_type_leads_to_a_page_about_it() {
+    let app = TestApp::new().await;
+    let problem = app.get("/v1/points/XX99").await.problem(404, "not_found");
+    let page = app.get(problem["type"].as_str().unwrap()).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        page.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    let html = String::from_utf8(page.body.to_vec()).unwrap();
+    assert!(html.contains("<h1>not_found (404)</h1>"), "{html}");
+    for code in acupress::problems::PROBLEM_TYPES.iter().map(|p| p.code) {
+        let res = app
+            .get(&format!("/problems/{}", code.replace('_', "-")))
+            .await;
+        assert_eq!(res.status, 200, "{code}");
+    }
+    app.get("/problems/no-such-thing")
+        .await
+        .problem(404, "not_found");
+}
