@@ -103,6 +103,9 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// More work queued than the server takes on (password hashing): 503, retry soon.
+    #[error("{0}")]
+    Busy(&'static str),
     #[error("internal error: {0}")]
     Internal(String),
     /// Any other HTTP error raised by the framework or a middleware.
@@ -190,6 +193,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Unavailable(_) => "service_unavailable",
+            Self::Busy(_) => "server_busy",
             Self::Internal(_) => "internal_error",
             Self::Http { status, .. } if *status == StatusCode::FORBIDDEN => "forbidden",
             Self::Http { status, .. } if *status == StatusCode::NOT_ACCEPTABLE => "not_acceptable",
@@ -211,6 +215,7 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => "Request body too large",
             Self::UnsupportedMediaType(_) => "Unsupported media type",
             Self::Unavailable(_) => "Service temporarily unavailable",
+            Self::Busy(_) => "Server busy",
             Self::Internal(_) => "Internal error",
             Self::Http { status, .. } => status.canonical_reason().unwrap_or("Request failed"),
         }
@@ -266,7 +271,7 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Http { status, .. } => *status,
         }
@@ -301,7 +306,7 @@ impl ResponseError for ApiError {
                     res.insert_header((header::ALLOW, v));
                 }
             }
-            Self::Unavailable(_) => {
+            Self::Unavailable(_) | Self::Busy(_) => {
                 res.insert_header((
                     HeaderName::from_static("retry-after"),
                     DB_RETRY_AFTER_SECS.to_string(),

@@ -1,6 +1,7 @@
 //! Password hashing (Argon2id, off the async workers) and strength checks (zxcvbn).
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -99,13 +100,37 @@ fn hashing_queue() -> &'static Sender<HashJob> {
     })
 }
 
+/// Hashes waiting or running at most, per core. Beyond it a sign-in is answered 503 at
+/// once: a queue without bound would make every waiting client time out instead.
+const MAX_QUEUED_PER_CORE: usize = 128;
+
+static QUEUED: AtomicUsize = AtomicUsize::new(0);
+
+/// One job counted in [`QUEUED`] until it has run, was skipped or was dropped.
+struct Queued;
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        QUEUED.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// Runs Argon2 work on a hashing thread, keeping the async workers free for other
 /// requests.
 async fn run_hashing<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
+    let limit = MAX_QUEUED_PER_CORE * std::thread::available_parallelism().map_or(2, usize::from);
+    if QUEUED.fetch_add(1, Ordering::Relaxed) >= limit {
+        QUEUED.fetch_sub(1, Ordering::Relaxed);
+        return Err(ApiError::Busy(
+            "too many sign-ins are waiting for a password check; retry shortly",
+        ));
+    }
+    let queued = Queued;
     let (done, result) = tokio::sync::oneshot::channel();
     let job: HashJob = Box::new(move || {
+        let _queued = queued;
         // A request that went away meanwhile (its client gave up) costs no hash.
         if !done.is_closed() {
             let _ = done.send(work());
@@ -232,6 +257,22 @@ mod tests {
         for broken in ["", "$argon2id$", "not a hash", &phc[..phc.len() - 4]] {
             assert!(!verify_blocking("lantern", broken), "{broken}");
         }
+    }
+
+    #[actix_web::test]
+    async fn a_full_hashing_queue_answers_busy_at_once() {
+        // The only unit test that uses the queue: fill it up to its bound by hand.
+        let limit =
+            MAX_QUEUED_PER_CORE * std::thread::available_parallelism().map_or(2, usize::from);
+        QUEUED.fetch_add(limit, Ordering::Relaxed);
+        let refused = verify("password".into(), None).await;
+        QUEUED.fetch_sub(limit, Ordering::Relaxed);
+        assert!(matches!(refused, Err(ApiError::Busy(_))), "{refused:?}");
+        assert!(
+            !verify("password".into(), None).await.unwrap(),
+            "runs again"
+        );
+        assert_eq!(QUEUED.load(Ordering::Relaxed), 0, "every job counted out");
     }
 
     #[test]
