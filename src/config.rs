@@ -363,6 +363,16 @@ fn validate_database_url(raw: &str) -> Result<(), ConfigError> {
     if database_name(raw).is_none() {
         return Err(fail("the URL must name a database, e.g. /acupress".into()));
     }
+    // The connector speaks plain TCP only (no TLS library in the build yet): say so at
+    // once rather than retrying a connection that can never be made.
+    if let Some((_, mode)) = url.query_pairs().find(|(k, _)| k == "sslmode")
+        && matches!(&*mode, "require" | "verify-ca" | "verify-full")
+    {
+        return Err(fail(format!(
+            "sslmode={mode}: TLS connections to PostgreSQL are not supported yet; reach the \
+             database over a private network or a local TLS proxy, with sslmode=disable or prefer"
+        )));
+    }
     Ok(())
 }
 
@@ -449,6 +459,10 @@ mod tests {
             ("ACUPRESS_TRUSTED_PROXIES", "proxy.internal"),
             ("ACUPRESS_BODY_LIMIT", "-1"),
             ("DATABASE_URL", "mysql://x/y"),
+            (
+                "DATABASE_URL",
+                "postgres://db.example.com/acupress?sslmode=require",
+            ),
             ("ACUPRESS_JWT_KEYS", "k1=c2hvcnQ="),
             ("ACUPRESS_JWT_KEYS", "no-equals-sign"),
             ("ACUPRESS_JWT_KEYS", "k1=!!!not base64!!!"),

@@ -130,10 +130,13 @@ async fn run_hashing<T: Send + 'static>(
     let queued = Queued;
     let (done, result) = tokio::sync::oneshot::channel();
     let job: HashJob = Box::new(move || {
-        let _queued = queued;
         // A request that went away meanwhile (its client gave up) costs no hash.
-        if !done.is_closed() {
-            let _ = done.send(work());
+        let answer = (!done.is_closed()).then(work);
+        // Counted out before answering, so a caller that gets the answer sees the
+        // queue without its own job.
+        drop(queued);
+        if let Some(answer) = answer {
+            let _ = done.send(answer);
         }
     });
     hashing_queue().send(job).map_err(ApiError::internal)?;
