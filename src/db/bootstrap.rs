@@ -26,6 +26,13 @@ pub enum BootError {
         waited: Duration,
         reason: String,
     },
+    /// The server answered and refused: waiting will not help (wrong password, no such
+    /// role, not allowed by pg_hba.conf).
+    #[error("database {url} refused the connection: {reason}")]
+    Refused { url: String, reason: String },
+    /// The server answered; the database does not exist (yet).
+    #[error("database {url} does not exist")]
+    Missing { url: String },
     #[error("could not create database {name}: {reason}")]
     Create { name: String, reason: String },
     #[error("migrations failed: {0}")]
@@ -42,12 +49,33 @@ pub struct BootReport {
     pub catalog: crate::catalog::seed::SeedOutcome,
 }
 
-/// Waits for the server, creates the database, migrates and loads `dataset`.
+/// Waits for the server, creates the database, migrates and loads `dataset`, all
+/// within `ACUPRESS_DB_STARTUP_TIMEOUT_MS`. The target database is connected to first;
+/// the maintenance database (`postgres`) is used only to create a missing one, so a role
+/// limited to its own database (or a pooler in front) works when the database exists.
 pub async fn prepare(config: &Config, dataset: Dataset) -> Result<BootReport, BootError> {
-    let created_database = ensure_database(config).await?;
-    let conn = connect_with_retry(&config.database_url, config.db_startup_timeout).await?;
+    let deadline = Instant::now() + config.db_startup_timeout;
+    let (conn, created_database) = match connect_with_retry(&config.database_url, deadline).await {
+        Ok(conn) => (conn, false),
+        Err(BootError::Missing { .. }) => {
+            let created = create_database(config, deadline).await?;
+            (
+                connect_with_retry(&config.database_url, deadline).await?,
+                created,
+            )
+        }
+        Err(e) => return Err(e),
+    };
+    let lock_wait = deadline.saturating_duration_since(Instant::now());
     let (migrations_applied, catalog) = tokio::task::spawn_blocking(move || {
         let mut conn: SyncPgConnection = conn.into();
+        // Another instance migrating holds the lock: wait for it, but not for ever.
+        diesel::sql_query(format!(
+            "SET lock_timeout = {}",
+            lock_wait.as_millis().max(1)
+        ))
+        .execute(&mut conn)
+        .map_err(|e| BootError::Migrate(e.to_string()))?;
         migrate_and_seed(&mut conn, &dataset)
     })
     .await
@@ -66,8 +94,11 @@ pub fn migrate_and_seed(
 ) -> Result<(usize, crate::catalog::seed::SeedOutcome), BootError> {
     diesel::sql_query(format!("SELECT pg_advisory_lock({BOOTSTRAP_LOCK})"))
         .execute(conn)
-        .map_err(|e| BootError::Migrate(e.to_string()))?;
+        .map_err(|e| BootError::Migrate(format!("waiting for another instance's start-up: {e}")))?;
     let result = (|| {
+        diesel::sql_query("SET lock_timeout = 0")
+            .execute(conn)
+            .map_err(|e| BootError::Migrate(e.to_string()))?;
         let applied = conn
             .run_pending_migrations(MIGRATIONS)
             .map_err(|e| BootError::Migrate(e.to_string()))?
@@ -89,12 +120,12 @@ pub fn migrate<C: MigrationHarness<Pg>>(conn: &mut C) -> Result<usize, BootError
         .map_err(|e| BootError::Migrate(e.to_string()))
 }
 
-/// Connects to the server's maintenance database until it answers, then creates the
-/// target database when it does not exist. Returns whether it was created.
-async fn ensure_database(config: &Config) -> Result<bool, BootError> {
+/// Creates the target database through the server's maintenance database. Returns
+/// whether it was created (false: another instance made it meanwhile).
+async fn create_database(config: &Config, deadline: Instant) -> Result<bool, BootError> {
     let name = config::database_name(&config.database_url).unwrap_or_default();
     let admin_url = config::with_database(&config.database_url, "postgres");
-    let mut admin = connect_with_retry(&admin_url, config.db_startup_timeout).await?;
+    let mut admin = connect_with_retry(&admin_url, deadline).await?;
     let exists: bool = diesel_async::RunQueryDsl::get_result::<Exists>(
         diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS e")
             .bind::<diesel::sql_types::Text, _>(&name),
@@ -140,16 +171,49 @@ struct Exists {
     e: bool,
 }
 
-/// Connects, retrying with back-off while the server is starting, up to `limit`.
+/// What an answer from the server says about trying again.
+enum Refusal {
+    /// Starting up, shutting down, not listening yet: try again.
+    Transient,
+    /// The database does not exist.
+    Missing,
+    /// Credentials or access rules: trying again will not help.
+    Final,
+}
+
+fn refusal(reason: &str) -> Refusal {
+    if reason.contains("does not exist") && reason.contains("database") {
+        Refusal::Missing
+    } else if [
+        "password authentication failed",
+        "no pg_hba.conf entry",
+        "role \"",
+        "permission denied",
+        "authentication",
+    ]
+    .iter()
+    .any(|m| reason.contains(m))
+    {
+        Refusal::Final
+    } else {
+        Refusal::Transient
+    }
+}
+
+/// Connects, retrying with back-off while the server is starting, until `deadline`.
+/// A missing database or refused credentials end the wait at once.
 pub async fn connect_with_retry(
     url: &str,
-    limit: Duration,
+    deadline: Instant,
 ) -> Result<AsyncPgConnection, BootError> {
     let started = Instant::now();
     let mut delay = Duration::from_millis(100);
     loop {
+        let left = deadline.saturating_duration_since(Instant::now());
         let attempt = tokio::time::timeout(
-            Duration::from_secs(5).min(limit),
+            Duration::from_secs(5)
+                .min(left)
+                .max(Duration::from_millis(100)),
             AsyncPgConnection::establish(url),
         )
         .await;
@@ -158,7 +222,21 @@ pub async fn connect_with_retry(
             Ok(Err(e)) => e.to_string(),
             Err(_) => "connect timed out".to_owned(),
         };
-        if started.elapsed() + delay > limit {
+        match refusal(&reason) {
+            Refusal::Missing => {
+                return Err(BootError::Missing {
+                    url: redact_url(url),
+                });
+            }
+            Refusal::Final => {
+                return Err(BootError::Refused {
+                    url: redact_url(url),
+                    reason,
+                });
+            }
+            Refusal::Transient => {}
+        }
+        if Instant::now() + delay > deadline {
             return Err(BootError::Unreachable {
                 url: redact_url(url),
                 waited: started.elapsed(),
@@ -168,5 +246,36 @@ pub async fn connect_with_retry(
         tracing::info!(url = %redact_url(url), %reason, "waiting for the database");
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(2));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_tell_waiting_from_giving_up() {
+        for transient in [
+            "Connection refused (os error 111)",
+            "the database system is starting up",
+            "connect timed out",
+        ] {
+            assert!(
+                matches!(refusal(transient), Refusal::Transient),
+                "{transient}"
+            );
+        }
+        assert!(matches!(
+            refusal("database \"acupress\" does not exist"),
+            Refusal::Missing
+        ));
+        for fatal in [
+            "password authentication failed for user \"app\"",
+            "role \"nobody\" does not exist",
+            "no pg_hba.conf entry for host \"10.0.0.9\"",
+            "permission denied for database acupress",
+        ] {
+            assert!(matches!(refusal(fatal), Refusal::Final), "{fatal}");
+        }
     }
 }

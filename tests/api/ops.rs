@@ -132,3 +132,57 @@ async fn metrics_count_requests_by_route_template() {
         .to_owned();
     assert!(text.contains(&format!("acupress_catalog_info{{version=\"{version}\"}} 1")));
 }
+
+#[actix_web::test]
+async fn readiness_fails_fast_when_the_database_accepts_but_never_answers() {
+    let app = TestApp::new().await;
+    // A listener whose connections are accepted by the kernel and then left silent.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let mut state = app.state.clone();
+    state.pool = db::pool(
+        &format!("postgres://postgres@127.0.0.1:{port}/acupress"),
+        2,
+        Duration::from_millis(500),
+        SessionSettings {
+            statement_timeout: Duration::from_secs(1),
+            connect_timeout: Duration::from_millis(500),
+        },
+    );
+    let started = Instant::now();
+    let res = send_to(state, TestRequest::get().uri("/readyz")).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    res.problem(503, "service_unavailable");
+    drop(silent);
+}
+
+#[actix_web::test]
+async fn start_up_gives_up_at_once_on_refused_credentials() {
+    let app = TestApp::new().await;
+    let mut config = (*app.state.config).clone();
+    config.database_url = acupress::config::with_database(
+        &config
+            .database_url
+            .replacen("postgres@", "no_such_role_here@", 1),
+        "acupress_never_made",
+    );
+    config.db_startup_timeout = Duration::from_secs(20);
+    let dataset = acupress::catalog::data::Dataset::load(&config.data_dir).unwrap();
+    let started = Instant::now();
+    let err = acupress::db::bootstrap::prepare(&config, dataset)
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "no waiting out the start-up timeout: {:?}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(err, acupress::db::bootstrap::BootError::Refused { .. }),
+        "{err}"
+    );
+}
