@@ -78,19 +78,11 @@ impl Metrics {
             .requests
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        out.push_str(
+        let mut counters = String::from(
             "# HELP acupress_http_requests_total Requests answered, by method, route template and status.\n\
              # TYPE acupress_http_requests_total counter\n",
         );
-        for ((method, route, status), s) in requests.iter() {
-            let labels = labels(&[
-                ("method", method),
-                ("route", route),
-                ("status", &status.to_string()),
-            ]);
-            let _ = writeln!(out, "acupress_http_requests_total{{{labels}}} {}", s.count);
-        }
-        out.push_str(
+        let mut histograms = String::from(
             "# HELP acupress_http_request_duration_seconds Time from the request's arrival to its answer.\n\
              # TYPE acupress_http_request_duration_seconds histogram\n",
         );
@@ -100,20 +92,27 @@ impl Metrics {
                 ("route", route),
                 ("status", &status.to_string()),
             ]);
+            let _ = writeln!(
+                counters,
+                "acupress_http_requests_total{{{labels}}} {}",
+                s.count
+            );
             for (bound, n) in BUCKETS.iter().zip(s.buckets) {
                 let _ = writeln!(
-                    out,
+                    histograms,
                     "acupress_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {n}"
                 );
             }
             let _ = writeln!(
-                out,
+                histograms,
                 "acupress_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}\n\
                  acupress_http_request_duration_seconds_sum{{{labels}}} {}\n\
                  acupress_http_request_duration_seconds_count{{{labels}}} {}",
                 s.count, s.sum_seconds, s.count
             );
         }
+        out.push_str(&counters);
+        out.push_str(&histograms);
         drop(requests);
         let _ = write!(
             out,

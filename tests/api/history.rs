@@ -866,6 +866,26 @@ async fn stats(app: &TestApp, who: &Account, query: &str) -> Value {
     res.json()
 }
 
+/// The local days of a stats answer, in order.
+fn local_days(s: &Value) -> Vec<&str> {
+    s["per_day"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["start"].as_str().unwrap())
+        .collect()
+}
+
+/// A user in Berlin with one session at each instant.
+async fn in_berlin_with(app: &TestApp, instants: &[&str]) -> Account {
+    let berlin = app.register("berlin@example.com").await;
+    set_profile(app, &berlin, json!({"time_zone": "Europe/Berlin"})).await;
+    for at in instants {
+        created_id(app, &berlin, session(at)).await;
+    }
+    berlin
+}
+
 #[actix_web::test]
 async fn stats_on_known_data() {
     let app = TestApp::new().await;
@@ -1052,23 +1072,18 @@ async fn stats_on_known_data() {
 async fn streaks_follow_local_days_across_dst_and_the_date_line() {
     let app = TestApp::new().await;
     // Berlin leaves summer time on 2026-10-25: 23:30 local is 21:30Z before, 22:30Z after.
-    let berlin = app.register("berlin@example.com").await;
-    set_profile(&app, &berlin, json!({"time_zone": "Europe/Berlin"})).await;
-    for at in [
-        "2026-10-24T21:30:00Z",
-        "2026-10-25T22:30:00Z",
-        "2026-10-26T22:30:00Z",
-        "2026-10-27T22:30:00Z",
-    ] {
-        created_id(&app, &berlin, session(at)).await;
-    }
+    let berlin = in_berlin_with(
+        &app,
+        &[
+            "2026-10-24T21:30:00Z",
+            "2026-10-25T22:30:00Z",
+            "2026-10-26T22:30:00Z",
+            "2026-10-27T22:30:00Z",
+        ],
+    )
+    .await;
     let s = stats(&app, &berlin, "from=2026-10-20&to=2026-10-31").await;
-    let days: Vec<&str> = s["per_day"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["start"].as_str().unwrap())
-        .collect();
+    let days = local_days(&s);
     assert_eq!(
         days,
         ["2026-10-24", "2026-10-25", "2026-10-26", "2026-10-27"]
@@ -1097,12 +1112,7 @@ async fn streaks_follow_local_days_across_dst_and_the_date_line() {
             created_id(&app, &who, session(at)).await;
         }
         let s = stats(&app, &who, "from=2026-05-30&to=2026-06-03").await;
-        let days: Vec<&str> = s["per_day"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d["start"].as_str().unwrap())
-            .collect();
+        let days = local_days(&s);
         assert_eq!(days, expected_days, "{zone}");
         assert_eq!(s["streaks"]["longest"], longest, "{zone}");
         assert_eq!(s["streaks"]["current"], 0, "{zone}: long ago");
@@ -1112,26 +1122,21 @@ async fn streaks_follow_local_days_across_dst_and_the_date_line() {
 #[actix_web::test]
 async fn local_days_and_weeks_differ_from_utc_ones() {
     let app = TestApp::new().await;
-    let berlin = app.register("berlin@example.com").await;
-    set_profile(&app, &berlin, json!({"time_zone": "Europe/Berlin"})).await;
     // Berlin moves to summer time on 2026-03-29: each of these is 00:30 local, on the
     // day after its UTC date; the last is Monday 00:30 local but still Sunday in UTC.
-    for at in [
-        "2026-03-27T23:30:00Z",
-        "2026-03-28T23:30:00Z",
-        "2026-03-29T22:30:00Z",
-        "2026-03-30T22:30:00Z",
-        "2026-04-05T22:30:00Z",
-    ] {
-        created_id(&app, &berlin, session(at)).await;
-    }
+    let berlin = in_berlin_with(
+        &app,
+        &[
+            "2026-03-27T23:30:00Z",
+            "2026-03-28T23:30:00Z",
+            "2026-03-29T22:30:00Z",
+            "2026-03-30T22:30:00Z",
+            "2026-04-05T22:30:00Z",
+        ],
+    )
+    .await;
     let s = stats(&app, &berlin, "from=2026-03-20&to=2026-04-10").await;
-    let days: Vec<&str> = s["per_day"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["start"].as_str().unwrap())
-        .collect();
+    let days = local_days(&s);
     assert_eq!(
         days,
         [
@@ -1604,12 +1609,7 @@ async fn statistics_count_sessions_not_folded_yet() {
         s["total"],
         json!({"sessions": 2, "pain_change": -3.5, "pain_sessions": 2, "stress_change": null, "stress_sessions": 0})
     );
-    let days: Vec<&str> = s["per_day"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["start"].as_str().unwrap())
-        .collect();
+    let days = local_days(&s);
     assert_eq!(days, ["2026-06-03", "2026-06-04"]);
     assert_eq!(s["most_used_points"].as_array().unwrap().len(), 2);
 }
