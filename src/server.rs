@@ -104,7 +104,8 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let factory_state = state.clone();
     let server = HttpServer::new(move || app::build(factory_state.clone()))
         .workers(workers)
-        .shutdown_timeout(shutdown.as_secs().max(1))
+        // actix takes whole seconds: a part second is rounded up, never down to none.
+        .shutdown_timeout(shutdown.as_millis().div_ceil(1000).max(1) as u64)
         .bind(listen)
         .map_err(|source| StartError::Bind {
             addr: listen,

@@ -59,8 +59,17 @@ impl Server {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        let _ = self.child.kill();
         panic!("acupress did not stop within 10 s of SIGTERM");
+    }
+}
+
+/// A test that fails half-way leaves no server behind.
+impl Drop for Server {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 

@@ -50,7 +50,7 @@ pub fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T 
 
 fn admin() -> SyncPgConnection {
     SyncPgConnection::establish(&url_for("postgres"))
-        .expect("PostgreSQL must be running: see README, Running the tests")
+        .expect("PostgreSQL must be running: see the README, Quick start")
 }
 
 /// Drops databases left by test processes that no longer run (killed runs).
