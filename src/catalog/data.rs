@@ -302,7 +302,13 @@ impl Dataset {
         let conditions = read_toml::<ConditionFile>(&dir.join("conditions.toml"))?.conditions;
         check_conditions(&dir.join("conditions.toml"), &conditions, &codes)?;
         let routines = read_toml::<RoutineFile>(&dir.join("routines.toml"))?.routines;
-        check_routines(&dir.join("routines.toml"), &routines, &conditions, &codes)?;
+        // A routine step links to how to find its point: only points with self-care guidance.
+        let guided: HashSet<&str> = points
+            .iter()
+            .filter(|p| p.selfcare.is_some())
+            .map(|p| p.code.as_str())
+            .collect();
+        check_routines(&dir.join("routines.toml"), &routines, &conditions, &guided)?;
         let safety: SafetyRecord = read_toml(&dir.join("safety.toml"))?;
         check_safety(&dir.join("safety.toml"), &safety)?;
         Ok(Self {
@@ -608,7 +614,7 @@ fn check_routines(
     file: &Path,
     routines: &[RoutineRecord],
     conditions: &[ConditionRecord],
-    codes: &HashSet<&str>,
+    guided: &HashSet<&str>,
 ) -> Result<(), DataError> {
     let mut slugs = HashSet::new();
     for r in routines {
@@ -627,10 +633,13 @@ fn check_routines(
             }
         }
         for step in &r.steps {
-            if !codes.contains(step.point.as_str()) {
+            if !guided.contains(step.point.as_str()) {
                 return Err(fail(
                     file,
-                    format!("{}: unknown point {}", r.slug, step.point),
+                    format!(
+                        "{}: point {} is unknown or has no self-care guidance in selfcare.toml",
+                        r.slug, step.point
+                    ),
                 ));
             }
             check_enum(file, "side", &step.side, &SIDES)?;
