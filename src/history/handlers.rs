@@ -421,27 +421,52 @@ pub async fn delete_session(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// A sync cursor: the user's history version it stands for, and a short fingerprint of
+/// the account, so that a cursor kept by an app after switching accounts is refused
+/// (400) rather than silently used against another account's counter.
 #[derive(Serialize, Deserialize)]
 struct SyncCursor {
     v: u8,
+    u: String,
     h: i64,
 }
 
-fn encode_sync_cursor(version: i64) -> String {
-    URL_SAFE_NO_PAD
-        .encode(serde_json::to_vec(&SyncCursor { v: 1, h: version }).expect("cursor serializes"))
+const SYNC_CURSOR_FORMAT: u8 = 2;
+
+fn account_fingerprint(user_id: Uuid) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(user_id.as_bytes());
+    digest[..6].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The version a cursor stands for, checked against the user's counter and horizon.
-/// No cursor means everything (a full download is never too old).
-fn decode_sync_cursor(raw: Option<&str>, current: i64, purged: i64) -> ApiResult<i64> {
+fn encode_sync_cursor(user_id: Uuid, version: i64) -> String {
+    let cursor = SyncCursor {
+        v: SYNC_CURSOR_FORMAT,
+        u: account_fingerprint(user_id),
+        h: version,
+    };
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&cursor).expect("cursor serializes"))
+}
+
+/// The version a cursor stands for, checked against the account, the user's counter and
+/// horizon. No cursor means everything (a full download is never too old).
+fn decode_sync_cursor(
+    user_id: Uuid,
+    raw: Option<&str>,
+    current: i64,
+    purged: i64,
+) -> ApiResult<i64> {
     let version = match raw.filter(|r| !r.is_empty()) {
         None => return Ok(0),
         Some(raw) => URL_SAFE_NO_PAD
             .decode(raw)
             .ok()
             .and_then(|b| serde_json::from_slice::<SyncCursor>(&b).ok())
-            .filter(|c| c.v == 1 && (0..=current).contains(&c.h))
+            .filter(|c| {
+                c.v == SYNC_CURSOR_FORMAT
+                    && c.u == account_fingerprint(user_id)
+                    && (0..=current).contains(&c.h)
+            })
             .map(|c| c.h)
             .ok_or_else(|| ApiError::BadRequest {
                 code: "invalid_cursor",
@@ -500,17 +525,17 @@ pub async fn pull_changes(
 ) -> ApiResult<HttpResponse> {
     let mut conn = db::conn(&pool).await?;
     let (current, purged) = store::history_marks(&mut conn, user.user_id).await?;
-    let since = decode_sync_cursor(params.cursor.as_deref(), current, purged)?;
+    let since = decode_sync_cursor(user.user_id, params.cursor.as_deref(), current, purged)?;
     let mut rows =
         store::changes_since(&mut conn, user.user_id, since, PULL_PAGE as i64 + 1).await?;
     // Tombstones purged between the two reads would be missing: the cursor is too old.
     if params.cursor.as_deref().is_some_and(|c| !c.is_empty()) {
         let (_, purged_now) = store::history_marks(&mut conn, user.user_id).await?;
-        decode_sync_cursor(params.cursor.as_deref(), i64::MAX, purged_now)?;
+        decode_sync_cursor(user.user_id, params.cursor.as_deref(), i64::MAX, purged_now)?;
     }
     let has_more = rows.len() > PULL_PAGE;
     rows.truncate(PULL_PAGE);
-    let cursor = encode_sync_cursor(rows.last().map_or(since, |r| r.version));
+    let cursor = encode_sync_cursor(user.user_id, rows.last().map_or(since, |r| r.version));
     let (live, gone): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.deleted_at.is_none());
     let mut order: Vec<(i64, PulledChange)> = gone
         .into_iter()
@@ -612,7 +637,7 @@ pub async fn push_changes(
         .transaction::<_, ApiError, _>(async move |conn| {
             let lock = store::lock_history(conn, user_id).await?;
             let before = lock.version;
-            let since = decode_sync_cursor(push.cursor.as_deref(), before, lock.purged)?;
+            let since = decode_sync_cursor(user_id, push.cursor.as_deref(), before, lock.purged)?;
             let ids: Vec<Uuid> = planned
                 .iter()
                 .map(|p| p.as_ref().map_or_else(|id| *id, |s| s.id))
@@ -678,7 +703,7 @@ pub async fn push_changes(
             }
             store::set_history_version(conn, user_id, version).await?;
             // A client that was up to date stays up to date; otherwise it pulls next.
-            let cursor = encode_sync_cursor(if since == before { version } else { since });
+            let cursor = encode_sync_cursor(user_id, if since == before { version } else { since });
             Ok(SyncPushResult {
                 applied: planned.len(),
                 cursor,

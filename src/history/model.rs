@@ -226,7 +226,7 @@ pub enum PulledChange {
 /// Everything changed since the cursor.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"changes": [{"op": "delete", "id": "0193a5c2-8000-7c1a-9a57-3f0b5c1d2e4f",
-    "deleted_at": "2026-11-21T08:00:00Z"}], "cursor": "eyJ2IjoxLCJoIjo0Mn0", "has_more": false}))]
+    "deleted_at": "2026-11-21T08:00:00Z"}], "cursor": "eyJ2IjoyLCJ1IjoiM2Y5YTJiN2MxZDBlIiwiaCI6NDJ9", "has_more": false}))]
 pub struct SyncPull {
     pub changes: Vec<PulledChange>,
     /// Send it with the next pull or push.
@@ -248,7 +248,7 @@ pub enum PushedChange {
 /// A batch of offline changes, applied all together or not at all.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"cursor": "eyJ2IjoxLCJoIjo0MX0", "changes": [
+#[schema(example = json!({"cursor": "eyJ2IjoyLCJ1IjoiM2Y5YTJiN2MxZDBlIiwiaCI6NDF9", "changes": [
     {"op": "upsert", "session": {"id": "0193a5c2-8000-7c1a-9a57-3f0b5c1d2e4f",
         "started_at": "2026-11-21T07:45:00Z", "duration_seconds": 300, "steps": []}},
     {"op": "delete", "id": "0193a5c2-9000-7c1a-9a57-3f0b5c1d2e4f"}]}))]
@@ -261,7 +261,7 @@ pub struct SyncPush {
 
 /// What a push did.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"applied": 2, "cursor": "eyJ2IjoxLCJoIjo0M30", "warnings": []}))]
+#[schema(example = json!({"applied": 2, "cursor": "eyJ2IjoyLCJ1IjoiM2Y5YTJiN2MxZDBlIiwiaCI6NDN9", "warnings": []}))]
 pub struct SyncPushResult {
     pub applied: usize,
     /// The new cursor when nothing else changed since the client's cursor; otherwise

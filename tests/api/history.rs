@@ -1613,3 +1613,26 @@ async fn statistics_count_sessions_not_folded_yet() {
     assert_eq!(days, ["2026-06-03", "2026-06-04"]);
     assert_eq!(s["most_used_points"].as_array().unwrap().len(), 2);
 }
+
+#[actix_web::test]
+async fn a_sync_cursor_works_only_for_the_account_it_was_issued_to() {
+    let app = TestApp::new().await;
+    let mei = app.register("mei@example.com").await;
+    let li = app.register("li@example.com").await;
+    for who in [&mei, &li] {
+        created_id(&app, who, session("2026-11-20T21:00:00Z")).await;
+        created_id(&app, who, session("2026-11-20T22:00:00Z")).await;
+    }
+    let meis = pull(&app, &mei, None).await.json()["cursor"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Mei's cursor still works for her, and is refused for Li, on pull and on push
+    assert_eq!(pull(&app, &mei, Some(&meis)).await.status, 200);
+    pull(&app, &li, Some(&meis))
+        .await
+        .problem(400, "invalid_cursor");
+    push(&app, &li, json!({"cursor": meis, "changes": []}))
+        .await
+        .problem(400, "invalid_cursor");
+}
