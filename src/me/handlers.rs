@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, put, web};
 use chrono::Utc;
-use diesel_async::AsyncConnection;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
 use crate::auth::store::{self as auth_store, UserRow};
@@ -26,7 +26,12 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 
 async fn current_row(pool: &DbPool, user: &AuthUser) -> ApiResult<UserRow> {
     let mut conn = db::conn(pool).await?;
-    auth_store::user_by_id(&mut conn, user.user_id)
+    user_row(&mut conn, user.user_id).await
+}
+
+/// The signed-in user's row; an account deleted meanwhile signs the token out.
+async fn user_row(conn: &mut AsyncPgConnection, user_id: Uuid) -> ApiResult<UserRow> {
+    auth_store::user_by_id(conn, user_id)
         .await?
         .ok_or_else(|| ApiError::unauthorized("session_revoked", "this account no longer exists"))
 }
@@ -225,11 +230,7 @@ pub async fn export_me(user: AuthUser, pool: web::Data<DbPool>) -> ApiResult<Htt
         .repeatable_read()
         .read_only()
         .run::<_, ApiError, _>(async move |conn| {
-            let row = auth_store::user_by_id(conn, user_id)
-                .await?
-                .ok_or_else(|| {
-                    ApiError::unauthorized("session_revoked", "this account no longer exists")
-                })?;
+            let row = user_row(conn, user_id).await?;
             let devices = store::all_sessions(conn, user_id).await?;
             let sessions = crate::history::store::all_live(conn, user_id).await?;
             Ok((row, devices, sessions))
