@@ -73,6 +73,13 @@ fn dummy_hash() -> &'static str {
 
 type HashJob = Box<dyn FnOnce() + Send>;
 
+/// Cores available to the process, read once (the lookup reads cgroup files on Linux,
+/// not something to repeat for every sign-in).
+fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(2, usize::from))
+}
+
 /// The hashing threads: one per core, started once and kept, each with its own Argon2
 /// memory. At most one hash per core runs at a time (Argon2 is memory-bound, 19 MiB
 /// each; more at once only evict each other from the caches), and long-lived threads
@@ -83,7 +90,7 @@ fn hashing_queue() -> &'static Sender<HashJob> {
     QUEUE.get_or_init(|| {
         let (queue, jobs) = mpsc::channel::<HashJob>();
         let jobs = Arc::new(Mutex::new(jobs));
-        for n in 0..std::thread::available_parallelism().map_or(2, usize::from) {
+        for n in 0..cores() {
             let jobs = Arc::clone(&jobs);
             std::thread::Builder::new()
                 .name(format!("argon2-{n}"))
@@ -120,8 +127,7 @@ impl Drop for Queued {
 async fn run_hashing<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
-    let limit = MAX_QUEUED_PER_CORE * std::thread::available_parallelism().map_or(2, usize::from);
-    if QUEUED.fetch_add(1, Ordering::Relaxed) >= limit {
+    if QUEUED.fetch_add(1, Ordering::Relaxed) >= MAX_QUEUED_PER_CORE * cores() {
         QUEUED.fetch_sub(1, Ordering::Relaxed);
         return Err(ApiError::Busy(
             "too many sign-ins are waiting for a password check; retry shortly",
@@ -265,8 +271,7 @@ mod tests {
     #[actix_web::test]
     async fn a_full_hashing_queue_answers_busy_at_once() {
         // The only unit test that uses the queue: fill it up to its bound by hand.
-        let limit =
-            MAX_QUEUED_PER_CORE * std::thread::available_parallelism().map_or(2, usize::from);
+        let limit = MAX_QUEUED_PER_CORE * cores();
         QUEUED.fetch_add(limit, Ordering::Relaxed);
         let refused = verify("password".into(), None).await;
         QUEUED.fetch_sub(limit, Ordering::Relaxed);
