@@ -21,13 +21,23 @@ struct Series {
     sum_seconds: f64,
 }
 
-/// (method, route template, status): the route is the template (`/v1/points/{code}`),
-/// never the concrete path, so the number of series stays small.
-type Key = (String, String, u16);
+/// Series by route template, method and status. The route is the template
+/// (`/v1/points/{code}`), never the concrete path, so the number of series stays small;
+/// nested maps let a request find its series by `&str`, with no allocation once the
+/// series exists.
+type Requests = BTreeMap<String, BTreeMap<String, BTreeMap<u16, Series>>>;
 
 pub struct Metrics {
     started: SystemTime,
-    requests: Mutex<BTreeMap<Key, Series>>,
+    requests: Mutex<Requests>,
+}
+
+/// The value under `key`, made (and its key allocated) only the first time.
+fn slot<'a, V: Default>(map: &'a mut BTreeMap<String, V>, key: &str) -> &'a mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_owned(), V::default());
+    }
+    map.get_mut(key).expect("inserted above")
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics {
@@ -59,8 +69,8 @@ impl Metrics {
             .requests
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let series = requests
-            .entry((method.to_owned(), route.to_owned(), status))
+        let series = slot(slot(&mut requests, route), method)
+            .entry(status)
             .or_default();
         series.count += 1;
         series.sum_seconds += seconds;
@@ -86,7 +96,14 @@ impl Metrics {
             "# HELP acupress_http_request_duration_seconds Time from the request's arrival to its answer.\n\
              # TYPE acupress_http_request_duration_seconds histogram\n",
         );
-        for ((method, route, status), s) in requests.iter() {
+        let series = requests.iter().flat_map(|(route, methods)| {
+            methods.iter().flat_map(move |(method, statuses)| {
+                statuses
+                    .iter()
+                    .map(move |(status, s)| (method, route, status, s))
+            })
+        });
+        for (method, route, status, s) in series {
             let labels = labels(&[
                 ("method", method),
                 ("route", route),
