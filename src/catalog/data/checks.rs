@@ -1,0 +1,317 @@
+//! The consistency rules the loader holds every data file to. Each check names the
+//! file and the record it refuses, so that a reviewer knows what to fix.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use super::records::{
+    ConditionRecord, MeridianRow, PointFacts, PointKind, PointRecord, Pregnancy, RoutineRecord,
+    SafetyRecord, SelfCare, StepRecord,
+};
+use super::vocab::{
+    BODY_REGIONS, CONDITION_CATEGORIES, EVIDENCE_LEVELS, FINGERS, MERIDIAN_COUNT,
+    PRECAUTION_LEVELS, PRESSURES, SELFCARE_SIDES, SIDES, STANDARD_POINT_COUNT,
+};
+use super::{DataError, fail, normalize};
+
+/// Checks that `value` is one of the `allowed` words.
+fn check_enum(file: &Path, what: &str, value: &str, allowed: &[&str]) -> Result<(), DataError> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(fail(
+            file,
+            format!("{what} `{value}` is not one of {}", allowed.join(", ")),
+        ))
+    }
+}
+
+/// Checks that text a user reads is non-empty and free of control characters.
+fn check_text(file: &Path, what: &str, text: &str) -> Result<(), DataError> {
+    if text.trim().is_empty() || text.chars().any(char::is_control) {
+        return Err(fail(
+            file,
+            format!("{what}: empty or contains control characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that `slug` is kebab-case and not already in `seen`, and records it there.
+fn check_slug<'a>(
+    file: &Path,
+    seen: &mut HashSet<&'a str>,
+    slug: &'a str,
+) -> Result<(), DataError> {
+    if !seen.insert(slug) || !is_slug(slug) {
+        return Err(fail(
+            file,
+            format!("slug `{slug}` is repeated or not kebab-case"),
+        ));
+    }
+    Ok(())
+}
+
+/// Lower-case ASCII letters and digits in non-empty parts joined by `-`.
+fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}
+
+/// Checks that there are [`MERIDIAN_COUNT`] meridians and that no code or alias is
+/// used twice.
+pub(super) fn check_meridians(file: &Path, rows: &[MeridianRow]) -> Result<(), DataError> {
+    if rows.len() != MERIDIAN_COUNT {
+        return Err(fail(
+            file,
+            format!("expected {MERIDIAN_COUNT} meridians, found {}", rows.len()),
+        ));
+    }
+    let mut seen = HashSet::new();
+    for row in rows {
+        for code in std::iter::once(row.code.clone()).chain(row.alias_list()) {
+            if !seen.insert(code.clone()) {
+                return Err(fail(file, format!("code or alias {code} appears twice")));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks that `points.csv` has [`STANDARD_POINT_COUNT`] points and each meridian the
+/// number `meridians.csv` gives it.
+pub(super) fn check_point_counts(
+    file: &Path,
+    facts: &[PointFacts],
+    meridians: &[MeridianRow],
+) -> Result<(), DataError> {
+    if facts.len() != STANDARD_POINT_COUNT {
+        return Err(fail(
+            file,
+            format!(
+                "expected {STANDARD_POINT_COUNT} standard points, found {}",
+                facts.len()
+            ),
+        ));
+    }
+    for m in meridians {
+        let n = facts.iter().filter(|p| p.meridian_code == m.code).count();
+        if n != m.point_count as usize {
+            return Err(fail(
+                file,
+                format!(
+                    "meridian {} should have {} points, found {n}",
+                    m.code, m.point_count
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks that a meridian's file has one entry for each of its points.
+pub(super) fn check_entry_count(
+    file: &Path,
+    entries: usize,
+    points: usize,
+) -> Result<(), DataError> {
+    if entries != points {
+        return Err(fail(file, format!("{entries} entries for {points} points")));
+    }
+    Ok(())
+}
+
+/// Checks that a meridian's file lists its points in the order of `points.csv`.
+pub(super) fn check_in_order(file: &Path, expected: &str, found: &str) -> Result<(), DataError> {
+    if expected != found {
+        return Err(fail(
+            file,
+            format!("expected {expected} in order, found {found}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks that a point lies in one of the [`BODY_REGIONS`].
+pub(super) fn check_body_region(file: &Path, region: &str) -> Result<(), DataError> {
+    check_enum(file, "body_region", region, &BODY_REGIONS)
+}
+
+/// Checks that every point has a name and a location, and that no two codes are the
+/// same once normalised (`LI4` and `LI-4`).
+pub(super) fn check_points(file: &Path, points: &[PointRecord]) -> Result<(), DataError> {
+    let mut keys = HashSet::new();
+    for p in points {
+        for (what, text) in [("english_name", &p.english_name), ("location", &p.location)] {
+            check_text(file, &format!("{} {what}", p.code), text)?;
+        }
+        if !keys.insert(normalize(&p.code)) {
+            return Err(fail(file, format!("point code {} appears twice", p.code)));
+        }
+    }
+    Ok(())
+}
+
+/// The strictest level of the standard points an extra point names in `pregnancy_as`;
+/// each of them must be a standard point the teaching lists flag.
+pub(super) fn pregnancy_as_level(
+    file: &Path,
+    code: &str,
+    like: &[String],
+    points: &[PointRecord],
+) -> Result<Pregnancy, DataError> {
+    let mut level = Pregnancy::Safe;
+    for other in like {
+        let flagged = points
+            .iter()
+            .find(|p| &p.code == other && p.kind == PointKind::Standard)
+            .map(|p| p.pregnancy)
+            .filter(|l| *l != Pregnancy::Safe)
+            .ok_or_else(|| {
+                fail(
+                    file,
+                    format!(
+                        "{code}: pregnancy_as names {other}, which is not a flagged standard point"
+                    ),
+                )
+            })?;
+        level = level.max(flagged);
+    }
+    Ok(level)
+}
+
+/// Checks that self-care guidance is fully written: steps to find the point, a hold a
+/// person can follow, what it is used for and what to watch out for.
+pub(super) fn check_selfcare(file: &Path, care: &SelfCare) -> Result<(), DataError> {
+    check_enum(file, "pressure", &care.pressure, &PRESSURES)?;
+    check_enum(file, "finger", &care.finger, &FINGERS)?;
+    check_enum(file, "sides", &care.sides, &SELFCARE_SIDES)?;
+    let complete = care.how_to_find.len() >= 2
+        && (10..=300).contains(&care.seconds)
+        && (1..=30).contains(&care.breaths)
+        && !care.traditional_uses.is_empty()
+        && !care.cautions.is_empty();
+    if !complete {
+        return Err(fail(
+            file,
+            format!(
+                "{}: needs at least two finding steps, 10-300 seconds, 1-30 breaths, \
+                 traditional uses and cautions",
+                care.code
+            ),
+        ));
+    }
+    for text in care
+        .how_to_find
+        .iter()
+        .chain(&care.cautions)
+        .chain(&care.traditional_uses)
+        .chain([&care.technique])
+    {
+        check_text(file, &care.code, text)?;
+    }
+    Ok(())
+}
+
+/// Checks every condition: a unique slug, a known category, a description, red flags,
+/// and known points, each once, with a known evidence level.
+pub(super) fn check_conditions(
+    file: &Path,
+    conditions: &[ConditionRecord],
+    codes: &HashSet<&str>,
+) -> Result<(), DataError> {
+    let mut slugs = HashSet::new();
+    for c in conditions {
+        check_slug(file, &mut slugs, &c.slug)?;
+        check_enum(file, "category", &c.category, &CONDITION_CATEGORIES)?;
+        check_text(file, &c.slug, &c.description)?;
+        if c.points.is_empty() || c.see_a_doctor_when.is_empty() {
+            return Err(fail(file, format!("{} needs points and red flags", c.slug)));
+        }
+        let mut seen = HashSet::new();
+        for link in &c.points {
+            if !codes.contains(link.code.as_str()) || !seen.insert(link.code.as_str()) {
+                return Err(fail(
+                    file,
+                    format!("{}: unknown or repeated point {}", c.slug, link.code),
+                ));
+            }
+            check_enum(file, "evidence", &link.evidence, &EVIDENCE_LEVELS)?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks every routine: a unique slug, at least one step, known conditions, and
+/// steps that each pass [`check_step`].
+pub(super) fn check_routines(
+    file: &Path,
+    routines: &[RoutineRecord],
+    conditions: &[ConditionRecord],
+    guided: &HashSet<&str>,
+) -> Result<(), DataError> {
+    let mut slugs = HashSet::new();
+    for r in routines {
+        check_slug(file, &mut slugs, &r.slug)?;
+        if r.steps.is_empty() {
+            return Err(fail(file, format!("{} has no steps", r.slug)));
+        }
+        for slug in &r.conditions {
+            if !conditions.iter().any(|c| &c.slug == slug) {
+                return Err(fail(file, format!("{}: unknown condition {slug}", r.slug)));
+            }
+        }
+        for step in &r.steps {
+            check_step(file, &r.slug, step, guided)?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks a routine step: its point has self-care guidance (`guided`, as the step links
+/// to how to find it), known side and pressure, an instruction, and 5-600 seconds.
+fn check_step(
+    file: &Path,
+    routine: &str,
+    step: &StepRecord,
+    guided: &HashSet<&str>,
+) -> Result<(), DataError> {
+    if !guided.contains(step.point.as_str()) {
+        return Err(fail(
+            file,
+            format!(
+                "{routine}: point {} is unknown or has no self-care guidance in selfcare.toml",
+                step.point
+            ),
+        ));
+    }
+    check_enum(file, "side", &step.side, &SIDES)?;
+    check_enum(file, "pressure", &step.pressure, &PRESSURES)?;
+    check_text(file, routine, &step.instruction)?;
+    if !(5..=600).contains(&step.seconds) {
+        return Err(fail(
+            file,
+            format!("{routine}: {} seconds is out of range", step.seconds),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the disclaimer and every precaution's level and detail.
+pub(super) fn check_safety(file: &Path, safety: &SafetyRecord) -> Result<(), DataError> {
+    check_text(file, "disclaimer", &safety.disclaimer)?;
+    for p in &safety.precautions {
+        check_enum(file, "level", &p.level, &PRECAUTION_LEVELS)?;
+        check_text(file, &p.slug, &p.detail)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "checks_tests.rs"]
+mod tests;

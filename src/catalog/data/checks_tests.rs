@@ -1,0 +1,426 @@
+//! Each check refuses a bad record with an error that names the file and the record.
+
+use super::*;
+use crate::catalog::data::records::{ConditionPointRecord, PrecautionRecord};
+
+const FILE: &str = "data/x.toml";
+
+fn file() -> &'static Path {
+    Path::new(FILE)
+}
+
+/// The error's text, which must name the file and contain every one of `words`.
+fn refused<T: std::fmt::Debug>(result: Result<T, DataError>, words: &[&str]) -> String {
+    let err = result
+        .expect_err("the check refuses the record")
+        .to_string();
+    assert!(err.starts_with(FILE), "{err}");
+    for word in words {
+        assert!(err.contains(word), "`{word}` in {err}");
+    }
+    err
+}
+
+fn meridian(code: &str, aliases: &str, point_count: i32) -> MeridianRow {
+    MeridianRow {
+        code: code.into(),
+        english_name: format!("{code} Meridian"),
+        pinyin: "Jīng".into(),
+        hanzi: "经".into(),
+        hanzi_traditional: "經".into(),
+        aliases: aliases.into(),
+        point_count,
+    }
+}
+
+fn fact(meridian: &str, number: i32) -> PointFacts {
+    PointFacts {
+        code: format!("{meridian}{number}"),
+        meridian_code: meridian.into(),
+        number,
+        pinyin: "Hégǔ".into(),
+        pinyin_ascii: "Hegu".into(),
+        hanzi: "合谷".into(),
+        hanzi_traditional: "合谷".into(),
+        body_region: "hand".into(),
+    }
+}
+
+fn point(code: &str, kind: PointKind, pregnancy: Pregnancy) -> PointRecord {
+    PointRecord {
+        code: code.into(),
+        kind,
+        meridian: None,
+        number: None,
+        pinyin: "Hégǔ".into(),
+        pinyin_ascii: "Hegu".into(),
+        hanzi: "合谷".into(),
+        hanzi_traditional: "合谷".into(),
+        body_region: "hand".into(),
+        english_name: "Joining Valley".into(),
+        location: "Between the thumb and the index finger.".into(),
+        aliases: Vec::new(),
+        code_note: None,
+        pregnancy,
+        pregnancy_sources: Vec::new(),
+        selfcare: None,
+    }
+}
+
+fn selfcare() -> SelfCare {
+    SelfCare {
+        code: "LI4".into(),
+        how_to_find: vec!["Spread the thumb.".into(), "Find the high point.".into()],
+        finger: "thumb".into(),
+        pressure: "medium".into(),
+        seconds: 60,
+        breaths: 6,
+        sides: "both".into(),
+        technique: "Press and circle slowly.".into(),
+        traditional_uses: vec!["Headache.".into()],
+        cautions: vec!["Not in pregnancy.".into()],
+    }
+}
+
+fn condition(slug: &str, codes: &[&str]) -> ConditionRecord {
+    ConditionRecord {
+        slug: slug.into(),
+        name: "Headache".into(),
+        name_zh_hans: None,
+        name_zh_hant: None,
+        category: "pain".into(),
+        keywords: Vec::new(),
+        description: "Pain in the head.".into(),
+        see_a_doctor_when: vec!["Sudden and severe.".into()],
+        caution: None,
+        points: codes
+            .iter()
+            .map(|code| ConditionPointRecord {
+                code: (*code).into(),
+                evidence: "traditional".into(),
+                note: "Often used.".into(),
+            })
+            .collect(),
+    }
+}
+
+fn step(point: &str) -> StepRecord {
+    StepRecord {
+        point: point.into(),
+        side: "both".into(),
+        seconds: 60,
+        pressure: "medium".into(),
+        instruction: "Press and breathe.".into(),
+    }
+}
+
+fn routine(slug: &str, steps: Vec<StepRecord>) -> RoutineRecord {
+    RoutineRecord {
+        slug: slug.into(),
+        name: "Evening".into(),
+        name_zh_hans: None,
+        name_zh_hant: None,
+        description: "Wind down.".into(),
+        conditions: vec!["headache".into()],
+        level: "beginner".into(),
+        steps,
+    }
+}
+
+fn safety() -> SafetyRecord {
+    SafetyRecord {
+        disclaimer: "Not medical advice.".into(),
+        precautions: vec![PrecautionRecord {
+            slug: "broken-skin".into(),
+            level: "avoid".into(),
+            title: "Broken skin".into(),
+            detail: "Do not press on cuts.".into(),
+        }],
+    }
+}
+
+#[test]
+fn slugs_are_kebab_case() {
+    for good in ["headache", "low-back-pain", "pms2"] {
+        assert!(is_slug(good), "{good}");
+    }
+    for bad in ["", "-a", "a-", "a--b", "Headache", "low_back", "nausée"] {
+        assert!(!is_slug(bad), "{bad}");
+    }
+}
+
+#[test]
+fn text_must_be_written_and_free_of_control_characters() {
+    assert!(check_text(file(), "detail", "Press gently.").is_ok());
+    for bad in ["", "   ", "line\nbreak", "tab\there"] {
+        refused(check_text(file(), "detail", bad), &["detail", "empty"]);
+    }
+}
+
+#[test]
+fn a_closed_vocabulary_names_the_bad_value_and_the_allowed_ones() {
+    refused(
+        check_body_region(file(), "elbow"),
+        &["body_region `elbow`", "upper_arm_elbow"],
+    );
+}
+
+fn fourteen_meridians() -> Vec<MeridianRow> {
+    (0..MERIDIAN_COUNT)
+        .map(|i| meridian(&format!("M{i}"), "", 1))
+        .collect()
+}
+
+#[test]
+fn meridians_are_fourteen_with_unique_codes_and_aliases() {
+    let mut rows = fourteen_meridians();
+    assert!(check_meridians(file(), &rows).is_ok());
+    refused(
+        check_meridians(file(), &rows[1..]),
+        &["expected 14", "found 13"],
+    );
+    rows[3].aliases = "m1; TW".into();
+    refused(check_meridians(file(), &rows), &["M1 appears twice"]);
+    rows[3].aliases = "TW;SJ".into();
+    rows[5].aliases = "sj".into();
+    refused(check_meridians(file(), &rows), &["SJ appears twice"]);
+}
+
+#[test]
+fn points_csv_has_every_standard_point_and_each_meridian_its_count() {
+    let meridians = vec![meridian("LU", "", 11), meridian("LI", "", 350)];
+    let mut facts: Vec<PointFacts> = (1..=11)
+        .map(|n| fact("LU", n))
+        .chain((1..=350).map(|n| fact("LI", n)))
+        .collect();
+    assert!(check_point_counts(file(), &facts, &meridians).is_ok());
+    facts[0].meridian_code = "LI".into();
+    refused(
+        check_point_counts(file(), &facts, &meridians),
+        &["meridian LU should have 11 points, found 10"],
+    );
+    facts.pop();
+    refused(
+        check_point_counts(file(), &facts, &meridians),
+        &["expected 361 standard points, found 360"],
+    );
+}
+
+#[test]
+fn a_meridian_file_has_one_entry_a_point_in_order() {
+    assert!(check_entry_count(file(), 11, 11).is_ok());
+    refused(
+        check_entry_count(file(), 10, 11),
+        &["10 entries for 11 points"],
+    );
+    assert!(check_in_order(file(), "LU11", "LU11").is_ok());
+    refused(
+        check_in_order(file(), "LU11", "LU12"),
+        &["expected LU11 in order, found LU12"],
+    );
+}
+
+#[test]
+fn every_point_has_words_and_a_code_of_its_own() {
+    let mut points = vec![
+        point("LI4", PointKind::Standard, Pregnancy::Safe),
+        point("EX-HN3", PointKind::Extra, Pregnancy::Safe),
+    ];
+    assert!(check_points(file(), &points).is_ok());
+    points[1].location = " ".into();
+    refused(check_points(file(), &points), &["EX-HN3 location"]);
+    points[1].location = "Between the eyebrows.".into();
+    points[0].english_name = "Joining\u{7}Valley".into();
+    refused(check_points(file(), &points), &["LI4 english_name"]);
+    points[0].english_name = "Joining Valley".into();
+    points.push(point("li-4", PointKind::Extra, Pregnancy::Safe));
+    refused(
+        check_points(file(), &points),
+        &["point code li-4 appears twice"],
+    );
+}
+
+#[test]
+fn an_extra_point_takes_the_strictest_level_of_flagged_standard_points() {
+    let points = vec![
+        point("BL25", PointKind::Standard, Pregnancy::Caution),
+        point("SP6", PointKind::Standard, Pregnancy::Contraindicated),
+        point("ST36", PointKind::Standard, Pregnancy::Safe),
+        point("EX-B2", PointKind::Extra, Pregnancy::Caution),
+    ];
+    let like = |codes: &[&str]| codes.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
+    let level = pregnancy_as_level(file(), "EX-B7", &like(&["BL25", "SP6"]), &points);
+    assert_eq!(level.unwrap(), Pregnancy::Contraindicated);
+    let level = pregnancy_as_level(file(), "EX-B7", &like(&["BL25"]), &points);
+    assert_eq!(level.unwrap(), Pregnancy::Caution);
+    for other in ["ST36", "EX-B2", "GB99"] {
+        refused(
+            pregnancy_as_level(file(), "EX-B7", &like(&["BL25", other]), &points),
+            &["EX-B7", other, "not a flagged standard point"],
+        );
+    }
+}
+
+#[test]
+fn selfcare_guidance_must_be_complete() {
+    assert!(check_selfcare(file(), &selfcare()).is_ok());
+    let incomplete: [fn(&mut SelfCare); 7] = [
+        |c| c.how_to_find.truncate(1),
+        |c| c.seconds = 9,
+        |c| c.seconds = 301,
+        |c| c.breaths = 0,
+        |c| c.breaths = 31,
+        |c| c.traditional_uses.clear(),
+        |c| c.cautions.clear(),
+    ];
+    for spoil in incomplete {
+        let mut care = selfcare();
+        spoil(&mut care);
+        refused(
+            check_selfcare(file(), &care),
+            &["LI4", "needs at least two finding steps"],
+        );
+    }
+}
+
+#[test]
+fn selfcare_guidance_uses_the_known_words_and_written_text() {
+    let mut care = selfcare();
+    care.finger = "elbow".into();
+    refused(check_selfcare(file(), &care), &["finger `elbow`"]);
+    let mut care = selfcare();
+    care.pressure = "hard".into();
+    refused(check_selfcare(file(), &care), &["pressure `hard`"]);
+    let mut care = selfcare();
+    care.sides = "left".into();
+    refused(check_selfcare(file(), &care), &["sides `left`"]);
+    let mut care = selfcare();
+    care.technique = String::new();
+    refused(check_selfcare(file(), &care), &["LI4: empty"]);
+    let mut care = selfcare();
+    care.cautions[0] = "two\nlines".into();
+    refused(
+        check_selfcare(file(), &care),
+        &["LI4: empty or contains control"],
+    );
+}
+
+#[test]
+fn conditions_link_known_points_once_with_a_known_evidence_level() {
+    let codes: HashSet<&str> = ["LI4", "GB20"].into();
+    let good = vec![condition("headache", &["LI4", "GB20"])];
+    assert!(check_conditions(file(), &good, &codes).is_ok());
+
+    let cases: [(ConditionRecord, &str); 4] = [
+        (
+            condition("headache", &["LI4", "GB99"]),
+            "unknown or repeated point GB99",
+        ),
+        (
+            condition("headache", &["LI4", "LI4"]),
+            "unknown or repeated point LI4",
+        ),
+        (
+            condition("headache", &[]),
+            "headache needs points and red flags",
+        ),
+        (
+            condition("Head_ache", &["LI4"]),
+            "slug `Head_ache` is repeated",
+        ),
+    ];
+    for (bad, words) in cases {
+        refused(check_conditions(file(), &[bad], &codes), &[words]);
+    }
+    let mut bad = condition("headache", &["LI4"]);
+    bad.see_a_doctor_when.clear();
+    refused(
+        check_conditions(file(), &[bad], &codes),
+        &["needs points and red flags"],
+    );
+    let mut bad = condition("headache", &["LI4"]);
+    bad.category = "mood".into();
+    refused(
+        check_conditions(file(), &[bad], &codes),
+        &["category `mood`"],
+    );
+    let mut bad = condition("headache", &["LI4"]);
+    bad.points[0].evidence = "proven".into();
+    refused(
+        check_conditions(file(), &[bad], &codes),
+        &["evidence `proven`"],
+    );
+    let twice = vec![
+        condition("headache", &["LI4"]),
+        condition("headache", &["GB20"]),
+    ];
+    refused(
+        check_conditions(file(), &twice, &codes),
+        &["slug `headache` is repeated"],
+    );
+}
+
+#[test]
+fn routine_steps_need_points_with_selfcare_guidance() {
+    let conditions = vec![condition("headache", &["LI4"])];
+    let guided: HashSet<&str> = ["LI4"].into();
+    let good = vec![routine("evening", vec![step("LI4")])];
+    assert!(check_routines(file(), &good, &conditions, &guided).is_ok());
+    for point in ["GB20", "GB99"] {
+        let bad = vec![routine("evening", vec![step("LI4"), step(point)])];
+        refused(
+            check_routines(file(), &bad, &conditions, &guided),
+            &["evening", point, "no self-care guidance"],
+        );
+    }
+}
+
+#[test]
+fn routines_have_steps_known_conditions_and_sane_steps() {
+    let conditions = vec![condition("headache", &["LI4"])];
+    let guided: HashSet<&str> = ["LI4"].into();
+    let check = |r: RoutineRecord| check_routines(file(), &[r], &conditions, &guided);
+
+    refused(
+        check(routine("evening", Vec::new())),
+        &["evening has no steps"],
+    );
+    let mut bad = routine("evening", vec![step("LI4")]);
+    bad.conditions.push("insomnia".into());
+    refused(check(bad), &["evening: unknown condition insomnia"]);
+
+    let spoiled: [(fn(&mut StepRecord), &str); 5] = [
+        (|s| s.side = "top".into(), "side `top`"),
+        (|s| s.pressure = "hard".into(), "pressure `hard`"),
+        (|s| s.instruction.clear(), "evening: empty"),
+        (|s| s.seconds = 4, "evening: 4 seconds is out of range"),
+        (|s| s.seconds = 601, "evening: 601 seconds is out of range"),
+    ];
+    for (spoil, words) in spoiled {
+        let mut s = step("LI4");
+        spoil(&mut s);
+        refused(check(routine("evening", vec![s])), &[words]);
+    }
+    let twice = vec![routine("evening", vec![step("LI4")]); 2];
+    refused(
+        check_routines(file(), &twice, &conditions, &guided),
+        &["slug `evening` is repeated"],
+    );
+}
+
+#[test]
+fn safety_has_a_disclaimer_and_known_precaution_levels() {
+    assert!(check_safety(file(), &safety()).is_ok());
+    let mut bad = safety();
+    bad.disclaimer = "\n".into();
+    refused(check_safety(file(), &bad), &["disclaimer: empty"]);
+    let mut bad = safety();
+    bad.precautions[0].level = "never".into();
+    refused(
+        check_safety(file(), &bad),
+        &["level `never` is not one of avoid, care"],
+    );
+    let mut bad = safety();
+    bad.precautions[0].detail = String::new();
+    refused(check_safety(file(), &bad), &["broken-skin: empty"]);
+}

@@ -1,0 +1,61 @@
+//! The catalog's reviewable text files in `data/`, parsed and checked before loading.
+//!
+//! - `records`: the record types the files are read into;
+//! - [`load`](Dataset::load): reading the files, in the order the checks need them;
+//! - `checks`: the consistency rules every file must meet;
+//! - `version`: the content version derived from the files' bytes;
+//! - `vocab`: the fixed counts and closed vocabularies the checks use.
+
+use std::path::Path;
+
+mod checks;
+mod load;
+mod records;
+mod version;
+mod vocab;
+
+pub use load::read_csv;
+pub use records::{
+    ConditionPointRecord, ConditionRecord, MeridianRow, PointKind, PointRecord, PrecautionRecord,
+    Pregnancy, RoutineRecord, SafetyRecord, SelfCare, StepRecord,
+};
+pub use version::LOADER_FORMAT;
+pub use vocab::{
+    BODY_REGIONS, CONDITION_CATEGORIES, EVIDENCE_LEVELS, MERIDIAN_COUNT, PRESSURES, SIDES,
+    STANDARD_POINT_COUNT,
+};
+
+/// Everything the loader writes, plus the version derived from the files' bytes.
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    pub version: String,
+    pub meridians: Vec<MeridianRow>,
+    pub points: Vec<PointRecord>,
+    pub conditions: Vec<ConditionRecord>,
+    pub routines: Vec<RoutineRecord>,
+    pub safety: SafetyRecord,
+}
+
+/// A data file that cannot be read or breaks a rule: the file and what is wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct DataError {
+    pub file: String,
+    pub message: String,
+}
+
+/// The error for `file`.
+fn fail(file: &Path, message: impl Into<String>) -> DataError {
+    DataError {
+        file: file.display().to_string(),
+        message: message.into(),
+    }
+}
+
+/// Upper case without separators: the form codes are compared in.
+pub fn normalize(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect()
+}

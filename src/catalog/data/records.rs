@@ -1,0 +1,274 @@
+//! The record types read from `data/*.csv` and `data/*.toml`, and the point records
+//! the loader builds from them.
+
+use serde::{Deserialize, Serialize};
+
+/// A row of `meridians.csv`.
+#[derive(Clone, Debug, Deserialize)]
+pub struct MeridianRow {
+    pub code: String,
+    pub english_name: String,
+    pub pinyin: String,
+    pub hanzi: String,
+    pub hanzi_traditional: String,
+    /// `;`-separated older codes (`SJ;TW;TB`).
+    pub aliases: String,
+    pub point_count: i32,
+}
+
+impl MeridianRow {
+    /// The older codes, trimmed and upper-cased, blanks dropped.
+    pub fn alias_list(&self) -> Vec<String> {
+        self.aliases
+            .split(';')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_ascii_uppercase)
+            .collect()
+    }
+}
+
+/// A row of `points.csv` (facts only).
+#[derive(Clone, Debug, Deserialize)]
+pub(super) struct PointFacts {
+    pub(super) code: String,
+    pub(super) meridian_code: String,
+    pub(super) number: i32,
+    pub(super) pinyin: String,
+    pub(super) pinyin_ascii: String,
+    pub(super) hanzi: String,
+    pub(super) hanzi_traditional: String,
+    pub(super) body_region: String,
+}
+
+/// Our words for a standard point (`points/<MERIDIAN>.toml`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PointContent {
+    pub(super) code: String,
+    pub(super) english_name: String,
+    pub(super) location: String,
+    #[serde(default)]
+    pub(super) aliases: Vec<String>,
+}
+
+/// An extra point: facts and words together (`points/EX.toml`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ExtraPoint {
+    pub(super) code: String,
+    pub(super) pinyin: String,
+    pub(super) pinyin_ascii: String,
+    pub(super) hanzi: String,
+    pub(super) hanzi_traditional: String,
+    pub(super) body_region: String,
+    pub(super) english_name: String,
+    pub(super) location: String,
+    #[serde(default)]
+    pub(super) aliases: Vec<String>,
+    pub(super) code_note: Option<String>,
+    /// The teaching lists cover standard points only: an extra point that lies level
+    /// with or over flagged standard points takes the strictest of their levels, and
+    /// names them here (checked at load).
+    #[serde(default)]
+    pub(super) pregnancy_as: Vec<String>,
+}
+
+/// The shape of every `points/*.toml` file: a list of `[[points]]` tables.
+#[derive(Deserialize)]
+pub(super) struct PointFile<T> {
+    pub(super) points: Vec<T>,
+}
+
+/// A row of `pregnancy_caution.csv`: a flagged point, its level and the lists that flag it.
+#[derive(Clone, Debug, Deserialize)]
+pub(super) struct PregnancyRow {
+    pub(super) code: String,
+    pub(super) level: String,
+    /// `;`-separated keys of the teaching lists.
+    pub(super) sources: String,
+}
+
+/// Everything known about one point, as loaded into the database.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PointRecord {
+    pub code: String,
+    pub kind: PointKind,
+    pub meridian: Option<String>,
+    pub number: Option<i32>,
+    pub pinyin: String,
+    pub pinyin_ascii: String,
+    pub hanzi: String,
+    pub hanzi_traditional: String,
+    pub body_region: String,
+    pub english_name: String,
+    pub location: String,
+    pub aliases: Vec<String>,
+    pub code_note: Option<String>,
+    pub pregnancy: Pregnancy,
+    /// Keys of the teaching lists that flag the point for pregnancy.
+    pub pregnancy_sources: Vec<String>,
+    pub selfcare: Option<SelfCare>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PointKind {
+    /// One of the 361 WHO standard points on the 14 meridians.
+    Standard,
+    /// An extra point outside the meridians.
+    Extra,
+}
+
+/// How a point is regarded in pregnancy.
+/// Ordered from least to most restrictive.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Serialize,
+    Deserialize,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Pregnancy {
+    /// Not flagged by the teaching lists.
+    Safe,
+    /// Flagged by some lists: only with a midwife's or doctor's agreement.
+    Caution,
+    /// Flagged by nearly all lists: do not press during pregnancy.
+    Contraindicated,
+}
+
+impl std::str::FromStr for Pregnancy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "safe" => Ok(Self::Safe),
+            "caution" => Ok(Self::Caution),
+            "contraindicated" => Ok(Self::Contraindicated),
+            other => Err(format!("unknown pregnancy level `{other}`")),
+        }
+    }
+}
+
+/// Self-acupressure guidance for one point (`selfcare.toml`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SelfCare {
+    #[serde(default, skip_serializing)]
+    #[schema(ignore)]
+    pub code: String,
+    /// Steps to find the point on yourself.
+    pub how_to_find: Vec<String>,
+    /// `thumb`, `finger`, `fingertips`, `knuckle` or `palm`.
+    pub finger: String,
+    /// `light`, `medium` or `firm`.
+    pub pressure: String,
+    /// Seconds per side.
+    pub seconds: u32,
+    /// Slow breaths to hold for.
+    pub breaths: u32,
+    /// `both`, `one_side_at_a_time` or `midline`.
+    pub sides: String,
+    pub technique: String,
+    pub traditional_uses: Vec<String>,
+    pub cautions: Vec<String>,
+}
+
+/// The shape of `selfcare.toml`: a list of `[[points]]` tables.
+#[derive(Deserialize)]
+pub(super) struct SelfCareFile {
+    pub(super) points: Vec<SelfCare>,
+}
+
+/// A condition and its ranked points (`conditions.toml`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionRecord {
+    pub slug: String,
+    pub name: String,
+    pub name_zh_hans: Option<String>,
+    pub name_zh_hant: Option<String>,
+    pub category: String,
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    pub description: String,
+    pub see_a_doctor_when: Vec<String>,
+    pub caution: Option<String>,
+    pub points: Vec<ConditionPointRecord>,
+}
+
+/// One point a condition links to, with how well its use is supported.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionPointRecord {
+    pub code: String,
+    /// One of [`EVIDENCE_LEVELS`](super::EVIDENCE_LEVELS).
+    pub evidence: String,
+    pub note: String,
+}
+
+/// The shape of `conditions.toml`: a list of `[[conditions]]` tables.
+#[derive(Deserialize)]
+pub(super) struct ConditionFile {
+    pub(super) conditions: Vec<ConditionRecord>,
+}
+
+/// A curated routine (`routines.toml`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RoutineRecord {
+    pub slug: String,
+    pub name: String,
+    pub name_zh_hans: Option<String>,
+    pub name_zh_hant: Option<String>,
+    pub description: String,
+    /// Slugs of the conditions the routine is for.
+    pub conditions: Vec<String>,
+    pub level: String,
+    pub steps: Vec<StepRecord>,
+}
+
+/// One step of a routine: a point with self-care guidance, and how to press it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StepRecord {
+    pub point: String,
+    /// One of [`SIDES`](super::SIDES).
+    pub side: String,
+    /// 5 to 600.
+    pub seconds: u32,
+    /// One of [`PRESSURES`](super::PRESSURES).
+    pub pressure: String,
+    pub instruction: String,
+}
+
+/// The shape of `routines.toml`: a list of `[[routines]]` tables.
+#[derive(Deserialize)]
+pub(super) struct RoutineFile {
+    pub(super) routines: Vec<RoutineRecord>,
+}
+
+/// General precautions and the disclaimer (`safety.toml`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SafetyRecord {
+    pub disclaimer: String,
+    pub precautions: Vec<PrecautionRecord>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrecautionRecord {
+    pub slug: String,
+    /// `avoid` (do not press there) or `care` (press gently, or ask first).
+    pub level: String,
+    pub title: String,
+    pub detail: String,
+}
