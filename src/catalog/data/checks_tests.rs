@@ -3,6 +3,9 @@
 use super::*;
 use crate::catalog::data::records::{ConditionPointRecord, PrecautionRecord};
 
+/// An edit that makes a good record bad.
+type Spoil<T> = fn(&mut T);
+
 const FILE: &str = "data/x.toml";
 
 fn file() -> &'static Path {
@@ -264,7 +267,7 @@ fn an_extra_point_takes_the_strictest_level_of_flagged_standard_points() {
 #[test]
 fn selfcare_guidance_must_be_complete() {
     assert!(check_selfcare(file(), &selfcare()).is_ok());
-    let incomplete: [fn(&mut SelfCare); 7] = [
+    let incomplete: [Spoil<SelfCare>; 7] = [
         |c| c.how_to_find.truncate(1),
         |c| c.seconds = 9,
         |c| c.seconds = 301,
@@ -389,7 +392,7 @@ fn routines_have_steps_known_conditions_and_sane_steps() {
     bad.conditions.push("insomnia".into());
     refused(check(bad), &["evening: unknown condition insomnia"]);
 
-    let spoiled: [(fn(&mut StepRecord), &str); 5] = [
+    let spoiled: [(Spoil<StepRecord>, &str); 5] = [
         (|s| s.side = "top".into(), "side `top`"),
         (|s| s.pressure = "hard".into(), "pressure `hard`"),
         (|s| s.instruction.clear(), "evening: empty"),
