@@ -127,9 +127,9 @@ mod tests {
 
     #[test]
     fn moving_bytes_between_files_changes_the_version() {
-        // The length prefix keeps `ab` + `c` apart from `a` + `bc`.
-        let one = Folder::with(&[("a", "ab"), ("b", "c")]).version();
-        let two = Folder::with(&[("a", "a"), ("b", "bc")]).version();
+        // Without the length prefix both folders would hash `a\0Pb\0xb\0y`.
+        let one = Folder::with(&[("a", "P"), ("b", "xb\0y")]).version();
+        let two = Folder::with(&[("a", "Pb\0x"), ("b", "y")]).version();
         assert_ne!(one, two);
     }
 
