@@ -13,7 +13,8 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{ApiError, FieldError};
 
-/// Limits on the NFKC form, the one that is hashed.
+/// Limits on a password both as sent and in NFKC form (the one hashed and estimated,
+/// which can be up to 18 times longer).
 const MIN_PASSWORD_CHARS: usize = 8;
 const MAX_PASSWORD_CHARS: usize = 128;
 
@@ -173,7 +174,7 @@ pub async fn hash_new(
     user_inputs: &[&str],
 ) -> Result<String, ApiError> {
     let password = normalised(raw);
-    check_length(field, &password)?;
+    check_length(field, raw, &password)?;
     let inputs: Vec<String> = user_inputs.iter().map(|&s| s.to_owned()).collect();
     run_hashing(move || {
         let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
@@ -185,11 +186,15 @@ pub async fn hash_new(
 
 /// The forms of a typed password that may match a stored hash, in the order tried: the
 /// NFKC form (every hash made since passwords are normalised), then the form as typed
-/// when it differs (hashes made before). A form over the length limit cannot match.
+/// when it differs (hashes made before). None for a password over the limit as sent
+/// (no account could have set one); a form over it cannot match either.
 struct Candidates(Vec<String>);
 
 impl Candidates {
     fn of(typed: String) -> Self {
+        if !within_limit(&typed) {
+            return Self(Vec::new());
+        }
         let normal = normalised(&typed);
         let raw = (typed != normal).then_some(typed);
         Self(
@@ -209,7 +214,7 @@ impl Candidates {
 
 /// Verifies off the async workers. `None` (no such account) checks a dummy hash and
 /// fails, taking the same time as a wrong password. Both the NFKC form and the form as
-/// typed are tried (see [`Candidates`]); a password too long in both is not hashed.
+/// typed are tried (see [`Candidates`]); a password too long is not hashed.
 pub async fn verify(password: String, stored: Option<String>) -> Result<bool, ApiError> {
     let candidates = Candidates::of(password);
     if candidates.0.is_empty() {
@@ -249,13 +254,15 @@ pub fn warm_up() {
     let _ = dummy_hash();
 }
 
-/// The length limits (on the NFKC form) and no NUL.
-fn check_length(field: &str, password: &str) -> Result<(), ApiError> {
-    let chars = password.chars().count();
-    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
+/// The length limits, as sent and in NFKC form, and no NUL.
+fn check_length(field: &str, typed: &str, password: &str) -> Result<(), ApiError> {
+    let fits = |p: &str| (MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&p.chars().count());
+    if !(fits(typed) && fits(password)) {
         return Err(ApiError::invalid(
             field,
-            format!("must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"),
+            format!(
+                "must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters, as sent and once normalised (NFKC)"
+            ),
         ));
     }
     if password.contains('\0') {
@@ -381,17 +388,25 @@ mod tests {
         let old = hash_blocking(typed);
         assert!(matches(typed, &old));
         assert!(!matches("Am\u{e9}lie otter lantern 42", &old));
-        // The limit applies to the NFKC form: 100 decomposed é are 200 characters
-        // typed and 100 hashed; 8 U+FDFA are 8 typed and 144 hashed.
+        // The limits hold as sent and in NFKC form: 100 decomposed é are 200
+        // characters sent (100 hashed); 8 U+FDFA are 8 sent and 144 hashed.
+        let check = |p: &str| check_length("password", p, &normalised(p));
         let long = "e\u{301}".repeat(100);
-        assert!(check_length("password", &normalised(&long)).is_ok());
-        assert_eq!(Candidates::of(long).0.len(), 1, "only the NFKC form fits");
+        assert!(check(&long).is_err());
+        assert!(
+            Candidates::of(long).0.is_empty(),
+            "not hashed at sign-in either"
+        );
         let grows = "\u{fdfa}".repeat(8);
-        assert!(check_length("password", &normalised(&grows)).is_err());
+        assert!(check(&grows).is_err());
+        assert!(
+            check(&"\u{fdfa}".repeat(7)).is_ok(),
+            "126 characters hashed"
+        );
         assert_eq!(
             Candidates::of(grows).0,
             ["\u{fdfa}".repeat(8)],
-            "only the typed form fits"
+            "only the sent form fits"
         );
     }
 
@@ -402,9 +417,11 @@ mod tests {
             check_strength("password", "Password1!", &[]).is_err(),
             "composition is not strength"
         );
-        assert!(check_length("password", "short").is_err());
-        assert!(check_length("password", &"x".repeat(129)).is_err());
-        assert!(check_length("password", "quiet\0otter-lantern").is_err());
+        let check = |p: &str| check_length("password", p, p);
+        assert!(check("short").is_err());
+        assert!(check(&"x".repeat(128)).is_ok());
+        assert!(check(&"x".repeat(129)).is_err());
+        assert!(check("quiet\0otter-lantern").is_err());
         let weak = check_strength("password", "qwertyuiop", &[]);
         assert!(matches!(
             weak,
