@@ -5,54 +5,145 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::OnceLock;
 
 use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 
-pub const MAX_EMAIL_CHARS: usize = 254;
+/// RFC 5321's limit on a whole address, in octets of its normalised UTF-8 form.
+pub const MAX_EMAIL_OCTETS: usize = 254;
 pub const MAX_NAME_CHARS: usize = 80;
 const MAX_LOCALE_CHARS: usize = 35;
 const MAX_USER_AGENT_CHARS: usize = 256;
 
-/// Bounded, single-line text without control characters; trimmed.
-pub fn text(field: &str, raw: &str, max_chars: usize) -> Result<String, ApiError> {
-    let value = raw.trim();
+/// The Unicode normalisation a kind of text gets before it is measured and checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// Canonical composition, for text people read: `é` typed as one or two code points
+    /// is stored as one, while full-width letters, ligatures and superscripts stay as
+    /// written.
+    Nfc,
+    /// Compatibility composition, then lower case, for values compared rather than read
+    /// (emails): full-width `Ｍ` is `m`, `ﬁ` is `fi`.
+    NfkcLowercase,
+}
+
+/// How long a text may be once normalised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limit {
+    /// Characters (Unicode scalar values), as JSON Schema's `maxLength` counts them.
+    Chars(usize),
+    /// Octets of the UTF-8 form, where a standard sets the limit in octets.
+    Octets(usize),
+}
+
+/// How one kind of text is normalised and bounded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextRule {
+    pub form: Form,
+    pub limit: Limit,
+    /// Line breaks (`\n`; `\r\n` is kept as `\n`) and tabs are allowed.
+    pub multiline: bool,
+}
+
+impl TextRule {
+    /// Single-line text read by people, at most `max_chars` characters after NFC.
+    pub const fn line(max_chars: usize) -> Self {
+        Self {
+            form: Form::Nfc,
+            limit: Limit::Chars(max_chars),
+            multiline: false,
+        }
+    }
+
+    /// Like [`TextRule::line`], with line breaks and tabs allowed.
+    pub const fn lines(max_chars: usize) -> Self {
+        Self {
+            multiline: true,
+            ..Self::line(max_chars)
+        }
+    }
+}
+
+const EMAIL: TextRule = TextRule {
+    form: Form::NfkcLowercase,
+    limit: Limit::Octets(MAX_EMAIL_OCTETS),
+    multiline: false,
+};
+
+/// Why a character may not appear in text a user sends, if it may not: controls (but
+/// line breaks and tabs in multi-line text), invisible format characters (Cf: direction
+/// overrides and isolates, zero-width spaces and joiners, the soft hyphen, the byte-order
+/// mark), line and paragraph separators, private-use characters and noncharacters.
+fn refused_class(c: char, multiline: bool) -> Option<&'static str> {
+    let code = u32::from(c);
+    if (0xFDD0..=0xFDEF).contains(&code) || code & 0xFFFE == 0xFFFE {
+        return Some("noncharacters");
+    }
+    match c.general_category() {
+        GeneralCategory::Control if !(multiline && matches!(c, '\n' | '\t')) => {
+            Some("control characters")
+        }
+        GeneralCategory::Format => Some("invisible formatting characters"),
+        GeneralCategory::LineSeparator | GeneralCategory::ParagraphSeparator => {
+            Some("line or paragraph separators")
+        }
+        GeneralCategory::PrivateUse => Some("private-use characters"),
+        _ => None,
+    }
+}
+
+/// The one path every text a user sends takes: normalised first, then trimmed, measured
+/// and searched for characters it may not hold. `None` when nothing is left once trimmed.
+pub fn checked(field: &str, raw: &str, rule: TextRule) -> Result<Option<String>, FieldError> {
+    let normal: String = match rule.form {
+        Form::Nfc => raw.nfc().collect(),
+        Form::NfkcLowercase => raw.nfkc().collect::<String>().to_lowercase(),
+    };
+    let normal = if rule.multiline {
+        normal.replace("\r\n", "\n")
+    } else {
+        normal
+    };
+    let value = normal.trim();
     if value.is_empty() {
-        return Err(ApiError::invalid(field, "must not be empty"));
+        return Ok(None);
     }
-    if value.chars().count() > max_chars {
-        return Err(ApiError::invalid(
+    let too_long = match rule.limit {
+        Limit::Chars(max) => (value.chars().count() > max).then(|| format!("{max} characters")),
+        Limit::Octets(max) => (value.len() > max).then(|| format!("{max} bytes in UTF-8")),
+    };
+    if let Some(limit) = too_long {
+        return Err(FieldError::new(field, format!("must be at most {limit}")));
+    }
+    if let Some((c, class)) = value
+        .chars()
+        .find_map(|c| refused_class(c, rule.multiline).map(|class| (c, class)))
+    {
+        return Err(FieldError::new(
             field,
-            format!("must be at most {max_chars} characters"),
+            format!("must not contain {class} (U+{:04X})", u32::from(c)),
         ));
     }
-    if value.chars().any(char::is_control) {
-        return Err(ApiError::invalid(
-            field,
-            "must not contain control characters",
-        ));
-    }
-    Ok(value.to_owned())
+    Ok(Some(value.to_owned()))
 }
 
-/// Invisible formatting characters (zero-width spaces and joiners, direction marks, the
-/// soft hyphen, the byte-order mark): two addresses that differ only by them would look
-/// the same.
-fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+/// [`checked`] text that must not be empty, as a 422.
+fn required(field: &str, raw: &str, rule: TextRule) -> Result<String, ApiError> {
+    checked(field, raw, rule)
+        .map_err(|e| ApiError::invalid(field, e.message))?
+        .ok_or_else(|| ApiError::invalid(field, "must not be empty"))
 }
 
-/// Trimmed, Unicode-normalised (NFKC: `é` typed as one or two code points, full-width
-/// letters) and case-folded; one `@`, a dotted domain, no spaces or invisible characters.
+/// Bounded, single-line text (NFC, trimmed) without refused characters.
+pub fn text(field: &str, raw: &str, max_chars: usize) -> Result<String, ApiError> {
+    required(field, raw, TextRule::line(max_chars))
+}
+
+/// NFKC-normalised (`é` typed as one or two code points, full-width letters) and
+/// lower-cased, then at most 254 octets; one `@`, a dotted domain, no spaces or
+/// invisible characters.
 pub fn email(raw: &str) -> Result<String, ApiError> {
-    let value = text("email", raw, MAX_EMAIL_CHARS)?;
-    if value.chars().any(is_invisible) {
-        return Err(ApiError::invalid(
-            "email",
-            "must not contain invisible characters",
-        ));
-    }
-    let value: String = value.nfkc().collect::<String>().to_lowercase();
+    let value = required("email", raw, EMAIL)?;
     let valid = value.split_once('@').is_some_and(|(local, domain)| {
         !local.is_empty()
             && !domain.contains('@')
@@ -72,12 +163,14 @@ pub fn display_name(raw: &str) -> Result<String, ApiError> {
     text("display_name", raw, MAX_NAME_CHARS)
 }
 
+/// The name sent, else the start of the User-Agent when it is acceptable as a name.
 pub fn device_name(raw: Option<&str>, user_agent: Option<&str>) -> Result<String, ApiError> {
+    const RULE: TextRule = TextRule::line(MAX_NAME_CHARS);
     match raw {
-        Some(name) => text("device_name", name, MAX_NAME_CHARS),
+        Some(name) => required("device_name", name, RULE),
         None => Ok(user_agent
             .map(|ua| ua.chars().take(MAX_NAME_CHARS).collect::<String>())
-            .filter(|ua| !ua.trim().is_empty() && !ua.chars().any(char::is_control))
+            .and_then(|ua| checked("device_name", &ua, RULE).ok().flatten())
             .unwrap_or_else(|| "Unnamed device".to_owned())),
     }
 }
@@ -178,6 +271,107 @@ mod tests {
         ] {
             assert!(email(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn every_refused_class_is_named_in_every_kind_of_text() {
+        let refused = [
+            ('\u{202E}', "invisible formatting"),  // right-to-left override
+            ('\u{2066}', "invisible formatting"),  // left-to-right isolate
+            ('\u{200B}', "invisible formatting"),  // zero-width space
+            ('\u{200D}', "invisible formatting"),  // zero-width joiner
+            ('\u{2060}', "invisible formatting"),  // word joiner
+            ('\u{FEFF}', "invisible formatting"),  // byte-order mark
+            ('\u{00AD}', "invisible formatting"),  // soft hyphen
+            ('\u{E0041}', "invisible formatting"), // tag letter
+            ('\u{2028}', "line or paragraph"),
+            ('\u{2029}', "line or paragraph"),
+            ('\u{E000}', "private-use"),
+            ('\u{F8FF}', "private-use"),
+            ('\u{10FFFD}', "private-use"),
+            ('\u{FDD0}', "noncharacters"),
+            ('\u{FDEF}', "noncharacters"),
+            ('\u{FFFE}', "noncharacters"),
+            ('\u{FFFF}', "noncharacters"),
+            ('\u{1FFFE}', "noncharacters"),
+            ('\u{10FFFF}', "noncharacters"),
+            ('\u{7}', "control"),
+            ('\u{7F}', "control"),
+            ('\u{85}', "control"),
+            ('\r', "control"),
+        ];
+        for rule in [TextRule::line(80), TextRule::lines(2000), EMAIL] {
+            for (c, class) in refused {
+                let err = checked("f", &format!("me{c}i@example.com"), rule).unwrap_err();
+                assert_eq!(err.field, "f");
+                assert!(
+                    err.message.contains(class)
+                        && err.message.contains(&format!("U+{:04X}", u32::from(c))),
+                    "{c:?} in {rule:?}: {}",
+                    err.message
+                );
+            }
+        }
+        assert!(display_name("Mei\u{202E}gnp.exe").is_err());
+        assert!(device_name(Some("Mei\u{200B}'s phone"), None).is_err());
+        // a User-Agent that would not pass as a name is not used as one
+        assert_eq!(
+            device_name(None, Some("App\u{2028}1.0")).unwrap(),
+            "Unnamed device"
+        );
+        assert_eq!(device_name(None, Some("App/1.0")).unwrap(), "App/1.0");
+    }
+
+    #[test]
+    fn what_people_write_is_kept() {
+        let line = TextRule::line(80);
+        for fine in [
+            "Mei \u{1F33F}",                    // emoji
+            "\u{2764}\u{FE0F}",                 // with a variation selector (a mark, not Cf)
+            "\u{6885}\u{6797}",                 // CJK
+            "\u{FF2D}\u{FF45}\u{FF49}",         // full-width letters stay (NFC, not NFKC)
+            "x\u{B2}",                          // superscript two stays
+            "\u{05E9}\u{05DC}\u{05D5}\u{05DD}", // right-to-left script, no override
+        ] {
+            assert_eq!(checked("f", fine, line).unwrap().as_deref(), Some(fine));
+        }
+        let notes = TextRule::lines(2000);
+        assert_eq!(
+            checked("notes", " first\r\n\tsecond\n", notes)
+                .unwrap()
+                .as_deref(),
+            Some("first\n\tsecond")
+        );
+        assert!(checked("mood", "first\nsecond", line).is_err());
+        assert!(checked("mood", "a\tb", line).is_err());
+        assert_eq!(checked("mood", "   ", line).unwrap(), None);
+        assert!(display_name("   ").is_err(), "a name is required");
+    }
+
+    #[test]
+    fn limits_apply_to_the_normalised_text() {
+        // 80 decomposed é are 160 code points typed and 80 once composed
+        let decomposed = "e\u{301}".repeat(80);
+        assert_eq!(display_name(&decomposed).unwrap(), "\u{e9}".repeat(80));
+        assert!(display_name(&format!("{decomposed}e")).is_err());
+        // 245 characters that need 257 octets after NFKC (ⅷ is viii)
+        let grows = format!("{}{}@example.com", "a".repeat(229), "\u{2177}".repeat(4));
+        assert_eq!(grows.chars().count(), 245);
+        let err = email(&grows).unwrap_err().to_string();
+        assert!(err.contains("email") && err.contains("254 bytes"), "{err}");
+        // 245 characters of which ten are é: 255 octets once normalised
+        let wide = format!("{}{}@example.com", "\u{e9}".repeat(10), "a".repeat(223));
+        assert_eq!(wide.chars().count(), 245);
+        assert!(email(&wide).is_err());
+        // 254 octets exactly is fine, one more is not
+        let local = |n| format!("{}@example.com", "a".repeat(n));
+        assert_eq!(email(&local(242)).unwrap().len(), 254);
+        assert!(email(&local(243)).is_err());
+        // the ligature ﬃ (3 octets) becomes ffi (3 octets): in, as ffi
+        assert_eq!(
+            email("o\u{FB03}ce@example.com").unwrap(),
+            "office@example.com"
+        );
     }
 
     #[test]

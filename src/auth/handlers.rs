@@ -143,8 +143,7 @@ pub async fn register(
     let (locale, time_zone) = locale_and_zone(body.locale.as_deref(), body.time_zone.as_deref())?;
     let agent = user_agent(&req);
     let device = validate::device_name(body.device_name.as_deref(), agent.as_deref())?;
-    password::check_strength("password", &body.password, &[&email, &display_name])?;
-    let hash = password::hash(body.password).await?;
+    let hash = password::hash_new("password", &body.password, &[&email, &display_name]).await?;
 
     let new = NewUser {
         id: Uuid::now_v7(),
@@ -184,9 +183,6 @@ pub async fn login(
     auth.limits.check(&client_address(&req), Some(&email))?;
     let agent = user_agent(&req);
     let device = validate::device_name(body.device_name.as_deref(), agent.as_deref())?;
-    if body.password.chars().count() > password::MAX_PASSWORD_CHARS {
-        return Err(invalid_credentials());
-    }
     let mut conn = db::conn(&pool).await?;
     let user = store::user_by_email(&mut conn, &email).await?;
     drop(conn);
@@ -414,8 +410,7 @@ pub async fn upgrade_guest(
         .as_deref()
         .map(validate::display_name)
         .transpose()?;
-    password::check_strength("password", &body.password, &[&email])?;
-    let hash = password::hash(body.password).await?;
+    let hash = password::hash_new("password", &body.password, &[&email]).await?;
     let mut conn = db::conn(&pool).await?;
     let row = crate::me::store::upgrade_guest(
         &mut conn,

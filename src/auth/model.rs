@@ -12,16 +12,21 @@ use crate::me::model::User;
 #[schema(example = json!({"email": "mei@example.com", "password": "quiet otter lantern river",
     "display_name": "Mei", "locale": "en", "time_zone": "Europe/Berlin", "device_name": "Mei's iPhone"}))]
 pub struct RegisterRequest {
-    /// Trimmed and case-folded before it is stored; unique.
+    /// NFKC-normalised, trimmed and case-folded before it is stored: then at most 254
+    /// bytes of UTF-8; unique.
     pub email: String,
-    /// 8 to 128 characters, judged by a strength estimator rather than composition rules.
+    /// 8 to 128 characters, as sent and once NFKC-normalised (the form hashed, so any
+    /// Unicode form of it signs in); judged by a strength estimator rather than
+    /// composition rules.
     pub password: String,
-    /// 1 to 80 characters.
+    /// 1 to 80 characters once NFC-normalised; control, invisible formatting,
+    /// separator, private-use and noncharacter code points are refused.
     pub display_name: String,
     pub locale: Option<String>,
     /// IANA time zone (default `UTC`).
     pub time_zone: Option<String>,
-    /// A name for this device, shown in the device list.
+    /// A name for this device, shown in the device list: 1 to 80 characters, checked
+    /// like `display_name`.
     pub device_name: Option<String>,
 }
 

@@ -1,4 +1,5 @@
-//! Password hashing (Argon2id, off the async workers) and strength checks (zxcvbn).
+//! Password hashing (Argon2id) and strength checks (zxcvbn), both off the async
+//! workers, on the NFKC form of the password.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -8,10 +9,24 @@ use std::sync::{Arc, Mutex, OnceLock};
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 
+use unicode_normalization::UnicodeNormalization;
+
 use crate::error::{ApiError, FieldError};
 
-pub const MIN_PASSWORD_CHARS: usize = 8;
-pub const MAX_PASSWORD_CHARS: usize = 128;
+/// Limits on a password both as sent and in NFKC form (the one hashed and estimated,
+/// which can be up to 18 times longer).
+const MIN_PASSWORD_CHARS: usize = 8;
+const MAX_PASSWORD_CHARS: usize = 128;
+
+/// The form a password is hashed in: NFKC (NIST SP 800-63B, 5.1.1.2), so that `é` typed
+/// as one or two code points, or digits typed full-width, are the same password.
+fn normalised(raw: &str) -> String {
+    raw.nfkc().collect()
+}
+
+fn within_limit(password: &str) -> bool {
+    password.chars().count() <= MAX_PASSWORD_CHARS
+}
 
 /// OWASP's minimum for Argon2id: 19 MiB of memory, 2 iterations, 1 lane.
 const MEMORY_KIB: u32 = 19 * 1024;
@@ -43,7 +58,8 @@ fn argon2_into(argon: &Argon2<'_>, password: &[u8], salt: &[u8], out: &mut [u8])
     })
 }
 
-/// Hashes on the calling thread (use [`hash`] from async code).
+/// Hashes `password` exactly as given, on the calling thread (async code uses
+/// [`hash_new`], which normalises and checks it first).
 pub fn hash_blocking(password: &str) -> String {
     let mut salt = [0u8; 16];
     rand::fill(&mut salt);
@@ -149,18 +165,65 @@ async fn run_hashing<T: Send + 'static>(
     result.await.map_err(ApiError::internal)
 }
 
-/// Hashes a password off the async workers.
-pub async fn hash(password: String) -> Result<String, ApiError> {
-    run_hashing(move || hash_blocking(&password)).await
+/// Checks a new password (length, then zxcvbn's estimate) and hashes its NFKC form.
+/// The estimate and the hash run on a hashing thread, behind the same bound as
+/// sign-ins: zxcvbn takes milliseconds on a long password.
+pub async fn hash_new(
+    field: &'static str,
+    raw: &str,
+    user_inputs: &[&str],
+) -> Result<String, ApiError> {
+    let password = normalised(raw);
+    check_length(field, raw, &password)?;
+    let inputs: Vec<String> = user_inputs.iter().map(|&s| s.to_owned()).collect();
+    run_hashing(move || {
+        let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        check_strength(field, &password, &inputs)?;
+        Ok(hash_blocking(&password))
+    })
+    .await?
+}
+
+/// The forms of a typed password that may match a stored hash, in the order tried: the
+/// NFKC form (every hash made since passwords are normalised), then the form as typed
+/// when it differs (hashes made before). None for a password over the limit as sent
+/// (no account could have set one); a form over it cannot match either.
+struct Candidates(Vec<String>);
+
+impl Candidates {
+    fn of(typed: String) -> Self {
+        if !within_limit(&typed) {
+            return Self(Vec::new());
+        }
+        let normal = normalised(&typed);
+        let raw = (typed != normal).then_some(typed);
+        Self(
+            [Some(normal), raw]
+                .into_iter()
+                .flatten()
+                .filter(|form| within_limit(form))
+                .collect(),
+        )
+    }
+
+    /// Whether one of them matches, on the calling thread.
+    fn match_blocking(&self, phc: &str) -> bool {
+        self.0.iter().any(|form| verify_blocking(form, phc))
+    }
 }
 
 /// Verifies off the async workers. `None` (no such account) checks a dummy hash and
-/// fails, taking the same time as a wrong password.
+/// fails, taking the same time as a wrong password. Both the NFKC form and the form as
+/// typed are tried (see [`Candidates`]); a password too long is not hashed.
 pub async fn verify(password: String, stored: Option<String>) -> Result<bool, ApiError> {
+    let candidates = Candidates::of(password);
+    if candidates.0.is_empty() {
+        return Ok(false);
+    }
     run_hashing(move || {
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| dummy_hash().to_owned());
-        known & verify_blocking(&password, &phc)
+        known & candidates.match_blocking(&phc)
     })
     .await
 }
@@ -191,18 +254,25 @@ pub fn warm_up() {
     let _ = dummy_hash();
 }
 
-/// Length limits, then zxcvbn's estimate (score 3 of 4 or better). No composition rules.
-pub fn check_strength(field: &str, password: &str, user_inputs: &[&str]) -> Result<(), ApiError> {
-    let chars = password.chars().count();
-    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
+/// The length limits, as sent and in NFKC form, and no NUL.
+fn check_length(field: &str, typed: &str, password: &str) -> Result<(), ApiError> {
+    let fits = |p: &str| (MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&p.chars().count());
+    if !(fits(typed) && fits(password)) {
         return Err(ApiError::invalid(
             field,
-            format!("must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters"),
+            format!(
+                "must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters, as sent and once normalised (NFKC)"
+            ),
         ));
     }
-    if password.chars().any(|c| c == '\0') {
+    if password.contains('\0') {
         return Err(ApiError::invalid(field, "must not contain NUL characters"));
     }
+    Ok(())
+}
+
+/// zxcvbn's estimate (score 3 of 4 or better). No composition rules.
+fn check_strength(field: &str, password: &str, user_inputs: &[&str]) -> Result<(), ApiError> {
     let estimate = zxcvbn::zxcvbn(password, user_inputs);
     if u8::from(estimate.score()) >= 3 {
         return Ok(());
@@ -280,7 +350,64 @@ mod tests {
             !verify("password".into(), None).await.unwrap(),
             "runs again"
         );
+        // The strength estimate waits in the same queue: a weak password is not even
+        // estimated while it is full.
+        QUEUED.fetch_add(limit, Ordering::Relaxed);
+        let refused = hash_new("password", "qwertyuiop", &[]).await;
+        QUEUED.fetch_sub(limit, Ordering::Relaxed);
+        assert!(matches!(refused, Err(ApiError::Busy(_))), "{refused:?}");
+        let weak = hash_new("password", "qwertyuiop", &[]).await;
+        assert!(
+            matches!(
+                weak,
+                Err(ApiError::Unprocessable {
+                    code: "weak_password",
+                    ..
+                })
+            ),
+            "{weak:?}"
+        );
         assert_eq!(QUEUED.load(Ordering::Relaxed), 0, "every job counted out");
+    }
+
+    #[test]
+    fn passwords_are_hashed_and_verified_in_nfkc_form() {
+        // é precomposed or decomposed, digits full-width or not: one password
+        let typed = "Ame\u{301}lie otter lantern 42";
+        let phc = hash_blocking(&normalised(typed));
+        assert!(
+            verify_blocking("Am\u{e9}lie otter lantern 42", &phc),
+            "stored in NFKC"
+        );
+        let matches = |typed: &str, phc: &str| Candidates::of(typed.into()).match_blocking(phc);
+        assert!(matches(typed, &phc));
+        assert!(matches("Am\u{e9}lie otter lantern \u{ff14}\u{ff12}", &phc));
+        assert!(!matches("Amelie otter lantern 42", &phc));
+        // A hash from before normalisation, of the decomposed form as typed, still
+        // verifies with that form; the NFKC form alone does not match it.
+        let old = hash_blocking(typed);
+        assert!(matches(typed, &old));
+        assert!(!matches("Am\u{e9}lie otter lantern 42", &old));
+        // The limits hold as sent and in NFKC form: 100 decomposed é are 200
+        // characters sent (100 hashed); 8 U+FDFA are 8 sent and 144 hashed.
+        let check = |p: &str| check_length("password", p, &normalised(p));
+        let long = "e\u{301}".repeat(100);
+        assert!(check(&long).is_err());
+        assert!(
+            Candidates::of(long).0.is_empty(),
+            "not hashed at sign-in either"
+        );
+        let grows = "\u{fdfa}".repeat(8);
+        assert!(check(&grows).is_err());
+        assert!(
+            check(&format!("{}ab", "\u{fdfa}".repeat(6))).is_ok(),
+            "8 characters sent, 110 hashed"
+        );
+        assert_eq!(
+            Candidates::of(grows).0,
+            ["\u{fdfa}".repeat(8)],
+            "only the sent form fits"
+        );
     }
 
     #[test]
@@ -290,8 +417,11 @@ mod tests {
             check_strength("password", "Password1!", &[]).is_err(),
             "composition is not strength"
         );
-        assert!(check_strength("password", "short", &[]).is_err());
-        assert!(check_strength("password", &"x".repeat(129), &[]).is_err());
+        let check = |p: &str| check_length("password", p, p);
+        assert!(check("short").is_err());
+        assert!(check(&"x".repeat(128)).is_ok());
+        assert!(check(&"x".repeat(129)).is_err());
+        assert!(check("quiet\0otter-lantern").is_err());
         let weak = check_strength("password", "qwertyuiop", &[]);
         assert!(matches!(
             weak,

@@ -93,10 +93,12 @@ pub struct SessionInput {
     pub stress_before: Option<i16>,
     #[schema(minimum = 0, maximum = 10)]
     pub stress_after: Option<i16>,
-    /// Up to 40 characters.
+    /// Up to 40 characters once NFC-normalised; control, invisible formatting,
+    /// separator, private-use and noncharacter code points are refused.
     #[schema(max_length = 40)]
     pub mood: Option<String>,
-    /// Up to 2,000 characters; line breaks allowed.
+    /// Up to 2,000 characters once NFC-normalised, checked like `mood` except that
+    /// line breaks and tabs are allowed (`\r\n` is stored as `\n`).
     #[schema(max_length = 2000)]
     pub notes: Option<String>,
 }

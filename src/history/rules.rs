@@ -8,6 +8,7 @@ use crate::catalog::store::Snapshot;
 use crate::error::{ApiError, FieldError};
 use crate::history::model::{Pressure, Session, SessionInput, SessionPatch, Step, Warning};
 use crate::me::model::SafetyProfile;
+use crate::validate::{self, TextRule};
 
 pub const MAX_STEPS: usize = 100;
 pub const MAX_MOOD_CHARS: usize = 40;
@@ -38,33 +39,12 @@ impl Problems {
         self.0.push(FieldError::new(field, message));
     }
 
-    fn text(
-        &mut self,
-        field: &str,
-        value: Option<String>,
-        max: usize,
-        multiline: bool,
-    ) -> Option<String> {
-        let value = value?;
-        // Phones may send Windows line ends in multi-line text: kept as plain `\n`.
-        let value = if multiline {
-            value.replace("\r\n", "\n")
-        } else {
-            value
-        };
-        let trimmed = value.trim();
-        if trimmed.is_empty() {
-            return None;
-        }
-        if trimmed.chars().count() > max {
-            self.add(field, format!("must be at most {max} characters"));
-        } else if trimmed
-            .chars()
-            .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t')))
-        {
-            self.add(field, "must not contain control characters");
-        }
-        Some(trimmed.to_owned())
+    /// Text through [`validate::checked`]; a problem is noted and the value dropped.
+    fn text(&mut self, field: &str, value: Option<String>, rule: TextRule) -> Option<String> {
+        validate::checked(field, &value?, rule)
+            .map_err(|e| self.0.push(e))
+            .ok()
+            .flatten()
     }
 
     fn scale(&mut self, field: &str, value: Option<i16>) -> Option<i16> {
@@ -148,8 +128,8 @@ pub fn validate(
         pain_after: p.scale("pain_after", input.pain_after),
         stress_before: p.scale("stress_before", input.stress_before),
         stress_after: p.scale("stress_after", input.stress_after),
-        mood: p.text("mood", input.mood, MAX_MOOD_CHARS, false),
-        notes: p.text("notes", input.notes, MAX_NOTES_CHARS, true),
+        mood: p.text("mood", input.mood, TextRule::line(MAX_MOOD_CHARS)),
+        notes: p.text("notes", input.notes, TextRule::lines(MAX_NOTES_CHARS)),
     };
     match p.0.len() {
         0 => Ok(valid),

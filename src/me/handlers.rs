@@ -54,9 +54,7 @@ async fn confirm_password(
     auth.limits
         .check(&client_address(req), Some(&row.id.to_string()))?;
     let given = given.ok_or_else(|| ApiError::invalid("password", "is required to confirm"))?;
-    if given.chars().count() > password::MAX_PASSWORD_CHARS
-        || !password::verify(given, Some(stored)).await?
-    {
+    if !password::verify(given, Some(stored)).await? {
         return Err(wrong_password());
     }
     Ok(())
@@ -153,12 +151,12 @@ pub async fn change_password(
     }
     confirm_password(&req, &auth, &row, Some(body.current_password)).await?;
     let email = row.email.clone().unwrap_or_default();
-    password::check_strength(
+    let hash = password::hash_new(
         "new_password",
         &body.new_password,
         &[&email, &row.display_name],
-    )?;
-    let hash = password::hash(body.new_password).await?;
+    )
+    .await?;
     let mut conn = db::conn(&pool).await?;
     conn.transaction::<_, ApiError, _>(async move |conn| {
         store::set_password(conn, user.user_id, &hash).await?;

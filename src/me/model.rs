@@ -58,7 +58,8 @@ pub struct User {
 #[schema(example = json!({"display_name": "Mei", "time_zone": "Asia/Shanghai",
     "safety_profile": {"pregnant": true}}))]
 pub struct ProfilePatch {
-    /// 1 to 80 characters.
+    /// 1 to 80 characters once NFC-normalised; control, invisible formatting,
+    /// separator, private-use and noncharacter code points are refused.
     pub display_name: Option<String>,
     pub locale: Option<String>,
     pub time_zone: Option<String>,
@@ -121,7 +122,7 @@ pub struct PasswordConfirmation {
 pub struct PasswordChange {
     #[schema(max_length = 128)]
     pub current_password: String,
-    /// 8 to 128 characters, not easy to guess.
+    /// 8 to 128 characters as sent and once NFKC-normalised, not easy to guess.
     #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
