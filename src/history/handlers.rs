@@ -47,21 +47,32 @@ fn session_exists() -> ApiError {
 
 /// Record a session.
 ///
-/// The app may send its own `id`. Send an `Idempotency-Key` (a UUID) so that a retry
-/// after a lost response stores it once: the same key and body replay the first
-/// response, another body is 422, a retry while the first is still running is 409.
-/// Points, routine and condition are checked against the catalog. Points that are not
-/// advised for this user's safety profile are accepted, with `warnings`.
+/// The app may send its own `id` (ids are per account: another account's session with
+/// the same id is a different record). Send an `Idempotency-Key` (a UUID) so that a
+/// retry after a lost response stores it once: the same key and body replay the first
+/// response byte for byte, another body is 422, a retry while the first is still
+/// running is 409. A first request that failed (even with a 503) stored nothing and
+/// leaves the key free: its retry runs at once. Points, routine and condition are
+/// checked against the catalog. Points that are not advised for this user's safety
+/// profile are accepted, with `warnings`.
 #[utoipa::path(
     tag = "history",
     security(("bearer" = [])),
     params(("idempotency-key" = Option<Uuid>, Header, description = "Makes retries safe")),
     request_body = SessionInput,
     responses(
-        (status = 201, description = "Stored", body = SessionWithWarnings,
-            headers(("location" = String, description = "The session's URL"))),
+        (status = 201, description = "Stored (or, with `Idempotency-Replayed`, stored before)",
+            body = SessionWithWarnings,
+            headers(
+                ("location" = String, description = "The session's URL"),
+                ("idempotency-replayed" = String,
+                    description = "`true` when this is the first response to the same \
+                        Idempotency-Key and body, sent again; absent on a first response"),
+            )),
+        (status = 400, response = error::BadRequest),
         (status = 401, response = error::Unauthorized),
         (status = 409, response = error::Conflict),
+        (status = 422, response = error::Unprocessable),
         (status = 503, response = error::Unavailable),
     )
 )]
