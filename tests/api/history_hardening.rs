@@ -430,12 +430,14 @@ async fn a_retry_after_the_connection_was_cut_succeeds_at_once() {
     let mei = app.register("mei@example.com").await;
     let key = Uuid::new_v4();
     let body = session("2026-11-01T08:00:00Z");
-    // The write waits on the account's row, which the test holds; then the test cuts
-    // the request's database connection, so neither the write nor any clean-up runs.
+    // The write waits on the account's row, which the test holds (a lock that still
+    // lets rows referring to the account be inserted, so the claim is not what waits);
+    // then the test cuts the request's database connection, so neither the write nor
+    // any clean-up runs.
     let mut holder = connect(&app).await;
     holder
         .batch_execute(&format!(
-            "BEGIN; SELECT 1 FROM users WHERE id = '{}' FOR UPDATE",
+            "BEGIN; SELECT 1 FROM users WHERE id = '{}' FOR NO KEY UPDATE",
             mei.id
         ))
         .await
