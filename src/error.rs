@@ -149,6 +149,15 @@ impl ApiError {
         }
     }
 
+    /// The signed-in account or device session is gone (deleted or signed out, perhaps
+    /// while the request ran): 401 `session_revoked`, never a 500.
+    pub fn account_gone() -> Self {
+        Self::unauthorized(
+            "session_revoked",
+            "this session has been signed out or the account no longer exists",
+        )
+    }
+
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
         Self::Conflict {
             code,
@@ -337,6 +346,7 @@ impl From<crate::db::DbError> for ApiError {
     fn from(e: crate::db::DbError) -> Self {
         match e {
             crate::db::DbError::Unavailable(msg) => Self::Unavailable(msg),
+            crate::db::DbError::AccountGone => Self::account_gone(),
             crate::db::DbError::Query(err) => Self::Internal(err.to_string()),
         }
     }

@@ -159,7 +159,7 @@ pub const PROBLEM_TYPES: &[ProblemType] = &[
     problem(
         "session_exists",
         409,
-        "A session with this client-chosen id already exists.",
+        "This account already has a session with this client-chosen id (ids are per account).",
         "Use a new UUID for a new session, or PATCH the existing one.",
     ),
     problem(

@@ -27,6 +27,10 @@ pub enum DbError {
     /// No connection could be had in time, or the server went away: 503.
     #[error("{0}")]
     Unavailable(String),
+    /// The signed-in account (or its device session) disappeared while the request ran:
+    /// it was deleted or signed out concurrently. The API answers 401 `session_revoked`.
+    #[error("the account or device session is gone")]
+    AccountGone,
     #[error(transparent)]
     Query(diesel::result::Error),
 }
@@ -44,6 +48,16 @@ impl From<diesel::result::Error> for DbError {
             // transaction back whole, so answering "try again" is safe.
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 Self::Unavailable(e.to_string())
+            }
+            // A row written for the account or device session refers to one that is gone
+            // (deleted while this request ran). Foreign keys keep PostgreSQL's default
+            // names, `<table>_user_id_fkey` and `<table>_session_id_fkey`.
+            Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info)
+                if info.constraint_name().is_some_and(|c| {
+                    c.ends_with("_user_id_fkey") || c.ends_with("_session_id_fkey")
+                }) =>
+            {
+                Self::AccountGone
             }
             // 57014 query_canceled (statement_timeout), 55P03 lock_not_available
             // (lock_timeout), 57P01..57P03 the server is shutting down, crashed or starting
@@ -192,6 +206,53 @@ mod tests {
                 DatabaseErrorKind::UniqueViolation,
                 "duplicate key"
             )),
+            DbError::Query(_)
+        ));
+    }
+
+    /// A violation that names its constraint, as PostgreSQL reports it.
+    struct Violation(&'static str);
+
+    impl diesel::result::DatabaseErrorInformation for Violation {
+        fn message(&self) -> &str {
+            "insert or update violates foreign key constraint"
+        }
+        fn details(&self) -> Option<&str> {
+            None
+        }
+        fn hint(&self) -> Option<&str> {
+            None
+        }
+        fn table_name(&self) -> Option<&str> {
+            None
+        }
+        fn column_name(&self) -> Option<&str> {
+            None
+        }
+        fn constraint_name(&self) -> Option<&str> {
+            Some(self.0)
+        }
+        fn statement_position(&self) -> Option<i32> {
+            None
+        }
+    }
+
+    #[test]
+    fn a_reference_to_a_vanished_account_or_device_is_account_gone() {
+        let violation = |name| {
+            DbError::from(Error::DatabaseError(
+                DatabaseErrorKind::ForeignKeyViolation,
+                Box::new(Violation(name)),
+            ))
+        };
+        for name in [
+            "idempotency_keys_user_id_fkey",
+            "refresh_tokens_session_id_fkey",
+        ] {
+            assert!(matches!(violation(name), DbError::AccountGone), "{name}");
+        }
+        assert!(matches!(
+            violation("condition_points_point_code_fkey"),
             DbError::Query(_)
         ));
     }

@@ -123,7 +123,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    massage_sessions (id) {
+    massage_sessions (user_id, id) {
         id -> Uuid,
         user_id -> Uuid,
         started_at -> Timestamptz,
@@ -151,11 +151,10 @@ diesel::table! {
         user_id -> Uuid,
         key -> Uuid,
         request_hash -> Bytea,
-        completed -> Bool,
-        response_status -> Nullable<Int2>,
-        response_body -> Nullable<Jsonb>,
+        response_status -> Int2,
         created_at -> Timestamptz,
         response_location -> Nullable<Text>,
+        response_bytes -> Nullable<Bytea>,
     }
 }
 

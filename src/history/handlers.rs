@@ -20,7 +20,6 @@ use crate::history::model::*;
 use crate::history::{rules, stats, store};
 use crate::http::Json;
 use crate::idempotency::{self, Claim};
-use crate::me::model::SafetyProfile;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_session)
@@ -38,9 +37,7 @@ async fn time_zone(pool: &DbPool, user: &AuthUser) -> ApiResult<chrono_tz::Tz> {
     let mut conn = db::conn(pool).await?;
     let row = auth_store::user_by_id(&mut conn, user.user_id)
         .await?
-        .ok_or_else(|| {
-            ApiError::unauthorized("session_revoked", "this account no longer exists")
-        })?;
+        .ok_or_else(ApiError::account_gone)?;
     Ok(row.time_zone.parse().unwrap_or(chrono_tz::UTC))
 }
 
@@ -50,21 +47,32 @@ fn session_exists() -> ApiError {
 
 /// Record a session.
 ///
-/// The app may send its own `id`. Send an `Idempotency-Key` (a UUID) so that a retry
-/// after a lost response stores it once: the same key and body replay the first
-/// response, another body is 422, a retry while the first is still running is 409.
-/// Points, routine and condition are checked against the catalog. Points that are not
-/// advised for this user's safety profile are accepted, with `warnings`.
+/// The app may send its own `id` (ids are per account: another account's session with
+/// the same id is a different record). Send an `Idempotency-Key` (a UUID) so that a
+/// retry after a lost response stores it once: the same key and body replay the first
+/// response byte for byte, another body is 422, a retry while the first is still
+/// running is 409. A first request that failed (even with a 503) stored nothing and
+/// leaves the key free: its retry runs at once. Points, routine and condition are
+/// checked against the catalog. Points that are not advised for this user's safety
+/// profile are accepted, with `warnings`.
 #[utoipa::path(
     tag = "history",
     security(("bearer" = [])),
     params(("idempotency-key" = Option<Uuid>, Header, description = "Makes retries safe")),
     request_body = SessionInput,
     responses(
-        (status = 201, description = "Stored", body = SessionWithWarnings,
-            headers(("location" = String, description = "The session's URL"))),
+        (status = 201, description = "Stored (or, with `Idempotency-Replayed`, stored before)",
+            body = SessionWithWarnings,
+            headers(
+                ("location" = String, description = "The session's URL"),
+                ("idempotency-replayed" = String,
+                    description = "`true` when this is the first response to the same \
+                        Idempotency-Key and body, sent again; absent on a first response"),
+            )),
+        (status = 400, response = error::BadRequest),
         (status = 401, response = error::Unauthorized),
         (status = 409, response = error::Conflict),
+        (status = 422, response = error::Unprocessable),
         (status = 503, response = error::Unavailable),
     )
 )]
@@ -78,82 +86,67 @@ pub async fn create_session(
 ) -> ApiResult<HttpResponse> {
     let input = body.into_inner();
     let key = idempotency::key_of(&req)?;
-    let mut conn = db::conn(&pool).await?;
-    // Without a key, the statement that stores the session also checks that the device
-    // is still signed in (one round trip); with a key, check first, before claiming it.
     let claims = claims.0;
-    if key.is_some() {
-        AuthUser::check(&mut conn, &claims).await?;
-    }
-    if let Some(key) = key
-        && let Claim::Replay(res) = idempotency::claim(
-            &mut conn,
-            claims.sub,
-            key,
-            &idempotency::fingerprint(&input),
-        )
-        .await?
-    {
-        return Ok(res);
-    }
     let snapshot = catalog.get();
-    let result = store_new(&mut conn, &snapshot, &claims, input, key).await;
-    if let (Err(_), Some(key)) = (&result, key) {
-        idempotency::release(&mut conn, claims.sub, key).await?;
-    }
-    let body = result?;
-    Ok(HttpResponse::Created()
-        .insert_header(("location", location_of(body.session.id)))
-        .json(body))
+    let mut conn = db::conn(&pool).await?;
+    let Some(key) = key else {
+        // Without a key, the statement that stores the session also checks that the
+        // device is still signed in (one round trip).
+        let body = store_new(&mut conn, &snapshot, &claims, input).await?;
+        return Ok(created(&body)?.into_response(false));
+    };
+    AuthUser::check(&mut conn, &claims).await?;
+    let user_id = claims.sub;
+    let hash = idempotency::fingerprint(&input);
+    // The claim, the work and the recorded response commit together, or none of them
+    // does: a failure (even a cut connection) leaves the key free for the retry.
+    let (response, replayed) = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            if let Claim::Replay(recorded) = idempotency::claim(conn, user_id, key, &hash).await? {
+                return Ok((recorded, true));
+            }
+            let body = store_new(conn, &snapshot, &claims, input).await?;
+            let recorded = created(&body)?;
+            idempotency::complete(conn, user_id, key, &hash, &recorded).await?;
+            Ok((recorded, false))
+        })
+        .await?;
+    Ok(response.into_response(replayed))
 }
 
 fn location_of(id: Uuid) -> String {
     format!("/v1/me/sessions/{id}")
 }
 
+/// The 201 of a stored session, serialised once (a replay sends these bytes).
+fn created(body: &SessionWithWarnings) -> ApiResult<idempotency::Recorded> {
+    idempotency::Recorded::json(
+        StatusCode::CREATED,
+        Some(location_of(body.session.id)),
+        body,
+    )
+}
+
+/// Validates and stores a new session in one statement that also checks that the
+/// device is still signed in, bumps the counter and locks the user's row.
 async fn store_new(
     conn: &mut diesel_async::AsyncPgConnection,
     snapshot: &Snapshot,
     claims: &crate::auth::tokens::Claims,
     input: SessionInput,
-    key: Option<Uuid>,
 ) -> ApiResult<SessionWithWarnings> {
     let valid = rules::validate(snapshot, input, Utc::now())?;
-    let (user_id, auth_session) = (claims.sub, claims.sid);
-    let with_warnings = |(session, safety): (Session, SafetyProfile)| SessionWithWarnings {
-        warnings: rules::warnings(snapshot, &safety, &session.steps),
-        session,
-    };
-    let Some(key) = key else {
-        // One statement: liveness check, counter, lock and row together.
-        return match store::insert_new(conn, user_id, auth_session, &valid).await? {
-            Some(created) => Ok(with_warnings(created)),
-            // Rare: tell a signed-out device from a taken id.
-            None => {
-                AuthUser::check(conn, claims).await?;
-                Err(session_exists())
-            }
-        };
-    };
-    // With a key, the response is recorded in the same transaction.
-    conn.transaction::<_, ApiError, _>(async move |conn| {
-        let created = store::insert_new(conn, user_id, auth_session, &valid)
-            .await?
-            .ok_or_else(session_exists)?;
-        let body = with_warnings(created);
-        let location = location_of(body.session.id);
-        idempotency::complete(
-            conn,
-            user_id,
-            key,
-            StatusCode::CREATED,
-            Some(&location),
-            &body,
-        )
-        .await?;
-        Ok(body)
-    })
-    .await
+    match store::insert_new(conn, claims.sub, claims.sid, &valid).await? {
+        Some((session, safety)) => Ok(SessionWithWarnings {
+            warnings: rules::warnings(snapshot, &safety, &session.steps),
+            session,
+        }),
+        // Rare: tell a signed-out device (or deleted account) from a taken id.
+        None => {
+            AuthUser::check(conn, claims).await?;
+            Err(session_exists())
+        }
+    }
 }
 
 /// Filters of the session list.
@@ -201,7 +194,7 @@ fn in_supported_range(field: &str, date: NaiveDate) -> ApiResult<NaiveDate> {
 fn parse_bound(field: &str, raw: &str, tz: chrono_tz::Tz, end: bool) -> ApiResult<DateTime<Utc>> {
     if let Ok(instant) = DateTime::parse_from_rfc3339(raw.trim()) {
         in_supported_range(field, instant.date_naive())?;
-        return Ok(instant.with_timezone(&Utc));
+        return Ok(as_stored(instant.with_timezone(&Utc)));
     }
     let date: NaiveDate = raw.trim().parse().map_err(|_| {
         ApiError::bad_param(field, "must be a date (YYYY-MM-DD) or an RFC 3339 instant")
@@ -375,9 +368,7 @@ pub async fn update_session(
                 .await?
                 .ok_or_else(|| ApiError::not_found(format!("no session {id}")))?;
             let valid = rules::validate(&snapshot, rules::patched(current, patch), Utc::now())?;
-            let session = store::upsert(conn, user_id, &valid, lock.version + 1)
-                .await?
-                .ok_or_else(|| ApiError::not_found(format!("no session {id}")))?;
+            let session = store::upsert(conn, user_id, &valid, lock.version + 1).await?;
             store::set_history_version(conn, user_id, lock.version + 1).await?;
             Ok(SessionWithWarnings {
                 warnings: rules::warnings(&snapshot, &lock.safety, &session.steps),
@@ -643,24 +634,24 @@ pub async fn push_changes(
                 .map(|p| p.as_ref().map_or_else(|id| *id, |s| s.id))
                 .collect();
             let mut conflicts: Vec<FieldError> = Vec::new();
-            for (id, owner, version, deleted) in store::owners(conn, &ids).await? {
-                if owner == user_id && version <= since {
+            // Only this account's records: ids are per account.
+            for (id, version, deleted) in store::versions(conn, user_id, &ids).await? {
+                if version <= since {
                     continue;
                 }
                 // A retried push (its response was lost) is not a conflict: deleting what
                 // is gone, or sending exactly what the server already holds.
-                let retried = owner == user_id
-                    && match planned
-                        .iter()
-                        .rev()
-                        .find(|p| p.as_ref().map_or_else(|d| *d, |s| s.id) == id)
-                    {
-                        Some(Err(_)) => deleted,
-                        Some(Ok(valid)) => store::find(conn, user_id, id)
-                            .await?
-                            .is_some_and(|current| rules::unchanged(valid, &current)),
-                        None => false,
-                    };
+                let retried = match planned
+                    .iter()
+                    .rev()
+                    .find(|p| p.as_ref().map_or_else(|d| *d, |s| s.id) == id)
+                {
+                    Some(Err(_)) => deleted,
+                    Some(Ok(valid)) => store::find(conn, user_id, id)
+                        .await?
+                        .is_some_and(|current| rules::unchanged(valid, &current)),
+                    None => false,
+                };
                 if !retried {
                     conflicts.push(FieldError::new(
                         id.to_string(),
@@ -683,9 +674,7 @@ pub async fn push_changes(
                 match change {
                     Ok(valid) => {
                         version += 1;
-                        let session = store::upsert(conn, user_id, valid, version)
-                            .await?
-                            .ok_or_else(session_exists)?;
+                        let session = store::upsert(conn, user_id, valid, version).await?;
                         let found = rules::warnings(&snapshot, &lock.safety, &session.steps);
                         if !found.is_empty() {
                             warnings.push(SessionWarnings {

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::db::DbError;
 use crate::db::prepared::PreparedSql;
 use crate::db::schema::{massage_sessions, users};
 use crate::history::model::{Session, Step};
@@ -81,14 +82,18 @@ impl From<SafetyRow> for SafetyProfile {
 
 /// A user's history counter, locked until the transaction ends so that this user's
 /// history writes commit in version order, with what a write needs to know.
+/// `AccountGone` when the account was deleted (perhaps while the request ran).
 pub struct HistoryLock {
     pub version: i64,
     pub purged: i64,
     pub safety: SafetyProfile,
 }
 
-pub async fn lock_history(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<HistoryLock> {
-    let (version, purged, safety): (i64, i64, SafetyRow) = users::table
+pub async fn lock_history(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+) -> Result<HistoryLock, DbError> {
+    let row: Option<(i64, i64, SafetyRow)> = users::table
         .find(user_id)
         .select((
             users::history_version,
@@ -103,7 +108,9 @@ pub async fn lock_history(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryR
         ))
         .for_update()
         .first(conn)
-        .await?;
+        .await
+        .optional()?;
+    let (version, purged, safety) = row.ok_or(DbError::AccountGone)?;
     Ok(HistoryLock {
         version,
         purged,
@@ -126,8 +133,8 @@ fn steps_json(steps: &[Step]) -> serde_json::Value {
 /// Stores a new session in one statement: checks that the device session `auth_session`
 /// is still signed in, bumps the user's counter (locking the user's row until commit,
 /// so versions commit in order) and inserts the row with the new version. Returns it
-/// with the user's safety answers; `None` when the id is taken or the device session
-/// was signed out (the caller tells which).
+/// with the user's safety answers; `None` when this user already has a session with
+/// this id or the device session was signed out (the caller tells which).
 pub async fn insert_new(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
@@ -150,7 +157,7 @@ pub async fn insert_new(
                  condition_slug, pain_before, pain_after, stress_before, stress_after, mood, notes,
                  steps, version)
              SELECT $2, $1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, u.history_version FROM u
-             ON CONFLICT (id) DO NOTHING
+             ON CONFLICT (user_id, id) DO NOTHING
              RETURNING *
          )
          SELECT ins.*, u.pregnant, u.bleeding_risk, u.varicose_veins, u.recent_surgery_or_fracture,
@@ -176,13 +183,19 @@ pub async fn insert_new(
     Ok(created.map(|c| (c.session.into_session(), c.safety.into())))
 }
 
-/// The counter and horizon without a lock (for pulls).
-pub async fn history_marks(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<(i64, i64)> {
+/// The counter and horizon without a lock (for pulls); `AccountGone` when the account
+/// was deleted.
+pub async fn history_marks(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+) -> Result<(i64, i64), DbError> {
     users::table
         .find(user_id)
         .select((users::history_version, users::history_purged_version))
         .first(conn)
         .await
+        .optional()?
+        .ok_or(DbError::AccountGone)
 }
 
 pub async fn set_history_version(
@@ -197,16 +210,18 @@ pub async fn set_history_version(
     Ok(())
 }
 
-/// Owners and versions of the given session ids (tombstones included).
-pub async fn owners(
+/// Versions of this user's sessions with the given ids (tombstones included), and
+/// whether each is a tombstone.
+pub async fn versions(
     conn: &mut AsyncPgConnection,
+    user_id: Uuid,
     ids: &[Uuid],
-) -> QueryResult<Vec<(Uuid, Uuid, i64, bool)>> {
+) -> QueryResult<Vec<(Uuid, i64, bool)>> {
     massage_sessions::table
+        .filter(massage_sessions::user_id.eq(user_id))
         .filter(massage_sessions::id.eq_any(ids))
         .select((
             massage_sessions::id,
-            massage_sessions::user_id,
             massage_sessions::version,
             massage_sessions::deleted_at.is_not_null(),
         ))
@@ -234,13 +249,14 @@ struct SessionValues<'a> {
 }
 
 /// Creates the session, or replaces this user's session with the same id (reviving a
-/// tombstone). `None` when the id belongs to another user.
+/// tombstone). Ids are per account: another account's session with this id is
+/// another record, untouched.
 pub async fn upsert(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
     s: &ValidSession,
     version: i64,
-) -> QueryResult<Option<Session>> {
+) -> QueryResult<Session> {
     let values = SessionValues {
         id: s.id,
         user_id,
@@ -259,22 +275,19 @@ pub async fn upsert(
     };
     let upsert = diesel::insert_into(massage_sessions::table)
         .values(&values)
-        .on_conflict(massage_sessions::id)
+        .on_conflict((massage_sessions::user_id, massage_sessions::id))
         .do_update()
         .set((
             &values,
             massage_sessions::updated_at.eq(diesel::dsl::now),
             massage_sessions::deleted_at.eq(None::<DateTime<Utc>>),
-        ));
-    // ON CONFLICT ... DO UPDATE ... WHERE: another user's id updates nothing.
-    let upsert = diesel::query_dsl::methods::FilterDsl::filter(
-        upsert,
-        massage_sessions::user_id.eq(user_id),
-    )
-    .returning(SessionRow::as_returning());
+        ))
+        .returning(SessionRow::as_returning());
     // `load`, not `get_result`: read to the end, so a commit that fails is an error.
-    let row: Option<SessionRow> = upsert.load(conn).await?.into_iter().next();
-    Ok(row.map(SessionRow::into_session))
+    let row = upsert.load::<SessionRow>(conn).await?.into_iter().next();
+    // An upsert always returns its row.
+    row.map(SessionRow::into_session)
+        .ok_or(diesel::result::Error::NotFound)
 }
 
 /// Turns the session into a tombstone: what the person wrote and felt is erased at

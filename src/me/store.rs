@@ -6,6 +6,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::auth::store::UserRow;
+use crate::db::DbError;
 use crate::db::schema::{auth_sessions, users};
 use crate::me::model::{ExportedDevice, ProfilePatch};
 
@@ -72,11 +73,12 @@ impl ProfileChanges {
     }
 }
 
+/// The changed row; `AccountGone` when the account was deleted meanwhile.
 pub async fn update_profile(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     changes: ProfileChanges,
-) -> QueryResult<UserRow> {
+) -> Result<UserRow, DbError> {
     let update = diesel::update(users::table.find(id))
         .set((changes, users::updated_at.eq(diesel::dsl::now)))
         .returning(UserRow::as_returning());
@@ -85,7 +87,7 @@ pub async fn update_profile(
         .await?
         .into_iter()
         .next()
-        .ok_or(diesel::result::Error::NotFound)
+        .ok_or(DbError::AccountGone)
 }
 
 pub async fn set_password(

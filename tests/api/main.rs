@@ -7,6 +7,7 @@ mod common;
 mod content;
 mod errors;
 mod history;
+mod history_hardening;
 mod meridians;
 mod openapi;
 mod ops;
