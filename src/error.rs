@@ -311,6 +311,14 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let mut res = HttpResponse::build(self.status_code());
+        if matches!(
+            self,
+            Self::PayloadTooLarge { .. } | Self::BodyTimeout { .. } | Self::Busy(_)
+        ) {
+            // The body may be left unread: the connection cannot carry another request,
+            // and the client must be told so rather than find it closed.
+            res.force_close();
+        }
         res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         res.insert_header((header::CACHE_CONTROL, "no-store"));
         match self {
