@@ -13,10 +13,12 @@ use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::AuthService;
+use crate::body::BodyLimits;
 use crate::catalog::store::CatalogStore;
 use crate::config::Config;
 use crate::db::DbPool;
 use crate::http::{self, RouteTable};
+use crate::ops::Drain;
 use crate::{admin, auth, catalog, history, me, openapi, ops, problems, telemetry};
 
 /// Everything a request handler may need, shared by all workers.
@@ -26,6 +28,10 @@ pub struct AppState {
     pub pool: DbPool,
     pub catalog: Arc<CatalogStore>,
     pub auth: Arc<AuthService>,
+    /// Request body deadline and memory budget, shared by the workers.
+    pub bodies: Arc<BodyLimits>,
+    /// Set on SIGTERM: readiness 503, connections closed after each response.
+    pub drain: Arc<Drain>,
 }
 
 /// Routes outside the OpenAPI document (served by Swagger UI).
@@ -73,6 +79,9 @@ fn cors(origins: &[String]) -> Cors {
             "retry-after",
             "content-language",
             "allow",
+            "location",
+            "idempotency-replayed",
+            "content-disposition",
         ])
         .max_age(3600);
     for origin in origins {
@@ -83,6 +92,48 @@ fn cors(origins: &[String]) -> Cors {
         };
     }
     cors
+}
+
+/// The policy of the HTML pages of the problem types: no script, style, image or frame.
+const PAGE_CSP: &str =
+    "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// The policy of Swagger UI: its scripts, styles and the spec come from this server
+/// (the page has no inline script); styles may be inline (the UI sets style attributes
+/// on rendered descriptions), images may be `data:` URIs (its icons).
+const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; \
+    form-action 'self'; frame-ancestors 'none'";
+
+/// Middleware: no response is sniffed as another content type; the HTML pages
+/// (`/docs`, `/problems/*`) also get a content security policy and may not be framed.
+async fn security_headers(
+    req: ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    use actix_web::http::header::{self, HeaderValue};
+    let path = req.path();
+    let csp = if path == "/docs" || path.starts_with("/docs/") {
+        Some(DOCS_CSP)
+    } else if path.starts_with("/problems/") {
+        Some(PAGE_CSP)
+    } else {
+        None
+    };
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if let Some(csp) = csp {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(csp),
+        );
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    Ok(res)
 }
 
 /// The complete application, as served by `HttpServer` and driven by the tests.
@@ -115,6 +166,8 @@ pub fn build(
         .app_data(web::Data::from(state.auth))
         .app_data(web::Data::from(state.config))
         .app_data(web::Data::new(route_table))
+        .app_data(web::Data::from(state.bodies))
+        .app_data(web::Data::from(state.drain))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(http::unmatched))
@@ -123,5 +176,7 @@ pub fn build(
         .wrap(from_fn(http::etag_per_coding))
         .wrap(from_fn(http::head_as_get))
         .wrap(from_fn(http::private_no_store))
+        .wrap(from_fn(ops::close_connections_when_draining))
+        .wrap(from_fn(security_headers))
         .wrap(from_fn(telemetry::request_context))
 }

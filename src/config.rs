@@ -110,6 +110,82 @@ pub struct Config {
     pub auth_rate_address: RateLimit,
     /// Proxies whose `X-Forwarded-For` is believed when they are the TCP peer.
     pub trusted_proxies: Vec<IpNet>,
+    /// Slow clients and shutdown: body deadline, connection and memory bounds, drain.
+    pub serving: Serving,
+}
+
+/// How the server bounds what slow or silent clients can hold, and how it stops.
+#[derive(Clone, Debug)]
+pub struct Serving {
+    /// Deadline for reading a whole request body; 408 after it.
+    pub body_timeout: Duration,
+    /// Bytes of request bodies all requests of the process may hold at once; 503 beyond.
+    pub body_memory: usize,
+    /// Open connections per worker; further ones wait in the listen backlog.
+    pub max_connections: usize,
+    /// After SIGTERM or SIGINT, how long `/readyz` answers 503 while requests are still
+    /// accepted and served, before the listener closes.
+    pub drain: Duration,
+}
+
+/// Descriptors kept free of client connections: the database pool, data files, logs.
+const RESERVED_DESCRIPTORS: usize = 64;
+
+/// The per-worker connection bound when none is configured: what the process's open-file
+/// limit leaves after the database pool and a reserve, shared by the workers (at most
+/// actix's own default of 25,000; 1,024 when the limit cannot be read).
+fn default_max_connections(workers: usize, pool_size: usize) -> usize {
+    let soft_limit = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|limits| {
+            limits
+                .lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3).map(str::to_owned))
+        })
+        .and_then(|soft| soft.parse::<usize>().ok());
+    match soft_limit {
+        Some(limit) => (limit.saturating_sub(pool_size + RESERVED_DESCRIPTORS) / workers.max(1))
+            .clamp(1, 25_000),
+        None => 1_024,
+    }
+}
+
+impl Serving {
+    fn from_env<F: Fn(&str) -> Option<String>>(
+        env: &Env<'_, F>,
+        body_limit: usize,
+        workers: usize,
+        pool_size: usize,
+    ) -> Result<Self, ConfigError> {
+        let body_memory_mb = env.parse_bounded("ACUPRESS_BODY_MEMORY_MB", 64, 1, 1 << 16)?;
+        let body_memory = body_memory_mb << 20;
+        if body_memory < body_limit {
+            return Err(ConfigError {
+                variable: "ACUPRESS_BODY_MEMORY_MB",
+                message: format!(
+                    "{body_memory_mb} MiB is less than one body of ACUPRESS_BODY_LIMIT \
+                     ({body_limit} bytes): no body that large could ever be read"
+                ),
+            });
+        }
+        Ok(Self {
+            body_timeout: env.millis("ACUPRESS_BODY_TIMEOUT_MS", 10_000)?,
+            body_memory,
+            max_connections: env.parse_bounded(
+                "ACUPRESS_MAX_CONNECTIONS",
+                default_max_connections(workers, pool_size),
+                1,
+                1_000_000,
+            )?,
+            drain: Duration::from_millis(env.parse_bounded(
+                "ACUPRESS_DRAIN_MS",
+                5_000,
+                0,
+                600_000,
+            )? as u64),
+        })
+    }
 }
 
 /// An address block such as `10.0.0.0/8` or `2001:db8::/32` (a bare address is /32 or /128).
@@ -199,10 +275,13 @@ impl Config {
                 message,
             })?;
         let workers_default = std::thread::available_parallelism().map_or(2, usize::from);
+        let body_limit = env.parse_bounded("ACUPRESS_BODY_LIMIT", 1_048_576, 1_024, 64 << 20)?;
+        let workers = env.parse_bounded("ACUPRESS_WORKERS", workers_default, 1, 256)?;
+        let db_pool_size = env.parse_bounded("ACUPRESS_DB_POOL_SIZE", 16, 1, 1000)?;
         let config = Self {
             database_url,
             listen: env.parse("ACUPRESS_LISTEN", "0.0.0.0:8080")?,
-            db_pool_size: env.parse_bounded("ACUPRESS_DB_POOL_SIZE", 16, 1, 1000)?,
+            db_pool_size,
             db_pool_timeout: env.millis("ACUPRESS_DB_POOL_TIMEOUT_MS", 2_000)?,
             db_connect_timeout: env.millis("ACUPRESS_DB_CONNECT_TIMEOUT_MS", 2_000)?,
             db_statement_timeout: env.millis("ACUPRESS_DB_STATEMENT_TIMEOUT_MS", 5_000)?,
@@ -210,11 +289,11 @@ impl Config {
             log_level: env.string("ACUPRESS_LOG", "info"),
             log_format: env.parse("ACUPRESS_LOG_FORMAT", "pretty")?,
             cors_origins,
-            body_limit: env.parse_bounded("ACUPRESS_BODY_LIMIT", 1_048_576, 1_024, 64 << 20)?,
+            body_limit,
             data_dir: PathBuf::from(env.string("ACUPRESS_DATA_DIR", "data")),
             catalog_refresh: env.millis("ACUPRESS_CATALOG_REFRESH_MS", 10_000)?,
             shutdown_timeout: env.millis("ACUPRESS_SHUTDOWN_TIMEOUT_MS", 30_000)?,
-            workers: env.parse_bounded("ACUPRESS_WORKERS", workers_default, 1, 256)?,
+            workers,
             jwt_keys: parse_jwt_keys(&env.string("ACUPRESS_JWT_KEYS", ""))?,
             jwt_issuer: env.string("ACUPRESS_JWT_ISSUER", "acupress"),
             jwt_audience: env.string("ACUPRESS_JWT_AUDIENCE", "acupress-app"),
@@ -244,6 +323,7 @@ impl Config {
                 period: env.millis("ACUPRESS_AUTH_RATE_ADDRESS_PERIOD_MS", 2_000)?,
             },
             trusted_proxies,
+            serving: Serving::from_env(&env, body_limit, workers, db_pool_size)?,
         };
         tracing_subscriber::EnvFilter::try_new(&config.log_level).map_err(|e| ConfigError {
             variable: "ACUPRESS_LOG",
@@ -467,11 +547,40 @@ mod tests {
             ("ACUPRESS_JWT_KEYS", "no-equals-sign"),
             ("ACUPRESS_JWT_KEYS", "k1=!!!not base64!!!"),
             ("ACUPRESS_REFRESH_GRACE_SECS", "forever"),
+            ("ACUPRESS_BODY_TIMEOUT_MS", "0"),
+            ("ACUPRESS_MAX_CONNECTIONS", "none"),
+            ("ACUPRESS_DRAIN_MS", "-5"),
+            ("ACUPRESS_BODY_MEMORY_MB", "0"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
             assert_eq!(err.variable, var, "{value}");
             assert!(err.to_string().contains(var));
         }
+    }
+
+    #[test]
+    fn serving_limits_have_production_defaults_and_are_checked() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.serving.body_timeout, Duration::from_secs(10));
+        assert_eq!(c.serving.body_memory, 64 << 20);
+        assert_eq!(c.serving.drain, Duration::from_secs(5));
+        assert!((1..=25_000).contains(&c.serving.max_connections));
+        let c = config(&[
+            ("ACUPRESS_DRAIN_MS", "0"),
+            ("ACUPRESS_MAX_CONNECTIONS", "7"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (c.serving.drain, c.serving.max_connections),
+            (Duration::ZERO, 7)
+        );
+        // A budget smaller than one body of the limit could never read such a body.
+        let err = config(&[
+            ("ACUPRESS_BODY_LIMIT", "4194304"),
+            ("ACUPRESS_BODY_MEMORY_MB", "2"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.variable, "ACUPRESS_BODY_MEMORY_MB");
     }
 
     #[test]

@@ -106,6 +106,12 @@ pub enum ApiError {
     /// More work queued than the server takes on (password hashing): 503, retry soon.
     #[error("{0}")]
     Busy(&'static str),
+    /// 408: the body did not arrive within `ACUPRESS_BODY_TIMEOUT_MS`.
+    #[error("the request body did not arrive within {seconds} s")]
+    BodyTimeout { seconds: f64 },
+    /// 503 from `/readyz` once SIGTERM arrived: this instance is draining.
+    #[error("this instance is shutting down")]
+    ShuttingDown,
     #[error("internal error: {0}")]
     Internal(String),
     /// Any other HTTP error raised by the framework or a middleware.
@@ -203,6 +209,8 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Unavailable(_) => "service_unavailable",
             Self::Busy(_) => "server_busy",
+            Self::BodyTimeout { .. } => "body_timeout",
+            Self::ShuttingDown => "shutting_down",
             Self::Internal(_) => "internal_error",
             Self::Http { status, .. } if *status == StatusCode::FORBIDDEN => "forbidden",
             Self::Http { status, .. } if *status == StatusCode::NOT_ACCEPTABLE => "not_acceptable",
@@ -225,6 +233,8 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "Unsupported media type",
             Self::Unavailable(_) => "Service temporarily unavailable",
             Self::Busy(_) => "Server busy",
+            Self::BodyTimeout { .. } => "Request body too slow",
+            Self::ShuttingDown => "Shutting down",
             Self::Internal(_) => "Internal error",
             Self::Http { status, .. } => status.canonical_reason().unwrap_or("Request failed"),
         }
@@ -280,7 +290,10 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Unavailable(_) | Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy(_) | Self::ShuttingDown => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            Self::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Http { status, .. } => *status,
         }
@@ -307,6 +320,14 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let mut res = HttpResponse::build(self.status_code());
+        if matches!(
+            self,
+            Self::PayloadTooLarge { .. } | Self::BodyTimeout { .. } | Self::Busy(_)
+        ) {
+            // The body may be left unread: the connection cannot carry another request,
+            // and the client must be told so rather than find it closed.
+            res.force_close();
+        }
         res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         res.insert_header((header::CACHE_CONTROL, "no-store"));
         match self {
@@ -315,7 +336,7 @@ impl ResponseError for ApiError {
                     res.insert_header((header::ALLOW, v));
                 }
             }
-            Self::Unavailable(_) | Self::Busy(_) => {
+            Self::Unavailable(_) | Self::Busy(_) | Self::ShuttingDown => {
                 res.insert_header((
                     HeaderName::from_static("retry-after"),
                     DB_RETRY_AFTER_SECS.to_string(),

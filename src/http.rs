@@ -92,7 +92,8 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Option
 }
 
 /// Reads a body as a JSON object: `None` for no body (empty, whitespace or `null`); 413
-/// beyond the body limit (the app's PayloadConfig), 415 when it is not sent as JSON,
+/// beyond the body limit, 408 when it arrives too slowly, 503 when the bodies in flight
+/// hold the whole memory budget (see [`crate::body`]), 415 when it is not sent as JSON,
 /// 400 when it is not JSON, 422 naming the field when a value has the wrong type.
 fn read_json<T: serde::de::DeserializeOwned + 'static>(
     req: &HttpRequest,
@@ -103,16 +104,10 @@ fn read_json<T: serde::de::DeserializeOwned + 'static>(
     let limit = req
         .app_data::<web::Data<crate::config::Config>>()
         .map_or(usize::MAX, |c| c.body_limit);
-    let body = <web::Bytes as actix_web::FromRequest>::from_request(req, payload);
+    let body = crate::body::read(req, payload);
     Box::pin(async move {
-        let body = body.await.map_err(|e| {
-            if e.as_response_error().status_code() == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
-            {
-                ApiError::PayloadTooLarge { limit }.into()
-            } else {
-                e
-            }
-        })?;
+        let held = body.await?;
+        let body = &held.bytes;
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(None);
         }

@@ -3,7 +3,9 @@
 pub mod admin;
 pub mod app;
 pub mod auth;
+pub mod body;
 pub mod catalog;
+pub mod client_faults;
 pub mod config;
 pub mod db;
 pub mod error;

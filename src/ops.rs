@@ -1,5 +1,6 @@
 //! Operations endpoints: liveness, readiness and metrics.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use actix_web::{HttpResponse, get, web};
@@ -8,7 +9,7 @@ use utoipa::ToSchema;
 
 use crate::catalog::store::CatalogStore;
 use crate::db::{self, DbPool};
-use crate::error::{self, ApiResult};
+use crate::error::{self, ApiError, ApiResult};
 
 /// How long readiness waits for the database before answering 503.
 const READY_DEADLINE: Duration = Duration::from_millis(1500);
@@ -36,7 +37,40 @@ pub async fn healthz() -> HttpResponse {
         .json(Health { status: "ok" })
 }
 
-/// Readiness: the database answers within a short deadline.
+/// Whether this instance is draining: set once SIGTERM or SIGINT arrived (see
+/// [`crate::server::run`]); `/readyz` answers 503 from then on and every response
+/// closes its connection, while requests are still served.
+#[derive(Debug, Default)]
+pub struct Drain(AtomicBool);
+
+impl Drain {
+    pub fn start(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+/// Middleware: while draining, each response says `Connection: close`, so clients and
+/// proxies open their next connection to another instance instead of reusing this one.
+pub async fn close_connections_when_draining(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let drain = req.app_data::<web::Data<Drain>>().cloned();
+    let mut res = next.call(req).await?;
+    if drain.is_some_and(|d| d.is_draining()) {
+        res.response_mut()
+            .head_mut()
+            .set_connection_type(actix_web::http::ConnectionType::Close);
+    }
+    Ok(res)
+}
+
+/// Readiness: the database answers within a short deadline, and the instance is not
+/// shutting down (503 `shutting_down` from the moment SIGTERM arrives).
 #[utoipa::path(
     tag = "operations",
     responses(
@@ -45,7 +79,10 @@ pub async fn healthz() -> HttpResponse {
     )
 )]
 #[get("/readyz")]
-pub async fn readyz(pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
+pub async fn readyz(pool: web::Data<DbPool>, drain: web::Data<Drain>) -> ApiResult<HttpResponse> {
+    if drain.is_draining() {
+        return Err(ApiError::ShuttingDown);
+    }
     db::ping(&pool, READY_DEADLINE).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))

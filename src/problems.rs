@@ -199,6 +199,24 @@ pub const PROBLEM_TYPES: &[ProblemType] = &[
         "Wait the seconds given in `Retry-After`.",
     ),
     problem(
+        "body_timeout",
+        408,
+        "The request body did not arrive in time: the client sent its headers, then the body too slowly or not at all. The connection is closed.",
+        "Send the whole body promptly on a new connection; on a slow network, send smaller requests.",
+    ),
+    problem(
+        "server_busy",
+        503,
+        "The server has more work in hand than it takes on at once: password hashing, or request bodies being received (`ACUPRESS_BODY_MEMORY_MB`). Nothing was changed.",
+        "Retry after the seconds in `Retry-After`.",
+    ),
+    problem(
+        "shutting_down",
+        503,
+        "This server instance is stopping (readiness only): it still answers requests for a few seconds while load balancers take it out.",
+        "Send traffic to another instance; a load balancer does this by itself.",
+    ),
+    problem(
         "internal_error",
         500,
         "Something failed on the server. No internals are shown.",

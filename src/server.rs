@@ -8,6 +8,7 @@ use actix_web::HttpServer;
 
 use crate::app::{self, AppState};
 use crate::auth::{AuthService, password};
+use crate::body::BodyLimits;
 use crate::catalog::data::{DataError, Dataset};
 use crate::catalog::store::{CatalogStore, read_snapshot};
 use crate::config::Config;
@@ -86,6 +87,8 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         .await
         .map_err(|e| StartError::Serve(std::io::Error::other(e)))?;
     Ok(AppState {
+        bodies: Arc::new(BodyLimits::new(&config)),
+        drain: Arc::default(),
         config: Arc::new(config),
         pool,
         catalog,
@@ -93,19 +96,22 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     })
 }
 
-/// Runs the server until SIGTERM or SIGINT, then lets requests in flight finish.
+/// Runs the server until SIGTERM or SIGINT, then drains (see [`drain_on_signal`]).
 pub async fn run(config: Config) -> Result<(), StartError> {
     let started = Instant::now();
     let listen = config.listen;
     let state = prepare(config).await?;
     let (workers, shutdown) = (state.config.workers, state.config.shutdown_timeout);
+    let signals = Signals::new()?;
     spawn_catalog_refresher(state.clone());
     spawn_housekeeping(state.clone());
     let factory_state = state.clone();
     let server = HttpServer::new(move || app::build(factory_state.clone()))
         .workers(workers)
+        .max_connections(state.config.serving.max_connections)
         // actix takes whole seconds: a part second is rounded up, never down to none.
         .shutdown_timeout(shutdown.as_millis().div_ceil(1000).max(1) as u64)
+        .disable_signals()
         .bind(listen)
         .map_err(|source| StartError::Bind {
             addr: listen,
@@ -117,9 +123,65 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         startup_ms = started.elapsed().as_millis() as u64,
         "acupress listening"
     );
-    server.run().await?;
+    let server = server.run();
+    actix_web::rt::spawn(drain_on_signal(
+        signals,
+        server.handle(),
+        state.drain.clone(),
+        state.config.serving.drain,
+    ));
+    server.await?;
     tracing::info!("acupress stopped");
     Ok(())
+}
+
+/// SIGTERM and SIGINT, listened for from start-up on (a signal sent as soon as the
+/// server reports it listens is not missed).
+struct Signals {
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            terminate: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn next(&mut self) {
+        tokio::select! {
+            _ = self.terminate.recv() => {}
+            _ = self.interrupt.recv() => {}
+        }
+    }
+}
+
+/// On the first SIGTERM or SIGINT: `/readyz` turns 503 and responses close their
+/// connections at once, while the listener keeps accepting and serving for the drain
+/// period, so load balancers take the instance out before it stops taking connections.
+/// Then the listener closes and requests in flight get the shutdown timeout to finish.
+/// A second signal ends the drain period early.
+async fn drain_on_signal(
+    mut signals: Signals,
+    server: actix_web::dev::ServerHandle,
+    drain: Arc<crate::ops::Drain>,
+    period: std::time::Duration,
+) {
+    signals.next().await;
+    drain.start();
+    tracing::info!(
+        drain_ms = period.as_millis() as u64,
+        "shutting down: readiness is 503, still serving while load balancers notice"
+    );
+    tokio::select! {
+        () = tokio::time::sleep(period) => {}
+        () = signals.next() => tracing::info!("second signal: ending the drain period early"),
+    }
+    tracing::info!("no longer accepting connections; finishing requests in flight");
+    server.stop(true).await;
 }
 
 /// How long deleted sessions stay as tombstones for sync.

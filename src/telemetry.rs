@@ -10,6 +10,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use tracing_subscriber::EnvFilter;
 
+use crate::client_faults::ClientFaultsAsWarnings;
 use crate::config::{Config, LogFormat};
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -20,17 +21,18 @@ tokio::task_local! {
 
 /// Installs the global tracing subscriber (JSON lines or human-readable).
 pub fn init(config: &Config) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false);
+    let output = tracing_subscriber::fmt::layer().with_target(false);
+    let registry = tracing_subscriber::registry().with(filter);
     let result = match config.log_format {
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
+        LogFormat::Json => registry
+            .with(ClientFaultsAsWarnings(
+                output.json().flatten_event(true).with_current_span(false),
+            ))
             .try_init(),
-        LogFormat::Pretty => builder.try_init(),
+        LogFormat::Pretty => registry.with(ClientFaultsAsWarnings(output)).try_init(),
     };
     // A second init (tests, embedded use) keeps the first subscriber.
     drop(result);

@@ -2,24 +2,30 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use crate::common::{TestDb, data_dir};
 
-struct Server {
-    child: Child,
-    base: String,
+/// The real binary, running on its own port.
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    /// Every JSON log line written so far.
+    logs: Arc<Mutex<Vec<serde_json::Value>>>,
 }
 
 impl Server {
     /// Starts `acupress` on a free port and waits for its "listening" log line.
-    fn start(db: &TestDb) -> Self {
+    pub fn start(db: &TestDb) -> Self {
         Self::start_with(db, &[])
     }
 
-    fn start_with(db: &TestDb, env: &[(&str, &str)]) -> Self {
+    /// The same with extra environment variables. The drain period after SIGTERM is
+    /// short unless `env` sets `ACUPRESS_DRAIN_MS`.
+    pub fn start_with(db: &TestDb, env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_acupress"))
+            .env("ACUPRESS_DRAIN_MS", "100")
             .envs(env.iter().copied())
             .env("DATABASE_URL", &db.url)
             .env("ACUPRESS_LISTEN", "127.0.0.1:0")
@@ -32,12 +38,15 @@ impl Server {
             .expect("start acupress");
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let kept = logs.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line)
-                    && v["message"] == "acupress listening"
-                {
-                    let _ = tx.send(v["listen"].as_str().unwrap_or_default().to_owned());
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) {
+                    if v["message"] == "acupress listening" {
+                        let _ = tx.send(v["listen"].as_str().unwrap_or_default().to_owned());
+                    }
+                    kept.lock().unwrap().push(v);
                 }
             }
         });
@@ -47,12 +56,35 @@ impl Server {
         Self {
             child,
             base: format!("http://{listen}"),
+            logs,
         }
     }
 
-    fn terminate(mut self) -> std::process::ExitStatus {
+    /// `host:port` of the listener.
+    pub fn addr(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
+    /// The log lines written so far.
+    pub fn logs(&self) -> Vec<serde_json::Value> {
+        self.logs.lock().unwrap().clone()
+    }
+
+    pub fn signal(&self, name: &str) {
         let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        Command::new("kill")
+            .args([&format!("-{name}"), &pid])
+            .status()
+            .unwrap();
+    }
+
+    /// Sends SIGTERM and waits for the process to exit.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        self.signal("TERM");
+        self.wait_for_exit()
+    }
+
+    pub fn wait_for_exit(&mut self) -> std::process::ExitStatus {
         for _ in 0..100 {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
@@ -162,8 +194,7 @@ async fn sigterm_under_load_finishes_requests_in_flight_then_refuses_new_ones() 
     };
     let in_flight: Vec<_> = (0..16).map(|_| login()).collect();
     actix_web::rt::time::sleep(Duration::from_millis(100)).await;
-    let pid = server.child.id().to_string();
-    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    server.signal("TERM");
     for request in in_flight {
         assert_eq!(
             request.await.unwrap().ok(),
@@ -177,5 +208,122 @@ async fn sigterm_under_load_finishes_requests_in_flight_then_refuses_new_ones() 
     assert!(
         reqwest::get(format!("{base}/healthz")).await.is_err(),
         "new connections are refused"
+    );
+}
+
+/// What one request sent across the signal came back with.
+enum Outcome {
+    Created(String),
+    Status(u16),
+    NoAnswer(String),
+}
+
+#[actix_web::test]
+async fn sigterm_drains_every_request_sent_across_the_signal_is_answered_and_kept() {
+    let db = TestDb::cloned();
+    let mut server = Server::start_with(&db, &[("ACUPRESS_DRAIN_MS", "1500")]);
+    let client = reqwest::Client::new();
+    let guest: serde_json::Value = client
+        .post(format!("{}/v1/auth/guest", server.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = guest["tokens"]["access_token"].as_str().unwrap().to_owned();
+    let started = std::time::Instant::now();
+    let signal_at = Duration::from_millis(500);
+    // Clients keep sending until well inside the drain period (1.5 s after the signal).
+    let stop_at = signal_at + Duration::from_millis(1000);
+    let senders: Vec<_> = (0..6)
+        .map(|sender| {
+            let (client, base, token) = (client.clone(), server.base.clone(), token.clone());
+            actix_web::rt::spawn(async move {
+                let mut outcomes = Vec::new();
+                let mut n = 0;
+                while started.elapsed() < stop_at && n < 400 {
+                    n += 1;
+                    let minute = sender * 400 + n;
+                    let body = serde_json::json!({
+                        "started_at": format!("2026-05-{:02}T{:02}:{:02}:00Z", 1 + minute / 1440, minute / 60 % 24, minute % 60),
+                        "duration_seconds": 300,
+                    });
+                    let sent_at = started.elapsed();
+                    let sent = client
+                        .post(format!("{base}/v1/me/sessions"))
+                        .bearer_auth(&token)
+                        .json(&body)
+                        .timeout(Duration::from_secs(10))
+                        .send()
+                        .await;
+                    outcomes.push((sent_at, match sent {
+                        Ok(res) if res.status() == 201 => {
+                            let body: serde_json::Value = res.json().await.unwrap();
+                            Outcome::Created(body["session"]["id"].as_str().unwrap().to_owned())
+                        }
+                        Ok(res) => Outcome::Status(res.status().as_u16()),
+                        Err(e) => Outcome::NoAnswer(e.to_string()),
+                    }));
+                }
+                outcomes
+            })
+        })
+        .collect();
+    actix_web::rt::time::sleep(signal_at).await;
+    server.signal("TERM");
+    actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    let ready = client
+        .get(format!("{}/readyz", server.base))
+        .send()
+        .await
+        .expect("still accepting while draining");
+    assert_eq!(ready.status(), 503, "readiness turns 503 at once");
+    assert_eq!(
+        ready.headers().get("connection").map(|v| v.as_bytes()),
+        Some(&b"close"[..]),
+        "draining responses close their connection"
+    );
+    let problem: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(problem["code"], "shutting_down");
+
+    let mut created = Vec::new();
+    let (mut refused, mut after_signal) = (0, 0);
+    for sender in senders {
+        for (sent_at, outcome) in sender.await.unwrap() {
+            match outcome {
+                Outcome::Created(id) => {
+                    after_signal += usize::from(sent_at > signal_at);
+                    created.push(id);
+                }
+                Outcome::Status(503) => refused += 1,
+                Outcome::Status(other) => panic!("unexpected status {other}"),
+                Outcome::NoAnswer(e) => panic!("a request got no answer: {e}"),
+            }
+        }
+    }
+    let status = server.wait_for_exit();
+    assert!(status.success(), "{status}");
+    assert!(
+        started.elapsed() < signal_at + Duration::from_millis(1500) + Duration::from_secs(5),
+        "the drain and the shutdown stay within their bounds"
+    );
+    let ids = created
+        .iter()
+        .map(|id| format!("'{id}'"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let stored = crate::common::count_rows(
+        &db.url,
+        format!("SELECT count(*) AS n FROM massage_sessions WHERE id IN ({ids})"),
+    );
+    assert_eq!(stored as usize, created.len(), "every 201 is stored");
+    assert!(
+        after_signal > 10,
+        "requests sent after the signal are still served: {after_signal}"
+    );
+    eprintln!(
+        "drain: {} created ({after_signal} after the signal), {refused} answered 503",
+        created.len()
     );
 }

@@ -6,6 +6,7 @@ mod catalog;
 mod common;
 mod content;
 mod errors;
+mod hardening_server;
 mod history;
 mod history_hardening;
 mod meridians;
