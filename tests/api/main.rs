@@ -8,6 +8,8 @@ mod content;
 mod errors;
 mod history;
 mod meridians;
+mod migrations;
 mod openapi;
 mod ops;
+mod private_cluster;
 mod tokens;
