@@ -83,15 +83,23 @@ pub struct PrivateCluster {
 }
 
 impl PrivateCluster {
-    /// The URL of `database` on this cluster (over its Unix socket).
+    /// The URL of `database` on this cluster, over its Unix socket: the socket folder is
+    /// the percent-encoded host (`postgres://postgres@%2Fsrv%2Fpg:5432/acupress`), so the
+    /// user and database sit where they do in a TCP URL.
     pub fn url(&self, database: &str) -> String {
-        let mut url = url::Url::parse("postgres:///").expect("a constant URL parses");
-        url.set_path(&format!("/{database}"));
-        url.query_pairs_mut()
-            .append_pair("host", &self.dir.to_string_lossy())
-            .append_pair("port", &SOCKET_PORT.to_string())
-            .append_pair("user", SUPERUSER);
-        url.to_string()
+        let host: String = self
+            .dir
+            .as_os_str()
+            .as_encoded_bytes()
+            .iter()
+            .map(|&b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    char::from(b).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect();
+        format!("postgres://{SUPERUSER}@{host}:{SOCKET_PORT}/{database}")
     }
 }
 
@@ -148,7 +156,7 @@ pub async fn resolve(mut config: Config) -> Result<Config, PrivateClusterError> 
 pub fn answers(url: &str) -> Result<(), String> {
     // A TCP address that never answers would make the connect below wait for minutes.
     if let Ok(parsed) = url::Url::parse(url)
-        && let Some(host) = parsed.host_str().filter(|h| !h.is_empty())
+        && let Some(host) = parsed.host_str().filter(|h| !is_socket_host(h))
     {
         let port = parsed.port().unwrap_or(5432);
         let addr = (host.trim_matches(['[', ']']), port)
@@ -167,6 +175,12 @@ pub fn answers(url: &str) -> Result<(), String> {
         }
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// Whether a URL's host names a Unix socket folder: none (`postgres:///db?host=/run`) or
+/// a percent-encoded path (`%2Frun%2Fpostgresql`).
+fn is_socket_host(host: &str) -> bool {
+    host.is_empty() || host.starts_with("%2F") || host.starts_with("%2f")
 }
 
 /// The folder holding `initdb` and `pg_ctl`: `explicit` if given, else
@@ -364,4 +378,32 @@ fn checked(dir: &Path, what: &'static str, out: Output) -> Result<(), PrivateClu
             dir.join("postgres.log").display()
         ),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn socket_urls_keep_user_and_database_where_tcp_urls_have_them() {
+        let cluster = PrivateCluster {
+            dir: PathBuf::from("/tmp/my data/pg"),
+            started: true,
+        };
+        let url = cluster.url("acupress");
+        assert_eq!(
+            url,
+            "postgres://postgres@%2Ftmp%2Fmy%20data%2Fpg:5432/acupress"
+        );
+        let parsed = url::Url::parse(&url).unwrap();
+        assert!(is_socket_host(parsed.host_str().unwrap()));
+        assert_eq!(parsed.username(), "postgres");
+        assert_eq!(config::database_name(&url).as_deref(), Some("acupress"));
+        assert_eq!(
+            config::with_database(&url, "postgres"),
+            "postgres://postgres@%2Ftmp%2Fmy%20data%2Fpg:5432/postgres"
+        );
+        assert!(!is_socket_host("127.0.0.1"));
+        assert!(is_socket_host(""));
+    }
 }

@@ -138,9 +138,11 @@ async fn without_database_url_or_a_usable_default_the_server_runs_a_private_clus
 
     // The next start finds it running and reuses it; a default that answers but does
     // not let us in (here an unknown role) counts as no usable server either.
-    let refusing = acupress::config::with_database(&server_url(), "acupress")
-        .replacen("user=postgres", "user=acupress_nobody", 1)
-        .replacen("postgres@", "acupress_nobody@", 1);
+    let refusing = acupress::config::with_database(&server_url(), "acupress").replacen(
+        "postgres@",
+        "acupress_nobody@",
+        1,
+    );
     let (server, lines) = start(acupress(&folder, &refusing, &[]));
     let (line, listen) = private_line(&lines);
     assert_eq!(line["reused"], true, "{line}");
@@ -151,15 +153,30 @@ async fn without_database_url_or_a_usable_default_the_server_runs_a_private_clus
 #[test]
 fn without_a_server_or_binaries_the_error_says_what_to_install_or_set() {
     let folder = Folder::new("nobin");
-    let out = acupress(
+    let mut child = acupress(
         &folder,
         "postgres://postgres@127.0.0.1:1/acupress",
         &[("ACUPRESS_PG_BINDIR", "/nonexistent/bin")],
     )
-    .output()
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
     .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let status = (0..300)
+        .find_map(|_| {
+            let status = child.try_wait().unwrap();
+            status
+                .is_none()
+                .then(|| std::thread::sleep(Duration::from_millis(100)));
+            status
+        })
+        .unwrap_or_else(|| {
+            let _ = child.kill();
+            panic!("start-up did not give up within 30 s");
+        });
+    assert_eq!(status.code(), Some(1));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
     for needle in [
         "apt-get install postgresql",
         "DATABASE_URL",
