@@ -112,6 +112,9 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNet>,
     /// Slow clients and shutdown: body deadline, connection and memory bounds, drain.
     pub serving: Serving,
+    /// Set when `DATABASE_URL` is not: `database_url` is then the default address, and a
+    /// private cluster is started when nothing usable answers there (`db::embedded`).
+    pub private_cluster: Option<PrivateClusterConfig>,
 }
 
 /// How the server bounds what slow or silent clients can hold, and how it stops.
@@ -188,6 +191,18 @@ impl Serving {
     }
 }
 
+/// Where and with which binaries to run the private PostgreSQL cluster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrivateClusterConfig {
+    /// Data folder (`ACUPRESS_PRIVATE_DB_DIR`).
+    pub dir: PathBuf,
+    /// Folder of `initdb` and `pg_ctl` (`ACUPRESS_PG_BINDIR`); `None`: searched for.
+    pub bindir: Option<PathBuf>,
+}
+
+/// The private cluster's data folder unless `ACUPRESS_PRIVATE_DB_DIR` says otherwise.
+pub const DEFAULT_PRIVATE_DB_DIR: &str = ".acupress/postgres";
+
 /// An address block such as `10.0.0.0/8` or `2001:db8::/32` (a bare address is /32 or /128).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IpNet {
@@ -245,8 +260,7 @@ impl Config {
     /// Reads the configuration from any lookup function (tests pass a map).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(&get);
-        let database_url = env.string("DATABASE_URL", DEFAULT_DATABASE_URL);
-        validate_database_url(&database_url)?;
+        let (database_url, private_cluster) = database_settings(&env)?;
         let cors_origins = env
             .string("ACUPRESS_CORS_ORIGINS", "")
             .split(',')
@@ -324,6 +338,7 @@ impl Config {
             },
             trusted_proxies,
             serving: Serving::from_env(&env, body_limit, workers, db_pool_size)?,
+            private_cluster,
         };
         tracing_subscriber::EnvFilter::try_new(&config.log_level).map_err(|e| ConfigError {
             variable: "ACUPRESS_LOG",
@@ -383,6 +398,26 @@ impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
     }
 }
 
+/// `DATABASE_URL` when set; otherwise the default address (`ACUPRESS_DEFAULT_DATABASE_URL`,
+/// else [`DEFAULT_DATABASE_URL`]) with the private cluster to fall back on.
+fn database_settings<F: Fn(&str) -> Option<String>>(
+    env: &Env<'_, F>,
+) -> Result<(String, Option<PrivateClusterConfig>), ConfigError> {
+    let explicit = env.string("DATABASE_URL", "");
+    if !explicit.is_empty() {
+        validate_database_url("DATABASE_URL", &explicit)?;
+        return Ok((explicit, None));
+    }
+    let default = env.string("ACUPRESS_DEFAULT_DATABASE_URL", DEFAULT_DATABASE_URL);
+    validate_database_url("ACUPRESS_DEFAULT_DATABASE_URL", &default)?;
+    let bindir = env.string("ACUPRESS_PG_BINDIR", "");
+    let private = PrivateClusterConfig {
+        dir: PathBuf::from(env.string("ACUPRESS_PRIVATE_DB_DIR", DEFAULT_PRIVATE_DB_DIR)),
+        bindir: (!bindir.is_empty()).then(|| PathBuf::from(bindir)),
+    };
+    Ok((default, Some(private)))
+}
+
 /// Parses `kid=secret,kid=secret` (secrets base64, standard or URL-safe alphabet).
 /// Empty: one random key for this process (tokens do not survive a restart).
 fn parse_jwt_keys(raw: &str) -> Result<JwtKeys, ConfigError> {
@@ -431,9 +466,9 @@ fn parse_jwt_keys(raw: &str) -> Result<JwtKeys, ConfigError> {
     })
 }
 
-fn validate_database_url(raw: &str) -> Result<(), ConfigError> {
+fn validate_database_url(variable: &'static str, raw: &str) -> Result<(), ConfigError> {
     let fail = |message: String| ConfigError {
-        variable: "DATABASE_URL",
+        variable,
         message: format!("{message} (value: {})", redact_url(raw)),
     };
     let url = url::Url::parse(raw).map_err(|e| fail(e.to_string()))?;
@@ -539,6 +574,7 @@ mod tests {
             ("ACUPRESS_TRUSTED_PROXIES", "proxy.internal"),
             ("ACUPRESS_BODY_LIMIT", "-1"),
             ("DATABASE_URL", "mysql://x/y"),
+            ("ACUPRESS_DEFAULT_DATABASE_URL", "postgres://127.0.0.1:5432"),
             (
                 "DATABASE_URL",
                 "postgres://db.example.com/acupress?sslmode=require",
@@ -606,6 +642,44 @@ mod tests {
         let c = config(&[("DATABASE_URL", "postgres://u:s3cret@h:5432/db")]).unwrap();
         assert_eq!(c.database_url_redacted(), "postgres://u:***@h:5432/db");
         assert!(!redact_url("postgres://u:s3cret@[bad").contains("s3cret"));
+    }
+
+    #[test]
+    fn only_an_unset_database_url_falls_back_on_a_private_cluster() {
+        let unset = config(&[]).unwrap();
+        assert_eq!(
+            unset.private_cluster,
+            Some(PrivateClusterConfig {
+                dir: PathBuf::from(DEFAULT_PRIVATE_DB_DIR),
+                bindir: None
+            })
+        );
+        let moved = config(&[
+            (
+                "ACUPRESS_DEFAULT_DATABASE_URL",
+                "postgres://me@127.0.0.1:6543/acupress",
+            ),
+            ("ACUPRESS_PRIVATE_DB_DIR", "/tmp/pg"),
+            ("ACUPRESS_PG_BINDIR", "/opt/pg/bin"),
+        ])
+        .unwrap();
+        assert_eq!(moved.database_url, "postgres://me@127.0.0.1:6543/acupress");
+        let private = moved.private_cluster.unwrap();
+        assert_eq!(private.dir, PathBuf::from("/tmp/pg"));
+        assert_eq!(private.bindir, Some(PathBuf::from("/opt/pg/bin")));
+        let set = config(&[
+            ("DATABASE_URL", "postgres://db.internal/acupress"),
+            (
+                "ACUPRESS_DEFAULT_DATABASE_URL",
+                "postgres://127.0.0.1:6543/other",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(set.database_url, "postgres://db.internal/acupress");
+        assert_eq!(
+            set.private_cluster, None,
+            "a set DATABASE_URL is used as it is"
+        );
     }
 
     #[test]

@@ -43,7 +43,13 @@ fn grant_admin(email: &str) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match actix_web::rt::System::new().block_on(admin::grant(&config, email)) {
+    let grant = async {
+        let config = acupress::db::embedded::resolve(config)
+            .await
+            .map_err(|e| e.to_string())?;
+        admin::grant(&config, email).await
+    };
+    match actix_web::rt::System::new().block_on(grant) {
         Ok(message) => {
             println!("{message}");
             ExitCode::SUCCESS

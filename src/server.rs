@@ -22,6 +22,8 @@ pub enum StartError {
     Data(#[from] DataError),
     #[error(transparent)]
     Boot(#[from] BootError),
+    #[error(transparent)]
+    PrivateCluster(#[from] crate::db::embedded::PrivateClusterError),
     #[error("reading the catalog and time zones: {0}")]
     Catalog(#[from] DbError),
     #[error("cannot listen on {addr}: {source}")]
@@ -100,6 +102,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
 pub async fn run(config: Config) -> Result<(), StartError> {
     let started = Instant::now();
     let listen = config.listen;
+    let config = db::embedded::resolve(config).await?;
     let state = prepare(config).await?;
     let (workers, shutdown) = (state.config.workers, state.config.shutdown_timeout);
     let signals = Signals::new()?;

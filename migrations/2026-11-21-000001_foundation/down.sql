@@ -1,2 +1,4 @@
 DROP TABLE meridians;
 DROP TABLE catalog_meta;
+DROP EXTENSION IF EXISTS unaccent;
+DROP EXTENSION IF EXISTS pg_trgm;

@@ -461,7 +461,9 @@ struct MeridianDb {
     pinyin: String,
     hanzi: String,
     hanzi_traditional: String,
-    aliases: Vec<String>,
+    /// A PostgreSQL array may hold NULLs (the generated schema says so); the loader
+    /// stores none.
+    aliases: Vec<Option<String>>,
     point_count: i32,
 }
 
@@ -513,7 +515,7 @@ pub async fn read_snapshot(pool: &DbPool) -> Result<Snapshot, DbError> {
             pinyin: m.pinyin,
             hanzi: m.hanzi,
             hanzi_traditional: m.hanzi_traditional,
-            aliases: m.aliases,
+            aliases: m.aliases.into_iter().flatten().collect(),
             point_count: m.point_count,
         })
         .collect();

@@ -1,5 +1,6 @@
 //! Connection pool, start-up (wait, create, migrate, load) and shared helpers.
 
+pub mod embedded;
 pub mod prepared;
 pub mod schema;
 

@@ -1,4 +1,17 @@
-// Diesel table definitions, written to match migrations/ (every column is read or written by the tests).
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    auth_sessions (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        device_name -> Text,
+        user_agent -> Nullable<Text>,
+        created_at -> Timestamptz,
+        last_used_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        revoke_reason -> Nullable<Text>,
+    }
+}
 
 diesel::table! {
     catalog_meta (id) {
@@ -10,6 +23,96 @@ diesel::table! {
 }
 
 diesel::table! {
+    condition_points (condition_slug, point_code) {
+        condition_slug -> Text,
+        point_code -> Text,
+        rank -> Int4,
+        evidence -> Text,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    conditions (slug) {
+        slug -> Text,
+        position -> Int4,
+        category -> Text,
+        doc -> Jsonb,
+    }
+}
+
+diesel::table! {
+    history_days (user_id, day, condition_slug, routine_slug) {
+        user_id -> Uuid,
+        day -> Date,
+        condition_slug -> Text,
+        routine_slug -> Text,
+        sessions -> Int4,
+        seconds -> Int8,
+        pain_sum -> Int4,
+        pain_n -> Int4,
+        stress_sum -> Int4,
+        stress_n -> Int4,
+        improvement_sum -> Int4,
+        improvement_n -> Int4,
+    }
+}
+
+diesel::table! {
+    history_point_days (user_id, day, condition_slug, point_code) {
+        user_id -> Uuid,
+        day -> Date,
+        condition_slug -> Text,
+        point_code -> Text,
+        sessions -> Int4,
+        times -> Int4,
+        seconds -> Int8,
+        pain_sum -> Int4,
+        pain_n -> Int4,
+        stress_sum -> Int4,
+        stress_n -> Int4,
+        improvement_sum -> Int4,
+        improvement_n -> Int4,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Uuid,
+        key -> Uuid,
+        request_hash -> Bytea,
+        response_status -> Int2,
+        created_at -> Timestamptz,
+        response_location -> Nullable<Text>,
+        response_bytes -> Nullable<Bytea>,
+    }
+}
+
+diesel::table! {
+    massage_sessions (user_id, id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        started_at -> Timestamptz,
+        duration_seconds -> Int4,
+        routine_slug -> Nullable<Text>,
+        condition_slug -> Nullable<Text>,
+        pain_before -> Nullable<Int2>,
+        pain_after -> Nullable<Int2>,
+        stress_before -> Nullable<Int2>,
+        stress_after -> Nullable<Int2>,
+        mood -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        steps -> Jsonb,
+        step_points -> Nullable<Array<Nullable<Text>>>,
+        step_seconds -> Nullable<Array<Nullable<Int4>>>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
     meridians (code) {
         code -> Text,
         position -> Int4,
@@ -17,8 +120,18 @@ diesel::table! {
         pinyin -> Text,
         hanzi -> Text,
         hanzi_traditional -> Text,
-        aliases -> Array<Text>,
+        aliases -> Array<Nullable<Text>>,
         point_count -> Int4,
+    }
+}
+
+diesel::table! {
+    point_search_terms (point_code, kind, display) {
+        point_code -> Text,
+        kind -> Text,
+        display -> Text,
+        weight -> Float4,
+        term -> Nullable<Text>,
     }
 }
 
@@ -36,21 +149,12 @@ diesel::table! {
 }
 
 diesel::table! {
-    conditions (slug) {
-        slug -> Text,
-        position -> Int4,
-        category -> Text,
-        doc -> Jsonb,
-    }
-}
-
-diesel::table! {
-    condition_points (condition_slug, point_code) {
-        condition_slug -> Text,
-        point_code -> Text,
-        rank -> Int4,
-        evidence -> Text,
-        note -> Text,
+    refresh_tokens (token_hash) {
+        token_hash -> Bytea,
+        session_id -> Uuid,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        rotated_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -61,20 +165,6 @@ diesel::table! {
         doc -> Jsonb,
     }
 }
-
-diesel::table! {
-    point_search_terms (point_code, kind, display) {
-        point_code -> Text,
-        kind -> Text,
-        display -> Text,
-        weight -> Float4,
-        term -> Text,
-    }
-}
-
-diesel::joinable!(condition_points -> conditions (condition_slug));
-diesel::joinable!(condition_points -> points (point_code));
-diesel::joinable!(point_search_terms -> points (point_code));
 
 diesel::table! {
     users (id) {
@@ -99,80 +189,30 @@ diesel::table! {
     }
 }
 
-diesel::table! {
-    auth_sessions (id) {
-        id -> Uuid,
-        user_id -> Uuid,
-        device_name -> Text,
-        user_agent -> Nullable<Text>,
-        created_at -> Timestamptz,
-        last_used_at -> Timestamptz,
-        revoked_at -> Nullable<Timestamptz>,
-        revoke_reason -> Nullable<Text>,
-    }
-}
-
-diesel::table! {
-    refresh_tokens (token_hash) {
-        token_hash -> Bytea,
-        session_id -> Uuid,
-        created_at -> Timestamptz,
-        expires_at -> Timestamptz,
-        rotated_at -> Nullable<Timestamptz>,
-    }
-}
-
-diesel::table! {
-    massage_sessions (user_id, id) {
-        id -> Uuid,
-        user_id -> Uuid,
-        started_at -> Timestamptz,
-        duration_seconds -> Int4,
-        routine_slug -> Nullable<Text>,
-        condition_slug -> Nullable<Text>,
-        pain_before -> Nullable<Int2>,
-        pain_after -> Nullable<Int2>,
-        stress_before -> Nullable<Int2>,
-        stress_after -> Nullable<Int2>,
-        mood -> Nullable<Text>,
-        notes -> Nullable<Text>,
-        steps -> Jsonb,
-        step_points -> Array<Text>,
-        step_seconds -> Array<Int4>,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-        deleted_at -> Nullable<Timestamptz>,
-        version -> Int8,
-    }
-}
-
-diesel::table! {
-    idempotency_keys (user_id, key) {
-        user_id -> Uuid,
-        key -> Uuid,
-        request_hash -> Bytea,
-        response_status -> Int2,
-        created_at -> Timestamptz,
-        response_location -> Nullable<Text>,
-        response_bytes -> Nullable<Bytea>,
-    }
-}
-
-diesel::joinable!(massage_sessions -> users (user_id));
 diesel::joinable!(auth_sessions -> users (user_id));
+diesel::joinable!(condition_points -> conditions (condition_slug));
+diesel::joinable!(condition_points -> points (point_code));
+diesel::joinable!(history_days -> users (user_id));
+diesel::joinable!(history_point_days -> users (user_id));
+diesel::joinable!(idempotency_keys -> users (user_id));
+diesel::joinable!(massage_sessions -> users (user_id));
+diesel::joinable!(point_search_terms -> points (point_code));
+diesel::joinable!(points -> meridians (meridian_code));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    catalog_meta,
-    meridians,
-    points,
-    conditions,
-    condition_points,
-    routines,
-    point_search_terms,
-    users,
     auth_sessions,
-    refresh_tokens,
-    massage_sessions,
+    catalog_meta,
+    condition_points,
+    conditions,
+    history_days,
+    history_point_days,
     idempotency_keys,
+    massage_sessions,
+    meridians,
+    point_search_terms,
+    points,
+    refresh_tokens,
+    routines,
+    users,
 );

@@ -1,6 +1,7 @@
 //! Test support: every test gets its own database, cloned from a template that is
 //! migrated and loaded once per test process and dropped when the process exits.
 
+use std::path::Path;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -13,18 +14,48 @@ use acupress::app::{self, AppState};
 use acupress::catalog::data::Dataset;
 use acupress::config::{self, Config, JwtKeys, RateLimit, Secret};
 use acupress::db::SyncPgConnection;
-use acupress::db::bootstrap;
+use acupress::db::{bootstrap, embedded};
 use acupress::server;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use serde_json::Value;
 use std::time::Duration;
 
-/// The server the tests use: `TEST_DATABASE_URL`, else `DATABASE_URL`, else the local default.
+/// The server the tests use: `TEST_DATABASE_URL`, else `DATABASE_URL`, else the local
+/// default (`ACUPRESS_DEFAULT_DATABASE_URL` moves it) when it answers usably, else a
+/// private cluster in `.acupress/postgres` (`ACUPRESS_PRIVATE_DB_DIR` moves it), as the
+/// server does (`acupress::db::embedded`).
 pub fn server_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .or_else(|_| std::env::var("DATABASE_URL"))
-        .unwrap_or_else(|_| config::DEFAULT_DATABASE_URL.to_owned())
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        let set = |name| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        if let Some(url) = set("TEST_DATABASE_URL").or_else(|| set("DATABASE_URL")) {
+            return url;
+        }
+        let default =
+            set("ACUPRESS_DEFAULT_DATABASE_URL").unwrap_or(config::DEFAULT_DATABASE_URL.into());
+        let private = config::PrivateClusterConfig {
+            dir: set("ACUPRESS_PRIVATE_DB_DIR").map_or_else(
+                || Path::new(env!("CARGO_MANIFEST_DIR")).join(config::DEFAULT_PRIVATE_DB_DIR),
+                Into::into,
+            ),
+            bindir: set("ACUPRESS_PG_BINDIR").map(Into::into),
+        };
+        let url = config::with_database(&default, "postgres");
+        blocking(move || {
+            let chosen = embedded::url_or_private(&url, &private)
+                .unwrap_or_else(|e| panic!("no PostgreSQL for the tests: {e}"));
+            if chosen != url {
+                eprintln!(
+                    "tests: no usable PostgreSQL at {}: using the private cluster in {}",
+                    config::redact_url(&url),
+                    private.dir.display()
+                );
+            }
+            chosen
+        })
+    })
+    .clone()
 }
 
 pub fn url_for(database: &str) -> String {
@@ -197,6 +228,7 @@ pub const TEST_SECRET: &[u8; 32] = b"acupress-test-signing-secret-32b";
 pub fn test_config(database_url: &str) -> Config {
     let mut config = Config::from_lookup(|_| None).expect("defaults are valid");
     config.database_url = database_url.to_owned();
+    config.private_cluster = None;
     config.data_dir = data_dir();
     config.db_pool_size = 4;
     config.jwt_keys = JwtKeys {
