@@ -62,19 +62,8 @@ diesel::table! {
     }
 }
 
-diesel::table! {
-    point_search_terms (point_code, kind, display) {
-        point_code -> Text,
-        kind -> Text,
-        display -> Text,
-        weight -> Float4,
-        term -> Text,
-    }
-}
-
 diesel::joinable!(condition_points -> conditions (condition_slug));
 diesel::joinable!(condition_points -> points (point_code));
-diesel::joinable!(point_search_terms -> points (point_code));
 
 diesel::table! {
     users (id) {
@@ -170,7 +159,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     conditions,
     condition_points,
     routines,
-    point_search_terms,
     users,
     auth_sessions,
     refresh_tokens,

@@ -10,4 +10,5 @@ mod history;
 mod meridians;
 mod openapi;
 mod ops;
+mod search;
 mod tokens;
