@@ -39,6 +39,7 @@ cases=(
   "points/LI4|/v1/points/LI4|"
   "search q=zusanly|/v1/points?q=zusanly|"
   "search, all unique|/v1/points|@unique-search.lua"
+  "search, typing|/v1/points|@prefix-search.lua"
   "304 revalidation|/v1/points/LI4|If-None-Match: ${etag}"
   "catalog (gzip)|/v1/catalog|Accept-Encoding: gzip"
 )

@@ -1,16 +1,17 @@
-//! Catalog endpoints: public, cacheable, served from the in-memory snapshot (the
-//! search alone asks PostgreSQL).
+//! Catalog endpoints: public, cacheable, served from the in-memory snapshot (search
+//! included), with rendered bodies kept per canonical request.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::catalog::cache::{Page, PointFilters, ReadKey};
 use crate::catalog::data::{BODY_REGIONS, CONDITION_CATEGORIES, PointKind, Pregnancy};
 use crate::catalog::model::*;
 use crate::catalog::query::{self, SortKey};
+use crate::catalog::search::{self, Umlaut};
 use crate::catalog::store::{CatalogStore, Snapshot};
-use crate::db::DbPool;
 use crate::error::{self, ApiError, ApiResult};
 use crate::http::{Cacheable, Lang};
 
@@ -56,54 +57,44 @@ struct Read {
     snapshot: std::sync::Arc<Snapshot>,
     lang: Lang,
     cache: Cacheable,
-    uri: String,
 }
 
 impl Read {
-    /// Serializes the body and keeps it for identical requests; answers 304 when the
-    /// client already holds it. Validation has passed by now, so a 304 is never given
-    /// for a request that would fail.
-    fn send<T: serde::Serialize>(&self, req: &HttpRequest, body: &T) -> ApiResult<HttpResponse> {
-        let bytes = web::Bytes::from(serde_json::to_vec(body).map_err(ApiError::internal)?);
-        self.snapshot
-            .cache_response(self.lang, &self.uri, bytes.clone());
-        Ok(self
-            .cache
-            .not_modified(req)
-            .unwrap_or_else(|| self.cache.json_bytes(bytes)))
-    }
-}
-
-/// Starts a catalog read. `Err` is a finished answer from the body rendered for an
-/// identical earlier request (which was a 200): 304 when the client holds it.
-fn begin(req: &HttpRequest, catalog: &CatalogStore) -> Result<Read, Box<HttpResponse>> {
-    let snapshot = catalog.get();
-    let lang = Lang::negotiate(req);
-    let cache = Cacheable::new(req, &snapshot.version, lang);
-    let uri = req.uri().to_string();
-    if let Some(body) = snapshot.cached_response(lang, &uri) {
-        return Err(Box::new(
-            cache
-                .not_modified(req)
-                .unwrap_or_else(|| cache.json_bytes(body)),
-        ));
-    }
-    Ok(Read {
-        snapshot,
-        lang,
-        cache,
-        uri,
-    })
-}
-
-/// Runs `begin`, returning early with its finished answer.
-macro_rules! read_or_304 {
-    ($req:expr, $catalog:expr) => {
-        match begin(&$req, &$catalog) {
-            Ok(read) => read,
-            Err(answer) => return Ok(*answer),
+    fn new(req: &HttpRequest, catalog: &CatalogStore) -> Self {
+        let snapshot = catalog.get();
+        let lang = Lang::negotiate(req);
+        let cache = Cacheable::new(req, &snapshot.version, lang);
+        Self {
+            snapshot,
+            lang,
+            cache,
         }
-    };
+    }
+
+    /// Answers a request that has passed validation (so a 304 is never given for one
+    /// that would fail): 304 when the client already holds it, else the body rendered
+    /// for an equivalent earlier request, else `render`'s, kept for the next one.
+    fn answer<T: serde::Serialize>(
+        &self,
+        req: &HttpRequest,
+        key: ReadKey,
+        render: impl FnOnce() -> T,
+    ) -> ApiResult<HttpResponse> {
+        if let Some(not_modified) = self.cache.not_modified(req) {
+            return Ok(not_modified);
+        }
+        let key = (self.lang, key);
+        let body = match self.snapshot.cached_response(&key) {
+            Some(body) => body,
+            None => {
+                let body =
+                    web::Bytes::from(serde_json::to_vec(&render()).map_err(ApiError::internal)?);
+                self.snapshot.cache_response(key, body.clone());
+                body
+            }
+        };
+        Ok(self.cache.json_bytes(body))
+    }
 }
 
 /// List the 14 meridians.
@@ -127,19 +118,16 @@ pub async fn list_meridians(
     _query: web::Query<NoQuery>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let read = read_or_304!(req, catalog);
+    let read = Read::new(&req, &catalog);
     let (snapshot, lang) = (&read.snapshot, read.lang);
-    read.send(
-        &req,
-        &MeridianList {
-            items: snapshot
-                .meridians
-                .iter()
-                .map(|m| m.localized(lang))
-                .collect(),
-            next_cursor: None,
-        },
-    )
+    read.answer(&req, ReadKey::Meridians, || MeridianList {
+        items: snapshot
+            .meridians
+            .iter()
+            .map(|m| m.localized(lang))
+            .collect(),
+        next_cursor: None,
+    })
 }
 
 /// Get one meridian and its points in order.
@@ -165,22 +153,20 @@ pub async fn get_meridian(
     code: web::Path<String>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let read = read_or_304!(req, catalog);
+    let read = Read::new(&req, &catalog);
     let (snapshot, lang) = (&read.snapshot, read.lang);
     let meridian = snapshot
         .meridian(&code)
         .ok_or_else(|| ApiError::not_found(format!("no meridian with code {}", code.as_str())))?;
-    let points = snapshot
-        .meridian_points(&meridian.code)
-        .map(|i| snapshot.point_summary(i, lang, Vec::new()))
-        .collect();
-    read.send(
-        &req,
-        &MeridianDetail {
+    read.answer(&req, ReadKey::Meridian(meridian.code.clone()), || {
+        MeridianDetail {
             meridian: meridian.localized(lang),
-            points,
-        },
-    )
+            points: snapshot
+                .meridian_points(&meridian.code)
+                .map(|i| snapshot.point_summary(i, lang, Vec::new()))
+                .collect(),
+        }
+    })
 }
 
 /// Filters for the point list. All are optional and combine with AND.
@@ -250,6 +236,97 @@ fn parse_conditions(snapshot: &Snapshot, raw: Option<&str>) -> ApiResult<Vec<usi
     Ok(indexes)
 }
 
+/// Parses and canonicalises the point-list filters (422 naming the field otherwise).
+fn point_filters(snapshot: &Snapshot, p: &PointsQuery) -> ApiResult<PointFilters> {
+    let meridian = p
+        .meridian
+        .as_deref()
+        .map(|m| {
+            snapshot
+                .meridian(m)
+                .map(|m| m.code.clone())
+                .ok_or_else(|| ApiError::invalid("meridian", format!("unknown meridian `{m}`")))
+        })
+        .transpose()?;
+    let region = query::parse_choice("region", p.region.as_deref(), &BODY_REGIONS)?;
+    let pregnancy = query::parse_choice("pregnancy", p.pregnancy.as_deref(), &PREGNANCY_LEVELS)?
+        .map(|level| level.parse::<Pregnancy>())
+        .transpose()
+        .map_err(ApiError::internal)?;
+    let kind = query::parse_choice("kind", p.kind.as_deref(), &["standard", "extra"])?;
+    Ok(PointFilters {
+        meridian,
+        region: region.map(str::to_owned),
+        conditions: parse_conditions(snapshot, p.condition.as_deref())?,
+        pregnancy,
+        standard: kind.map(|k| k == "standard"),
+        q: query::parse_text("q", p.q.as_deref())?.map(|q| search::key(&q, Umlaut::U)),
+    })
+}
+
+/// One page of the points passing `f`, ranked.
+fn point_page(
+    snapshot: &Snapshot,
+    lang: Lang,
+    f: &PointFilters,
+    page: &Page,
+    hash: u64,
+) -> PointList {
+    let hits = f.q.as_deref().map(|k| snapshot.search(k));
+    let mut items: Vec<(SortKey, (usize, Vec<MatchReason>))> = Vec::new();
+    for (i, point) in snapshot.points.iter().enumerate() {
+        if f.meridian
+            .as_ref()
+            .is_some_and(|m| point.meridian.as_ref() != Some(m))
+            || f.region.as_ref().is_some_and(|r| &point.body_region != r)
+            || f.pregnancy.is_some_and(|level| point.pregnancy != level)
+            || f.standard
+                .is_some_and(|s| (point.kind == PointKind::Standard) != s)
+        {
+            continue;
+        }
+        let mut matches = Vec::new();
+        let mut key: SortKey = [0, 0, i as i64];
+        if !f.conditions.is_empty() {
+            let served: Vec<(usize, usize)> = f
+                .conditions
+                .iter()
+                .filter_map(|&ci| snapshot.condition_rank(i, ci).map(|rank| (ci, rank)))
+                .collect();
+            if served.is_empty() {
+                continue;
+            }
+            key[1] =
+                -(served.len() as i64 * 1000) + served.iter().map(|(_, r)| *r as i64).sum::<i64>();
+            matches.extend(served.iter().map(|&(ci, _)| MatchReason {
+                field: "condition".into(),
+                value: snapshot.conditions[ci].slug.clone(),
+            }));
+        }
+        if let Some(hits) = &hits {
+            let Some(hit) = hits[i] else {
+                continue;
+            };
+            key[0] = -(hit.score * 1000.0).round() as i64;
+            matches.insert(
+                0,
+                MatchReason {
+                    field: hit.field.as_str().into(),
+                    value: hit.value.into(),
+                },
+            );
+        }
+        items.push((key, (i, matches)));
+    }
+    items.sort_by_key(|(key, _)| *key);
+    let (page, next_cursor) = query::paginate(items, page.after, page.limit, hash);
+    let items = page
+        .into_iter()
+        .map(|(i, matches)| snapshot.point_summary(i, lang, matches))
+        .collect();
+    PointList { items, next_cursor }
+}
+
 /// List and search points.
 ///
 /// Without `q`, points come in WHO order (meridian by meridian, extra points last).
@@ -265,7 +342,6 @@ fn parse_conditions(snapshot: &Snapshot, raw: Option<&str>) -> ApiResult<Vec<usi
         (status = 304, description = "The client's copy is current"),
         (status = 400, response = error::BadRequest),
         (status = 422, response = error::Unprocessable),
-        (status = 503, response = error::Unavailable),
         (status = 500, response = error::Internal),
     )
 )]
@@ -274,92 +350,21 @@ pub async fn list_points(
     req: HttpRequest,
     params: web::Query<PointsQuery>,
     catalog: web::Data<CatalogStore>,
-    pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
-    let read = read_or_304!(req, catalog);
+    let read = Read::new(&req, &catalog);
     let (snapshot, lang) = (&read.snapshot, read.lang);
     let p = params.into_inner();
     let limit = query::parse_limit(p.limit.as_deref())?;
-    let filters = query::filter_hash(&[
-        ("meridian", p.meridian.as_deref()),
-        ("region", p.region.as_deref()),
-        ("condition", p.condition.as_deref()),
-        ("pregnancy", p.pregnancy.as_deref()),
-        ("kind", p.kind.as_deref()),
-        ("q", p.q.as_deref()),
-    ]);
-    let cursor = query::decode_cursor(p.cursor.as_deref(), filters)?;
-    let meridian = match p.meridian.as_deref() {
-        None => None,
-        Some(m) => Some(
-            snapshot
-                .meridian(m)
-                .map(|m| m.code.clone())
-                .ok_or_else(|| ApiError::invalid("meridian", format!("unknown meridian `{m}`")))?,
-        ),
+    let filters = point_filters(snapshot, &p)?;
+    let hash = query::filter_hash(&filters);
+    let page = Page {
+        limit,
+        after: query::decode_cursor(p.cursor.as_deref(), hash)?,
     };
-    let region = query::parse_choice("region", p.region.as_deref(), &BODY_REGIONS)?;
-    let pregnancy = query::parse_choice("pregnancy", p.pregnancy.as_deref(), &PREGNANCY_LEVELS)?
-        .map(|level| level.parse::<Pregnancy>())
-        .transpose()
-        .map_err(ApiError::internal)?;
-    let kind = query::parse_choice("kind", p.kind.as_deref(), &["standard", "extra"])?;
-    let conditions = parse_conditions(snapshot, p.condition.as_deref())?;
-    let hits = match query::parse_text("q", p.q.as_deref())? {
-        Some(q) => Some(query::search(&pool, &q).await?),
-        None => None,
-    };
-
-    let mut items: Vec<(SortKey, (usize, Vec<MatchReason>))> = Vec::new();
-    for (i, point) in snapshot.points.iter().enumerate() {
-        if meridian
-            .as_ref()
-            .is_some_and(|m| point.meridian.as_ref() != Some(m))
-            || region.is_some_and(|r| point.body_region != r)
-            || pregnancy.is_some_and(|level| point.pregnancy != level)
-            || kind.is_some_and(|k| (point.kind == PointKind::Standard) != (k == "standard"))
-        {
-            continue;
-        }
-        let mut matches = Vec::new();
-        let mut key: SortKey = [0, 0, i as i64];
-        if !conditions.is_empty() {
-            let served: Vec<(usize, usize)> = conditions
-                .iter()
-                .filter_map(|&ci| snapshot.condition_rank(i, ci).map(|rank| (ci, rank)))
-                .collect();
-            if served.is_empty() {
-                continue;
-            }
-            key[1] =
-                -(served.len() as i64 * 1000) + served.iter().map(|(_, r)| *r as i64).sum::<i64>();
-            matches.extend(served.iter().map(|&(ci, _)| MatchReason {
-                field: "condition".into(),
-                value: snapshot.conditions[ci].slug.clone(),
-            }));
-        }
-        if let Some(hits) = &hits {
-            let Some(hit) = hits.get(&point.code) else {
-                continue;
-            };
-            key[0] = -(hit.score * 1000.0).round() as i64;
-            matches.insert(
-                0,
-                MatchReason {
-                    field: hit.field.clone(),
-                    value: hit.value.clone(),
-                },
-            );
-        }
-        items.push((key, (i, matches)));
-    }
-    items.sort_by_key(|(key, _)| *key);
-    let (page, next_cursor) = query::paginate(items, cursor, limit, filters);
-    let items = page
-        .into_iter()
-        .map(|(i, matches)| snapshot.point_summary(i, lang, matches))
-        .collect();
-    read.send(&req, &PointList { items, next_cursor })
+    let key = ReadKey::Points(filters.clone(), page.clone());
+    read.answer(&req, key, || {
+        point_page(snapshot, lang, &filters, &page, hash)
+    })
 }
 
 /// Get one point with its self-care guidance, conditions and routines.
@@ -385,12 +390,12 @@ pub async fn get_point(
     code: web::Path<String>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let read = read_or_304!(req, catalog);
+    let read = Read::new(&req, &catalog);
     let (snapshot, lang) = (&read.snapshot, read.lang);
     let i = snapshot
         .point_index(&code)
         .ok_or_else(|| ApiError::not_found(format!("no point with code {}", code.as_str())))?;
-    read.send(&req, &snapshot.point_detail(i, lang))
+    read.answer(&req, ReadKey::Point(i), || snapshot.point_detail(i, lang))
 }
 
 /// Paging and filters for conditions.
@@ -432,22 +437,33 @@ pub async fn list_conditions(
     params: web::Query<ConditionsQuery>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let read = read_or_304!(req, catalog);
+    let read = Read::new(&req, &catalog);
     let (snapshot, lang) = (&read.snapshot, read.lang);
     let limit = query::parse_limit(params.limit.as_deref())?;
-    let filters = query::filter_hash(&[("category", params.category.as_deref())]);
-    let cursor = query::decode_cursor(params.cursor.as_deref(), filters)?;
     let category = query::parse_choice(
         "category",
         params.category.as_deref(),
         &CONDITION_CATEGORIES,
-    )?;
-    let items = (0..snapshot.conditions.len())
-        .filter(|&ci| category.is_none_or(|c| snapshot.conditions[ci].category == c))
-        .map(|ci| ([0, 0, ci as i64], snapshot.condition_summary(ci, lang)))
-        .collect();
-    let (items, next_cursor) = query::paginate(items, cursor, limit, filters);
-    read.send(&req, &ConditionList { items, next_cursor })
+    )?
+    .map(str::to_owned);
+    let hash = query::filter_hash(&category);
+    let page = Page {
+        limit,
+        after: query::decode_cursor(params.cursor.as_deref(), hash)?,
+    };
+    let key = ReadKey::Conditions(category.clone(), page.clone());
+    read.answer(&req, key, || {
+        let items = (0..snapshot.conditions.len())
+            .filter(|&ci| {
+                category
+                    .as_ref()
+                    .is_none_or(|c| &snapshot.conditions[ci].category == c)
+            })
+            .map(|ci| ([0, 0, ci as i64], snapshot.condition_summary(ci, lang)))
+            .collect();
+        let (items, next_cursor) = query::paginate(items, page.after, page.limit, hash);
+        ConditionList { items, next_cursor }
+    })
 }
 
 /// Get one condition: red flags, ranked points with evidence, routines.
@@ -470,12 +486,14 @@ pub async fn get_condition(
     slug: web::Path<String>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let read = read_or_304!(req, catalog);
+    let read = Read::new(&req, &catalog);
     let (snapshot, lang) = (&read.snapshot, read.lang);
     let ci = snapshot
         .condition_index(&slug)
         .ok_or_else(|| ApiError::not_found(format!("no condition {}", slug.as_str())))?;
-    read.send(&req, &snapshot.condition_detail(ci, lang))
+    read.answer(&req, ReadKey::Condition(ci), || {
+        snapshot.condition_detail(ci, lang)
+    })
 }
 
 /// Paging and filters for routines.
@@ -513,24 +531,30 @@ pub async fn list_routines(
     params: web::Query<RoutinesQuery>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let read = read_or_304!(req, catalog);
+    let read = Read::new(&req, &catalog);
     let (snapshot, lang) = (&read.snapshot, read.lang);
     let limit = query::parse_limit(params.limit.as_deref())?;
-    let filters = query::filter_hash(&[("condition", params.condition.as_deref())]);
-    let cursor = query::decode_cursor(params.cursor.as_deref(), filters)?;
     let condition = query::known("condition", params.condition.as_deref(), |s| {
         snapshot.condition_slug(s)
     })?;
-    let items = (0..snapshot.routines.len())
-        .filter(|&ri| {
-            condition
-                .as_ref()
-                .is_none_or(|c| snapshot.routines[ri].conditions.contains(c))
-        })
-        .map(|ri| ([0, 0, ri as i64], snapshot.routine_summary(ri, lang)))
-        .collect();
-    let (items, next_cursor) = query::paginate(items, cursor, limit, filters);
-    read.send(&req, &RoutineList { items, next_cursor })
+    let hash = query::filter_hash(&condition);
+    let page = Page {
+        limit,
+        after: query::decode_cursor(params.cursor.as_deref(), hash)?,
+    };
+    let key = ReadKey::Routines(condition.clone(), page.clone());
+    read.answer(&req, key, || {
+        let items = (0..snapshot.routines.len())
+            .filter(|&ri| {
+                condition
+                    .as_ref()
+                    .is_none_or(|c| snapshot.routines[ri].conditions.contains(c))
+            })
+            .map(|ri| ([0, 0, ri as i64], snapshot.routine_summary(ri, lang)))
+            .collect();
+        let (items, next_cursor) = query::paginate(items, page.after, page.limit, hash);
+        RoutineList { items, next_cursor }
+    })
 }
 
 /// Get one routine with its ordered steps and total duration.
@@ -553,12 +577,14 @@ pub async fn get_routine(
     slug: web::Path<String>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let read = read_or_304!(req, catalog);
+    let read = Read::new(&req, &catalog);
     let (snapshot, lang) = (&read.snapshot, read.lang);
     let ri = snapshot
         .routine_index(&slug)
         .ok_or_else(|| ApiError::not_found(format!("no routine {}", slug.as_str())))?;
-    read.send(&req, &snapshot.routine_detail(ri, lang))
+    read.answer(&req, ReadKey::Routine(ri), || {
+        snapshot.routine_detail(ri, lang)
+    })
 }
 
 /// Safety: general precautions, pregnancy lists and the disclaimer.
@@ -582,9 +608,9 @@ pub async fn get_safety(
     _query: web::Query<NoQuery>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let read = read_or_304!(req, catalog);
+    let read = Read::new(&req, &catalog);
     let snapshot = &read.snapshot;
-    read.send(&req, &snapshot.safety())
+    read.answer(&req, ReadKey::Safety, || snapshot.safety())
 }
 
 fn accepts_gzip(req: &HttpRequest) -> bool {
@@ -626,7 +652,7 @@ pub async fn get_catalog(
     _query: web::Query<NoQuery>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let read = read_or_304!(req, catalog);
+    let read = Read::new(&req, &catalog);
     let (snapshot, lang) = (&read.snapshot, read.lang);
     if let Some(not_modified) = read.cache.not_modified(&req) {
         return Ok(not_modified);
@@ -667,7 +693,7 @@ pub async fn get_catalog_version(
     _query: web::Query<NoQuery>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let read = read_or_304!(req, catalog);
+    let read = Read::new(&req, &catalog);
     let snapshot = &read.snapshot;
-    read.send(&req, &snapshot.catalog_version())
+    read.answer(&req, ReadKey::Version, || snapshot.catalog_version())
 }

@@ -1,8 +1,10 @@
 //! The point catalog: meridians, points, conditions, routines and safety data.
 
+pub mod cache;
 pub mod data;
 pub mod handlers;
 pub mod model;
 pub mod query;
+pub mod search;
 pub mod seed;
 pub mod store;

@@ -1,15 +1,11 @@
-//! List parameters, opaque keyset cursors and the point search (pg_trgm + unaccent).
+//! List parameters and opaque keyset cursors.
 
-use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use diesel::sql_types::Text;
-use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 
-use crate::db::{self, DbError, DbPool};
 use crate::error::{ApiError, FieldError};
 
 pub const DEFAULT_LIMIT: usize = 20;
@@ -48,8 +44,9 @@ pub fn parse_limit(raw: Option<&str>) -> Result<usize, ApiError> {
     }
 }
 
-/// Fingerprint of the filters a list was asked with (everything but limit and cursor).
-pub fn filter_hash(filters: &[(&str, Option<&str>)]) -> u64 {
+/// Fingerprint of the parsed, canonical filters a list was asked with (everything but
+/// limit and cursor), so a cursor continues only an equivalent query.
+pub fn filter_hash(filters: &impl Hash) -> u64 {
     let mut hasher = DefaultHasher::new();
     filters.hash(&mut hasher);
     hasher.finish()
@@ -158,54 +155,6 @@ pub fn known<'a>(
             .ok_or_else(|| ApiError::invalid(field, format!("unknown {field} `{value}`")))
     })
     .transpose()
-}
-
-/// The best match of a search for one point.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Hit {
-    pub score: f64,
-    /// What matched: `code`, `pinyin`, `hanzi`, `english_name`, `alias`, `condition`.
-    pub field: String,
-    pub value: String,
-}
-
-#[derive(diesel::QueryableByName)]
-struct HitRow {
-    #[diesel(sql_type = Text)]
-    point_code: String,
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = Text)]
-    display: String,
-    #[diesel(sql_type = diesel::sql_types::Double)]
-    score: f64,
-}
-
-/// Scoring lives in the `search_points` SQL function (see the catalog migration).
-const SEARCH_SQL: &str = "SELECT point_code, kind, display, score FROM search_points($1)";
-
-/// Runs the search and keeps, per point, the best-scoring match.
-pub async fn search(pool: &DbPool, q: &str) -> Result<HashMap<String, Hit>, DbError> {
-    let mut conn = db::conn(pool).await?;
-    let rows: Vec<HitRow> = diesel::sql_query(SEARCH_SQL)
-        .bind::<Text, _>(q)
-        .load(&mut conn)
-        .await?;
-    let mut best: HashMap<String, Hit> = HashMap::new();
-    for row in rows {
-        let hit = Hit {
-            score: row.score,
-            field: row.kind,
-            value: row.display,
-        };
-        match best.get(&row.point_code) {
-            Some(existing) if existing.score >= hit.score => {}
-            _ => {
-                best.insert(row.point_code, hit);
-            }
-        }
-    }
-    Ok(best)
 }
 
 #[cfg(test)]

@@ -8,9 +8,7 @@ use serde_json::Value;
 
 use crate::catalog::data::{ConditionRecord, Dataset, PointRecord};
 use crate::db::SyncPgConnection;
-use crate::db::schema::{
-    catalog_meta, condition_points, conditions, meridians, point_search_terms, points, routines,
-};
+use crate::db::schema::{catalog_meta, condition_points, conditions, meridians, points, routines};
 
 /// Rows per INSERT, well under PostgreSQL's 65,535 bind parameters.
 const CHUNK: usize = 1000;
@@ -47,13 +45,11 @@ pub fn apply(conn: &mut SyncPgConnection, data: &Dataset) -> QueryResult<SeedOut
         });
     }
     upsert_meridians(conn, data)?;
-    // Links and search terms are derived from the entities: replaced wholesale.
+    // Links are derived from the entities: replaced wholesale.
     diesel::delete(condition_points::table).execute(conn)?;
-    diesel::delete(point_search_terms::table).execute(conn)?;
     upsert_points(conn, &data.points)?;
     upsert_conditions(conn, &data.conditions)?;
     upsert_routines(conn, data)?;
-    insert_search_terms(conn, data)?;
     let safety = to_doc(&data.safety);
     diesel::insert_into(catalog_meta::table)
         .values((
@@ -231,72 +227,5 @@ fn upsert_routines(conn: &mut SyncPgConnection, data: &Dataset) -> QueryResult<(
     }
     let slugs: Vec<&str> = data.routines.iter().map(|r| r.slug.as_str()).collect();
     diesel::delete(routines::table.filter(routines::slug.ne_all(slugs))).execute(conn)?;
-    Ok(())
-}
-
-/// How strongly a match on each kind of name counts (multiplies the match score).
-pub const CODE_WEIGHT: f32 = 1.5;
-const NAME_WEIGHT: f32 = 1.0;
-const ALIAS_WEIGHT: f32 = 0.95;
-const CONDITION_WEIGHT: f32 = 0.7;
-
-fn insert_search_terms(conn: &mut SyncPgConnection, data: &Dataset) -> QueryResult<()> {
-    let mut terms: Vec<(String, &'static str, String, f32)> = Vec::new();
-    for p in &data.points {
-        let mut push = |kind: &'static str, display: &str, weight: f32| {
-            let display = display.trim();
-            if !display.is_empty()
-                && !terms
-                    .iter()
-                    .any(|t| t.0 == p.code && t.1 == kind && t.2 == display)
-            {
-                terms.push((p.code.clone(), kind, display.to_owned(), weight));
-            }
-        };
-        push("code", &p.code, CODE_WEIGHT);
-        push("pinyin", &p.pinyin, NAME_WEIGHT);
-        push("pinyin", &p.pinyin_ascii, NAME_WEIGHT);
-        push("hanzi", &p.hanzi, NAME_WEIGHT);
-        push("hanzi", &p.hanzi_traditional, NAME_WEIGHT);
-        push("english_name", &p.english_name, NAME_WEIGHT);
-        for alias in &p.aliases {
-            push("alias", alias, ALIAS_WEIGHT);
-        }
-    }
-    for c in &data.conditions {
-        let names = std::iter::once(&c.name)
-            .chain(c.name_zh_hans.iter())
-            .chain(c.name_zh_hant.iter())
-            .chain(c.keywords.iter());
-        for name in names {
-            for (rank, link) in c.points.iter().enumerate() {
-                let weight = CONDITION_WEIGHT - 0.02 * rank.min(10) as f32;
-                let key = (link.code.as_str(), name.as_str());
-                match terms
-                    .iter_mut()
-                    .find(|t| t.1 == "condition" && (t.0.as_str(), t.2.as_str()) == key)
-                {
-                    Some(existing) => existing.3 = existing.3.max(weight),
-                    None => terms.push((link.code.clone(), "condition", name.clone(), weight)),
-                }
-            }
-        }
-    }
-    let rows: Vec<_> = terms
-        .iter()
-        .map(|(code, kind, display, weight)| {
-            (
-                point_search_terms::point_code.eq(code),
-                point_search_terms::kind.eq(*kind),
-                point_search_terms::display.eq(display),
-                point_search_terms::weight.eq(*weight),
-            )
-        })
-        .collect();
-    for chunk in rows.chunks(CHUNK) {
-        diesel::insert_into(point_search_terms::table)
-            .values(chunk)
-            .execute(conn)?;
-    }
     Ok(())
 }

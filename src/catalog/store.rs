@@ -10,11 +10,13 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::Value;
 
+use crate::catalog::cache::{CacheKey, ResponseCache};
 use crate::catalog::data::{
     ConditionPointRecord, ConditionRecord, PointKind, PointRecord, Pregnancy, RoutineRecord,
     SafetyRecord, normalize,
 };
 use crate::catalog::model::*;
+use crate::catalog::search::{Hit, SearchIndex};
 use crate::db::schema::{catalog_meta, condition_points, conditions, meridians, points, routines};
 use crate::db::{self, DbError, DbPool};
 use crate::http::Lang;
@@ -44,14 +46,12 @@ pub struct Snapshot {
     /// For each point: indexes of the routines that use it.
     point_routines: Vec<Vec<usize>>,
     bundles: HashMap<Lang, Bundle>,
-    /// Rendered bodies of catalog reads, by language and URL. A body is a pure function
-    /// of (version, language, URL), so it never goes stale within a snapshot.
-    responses: Mutex<HashMap<(Lang, String), Bytes>>,
+    search: SearchIndex,
+    /// Rendered bodies of catalog reads, by language and canonical request. A body is a
+    /// pure function of (version, language, request), so it never goes stale within a
+    /// snapshot.
+    responses: Mutex<ResponseCache>,
 }
-
-/// Bounds on the response cache of one snapshot.
-const CACHED_RESPONSES: usize = 4096;
-const CACHED_BODY_BYTES: usize = 256 * 1024;
 
 fn localized<'a>(
     lang: Lang,
@@ -138,6 +138,7 @@ impl Snapshot {
                 }
             }
         }
+        let search = SearchIndex::for_catalog(&points, &meridians, &conditions, &point_conditions);
         let mut snapshot = Self {
             version,
             meridians,
@@ -152,7 +153,8 @@ impl Snapshot {
             point_conditions,
             point_routines,
             bundles: HashMap::new(),
-            responses: Mutex::new(HashMap::new()),
+            search,
+            responses: Mutex::new(ResponseCache::default()),
         };
         for lang in [Lang::En, Lang::ZhHans, Lang::ZhHant] {
             let bundle = snapshot.render_bundle(lang);
@@ -208,21 +210,31 @@ impl Snapshot {
             .map(|(_, li)| li + 1)
     }
 
-    /// A body rendered earlier for this language and URL.
-    pub fn cached_response(&self, lang: Lang, uri: &str) -> Option<Bytes> {
-        let cache = self.responses.lock().unwrap_or_else(|p| p.into_inner());
-        cache.get(&(lang, uri.to_owned())).cloned()
+    /// The best match per point (in catalog order) for a search.
+    pub fn search(&self, q: &str) -> Vec<Option<Hit<'_>>> {
+        self.search.search(q)
     }
 
-    /// Keeps a rendered body for the next identical request (bounded in count and size).
-    pub fn cache_response(&self, lang: Lang, uri: &str, body: Bytes) {
-        if body.len() > CACHED_BODY_BYTES {
-            return;
-        }
+    /// A body rendered earlier for this language and request.
+    pub fn cached_response(&self, key: &CacheKey) -> Option<Bytes> {
         let mut cache = self.responses.lock().unwrap_or_else(|p| p.into_inner());
-        if cache.len() < CACHED_RESPONSES {
-            cache.insert((lang, uri.to_owned()), body);
-        }
+        cache.get(key)
+    }
+
+    /// Keeps a rendered body for the next equivalent request (bounded in count and
+    /// bytes; the least recently used make room).
+    pub fn cache_response(&self, key: CacheKey, body: Bytes) {
+        let mut cache = self.responses.lock().unwrap_or_else(|p| p.into_inner());
+        let bytes = body.len();
+        cache.insert(key, body, bytes);
+    }
+
+    /// How many rendered bodies the cache holds.
+    pub fn cached_responses(&self) -> usize {
+        self.responses
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len()
     }
 
     pub fn bundle(&self, lang: Lang) -> &Bundle {

@@ -126,16 +126,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    point_search_terms (point_code, kind, display) {
-        point_code -> Text,
-        kind -> Text,
-        display -> Text,
-        weight -> Float4,
-        term -> Nullable<Text>,
-    }
-}
-
-diesel::table! {
     points (code) {
         code -> Text,
         position -> Int4,
@@ -196,7 +186,6 @@ diesel::joinable!(history_days -> users (user_id));
 diesel::joinable!(history_point_days -> users (user_id));
 diesel::joinable!(idempotency_keys -> users (user_id));
 diesel::joinable!(massage_sessions -> users (user_id));
-diesel::joinable!(point_search_terms -> points (point_code));
 diesel::joinable!(points -> meridians (meridian_code));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
 
@@ -210,7 +199,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     massage_sessions,
     meridians,
-    point_search_terms,
     points,
     refresh_tokens,
     routines,

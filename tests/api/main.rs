@@ -15,4 +15,5 @@ mod openapi;
 mod ops;
 mod text_input;
 mod private_cluster;
+mod search;
 mod tokens;
