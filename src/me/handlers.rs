@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::auth::handlers::check_limits;
 use crate::auth::store::{self as auth_store, UserRow};
-use crate::auth::{AuthService, AuthUser, password};
+use crate::auth::{AuthService, AuthUser, password, session_revoked};
 use crate::db::{self, DbPool};
 use crate::error::{self, ApiError, ApiResult};
 use crate::http::Json;
@@ -77,9 +77,7 @@ async fn recheck_under_lock(
 ) -> ApiResult<()> {
     let stored = store::lock_for_credentials(conn, user.user_id, user.session_id, lock)
         .await?
-        .ok_or_else(|| {
-            ApiError::unauthorized("session_revoked", "this session has been signed out")
-        })?;
+        .ok_or_else(session_revoked)?;
     if stored.as_deref() != verified {
         return Err(ApiError::conflict(
             "password_changed",
