@@ -157,6 +157,12 @@ pub const PROBLEM_TYPES: &[ProblemType] = &[
         "Nothing to do: the account is already complete.",
     ),
     problem(
+        "password_changed",
+        409,
+        "The password was changed (by another request) after this one checked it, so nothing was written.",
+        "Use the current password: sign in again with it, then retry if the change is still wanted.",
+    ),
+    problem(
         "session_exists",
         409,
         "This account already has a session with this client-chosen id (ids are per account).",

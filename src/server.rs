@@ -196,10 +196,12 @@ pub struct Housekeeping {
     pub tombstones: usize,
     pub idempotency_keys: usize,
     pub sign_in: crate::auth::store::Purged,
+    pub rate_limits: usize,
 }
 
-/// Removes tombstones past their 90 days, idempotency keys past their 48 hours, and
-/// sign-in data nobody can use any more (see [`crate::auth::store::purge_expired`]).
+/// Removes tombstones past their 90 days, idempotency keys past their 48 hours,
+/// sign-in data nobody can use any more (see [`crate::auth::store::purge_expired`]) and
+/// rate-limit buckets that are full again.
 pub async fn housekeeping(pool: &crate::db::DbPool) -> Result<Housekeeping, DbError> {
     let mut conn = db::conn(pool).await?;
     let before = chrono::Utc::now() - chrono::Duration::days(TOMBSTONE_DAYS);
@@ -207,6 +209,7 @@ pub async fn housekeeping(pool: &crate::db::DbPool) -> Result<Housekeeping, DbEr
         tombstones: crate::history::store::purge_tombstones(&mut conn, before).await?,
         idempotency_keys: crate::idempotency::purge(&mut conn).await?,
         sign_in: crate::auth::store::purge_expired(&mut conn).await?,
+        rate_limits: crate::auth::ratelimit::purge(&mut conn).await?,
     })
 }
 
@@ -223,6 +226,7 @@ fn spawn_housekeeping(state: AppState) {
                     refresh_tokens = done.sign_in.refresh_tokens,
                     device_sessions = done.sign_in.sessions,
                     guests = done.sign_in.guests,
+                    rate_limits = done.rate_limits,
                     "housekeeping purged old data"
                 ),
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
@@ -238,7 +242,6 @@ fn spawn_catalog_refresher(state: AppState) {
         tick.tick().await;
         loop {
             tick.tick().await;
-            state.auth.limits.prune();
             match state.catalog.refresh(&state.pool).await {
                 Ok(true) => {
                     tracing::info!(version = %state.catalog.get().version, "catalog reloaded")

@@ -111,6 +111,20 @@ async fn open_account(
     Ok(HttpResponse::Created().json(response))
 }
 
+/// Takes one attempt from the client address and, when given, the account (an email):
+/// 429 when a limit is spent. Its own connection, given back before any hashing.
+pub async fn check_limits(
+    pool: &DbPool,
+    auth: &AuthService,
+    req: &HttpRequest,
+    account: Option<&str>,
+) -> ApiResult<()> {
+    let mut conn = db::conn(pool).await?;
+    auth.limits
+        .check(&mut conn, &client_address(req), account)
+        .await
+}
+
 fn invalid_credentials() -> ApiError {
     ApiError::unauthorized("invalid_credentials", "the email or password is not right")
 }
@@ -138,7 +152,7 @@ pub async fn register(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let email = validate::email(&body.email)?;
-    auth.limits.check(&client_address(&req), Some(&email))?;
+    check_limits(&pool, &auth, &req, Some(&email)).await?;
     let display_name = validate::display_name(&body.display_name)?;
     let (locale, time_zone) = locale_and_zone(body.locale.as_deref(), body.time_zone.as_deref())?;
     let agent = user_agent(&req);
@@ -180,10 +194,12 @@ pub async fn login(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let email = validate::email(&body.email)?;
-    auth.limits.check(&client_address(&req), Some(&email))?;
+    let mut conn = db::conn(&pool).await?;
+    auth.limits
+        .check(&mut conn, &client_address(&req), Some(&email))
+        .await?;
     let agent = user_agent(&req);
     let device = validate::device_name(body.device_name.as_deref(), agent.as_deref())?;
-    let mut conn = db::conn(&pool).await?;
     let user = store::user_by_email(&mut conn, &email).await?;
     drop(conn);
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
@@ -241,17 +257,18 @@ pub async fn refresh(
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
     let address = client_address(&req);
-    auth.limits.address.check(&address)?;
     let hash = tokens::hash_refresh_token(body.refresh_token.trim());
     let grace = chrono::Duration::from_std(auth.refresh_grace).map_err(ApiError::internal)?;
     let mut conn = db::conn(&pool).await?;
+    auth.limits.check_address(&mut conn, &address).await?;
     let outcome = conn
         .transaction::<_, ApiError, _>(async move |conn| {
             let Some(token) = store::lock_refresh_token(conn, &hash).await? else {
                 return Ok(Refreshed::Invalid("the refresh token is not known"));
             };
             auth.limits
-                .check_account(&token.user_id.to_string(), &address)?;
+                .check_account(conn, &token.user_id.to_string(), &address)
+                .await?;
             if token.session_revoked {
                 return Ok(Refreshed::Invalid("this session has been signed out"));
             }
@@ -337,7 +354,11 @@ pub async fn logout_all(
     let include_current = body.0.is_some_and(|b| b.include_current);
     let keep = (!include_current).then_some(user.session_id);
     let mut conn = db::conn(&pool).await?;
-    store::revoke_other_sessions(&mut conn, user.user_id, keep, "logout_all").await?;
+    conn.transaction::<_, ApiError, _>(async move |conn| {
+        store::revoke_other_sessions(conn, user.user_id, keep, "logout_all").await?;
+        Ok(())
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -361,7 +382,7 @@ pub async fn create_guest(
     auth: web::Data<AuthService>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
-    auth.limits.check(&client_address(&req), None)?;
+    check_limits(&pool, &auth, &req, None).await?;
     let body = body.0.unwrap_or_default();
     let (locale, time_zone) = locale_and_zone(body.locale.as_deref(), body.time_zone.as_deref())?;
     let agent = user_agent(&req);
@@ -404,7 +425,7 @@ pub async fn upgrade_guest(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let email = validate::email(&body.email)?;
-    auth.limits.check(&client_address(&req), Some(&email))?;
+    check_limits(&pool, &auth, &req, Some(&email)).await?;
     let display_name = body
         .display_name
         .as_deref()

@@ -122,6 +122,11 @@ fn verified_claims(req: &HttpRequest) -> Result<Claims, ApiError> {
     auth.keys.verify(&token)
 }
 
+/// 401 `session_revoked`: the device session of the token has been signed out.
+pub fn session_revoked() -> ApiError {
+    ApiError::unauthorized("session_revoked", "this session has been signed out")
+}
+
 /// A valid access token whose session may already be signed out (used by logout,
 /// which must succeed twice).
 pub struct BearerClaims(pub Claims);
@@ -151,9 +156,7 @@ impl AuthUser {
     ) -> Result<Self, ApiError> {
         let role = store::live_session_role(conn, claims.sid, claims.sub)
             .await?
-            .ok_or_else(|| {
-                ApiError::unauthorized("session_revoked", "this session has been signed out")
-            })?;
+            .ok_or_else(session_revoked)?;
         Ok(Self {
             user_id: claims.sub,
             session_id: claims.sid,

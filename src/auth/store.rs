@@ -131,7 +131,6 @@ pub async fn live_session_role(
         .optional()
 }
 
-/// Opens a device session with its first refresh token.
 /// The user's password hash, with their row held (`FOR SHARE`) until the transaction
 /// ends, so that a password change or a deletion waits for it; `None` when the user is
 /// gone or has no password.
@@ -149,6 +148,7 @@ pub async fn lock_password_hash(
         .flatten())
 }
 
+/// Opens a device session with its first refresh token.
 pub async fn open_session(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
@@ -202,11 +202,8 @@ pub struct PresentedToken {
 
 #[derive(Queryable)]
 struct TokenRow {
-    session_id: Uuid,
     expires_at: DateTime<Utc>,
     rotated_at: Option<DateTime<Utc>>,
-    user_id: Uuid,
-    revoked_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 }
 
@@ -219,34 +216,54 @@ struct DeviceRow {
     last_used_at: DateTime<Utc>,
 }
 
-/// Finds a refresh token and locks its row and its device session's row, so that every
-/// refresh of one session (whichever of its tokens) queues behind the others.
+/// Finds a refresh token and locks its device session's row, then the token's row.
+/// Session first, as every writer of a session's tokens does (refresh, sign-outs,
+/// deletion): refreshes of one session, whichever of its tokens they present, queue
+/// behind each other instead of deadlocking over sibling tokens. `None` when the token
+/// is not known (or went while this waited).
 pub async fn lock_refresh_token(
     conn: &mut AsyncPgConnection,
     hash: &[u8],
 ) -> QueryResult<Option<PresentedToken>> {
-    let row: Option<TokenRow> = refresh_tokens::table
-        .inner_join(auth_sessions::table)
-        .filter(refresh_tokens::token_hash.eq(hash))
+    let session: Option<(Uuid, Uuid, Option<DateTime<Utc>>)> = auth_sessions::table
+        .filter(
+            auth_sessions::id.eq_any(
+                refresh_tokens::table
+                    .filter(refresh_tokens::token_hash.eq(hash))
+                    .select(refresh_tokens::session_id),
+            ),
+        )
         .select((
-            refresh_tokens::session_id,
-            refresh_tokens::expires_at,
-            refresh_tokens::rotated_at,
+            auth_sessions::id,
             auth_sessions::user_id,
             auth_sessions::revoked_at,
+        ))
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    let Some((session_id, user_id, revoked_at)) = session else {
+        return Ok(None);
+    };
+    let token: Option<TokenRow> = refresh_tokens::table
+        .filter(refresh_tokens::token_hash.eq(hash))
+        .filter(refresh_tokens::session_id.eq(session_id))
+        .select((
+            refresh_tokens::expires_at,
+            refresh_tokens::rotated_at,
             diesel::dsl::now.into_sql::<diesel::sql_types::Timestamptz>(),
         ))
         .for_update()
         .first(conn)
         .await
         .optional()?;
-    Ok(row.map(|r| PresentedToken {
-        session_id: r.session_id,
-        user_id: r.user_id,
-        expires_at: r.expires_at,
-        rotated_at: r.rotated_at,
-        session_revoked: r.revoked_at.is_some(),
-        now: r.now,
+    Ok(token.map(|t| PresentedToken {
+        session_id,
+        user_id,
+        expires_at: t.expires_at,
+        rotated_at: t.rotated_at,
+        session_revoked: revoked_at.is_some(),
+        now: t.now,
     }))
 }
 
@@ -301,13 +318,22 @@ pub async fn revoke_session(
     Ok(n > 0)
 }
 
-/// Signs out every session of a user except `keep`.
+/// Signs out every session of a user except `keep`. Call it in a transaction: it locks
+/// the user's row first and holds it to the end, so that sign-outs of many sessions,
+/// password changes and deletions of one account queue in one order (user, then
+/// sessions, then tokens) and cannot deadlock.
 pub async fn revoke_other_sessions(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
     keep: Option<Uuid>,
     reason: &str,
 ) -> QueryResult<usize> {
+    users::table
+        .find(user_id)
+        .select(users::id)
+        .for_no_key_update()
+        .load::<Uuid>(conn)
+        .await?;
     let keep = keep.unwrap_or(Uuid::nil());
     let revoked: Vec<Uuid> = diesel::update(
         auth_sessions::table
@@ -328,7 +354,6 @@ pub async fn revoke_other_sessions(
     Ok(revoked.len())
 }
 
-/// Live sessions of a user, most recently used first.
 /// What [`purge_expired`] removed.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Purged {

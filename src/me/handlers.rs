@@ -5,13 +5,14 @@ use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
+use crate::auth::handlers::check_limits;
 use crate::auth::store::{self as auth_store, UserRow};
-use crate::auth::{AuthService, AuthUser, client_address, password};
+use crate::auth::{AuthService, AuthUser, password, session_revoked};
 use crate::db::{self, DbPool};
 use crate::error::{self, ApiError, ApiResult};
 use crate::http::Json;
 use crate::me::model::*;
-use crate::me::store::{self, ProfileChanges};
+use crate::me::store::{self, ProfileChanges, UserLock};
 use crate::validate;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -40,22 +41,46 @@ fn wrong_password() -> ApiError {
     ApiError::Forbidden("the current password is not right".into())
 }
 
-/// Checks the account's password (guests have none and pass). Attempts count against
-/// the same per-account and per-address limits as logins.
+/// Checks the account's password (guests have none and pass). Attempts take from the
+/// same budget as logins: the client address, and the account by its email, so a
+/// stolen access token gets no guesses of its own.
 async fn confirm_password(
     req: &HttpRequest,
     auth: &AuthService,
+    pool: &DbPool,
     row: &UserRow,
     given: Option<String>,
 ) -> ApiResult<()> {
     let Some(stored) = row.password_hash.clone() else {
         return Ok(());
     };
-    auth.limits
-        .check(&client_address(req), Some(&row.id.to_string()))?;
+    let account = row.email.clone().unwrap_or_else(|| row.id.to_string());
+    check_limits(pool, auth, req, Some(&account)).await?;
     let given = given.ok_or_else(|| ApiError::invalid("password", "is required to confirm"))?;
     if !password::verify(given, Some(stored)).await? {
         return Err(wrong_password());
+    }
+    Ok(())
+}
+
+/// In the writing transaction of a password change or deletion: locks the user's row,
+/// then checks that this device is still signed in (else 401 `session_revoked`) and
+/// that the password is still the one verified before (else 409 `password_changed`).
+/// Either way the caller writes nothing.
+async fn recheck_under_lock(
+    conn: &mut AsyncPgConnection,
+    user: &AuthUser,
+    verified: Option<&str>,
+    lock: UserLock,
+) -> ApiResult<()> {
+    let stored = store::lock_for_credentials(conn, user.user_id, user.session_id, lock)
+        .await?
+        .ok_or_else(session_revoked)?;
+    if stored.as_deref() != verified {
+        return Err(ApiError::conflict(
+            "password_changed",
+            "the password was changed while this request was handled; nothing was written",
+        ));
     }
     Ok(())
 }
@@ -119,7 +144,8 @@ pub async fn update_me(
 /// Change the password.
 ///
 /// Needs the current password (403 when it is wrong). Every other device is signed out;
-/// this one stays signed in.
+/// this one stays signed in. Checked again when it is written: 401 when this device was
+/// signed out meanwhile, 409 `password_changed` when another change came first.
 #[utoipa::path(
     tag = "me",
     security(("bearer" = [])),
@@ -149,7 +175,7 @@ pub async fn change_password(
             "a guest account has no password; upgrade it first",
         ));
     }
-    confirm_password(&req, &auth, &row, Some(body.current_password)).await?;
+    confirm_password(&req, &auth, &pool, &row, Some(body.current_password)).await?;
     let email = row.email.clone().unwrap_or_default();
     let hash = password::hash_new(
         "new_password",
@@ -158,7 +184,9 @@ pub async fn change_password(
     )
     .await?;
     let mut conn = db::conn(&pool).await?;
+    let verified = row.password_hash;
     conn.transaction::<_, ApiError, _>(async move |conn| {
+        recheck_under_lock(conn, &user, verified.as_deref(), UserLock::ForChange).await?;
         store::set_password(conn, user.user_id, &hash).await?;
         auth_store::revoke_other_sessions(
             conn,
@@ -176,7 +204,8 @@ pub async fn change_password(
 /// Delete the account and everything it owns.
 ///
 /// Needs the password (guests send `{}`). Profile, sessions, history and everything
-/// else go in one transaction; the account's tokens stop working.
+/// else go in one transaction; the account's tokens stop working. Nothing is deleted
+/// when this device was signed out meanwhile (401) or the password changed (409).
 #[utoipa::path(
     tag = "me",
     security(("bearer" = [])),
@@ -185,6 +214,7 @@ pub async fn change_password(
         (status = 204, description = "The account is gone"),
         (status = 401, response = error::Unauthorized),
         (status = 403, response = error::Forbidden),
+        (status = 409, response = error::Conflict),
         (status = 429, response = error::TooManyRequests),
         (status = 503, response = error::Unavailable),
     )
@@ -198,9 +228,11 @@ pub async fn delete_me(
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
     let row = current_row(&pool, &user).await?;
-    confirm_password(&req, &auth, &row, body.into_inner().password).await?;
+    confirm_password(&req, &auth, &pool, &row, body.into_inner().password).await?;
     let mut conn = db::conn(&pool).await?;
+    let verified = row.password_hash;
     conn.transaction::<_, ApiError, _>(async move |conn| {
+        recheck_under_lock(conn, &user, verified.as_deref(), UserLock::ForDelete).await?;
         store::delete_user(conn, user.user_id).await?;
         Ok(())
     })
@@ -213,7 +245,12 @@ pub async fn delete_me(
     tag = "me",
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The user's data", body = Export),
+        (status = 200, description = "The user's data", body = Export,
+            headers(
+                ("content-disposition" = String,
+                    description = "`attachment; filename=\"acupress-export.json\"`: browsers save the file instead of showing it"),
+                ("cache-control" = String, description = "`no-store`: personal data is kept in no cache"),
+            )),
         (status = 401, response = error::Unauthorized),
         (status = 503, response = error::Unavailable),
     )

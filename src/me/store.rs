@@ -105,6 +105,47 @@ pub async fn set_password(
     Ok(())
 }
 
+/// How a credential write locks the user's row.
+#[derive(Clone, Copy, Debug)]
+pub enum UserLock {
+    /// `FOR NO KEY UPDATE`: a password change (sign-ins wait, history writes do not).
+    ForChange,
+    /// `FOR UPDATE`: the row is about to be deleted.
+    ForDelete,
+}
+
+/// Locks the user's row for a credential write, then checks that device session
+/// `session_id` is still signed in, holding the session's row (`FOR SHARE`) so that
+/// it cannot be signed out before the caller commits. Returns the password hash as
+/// stored now (`None` for a guest), or `None` when the user is gone or the session
+/// was signed out. Call it in the writing transaction.
+pub async fn lock_for_credentials(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    session_id: Uuid,
+    lock: UserLock,
+) -> QueryResult<Option<Option<String>>> {
+    let user = users::table.find(user_id).select(users::password_hash);
+    let hash: Option<Option<String>> = match lock {
+        UserLock::ForChange => user.for_no_key_update().first(conn).await,
+        UserLock::ForDelete => user.for_update().first(conn).await,
+    }
+    .optional()?;
+    let Some(hash) = hash else {
+        return Ok(None);
+    };
+    let live: Option<Uuid> = auth_sessions::table
+        .filter(auth_sessions::id.eq(session_id))
+        .filter(auth_sessions::user_id.eq(user_id))
+        .filter(auth_sessions::revoked_at.is_null())
+        .select(auth_sessions::id)
+        .for_share()
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(live.map(|_| hash))
+}
+
 /// Deletes the user; sessions, tokens and everything else they own go with it
 /// (foreign keys cascade), in the caller's transaction.
 pub async fn delete_user(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {

@@ -1,6 +1,7 @@
 //! Integration tests: the real actix app against a real PostgreSQL, one database per test.
 
 mod accounts;
+mod accounts_hardening;
 mod binary;
 mod catalog;
 mod common;
