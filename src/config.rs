@@ -110,6 +110,8 @@ pub struct Config {
     pub auth_rate_address: RateLimit,
     /// Proxies whose `X-Forwarded-For` is believed when they are the TCP peer.
     pub trusted_proxies: Vec<IpNet>,
+    /// Where `/metrics` is served instead of the API port; `None` keeps it on the API port.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// An address block such as `10.0.0.0/8` or `2001:db8::/32` (a bare address is /32 or /128).
@@ -198,6 +200,7 @@ impl Config {
                 variable: "ACUPRESS_TRUSTED_PROXIES",
                 message,
             })?;
+        let metrics_listen = parse_metrics_listen(&env)?;
         let workers_default = std::thread::available_parallelism().map_or(2, usize::from);
         let config = Self {
             database_url,
@@ -244,7 +247,17 @@ impl Config {
                 period: env.millis("ACUPRESS_AUTH_RATE_ADDRESS_PERIOD_MS", 2_000)?,
             },
             trusted_proxies,
+            metrics_listen,
         };
+        if config.metrics_listen == Some(config.listen) && config.listen.port() != 0 {
+            return Err(ConfigError {
+                variable: "ACUPRESS_METRICS_LISTEN",
+                message: format!(
+                    "{} is ACUPRESS_LISTEN too; give metrics an address of their own",
+                    config.listen
+                ),
+            });
+        }
         tracing_subscriber::EnvFilter::try_new(&config.log_level).map_err(|e| ConfigError {
             variable: "ACUPRESS_LOG",
             message: e.to_string(),
@@ -301,6 +314,17 @@ impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
         let ms = self.parse_bounded(name, default as usize, 1, 3_600_000)?;
         Ok(Duration::from_millis(ms as u64))
     }
+}
+
+/// `ACUPRESS_METRICS_LISTEN`: an address and port, or unset (metrics on the API port).
+fn parse_metrics_listen<F: Fn(&str) -> Option<String>>(
+    env: &Env<'_, F>,
+) -> Result<Option<SocketAddr>, ConfigError> {
+    let raw = env.string("ACUPRESS_METRICS_LISTEN", "");
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    env.parse("ACUPRESS_METRICS_LISTEN", &raw).map(Some)
 }
 
 /// Parses `kid=secret,kid=secret` (secrets base64, standard or URL-safe alphabet).
@@ -444,6 +468,12 @@ mod tests {
         assert!(c.cors_origins.is_empty());
         assert!(c.trusted_proxies.is_empty());
         assert_eq!(c.log_format, LogFormat::Pretty);
+        assert_eq!(c.metrics_listen, None, "metrics stay on the API port");
+        let apart = config(&[("ACUPRESS_METRICS_LISTEN", "127.0.0.1:9100")]).unwrap();
+        assert_eq!(
+            apart.metrics_listen,
+            Some("127.0.0.1:9100".parse().unwrap())
+        );
     }
 
     #[test]
@@ -467,6 +497,8 @@ mod tests {
             ("ACUPRESS_JWT_KEYS", "no-equals-sign"),
             ("ACUPRESS_JWT_KEYS", "k1=!!!not base64!!!"),
             ("ACUPRESS_REFRESH_GRACE_SECS", "forever"),
+            ("ACUPRESS_METRICS_LISTEN", "localhost"),
+            ("ACUPRESS_METRICS_LISTEN", "0.0.0.0:8080"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
             assert_eq!(err.variable, var, "{value}");

@@ -111,6 +111,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             addr: listen,
             source,
         })?;
+    let metrics = crate::metrics::serve::start(&state)?;
     let addrs: Vec<String> = server.addrs().iter().map(ToString::to_string).collect();
     tracing::info!(
         listen = %addrs.join(","),
@@ -118,6 +119,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         "acupress listening"
     );
     server.run().await?;
+    metrics.stop().await;
     tracing::info!("acupress stopped");
     Ok(())
 }

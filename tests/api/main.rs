@@ -8,6 +8,7 @@ mod content;
 mod errors;
 mod history;
 mod meridians;
+mod metrics;
 mod openapi;
 mod ops;
 mod tokens;
