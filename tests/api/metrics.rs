@@ -94,10 +94,12 @@ async fn odd_methods_and_unknown_paths_leave_the_metrics_small() {
         let get = call(&service, TestRequest::get().uri(&paths[2 * i + 1])).await;
         assert_eq!(get.status, 404);
     }
+    let started = std::time::Instant::now();
     let after = scrape(&service).await;
+    let took = started.elapsed();
     let grown = after.len().saturating_sub(before.len());
     println!(
-        "/metrics: {} bytes before, {} bytes after {} requests ({grown} more)",
+        "/metrics: {} bytes before, {} bytes after {} requests ({grown} more), scraped in {took:?}",
         before.len(),
         after.len(),
         3 * FLOOD
