@@ -115,6 +115,8 @@ pub struct Config {
     /// Set when `DATABASE_URL` is not: `database_url` is then the default address, and a
     /// private cluster is started when nothing usable answers there (`db::embedded`).
     pub private_cluster: Option<PrivateClusterConfig>,
+    /// Where `/metrics` is served instead of the API port; `None` keeps it on the API port.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// How the server bounds what slow or silent clients can hold, and how it stops.
@@ -288,6 +290,7 @@ impl Config {
                 variable: "ACUPRESS_TRUSTED_PROXIES",
                 message,
             })?;
+        let metrics_listen = parse_metrics_listen(&env)?;
         let workers_default = std::thread::available_parallelism().map_or(2, usize::from);
         let body_limit = env.parse_bounded("ACUPRESS_BODY_LIMIT", 1_048_576, 1_024, 64 << 20)?;
         let workers = env.parse_bounded("ACUPRESS_WORKERS", workers_default, 1, 256)?;
@@ -339,7 +342,17 @@ impl Config {
             trusted_proxies,
             serving: Serving::from_env(&env, body_limit, workers, db_pool_size)?,
             private_cluster,
+            metrics_listen,
         };
+        if config.metrics_listen == Some(config.listen) && config.listen.port() != 0 {
+            return Err(ConfigError {
+                variable: "ACUPRESS_METRICS_LISTEN",
+                message: format!(
+                    "{} is ACUPRESS_LISTEN too; give metrics an address of their own",
+                    config.listen
+                ),
+            });
+        }
         tracing_subscriber::EnvFilter::try_new(&config.log_level).map_err(|e| ConfigError {
             variable: "ACUPRESS_LOG",
             message: e.to_string(),
@@ -416,6 +429,17 @@ fn database_settings<F: Fn(&str) -> Option<String>>(
         bindir: (!bindir.is_empty()).then(|| PathBuf::from(bindir)),
     };
     Ok((default, Some(private)))
+}
+
+/// `ACUPRESS_METRICS_LISTEN`: an address and port, or unset (metrics on the API port).
+fn parse_metrics_listen<F: Fn(&str) -> Option<String>>(
+    env: &Env<'_, F>,
+) -> Result<Option<SocketAddr>, ConfigError> {
+    let raw = env.string("ACUPRESS_METRICS_LISTEN", "");
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    env.parse("ACUPRESS_METRICS_LISTEN", &raw).map(Some)
 }
 
 /// Parses `kid=secret,kid=secret` (secrets base64, standard or URL-safe alphabet).
@@ -559,6 +583,12 @@ mod tests {
         assert!(c.cors_origins.is_empty());
         assert!(c.trusted_proxies.is_empty());
         assert_eq!(c.log_format, LogFormat::Pretty);
+        assert_eq!(c.metrics_listen, None, "metrics stay on the API port");
+        let apart = config(&[("ACUPRESS_METRICS_LISTEN", "127.0.0.1:9100")]).unwrap();
+        assert_eq!(
+            apart.metrics_listen,
+            Some("127.0.0.1:9100".parse().unwrap())
+        );
     }
 
     #[test]
@@ -587,6 +617,8 @@ mod tests {
             ("ACUPRESS_MAX_CONNECTIONS", "none"),
             ("ACUPRESS_DRAIN_MS", "-5"),
             ("ACUPRESS_BODY_MEMORY_MB", "0"),
+            ("ACUPRESS_METRICS_LISTEN", "localhost"),
+            ("ACUPRESS_METRICS_LISTEN", "0.0.0.0:8080"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
             assert_eq!(err.variable, var, "{value}");

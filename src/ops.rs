@@ -93,24 +93,28 @@ pub async fn readyz(pool: web::Data<DbPool>, drain: web::Data<Drain>) -> ApiResu
 ///
 /// Requests by method, route template and status with a latency histogram; database
 /// pool connections (idle, in use, waiting); the catalog version; the process start
-/// time. Meant for the operator's scraper: expose it only inside your network.
+/// time. Meant for the operator's scraper: expose it only inside your network. When
+/// the server is configured with a separate metrics address (`ACUPRESS_METRICS_LISTEN`),
+/// they are served there only and this port answers 404, as for any unknown route.
 #[utoipa::path(
     tag = "operations",
-    responses((status = 200, description = "Prometheus text exposition format", body = String,
-        content_type = "text/plain; version=0.0.4",
-        example = "# TYPE acupress_http_requests_total counter\nacupress_http_requests_total{method=\"GET\",route=\"/v1/points/{code}\",status=\"200\"} 1042\n"))
+    responses(
+        (status = 200, description = "Prometheus text exposition format", body = String,
+            content_type = "text/plain; version=0.0.4",
+            example = "# TYPE acupress_http_requests_total counter\nacupress_http_requests_total{method=\"GET\",route=\"/v1/points/{code}\",status=\"200\"} 1042\n"),
+        (status = 404, response = error::NotFound),
+    )
 )]
 #[get("/metrics")]
-pub async fn metrics(pool: web::Data<DbPool>, catalog: web::Data<CatalogStore>) -> HttpResponse {
-    let status = pool.status();
-    let state = crate::metrics::PoolState {
-        max: status.max_size,
-        open: status.size,
-        idle: status.available,
-        waiting: status.waiting,
-    };
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .insert_header(("cache-control", "no-store"))
-        .body(crate::metrics::global().render(&state, &catalog.get().version))
+pub async fn metrics(
+    req: actix_web::HttpRequest,
+    config: web::Data<crate::config::Config>,
+    routes: web::Data<crate::http::RouteTable>,
+    pool: web::Data<DbPool>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    if config.metrics_listen.is_some() {
+        return crate::http::unmatched(req, routes).await;
+    }
+    Ok(crate::metrics::serve::response(&pool, &catalog))
 }

@@ -120,6 +120,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             addr: listen,
             source,
         })?;
+    let metrics = crate::metrics::serve::start(&state)?;
     let addrs: Vec<String> = server.addrs().iter().map(ToString::to_string).collect();
     tracing::info!(
         listen = %addrs.join(","),
@@ -134,6 +135,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         state.config.serving.drain,
     ));
     server.await?;
+    metrics.stop().await;
     tracing::info!("acupress stopped");
     Ok(())
 }

@@ -327,3 +327,35 @@ async fn sigterm_drains_every_request_sent_across_the_signal_is_answered_and_kep
         created.len()
     );
 }
+
+#[actix_web::test]
+async fn metrics_can_be_served_on_an_address_of_their_own() {
+    let db = TestDb::named();
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let metrics = free.local_addr().unwrap().to_string();
+    drop(free);
+    let server = Server::start_with(&db, &[("ACUPRESS_METRICS_LISTEN", &metrics)]);
+    let public = reqwest::get(format!("{}/metrics", server.base))
+        .await
+        .unwrap();
+    assert_eq!(
+        public.status(),
+        404,
+        "the API port keeps the metrics to itself"
+    );
+    let scrape = reqwest::get(format!("http://{metrics}/metrics"))
+        .await
+        .unwrap();
+    assert_eq!(scrape.status(), 200);
+    let text = scrape.text().await.unwrap();
+    assert!(
+        text.contains(
+            r#"acupress_http_requests_total{method="GET",route="/metrics",status="404"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(
+        server.terminate().success(),
+        "both listeners stop on SIGTERM"
+    );
+}

@@ -12,6 +12,7 @@ mod history;
 mod history_hardening;
 mod meridians;
 mod migrations;
+mod metrics;
 mod openapi;
 mod ops;
 mod text_input;
