@@ -114,7 +114,7 @@ fn read_json<T: serde::de::DeserializeOwned + 'static>(
         if !is_json {
             return Err(json_error(JsonPayloadError::ContentType, limit).into());
         }
-        let mut de = serde_json::Deserializer::from_slice(&body);
+        let mut de = serde_json::Deserializer::from_slice(body);
         let value: Option<ObjectBody<T>> =
             serde_path_to_error::deserialize(&mut de).map_err(body_error)?;
         de.end()
