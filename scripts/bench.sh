@@ -25,7 +25,7 @@ command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; 
 cargo build --release --quiet --bin acupress --example argon2-rate
 log=$(mktemp)
 psql "${BASE_URL}" -qc "DROP DATABASE IF EXISTS acupress_bench WITH (FORCE)" >/dev/null 2>&1 || true
-start_server target/release/acupress "$DB_URL" "$PORT" "$log"
+start_server "${CARGO_TARGET_DIR:-target}"/release/acupress "$DB_URL" "$PORT" "$log"
 trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$log"' EXIT
 await_ready "$BASE" "$log"
 
@@ -72,13 +72,13 @@ curl -fs -o /dev/null -H 'Content-Type: application/json' "$BASE/v1/auth/registe
   -d "{\"email\":\"$BENCH_EMAIL\",\"password\":\"$BENCH_PASSWORD\",\"display_name\":\"Bench\"}"
 # The raw rate is measured before and after the storm and averaged: on a shared machine
 # the speed drifts within a minute.
-raw_before=$(target/release/examples/argon2-rate "${DURATION%s}" | awk '{print $2}')
+raw_before=$("${CARGO_TARGET_DIR:-target}"/release/examples/argon2-rate "${DURATION%s}" | awk '{print $2}')
 catalog_out=$(mktemp)
 wrk -t1 -c4 -d"$DURATION" --latency -s scripts/paced.lua "$BASE/v1/points/LI4" >"$catalog_out" &
 catalog_wrk=$!
 storm=$(wrk -t1 -c16 -d"$DURATION" --latency -s scripts/login.lua "$BASE/v1/auth/login")
 wait $catalog_wrk
-raw_after=$(target/release/examples/argon2-rate "${DURATION%s}" | awk '{print $2}')
+raw_after=$("${CARGO_TARGET_DIR:-target}"/release/examples/argon2-rate "${DURATION%s}" | awk '{print $2}')
 raw=$(awk -v a="$raw_before" -v b="$raw_after" 'BEGIN{printf "%.1f", (a + b) / 2}')
 logins=$(awk '/Requests\/sec/{print $2}' <<<"$storm")
 login_errors=$(awk '/Non-2xx or 3xx/{print $5}' <<<"$storm")

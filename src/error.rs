@@ -410,7 +410,9 @@ pub struct NotFound(pub Problem);
 )]
 pub struct Unprocessable(pub Problem);
 
-/// The database could not be reached in time; retry after the `Retry-After` seconds.
+/// The database could not be reached in time (`service_unavailable`), the server is at its
+/// limit for work in flight (`server_busy`: request bodies, password hashing) or it is shutting
+/// down (`shutting_down`); retry after the `Retry-After` seconds.
 #[derive(utoipa::ToResponse)]
 #[response(
     content_type = "application/problem+json",
@@ -483,6 +485,28 @@ pub struct TooManyRequests(pub Problem);
         "code": "payload_too_large", "request_id": "0193a5c2-6f1e-7c1a-9a57-3f0b5c1d2e4f"})
 )]
 pub struct PayloadTooLarge(pub Problem);
+
+/// The body did not arrive completely within the body deadline (`ACUPRESS_BODY_TIMEOUT_MS`).
+/// The connection is closed after this answer.
+#[derive(utoipa::ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    example = json!({"type": "/problems/body-timeout", "title": "Request body too slow",
+        "status": 408, "detail": "the request body did not arrive within 10 s",
+        "code": "body_timeout", "request_id": "0193a5c2-6f1e-7c1a-9a57-3f0b5c1d2e4f"})
+)]
+pub struct RequestTimeout(pub Problem);
+
+/// Too many request bodies are being read at once; retry after the `Retry-After` seconds.
+#[derive(utoipa::ToResponse)]
+#[response(
+    content_type = "application/problem+json",
+    headers(("retry-after" = u32, description = "Seconds to wait before retrying")),
+    example = json!({"type": "/problems/server-busy", "title": "Server busy", "status": 503,
+        "detail": "the server is receiving as much request data as it takes on at once; retry shortly",
+        "code": "server_busy", "request_id": "0193a5c2-6f1e-7c1a-9a57-3f0b5c1d2e4f"})
+)]
+pub struct ServerBusy(pub Problem);
 
 /// The body is not JSON.
 #[derive(utoipa::ToResponse)]

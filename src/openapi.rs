@@ -29,6 +29,7 @@ use crate::error;
             error::BadRequest, error::Unauthorized, error::Forbidden, error::NotFound, error::Conflict,
             error::PayloadTooLarge, error::UnsupportedMediaType, error::Unprocessable,
             error::TooManyRequests, error::Gone, error::Unavailable, error::Internal,
+            error::RequestTimeout, error::ServerBusy,
         ),
     ),
     modifiers(&BearerScheme)
@@ -57,9 +58,10 @@ impl utoipa::Modify for BearerScheme {
     }
 }
 
-/// Every operation that reads a JSON body answers a malformed body with 400, an
-/// oversized one with 413, another content type with 415 and unknown or invalid fields
-/// with 422 (the extractor configuration in `http`, shared by all handlers); the
+/// Every operation that reads a JSON body answers a malformed body with 400, a body that
+/// arrives too slowly with 408, an oversized one with 413, another content type with 415,
+/// unknown or invalid fields with 422, and 503 when the bodies in flight fill the memory
+/// budget (the extractor configuration in `http`, shared by all handlers); the
 /// operations list these without repeating them one by one.
 pub fn document_body_errors(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{Ref, RefOr};
@@ -76,9 +78,11 @@ pub fn document_body_errors(api: &mut utoipa::openapi::OpenApi) {
             }
             for (status, name) in [
                 ("400", "BadRequest"),
+                ("408", "RequestTimeout"),
                 ("413", "PayloadTooLarge"),
                 ("415", "UnsupportedMediaType"),
                 ("422", "Unprocessable"),
+                ("503", "ServerBusy"),
             ] {
                 operation
                     .responses
