@@ -13,13 +13,12 @@ use utoipa_actix_web::{AppExt, scope};
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::AuthService;
-use crate::body::BodyLimits;
 use crate::catalog::store::CatalogStore;
 use crate::config::Config;
 use crate::db::DbPool;
-use crate::http::{self, RouteTable};
+use crate::http::{self, BodyLimits, RouteTable};
 use crate::ops::Drain;
-use crate::{admin, auth, catalog, history, me, openapi, ops, problems, telemetry};
+use crate::{admin, auth, catalog, history, me, openapi, ops, telemetry};
 
 /// Everything a request handler may need, shared by all workers.
 #[derive(Clone)]
@@ -38,16 +37,14 @@ pub struct AppState {
 const UNDOCUMENTED_ROUTES: &[(&str, &str)] = &[("GET", "/openapi.json"), ("GET", "/docs")];
 
 fn routes(cfg: &mut ServiceConfig) {
-    cfg.configure(ops::routes)
-        .configure(problems::routes)
-        .service(
-            scope::scope("/v1")
-                .configure(catalog::handlers::routes)
-                .configure(auth::handlers::routes)
-                .configure(me::handlers::routes)
-                .configure(history::handlers::routes)
-                .configure(admin::routes),
-        );
+    cfg.configure(ops::routes).service(
+        scope::scope("/v1")
+            .configure(catalog::handlers::routes)
+            .configure(auth::handlers::routes)
+            .configure(me::handlers::routes)
+            .configure(history::handlers::routes)
+            .configure(admin::routes),
+    );
 }
 
 /// The OpenAPI document generated from the registered handlers.
@@ -148,7 +145,7 @@ pub fn build(
         InitError = (),
     >,
 > {
-    let (json, path, query) = http::extractor_configs(state.config.body_limit);
+    let (path, query) = http::extractor_configs();
     let cors_origins = state.config.cors_origins.clone();
     let (app, mut api) = App::new()
         .into_utoipa_app()
@@ -157,10 +154,8 @@ pub fn build(
         .split_for_parts();
     openapi::document_body_errors(&mut api);
     let route_table = RouteTable::from_openapi(&api, UNDOCUMENTED_ROUTES);
-    app.app_data(json)
-        .app_data(path)
+    app.app_data(path)
         .app_data(query)
-        .app_data(web::PayloadConfig::default().limit(state.config.body_limit))
         .app_data(web::Data::new(state.pool))
         .app_data(web::Data::from(state.catalog))
         .app_data(web::Data::from(state.auth))

@@ -269,7 +269,7 @@ impl ApiError {
             detail: self.public_detail(),
             code: code.to_owned(),
             errors,
-            request_id: crate::telemetry::current_request_id(),
+            request_id: crate::request_id::current(),
         }
     }
 }
@@ -308,12 +308,12 @@ impl ResponseError for ApiError {
         match self {
             // The request id ties the log line to the answer the client quotes.
             Self::Internal(e) => tracing::error!(
-                request_id = crate::telemetry::current_request_id().unwrap_or_default(),
+                request_id = crate::request_id::current().unwrap_or_default(),
                 error = %e,
                 "internal error"
             ),
             Self::Unavailable(e) => tracing::warn!(
-                request_id = crate::telemetry::current_request_id().unwrap_or_default(),
+                request_id = crate::request_id::current().unwrap_or_default(),
                 error = %e,
                 "database unavailable"
             ),
@@ -370,6 +370,12 @@ impl From<crate::db::DbError> for ApiError {
             crate::db::DbError::AccountGone => Self::account_gone(),
             crate::db::DbError::Query(err) => Self::Internal(err.to_string()),
         }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        crate::db::DbError::from(e).into()
     }
 }
 
@@ -517,12 +523,6 @@ pub struct ServerBusy(pub Problem);
         "code": "unsupported_media_type", "request_id": "0193a5c2-6f1e-7c1a-9a57-3f0b5c1d2e4f"})
 )]
 pub struct UnsupportedMediaType(pub Problem);
-
-impl From<diesel::result::Error> for ApiError {
-    fn from(e: diesel::result::Error) -> Self {
-        crate::db::DbError::from(e).into()
-    }
-}
 
 /// The sync cursor is older than the tombstones the server keeps: download everything again.
 #[derive(utoipa::ToResponse)]

@@ -3,9 +3,7 @@
 pub mod admin;
 pub mod app;
 pub mod auth;
-pub mod body;
 pub mod catalog;
-pub mod client_faults;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -17,6 +15,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod ops;
 pub mod problems;
+pub mod request_id;
 pub mod server;
 pub mod telemetry;
 pub mod validate;

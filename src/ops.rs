@@ -1,4 +1,6 @@
-//! Operations endpoints: liveness, readiness and metrics.
+//! Operations endpoints: liveness, readiness, metrics and the problem type pages.
+
+mod problem_pages;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -15,7 +17,10 @@ use crate::error::{self, ApiError, ApiResult};
 const READY_DEADLINE: Duration = Duration::from_millis(1500);
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(healthz).service(readyz).service(metrics);
+    cfg.service(healthz)
+        .service(readyz)
+        .service(metrics)
+        .service(problem_pages::problem_page);
 }
 
 #[derive(Serialize, ToSchema)]

@@ -8,12 +8,12 @@ use actix_web::HttpServer;
 
 use crate::app::{self, AppState};
 use crate::auth::{AuthService, password};
-use crate::body::BodyLimits;
 use crate::catalog::data::{DataError, Dataset};
 use crate::catalog::store::{CatalogStore, read_snapshot};
 use crate::config::Config;
 use crate::db::bootstrap::{self, BootError};
 use crate::db::{self, DbError, SessionSettings};
+use crate::http::BodyLimits;
 use crate::validate;
 
 #[derive(Debug, thiserror::Error)]
@@ -59,8 +59,8 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         database = %config.database_url_redacted(),
         created = report.created_database,
         migrations_applied = report.migrations_applied,
-        catalog_version = %report.catalog.version,
-        catalog_changed = report.catalog.changed,
+        catalog_version = %report.seeded.version,
+        catalog_changed = report.seeded.changed,
         "database ready"
     );
     let pool = db::pool(

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::catalog::data::{ConditionRecord, Dataset, PointRecord};
 use crate::db::SyncPgConnection;
+use crate::db::bootstrap::Seed;
 use crate::db::schema::{catalog_meta, condition_points, conditions, meridians, points, routines};
 
 /// Rows per INSERT, well under PostgreSQL's 65,535 bind parameters.
@@ -33,7 +34,16 @@ struct NewMeridian<'a> {
     point_count: i32,
 }
 
-pub fn apply(conn: &mut SyncPgConnection, data: &Dataset) -> QueryResult<SeedOutcome> {
+/// The catalog is the data start-up loads: the database layer runs it under its lock.
+impl Seed for Dataset {
+    type Outcome = SeedOutcome;
+
+    fn seed(&self, conn: &mut SyncPgConnection) -> QueryResult<SeedOutcome> {
+        apply(conn, self)
+    }
+}
+
+fn apply(conn: &mut SyncPgConnection, data: &Dataset) -> QueryResult<SeedOutcome> {
     let current: Option<String> = catalog_meta::table
         .select(catalog_meta::version)
         .first(conn)

@@ -1,6 +1,6 @@
 //! Start-up: wait for PostgreSQL, create the database if missing, run the embedded
-//! migrations and load the catalog, all under one advisory lock so that two instances
-//! starting together take turns.
+//! migrations and the data load the caller hands in (the catalog's, see [`Seed`]), all
+//! under one advisory lock so that two instances starting together take turns.
 
 use std::time::{Duration, Instant};
 
@@ -9,7 +9,6 @@ use diesel::pg::Pg;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use crate::catalog::data::Dataset;
 use crate::config::{self, Config, redact_url};
 use crate::db::SyncPgConnection;
 
@@ -41,19 +40,32 @@ pub enum BootError {
     Data(String),
 }
 
-/// What start-up did, for the log and the closing note.
-#[derive(Debug)]
-pub struct BootReport {
-    pub created_database: bool,
-    pub migrations_applied: usize,
-    pub catalog: crate::catalog::seed::SeedOutcome,
+/// The data load run at start-up, after the migrations, in one transaction under the
+/// start-up lock. It must be idempotent: every instance runs it at each start.
+pub trait Seed: Send + 'static {
+    /// What the load did, for the log.
+    type Outcome: Send + std::fmt::Debug + 'static;
+
+    fn seed(&self, conn: &mut SyncPgConnection) -> diesel::QueryResult<Self::Outcome>;
 }
 
-/// Waits for the server, creates the database, migrates and loads `dataset`, all
-/// within `ACUPRESS_DB_STARTUP_TIMEOUT_MS`. The target database is connected to first;
-/// the maintenance database (`postgres`) is used only to create a missing one, so a role
+/// What start-up did, for the log and the closing note.
+#[derive(Debug)]
+pub struct BootReport<O> {
+    pub created_database: bool,
+    pub migrations_applied: usize,
+    /// What the data load did.
+    pub seeded: O,
+}
+
+/// Waits for the server, creates the database, migrates and runs `seed`, all within
+/// `ACUPRESS_DB_STARTUP_TIMEOUT_MS`. The target database is connected to first; the
+/// maintenance database (`postgres`) is used only to create a missing one, so a role
 /// limited to its own database (or a pooler in front) works when the database exists.
-pub async fn prepare(config: &Config, dataset: Dataset) -> Result<BootReport, BootError> {
+pub async fn prepare<S: Seed>(
+    config: &Config,
+    seed: S,
+) -> Result<BootReport<S::Outcome>, BootError> {
     let deadline = Instant::now() + config.db_startup_timeout;
     let (conn, created_database) = match connect_with_retry(&config.database_url, deadline).await {
         Ok(conn) => (conn, false),
@@ -67,7 +79,7 @@ pub async fn prepare(config: &Config, dataset: Dataset) -> Result<BootReport, Bo
         Err(e) => return Err(e),
     };
     let lock_wait = deadline.saturating_duration_since(Instant::now());
-    let (migrations_applied, catalog) = tokio::task::spawn_blocking(move || {
+    let (migrations_applied, seeded) = tokio::task::spawn_blocking(move || {
         let mut conn: SyncPgConnection = conn.into();
         // Another instance migrating holds the lock: wait for it, but not for ever.
         diesel::sql_query(format!(
@@ -76,22 +88,22 @@ pub async fn prepare(config: &Config, dataset: Dataset) -> Result<BootReport, Bo
         ))
         .execute(&mut conn)
         .map_err(|e| BootError::Migrate(e.to_string()))?;
-        migrate_and_seed(&mut conn, &dataset)
+        migrate_and_seed(&mut conn, &seed)
     })
     .await
     .map_err(|e| BootError::Migrate(e.to_string()))??;
     Ok(BootReport {
         created_database,
         migrations_applied,
-        catalog,
+        seeded,
     })
 }
 
-/// Runs pending migrations and the idempotent catalog load under the advisory lock.
-pub fn migrate_and_seed(
+/// Runs pending migrations and the idempotent data load under the advisory lock.
+pub fn migrate_and_seed<S: Seed>(
     conn: &mut SyncPgConnection,
-    dataset: &Dataset,
-) -> Result<(usize, crate::catalog::seed::SeedOutcome), BootError> {
+    seed: &S,
+) -> Result<(usize, S::Outcome), BootError> {
     diesel::sql_query(format!("SELECT pg_advisory_lock({BOOTSTRAP_LOCK})"))
         .execute(conn)
         .map_err(|e| BootError::Migrate(format!("waiting for another instance's start-up: {e}")))?;
@@ -103,9 +115,8 @@ pub fn migrate_and_seed(
             .run_pending_migrations(MIGRATIONS)
             .map_err(|e| BootError::Migrate(e.to_string()))?
             .len();
-        let outcome =
-            diesel::Connection::transaction(conn, |tx| crate::catalog::seed::apply(tx, dataset))
-                .map_err(|e| BootError::Data(e.to_string()))?;
+        let outcome = diesel::Connection::transaction(conn, |tx| seed.seed(tx))
+            .map_err(|e| BootError::Data(e.to_string()))?;
         Ok((applied, outcome))
     })();
     // The lock is also released when the connection closes.

@@ -1,4 +1,6 @@
-//! Logging set-up, request ids and the structured request log.
+//! Logging set-up and the structured request log.
+
+mod client_faults;
 
 use std::time::Instant;
 
@@ -6,18 +8,12 @@ use actix_web::ResponseError;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::error::InternalError;
-use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use tracing_subscriber::EnvFilter;
 
-use crate::client_faults::ClientFaultsAsWarnings;
 use crate::config::{Config, LogFormat};
-
-pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-tokio::task_local! {
-    static CURRENT_REQUEST_ID: String;
-}
+use crate::request_id;
+use client_faults::ClientFaultsAsWarnings;
 
 /// Installs the global tracing subscriber (JSON lines or human-readable).
 pub fn init(config: &Config) {
@@ -38,26 +34,6 @@ pub fn init(config: &Config) {
     drop(result);
 }
 
-/// The id of the request being served by this task, if any.
-pub fn current_request_id() -> Option<String> {
-    CURRENT_REQUEST_ID.try_with(Clone::clone).ok()
-}
-
-/// A client-sent id is kept when it is short and printable; otherwise a UUIDv7 is made.
-fn request_id_for(req: &ServiceRequest) -> String {
-    req.headers()
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| {
-            !v.is_empty()
-                && v.len() <= 128
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
-        })
-        .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
-}
-
 /// Middleware: request id on every response, errors rendered inside the request's
 /// scope (so problems carry the id), and one structured log line per request.
 pub async fn request_context(
@@ -65,24 +41,23 @@ pub async fn request_context(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let id = request_id_for(&req);
+    let id = request_id::for_request(&req);
     let id_for_errors = id.clone();
     let method = req.method().clone();
     let path = req.path().to_owned();
-    let result: Result<_, actix_web::Error> = CURRENT_REQUEST_ID
-        .scope(id.clone(), async move {
-            next.call(req)
-                .await
-                .map(problem_for_plain_error)
-                .map_err(|err| {
-                    // Errors raised by middleware (CORS, ...) become problem+json here,
-                    // inside the scope, so they carry the request id too.
-                    let mut res = crate::error::ApiError::from_actix(&err).error_response();
-                    insert_request_id(res.headers_mut(), &id_for_errors);
-                    InternalError::from_response(err.to_string(), res).into()
-                })
-        })
-        .await;
+    let result: Result<_, actix_web::Error> = request_id::scope(id.clone(), async move {
+        next.call(req)
+            .await
+            .map(problem_for_plain_error)
+            .map_err(|err| {
+                // Errors raised by middleware (CORS, ...) become problem+json here,
+                // inside the scope, so they carry the request id too.
+                let mut res = crate::error::ApiError::from_actix(&err).error_response();
+                request_id::insert(res.headers_mut(), &id_for_errors);
+                InternalError::from_response(err.to_string(), res).into()
+            })
+    })
+    .await;
     let (status, route) = match &result {
         Ok(res) => (res.status().as_u16(), res.request().match_pattern()),
         Err(err) => (err.as_response_error().status_code().as_u16(), None),
@@ -94,7 +69,7 @@ pub async fn request_context(
         started.elapsed(),
     );
     let result = result.map(|mut res| {
-        insert_request_id(res.headers_mut(), &id);
+        request_id::insert(res.headers_mut(), &id);
         res
     });
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -144,10 +119,4 @@ fn problem_for_plain_error<B: MessageBody + 'static>(
         replacement.headers_mut().insert(name, value);
     }
     res.into_response(replacement)
-}
-
-fn insert_request_id(headers: &mut actix_web::http::header::HeaderMap, id: &str) {
-    if let Ok(value) = HeaderValue::from_str(id) {
-        headers.insert(REQUEST_ID, value);
-    }
 }

@@ -1,0 +1,14 @@
+//! HTTP plumbing shared by every feature: request bodies, problem+json for malformed
+//! parameters, 404/405 for unmatched requests, language negotiation and caching.
+
+mod body;
+mod caching;
+mod fallback;
+mod lang;
+mod params;
+
+pub use body::{BodyLimits, Json, OptionalJson};
+pub use caching::{Cacheable, etag_per_coding, head_as_get, private_no_store};
+pub use fallback::{RouteTable, unmatched};
+pub use lang::Lang;
+pub use params::extractor_configs;

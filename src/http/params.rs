@@ -1,0 +1,21 @@
+//! Path and query parameters: actix's extractors answer a malformed one with
+//! problem+json instead of plain text.
+
+use actix_web::error::{PathError, QueryPayloadError};
+use actix_web::web;
+
+use crate::error::ApiError;
+
+/// Extractor settings whose errors are problem+json instead of actix's plain text.
+pub fn extractor_configs() -> (web::PathConfig, web::QueryConfig) {
+    let path = web::PathConfig::default()
+        .error_handler(|err: PathError, _req| ApiError::bad_param("path", err.to_string()).into());
+    let query = web::QueryConfig::default().error_handler(|err: QueryPayloadError, _req| {
+        let message = match &err {
+            QueryPayloadError::Deserialize(e) => e.to_string(),
+            other => other.to_string(),
+        };
+        ApiError::bad_request("bad_query", format!("query string: {message}")).into()
+    });
+    (path, query)
+}
