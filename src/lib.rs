@@ -16,6 +16,7 @@ pub mod me;
 pub mod metrics;
 pub mod openapi;
 pub mod ops;
+pub mod pagination;
 pub mod problems;
 pub mod server;
 pub mod telemetry;
