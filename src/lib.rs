@@ -14,6 +14,7 @@ pub mod me;
 pub mod metrics;
 pub mod openapi;
 pub mod ops;
+pub mod pagination;
 pub mod problems;
 pub mod request_id;
 pub mod server;

@@ -8,8 +8,8 @@ use std::hash::Hash;
 use actix_web::web::Bytes;
 
 use crate::catalog::data::Pregnancy;
-use crate::catalog::query::SortKey;
 use crate::http::Lang;
+use crate::pagination::SortKey;
 
 /// A page of a list: its size and the sort key it continues after.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -9,11 +9,12 @@ use utoipa::IntoParams;
 use crate::catalog::cache::{Page, PointFilters, ReadKey};
 use crate::catalog::data::{BODY_REGIONS, CONDITION_CATEGORIES, PointKind, Pregnancy};
 use crate::catalog::model::*;
-use crate::catalog::query::{self, SortKey};
+use crate::catalog::query;
 use crate::catalog::search::{self, Umlaut};
 use crate::catalog::store::{CatalogStore, Snapshot};
 use crate::error::{self, ApiError, ApiResult};
 use crate::http::{Cacheable, Lang};
+use crate::pagination::{self, SortKey};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_meridians)
@@ -319,7 +320,7 @@ fn point_page(
         items.push((key, (i, matches)));
     }
     items.sort_by_key(|(key, _)| *key);
-    let (page, next_cursor) = query::paginate(items, page.after, page.limit, hash);
+    let (page, next_cursor) = pagination::paginate(items, page.after, page.limit, hash);
     let items = page
         .into_iter()
         .map(|(i, matches)| snapshot.point_summary(i, lang, matches))
@@ -354,12 +355,12 @@ pub async fn list_points(
     let read = Read::new(&req, &catalog);
     let (snapshot, lang) = (&read.snapshot, read.lang);
     let p = params.into_inner();
-    let limit = query::parse_limit(p.limit.as_deref())?;
+    let limit = pagination::parse_limit(p.limit.as_deref())?;
     let filters = point_filters(snapshot, &p)?;
-    let hash = query::filter_hash(&filters);
+    let hash = pagination::filter_hash(&filters);
     let page = Page {
         limit,
-        after: query::decode_cursor(p.cursor.as_deref(), hash)?,
+        after: pagination::decode_cursor(p.cursor.as_deref(), hash)?,
     };
     let key = ReadKey::Points(filters.clone(), page.clone());
     read.answer(&req, key, || {
@@ -439,17 +440,17 @@ pub async fn list_conditions(
 ) -> ApiResult<HttpResponse> {
     let read = Read::new(&req, &catalog);
     let (snapshot, lang) = (&read.snapshot, read.lang);
-    let limit = query::parse_limit(params.limit.as_deref())?;
+    let limit = pagination::parse_limit(params.limit.as_deref())?;
     let category = query::parse_choice(
         "category",
         params.category.as_deref(),
         &CONDITION_CATEGORIES,
     )?
     .map(str::to_owned);
-    let hash = query::filter_hash(&category);
+    let hash = pagination::filter_hash(&category);
     let page = Page {
         limit,
-        after: query::decode_cursor(params.cursor.as_deref(), hash)?,
+        after: pagination::decode_cursor(params.cursor.as_deref(), hash)?,
     };
     let key = ReadKey::Conditions(category.clone(), page.clone());
     read.answer(&req, key, || {
@@ -461,7 +462,7 @@ pub async fn list_conditions(
             })
             .map(|ci| ([0, 0, ci as i64], snapshot.condition_summary(ci, lang)))
             .collect();
-        let (items, next_cursor) = query::paginate(items, page.after, page.limit, hash);
+        let (items, next_cursor) = pagination::paginate(items, page.after, page.limit, hash);
         ConditionList { items, next_cursor }
     })
 }
@@ -533,14 +534,14 @@ pub async fn list_routines(
 ) -> ApiResult<HttpResponse> {
     let read = Read::new(&req, &catalog);
     let (snapshot, lang) = (&read.snapshot, read.lang);
-    let limit = query::parse_limit(params.limit.as_deref())?;
-    let condition = query::known("condition", params.condition.as_deref(), |s| {
+    let limit = pagination::parse_limit(params.limit.as_deref())?;
+    let condition = pagination::known("condition", params.condition.as_deref(), |s| {
         snapshot.condition_slug(s)
     })?;
-    let hash = query::filter_hash(&condition);
+    let hash = pagination::filter_hash(&condition);
     let page = Page {
         limit,
-        after: query::decode_cursor(params.cursor.as_deref(), hash)?,
+        after: pagination::decode_cursor(params.cursor.as_deref(), hash)?,
     };
     let key = ReadKey::Routines(condition.clone(), page.clone());
     read.answer(&req, key, || {
@@ -552,7 +553,7 @@ pub async fn list_routines(
             })
             .map(|ri| ([0, 0, ri as i64], snapshot.routine_summary(ri, lang)))
             .collect();
-        let (items, next_cursor) = query::paginate(items, page.after, page.limit, hash);
+        let (items, next_cursor) = pagination::paginate(items, page.after, page.limit, hash);
         RoutineList { items, next_cursor }
     })
 }

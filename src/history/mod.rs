@@ -1,7 +1,10 @@
 //! Session history: logged self-massage sessions, offline sync and statistics.
 
+pub mod cursor;
 pub mod handlers;
 pub mod model;
 pub mod rules;
+pub mod session;
 pub mod stats;
 pub mod store;
+pub mod sync;

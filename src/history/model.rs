@@ -310,12 +310,6 @@ pub struct SessionWarnings {
     pub warnings: Vec<Warning>,
 }
 
-/// The records that changed on the server after the client's cursor.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SyncConflict {
-    pub conflicting_ids: Vec<Uuid>,
-}
-
 /// Sessions and minutes in one period.
 #[derive(Debug, Serialize, ToSchema, PartialEq)]
 pub struct PeriodCount {

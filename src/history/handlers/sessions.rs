@@ -1,0 +1,314 @@
+//! `/v1/me/sessions`: record, list, read, change and delete sessions.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use diesel_async::AsyncConnection;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::{in_supported_range, time_zone};
+use crate::auth::{AuthUser, BearerClaims};
+use crate::catalog::store::{CatalogStore, Snapshot};
+use crate::db::{self, DbPool};
+use crate::error::{self, ApiError, ApiResult};
+use crate::history::model::*;
+use crate::history::{cursor, session, store};
+use crate::http::Json;
+use crate::idempotency::{self, Claim};
+use crate::pagination;
+
+/// Record a session.
+///
+/// The app may send its own `id` (ids are per account: another account's session with
+/// the same id is a different record). Send an `Idempotency-Key` (a UUID) so that a
+/// retry after a lost response stores it once: the same key and body replay the first
+/// response byte for byte, another body is 422, a retry while the first is still
+/// running is 409. A first request that failed (even with a 503) stored nothing and
+/// leaves the key free: its retry runs at once. Points, routine and condition are
+/// checked against the catalog. Points that are not advised for this user's safety
+/// profile are accepted, with `warnings`.
+#[utoipa::path(
+    tag = "history",
+    security(("bearer" = [])),
+    params(("idempotency-key" = Option<Uuid>, Header, description = "Makes retries safe")),
+    request_body = SessionInput,
+    responses(
+        (status = 201, description = "Stored (or, with `Idempotency-Replayed`, stored before)",
+            body = SessionWithWarnings,
+            headers(
+                ("location" = String, description = "The session's URL"),
+                ("idempotency-replayed" = String,
+                    description = "`true` when this is the first response to the same \
+                        Idempotency-Key and body, sent again; absent on a first response"),
+            )),
+        (status = 400, response = error::BadRequest),
+        (status = 401, response = error::Unauthorized),
+        (status = 409, response = error::Conflict),
+        (status = 422, response = error::Unprocessable),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[post("/me/sessions")]
+pub async fn create_session(
+    req: HttpRequest,
+    claims: BearerClaims,
+    body: Json<SessionInput>,
+    pool: web::Data<DbPool>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let input = body.into_inner();
+    let key = idempotency::key_of(&req)?;
+    let claims = claims.0;
+    let snapshot = catalog.get();
+    let mut conn = db::conn(&pool).await?;
+    let Some(key) = key else {
+        // Without a key, the statement that stores the session also checks that the
+        // device is still signed in (one round trip).
+        let body = session::create(&mut conn, &snapshot, &claims, input).await?;
+        return Ok(created(&body)?.into_response(false));
+    };
+    AuthUser::check(&mut conn, &claims).await?;
+    let user_id = claims.sub;
+    let hash = idempotency::fingerprint(&input);
+    // The claim, the work and the recorded response commit together, or none of them
+    // does: a failure (even a cut connection) leaves the key free for the retry.
+    let (response, replayed) = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            if let Claim::Replay(recorded) = idempotency::claim(conn, user_id, key, &hash).await? {
+                return Ok((recorded, true));
+            }
+            let body = session::create(conn, &snapshot, &claims, input).await?;
+            let recorded = created(&body)?;
+            idempotency::complete(conn, user_id, key, &hash, &recorded).await?;
+            Ok((recorded, false))
+        })
+        .await?;
+    Ok(response.into_response(replayed))
+}
+
+fn location_of(id: Uuid) -> String {
+    format!("/v1/me/sessions/{id}")
+}
+
+/// The 201 of a stored session, serialised once (a replay sends these bytes).
+fn created(body: &SessionWithWarnings) -> ApiResult<idempotency::Recorded> {
+    idempotency::Recorded::json(
+        StatusCode::CREATED,
+        Some(location_of(body.session.id)),
+        body,
+    )
+}
+
+/// Filters of the session list.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SessionsQuery {
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page (opaque).
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
+    pub cursor: Option<String>,
+    /// From this local date (`2026-11-01`, in the user's time zone) or instant (RFC 3339), inclusive.
+    #[param(example = "2026-11-01")]
+    pub from: Option<String>,
+    /// Up to this local date, inclusive, or instant, exclusive.
+    #[param(example = "2026-11-30")]
+    pub to: Option<String>,
+    /// Condition slug.
+    pub condition: Option<String>,
+    /// Routine slug.
+    pub routine: Option<String>,
+    /// Point code in any spelling: sessions that pressed it.
+    pub point: Option<String>,
+}
+
+impl SessionsQuery {
+    /// The hash of the filters as sent, which a cursor must match.
+    fn filter_hash(&self) -> u64 {
+        pagination::filter_hash(&[
+            ("from", self.from.as_deref()),
+            ("to", self.to.as_deref()),
+            ("condition", self.condition.as_deref()),
+            ("routine", self.routine.as_deref()),
+            ("point", self.point.as_deref()),
+        ])
+    }
+
+    /// The filters, checked: dates in `tz`, catalog references in canonical form.
+    fn filter(
+        &self,
+        snapshot: &Snapshot,
+        tz: chrono_tz::Tz,
+        before: Option<(DateTime<Utc>, Uuid)>,
+    ) -> ApiResult<store::ListFilter> {
+        Ok(store::ListFilter {
+            from: self
+                .from
+                .as_deref()
+                .map(|r| parse_bound("from", r, tz, false))
+                .transpose()?,
+            to: self
+                .to
+                .as_deref()
+                .map(|r| parse_bound("to", r, tz, !r.contains('T')))
+                .transpose()?,
+            condition: pagination::known("condition", self.condition.as_deref(), |s| {
+                snapshot.condition_slug(s)
+            })?,
+            routine: pagination::known("routine", self.routine.as_deref(), |s| {
+                snapshot.routine_slug(s)
+            })?,
+            point: pagination::known("point", self.point.as_deref(), |s| snapshot.point_code(s))?,
+            before,
+        })
+    }
+}
+
+/// A date (local midnight in `tz`; `end` moves to the next midnight) or an instant.
+fn parse_bound(field: &str, raw: &str, tz: chrono_tz::Tz, end: bool) -> ApiResult<DateTime<Utc>> {
+    if let Ok(instant) = DateTime::parse_from_rfc3339(raw.trim()) {
+        in_supported_range(field, instant.date_naive())?;
+        return Ok(as_stored(instant.with_timezone(&Utc)));
+    }
+    let date: NaiveDate = raw.trim().parse().map_err(|_| {
+        ApiError::bad_param(field, "must be a date (YYYY-MM-DD) or an RFC 3339 instant")
+    })?;
+    let date = in_supported_range(field, date)?;
+    let date = if end {
+        date.succ_opt().unwrap_or(date)
+    } else {
+        date
+    };
+    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    tz.from_local_datetime(&midnight)
+        .earliest()
+        .or_else(|| {
+            tz.from_local_datetime(&(midnight + Duration::hours(1)))
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or_else(|| ApiError::invalid(field, "is not a date in your time zone"))
+}
+
+/// List sessions, newest first.
+///
+/// Keyset pagination on (started_at, id): every page costs the same however long the
+/// history is.
+#[utoipa::path(
+    tag = "history",
+    security(("bearer" = [])),
+    params(SessionsQuery),
+    responses(
+        (status = 200, description = "A page of sessions", body = SessionList),
+        (status = 400, response = error::BadRequest),
+        (status = 401, response = error::Unauthorized),
+        (status = 422, response = error::Unprocessable),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[get("/me/sessions")]
+pub async fn list_sessions(
+    user: AuthUser,
+    params: web::Query<SessionsQuery>,
+    pool: web::Data<DbPool>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let q = params.into_inner();
+    let limit = pagination::parse_limit(q.limit.as_deref())?;
+    // Dates are local days: the time zone is only needed for them.
+    let tz = if q.from.is_some() || q.to.is_some() {
+        time_zone(&pool, &user).await?
+    } else {
+        chrono_tz::UTC
+    };
+    let filters = q.filter_hash();
+    let before = cursor::decode_list(q.cursor.as_deref(), filters)?;
+    let filter = q.filter(&catalog.get(), tz, before)?;
+    let mut conn = db::conn(&pool).await?;
+    let mut items = store::list(&mut conn, user.user_id, &filter, limit as i64 + 1).await?;
+    let next_cursor = (items.len() > limit).then(|| {
+        items.truncate(limit);
+        let last = items.last().expect("a full page");
+        cursor::encode_list(last.started_at, last.id, filters)
+    });
+    Ok(HttpResponse::Ok().json(SessionList { items, next_cursor }))
+}
+
+/// One session. Another user's session is 404, as if it did not exist.
+#[utoipa::path(
+    tag = "history",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Session id")),
+    responses(
+        (status = 200, description = "The session", body = Session),
+        (status = 400, response = error::BadRequest),
+        (status = 401, response = error::Unauthorized),
+        (status = 404, response = error::NotFound),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[get("/me/sessions/{id}")]
+pub async fn get_session(
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = db::conn(&pool).await?;
+    let session = session::find(&mut conn, user.user_id, *id).await?;
+    Ok(HttpResponse::Ok().json(session))
+}
+
+/// Change a session. Absent fields stay; `null` clears an optional one.
+#[utoipa::path(
+    tag = "history",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Session id")),
+    request_body = SessionPatch,
+    responses(
+        (status = 200, description = "The changed session", body = SessionWithWarnings),
+        (status = 401, response = error::Unauthorized),
+        (status = 404, response = error::NotFound),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[patch("/me/sessions/{id}")]
+pub async fn update_session(
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: Json<SessionPatch>,
+    pool: web::Data<DbPool>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let snapshot = catalog.get();
+    let mut conn = db::conn(&pool).await?;
+    let body = session::update(&mut conn, &snapshot, user.user_id, *id, body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Delete a session (it becomes a tombstone that sync pulls report for 90 days).
+#[utoipa::path(
+    tag = "history",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Session id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, response = error::BadRequest),
+        (status = 401, response = error::Unauthorized),
+        (status = 404, response = error::NotFound),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[delete("/me/sessions/{id}")]
+pub async fn delete_session(
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = db::conn(&pool).await?;
+    session::delete(&mut conn, user.user_id, *id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

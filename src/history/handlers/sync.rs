@@ -1,0 +1,92 @@
+//! `/v1/me/sync`: pull and push offline changes.
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::Utc;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::auth::AuthUser;
+use crate::catalog::store::CatalogStore;
+use crate::db::{self, DbPool};
+use crate::error::{self, ApiResult};
+use crate::history::model::*;
+use crate::history::sync;
+use crate::http::Json;
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PullQuery {
+    /// The cursor of the previous pull or push; absent for everything.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
+    pub cursor: Option<String>,
+}
+
+/// Pull every change since a cursor.
+///
+/// Sessions created or changed, and deletions as tombstones, in the order they were
+/// committed; each appears once, with its latest state. The cursor is a server-side
+/// counter, not a clock, so a change committed while another was being read is never
+/// skipped. A cursor older than the 90 days of tombstones kept gets 410.
+#[utoipa::path(
+    tag = "history",
+    security(("bearer" = [])),
+    params(PullQuery),
+    responses(
+        (status = 200, description = "Changes since the cursor", body = SyncPull),
+        (status = 400, response = error::BadRequest),
+        (status = 401, response = error::Unauthorized),
+        (status = 410, response = error::Gone),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[get("/me/sync")]
+pub async fn pull_changes(
+    user: AuthUser,
+    params: web::Query<PullQuery>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = db::conn(&pool).await?;
+    let pull = sync::pull(&mut conn, user.user_id, params.cursor.as_deref()).await?;
+    Ok(HttpResponse::Ok().json(pull))
+}
+
+/// Push offline changes, all or nothing.
+///
+/// Creates or replaces sessions by their client UUID (a retry updates, never
+/// duplicates) and deletes by id (deleting what is gone is fine). If any record changed
+/// on the server after the client's cursor, nothing is applied: 409 listing them; pull,
+/// merge and push again.
+#[utoipa::path(
+    tag = "history",
+    security(("bearer" = [])),
+    request_body = SyncPush,
+    responses(
+        (status = 200, description = "All changes applied", body = SyncPushResult),
+        (status = 401, response = error::Unauthorized),
+        (status = 409, response = error::Conflict),
+        (status = 410, response = error::Gone),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[post("/me/sync")]
+pub async fn push_changes(
+    user: AuthUser,
+    body: Json<SyncPush>,
+    pool: web::Data<DbPool>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let push = body.into_inner();
+    let snapshot = catalog.get();
+    let planned = sync::plan(&snapshot, push.changes, Utc::now())?;
+    let mut conn = db::conn(&pool).await?;
+    let result = sync::push(
+        &mut conn,
+        &snapshot,
+        user.user_id,
+        push.cursor.as_deref(),
+        planned,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(result))
+}

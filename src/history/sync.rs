@@ -1,0 +1,441 @@
+//! Offline sync: what a pull returns, how a push is checked against what changed on the
+//! server since the client's cursor, and how it is applied (all or nothing).
+
+use chrono::{DateTime, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use uuid::Uuid;
+
+use crate::catalog::store::Snapshot;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::history::cursor;
+use crate::history::model::{
+    PulledChange, PushedChange, SessionWarnings, SyncPull, SyncPushResult,
+};
+use crate::history::rules::{self, ValidSession};
+use crate::history::store::{self, SessionRow};
+
+/// Most changes in one pull response; `has_more` says when to pull again.
+pub const PULL_PAGE: usize = 500;
+/// Most changes in one push.
+pub const PUSH_LIMIT: usize = 500;
+
+/// One change of a push, checked.
+pub enum Planned {
+    Upsert(ValidSession),
+    Delete(Uuid),
+}
+
+impl Planned {
+    /// The session the change is about.
+    pub fn id(&self) -> Uuid {
+        match self {
+            Self::Upsert(valid) => valid.id,
+            Self::Delete(id) => *id,
+        }
+    }
+}
+
+/// Checks every change of a push before anything is applied: at most [`PUSH_LIMIT`]
+/// changes, each upsert with its client id and valid against the catalog. One 422
+/// lists the problems of all changes, each field prefixed with the change's place.
+pub fn plan(
+    snapshot: &Snapshot,
+    changes: Vec<PushedChange>,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<Planned>> {
+    if changes.len() > PUSH_LIMIT {
+        return Err(ApiError::invalid(
+            "changes",
+            format!("must hold at most {PUSH_LIMIT} changes"),
+        ));
+    }
+    let mut problems: Vec<FieldError> = Vec::new();
+    let mut planned = Vec::with_capacity(changes.len());
+    for (i, change) in changes.into_iter().enumerate() {
+        match change {
+            PushedChange::Upsert { session } if session.id.is_none() => {
+                problems.push(FieldError::new(
+                    format!("changes[{i}].session.id"),
+                    "is required in a sync push",
+                ));
+            }
+            PushedChange::Upsert { session } => match rules::validate(snapshot, session, now) {
+                Ok(valid) => planned.push(Planned::Upsert(valid)),
+                Err(ApiError::Validation { errors, .. }) => {
+                    problems.extend(errors.into_iter().map(|e| {
+                        FieldError::new(format!("changes[{i}].session.{}", e.field), e.message)
+                    }))
+                }
+                Err(other) => return Err(other),
+            },
+            PushedChange::Delete { id } => planned.push(Planned::Delete(id)),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::Validation {
+            detail: format!(
+                "{} change(s) are invalid; nothing was applied",
+                problems.len()
+            ),
+            errors: problems,
+        });
+    }
+    Ok(planned)
+}
+
+/// What a stored record that a push touches means for the push.
+pub enum Verdict<'a> {
+    /// Unchanged since the client's cursor, or a retry of a delete: apply.
+    Clear,
+    /// Changed on the server after the client's cursor.
+    Conflict,
+    /// Changed after the cursor: a conflict unless the server already holds exactly
+    /// this (a retried push whose response was lost).
+    UnlessStored(&'a ValidSession),
+}
+
+/// The verdict on the stored record `id` (at `version`, a tombstone when `deleted`)
+/// for a push made from `since`; the push's last change to the record decides.
+pub fn verdict(
+    planned: &[Planned],
+    id: Uuid,
+    version: i64,
+    deleted: bool,
+    since: i64,
+) -> Verdict<'_> {
+    if version <= since {
+        return Verdict::Clear;
+    }
+    match planned.iter().rev().find(|p| p.id() == id) {
+        // Deleting what is gone is a retry, not a conflict.
+        Some(Planned::Delete(_)) if deleted => Verdict::Clear,
+        Some(Planned::Upsert(valid)) => Verdict::UnlessStored(valid),
+        _ => Verdict::Conflict,
+    }
+}
+
+/// The 409 listing the records that changed on the server after the cursor.
+fn conflict(ids: Vec<Uuid>) -> ApiError {
+    ApiError::Conflict {
+        code: "sync_conflict",
+        detail: "some records changed on the server after your cursor; nothing was applied".into(),
+        errors: ids
+            .into_iter()
+            .map(|id| FieldError::new(id.to_string(), "changed on the server after your cursor"))
+            .collect(),
+    }
+}
+
+/// The version the cursor answered to a push stands for: a client that was up to date
+/// (`since == before`) stays up to date at `after`; otherwise it keeps its own cursor
+/// and pulls next (the pull includes this push).
+pub fn pushed_cursor_version(since: i64, before: i64, after: i64) -> i64 {
+    if since == before { after } else { since }
+}
+
+/// Changes in the order they were committed (by version; a tombstone first should two
+/// share one), each as its latest state.
+pub fn pulled(mut rows: Vec<SessionRow>) -> Vec<PulledChange> {
+    rows.sort_by_key(|r| (r.version, r.deleted_at.is_none()));
+    rows.into_iter()
+        .map(|r| match r.deleted_at {
+            Some(deleted_at) => PulledChange::Delete {
+                id: r.id,
+                deleted_at,
+            },
+            None => PulledChange::Upsert {
+                session: r.into_session(),
+            },
+        })
+        .collect()
+}
+
+/// Every change since the cursor, at most [`PULL_PAGE`] of them.
+pub async fn pull(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    raw_cursor: Option<&str>,
+) -> ApiResult<SyncPull> {
+    let (current, purged) = store::history_marks(conn, user_id).await?;
+    let since = cursor::decode_sync(user_id, raw_cursor, current, purged)?;
+    let mut rows = store::changes_since(conn, user_id, since, PULL_PAGE as i64 + 1).await?;
+    // Tombstones purged between the two reads would be missing: the cursor is too old.
+    if raw_cursor.is_some_and(|c| !c.is_empty()) {
+        let (_, purged_now) = store::history_marks(conn, user_id).await?;
+        cursor::decode_sync(user_id, raw_cursor, i64::MAX, purged_now)?;
+    }
+    let has_more = rows.len() > PULL_PAGE;
+    rows.truncate(PULL_PAGE);
+    let cursor = cursor::encode_sync(user_id, rows.last().map_or(since, |r| r.version));
+    Ok(SyncPull {
+        changes: pulled(rows),
+        cursor,
+        has_more,
+    })
+}
+
+/// Applies a planned push in one transaction, under the user's history lock: 409 and
+/// nothing applied when a record changed on the server after the cursor.
+pub async fn push(
+    conn: &mut AsyncPgConnection,
+    snapshot: &Snapshot,
+    user_id: Uuid,
+    raw_cursor: Option<&str>,
+    planned: Vec<Planned>,
+) -> ApiResult<SyncPushResult> {
+    conn.transaction::<_, ApiError, _>(async move |conn| {
+        let lock = store::lock_history(conn, user_id).await?;
+        let before = lock.version;
+        let since = cursor::decode_sync(user_id, raw_cursor, before, lock.purged)?;
+        let ids: Vec<Uuid> = planned.iter().map(Planned::id).collect();
+        let mut conflicts: Vec<Uuid> = Vec::new();
+        // Only this account's records: ids are per account.
+        for (id, version, deleted) in store::versions(conn, user_id, &ids).await? {
+            let conflicting = match verdict(&planned, id, version, deleted, since) {
+                Verdict::Clear => false,
+                Verdict::Conflict => true,
+                Verdict::UnlessStored(valid) => !store::find(conn, user_id, id)
+                    .await?
+                    .is_some_and(|current| rules::unchanged(valid, &current)),
+            };
+            if conflicting {
+                conflicts.push(id);
+            }
+        }
+        if !conflicts.is_empty() {
+            return Err(conflict(conflicts));
+        }
+        let mut version = before;
+        let mut warnings = Vec::new();
+        for change in &planned {
+            match change {
+                Planned::Upsert(valid) => {
+                    version += 1;
+                    let session = store::upsert(conn, user_id, valid, version).await?;
+                    let found = rules::warnings(snapshot, &lock.safety, &session.steps);
+                    if !found.is_empty() {
+                        warnings.push(SessionWarnings {
+                            id: session.id,
+                            warnings: found,
+                        });
+                    }
+                }
+                Planned::Delete(id) => {
+                    if store::tombstone(conn, user_id, *id, version + 1).await? {
+                        version += 1;
+                    }
+                }
+            }
+        }
+        store::set_history_version(conn, user_id, version).await?;
+        let cursor = cursor::encode_sync(user_id, pushed_cursor_version(since, before, version));
+        Ok(SyncPushResult {
+            applied: planned.len(),
+            cursor,
+            warnings,
+        })
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::data::SafetyRecord;
+    use crate::history::model::SessionInput;
+
+    fn empty_catalog() -> Snapshot {
+        Snapshot::build(
+            "test".into(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            SafetyRecord {
+                disclaimer: String::new(),
+                precautions: Vec::new(),
+            },
+        )
+    }
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-20T12:00:00Z".parse().unwrap()
+    }
+
+    fn input(id: Option<u128>) -> SessionInput {
+        serde_json::from_value(serde_json::json!({
+            "id": id.map(Uuid::from_u128),
+            "started_at": "2026-11-20T08:00:00Z",
+            "duration_seconds": 300,
+        }))
+        .unwrap()
+    }
+
+    fn upsert(id: Option<u128>) -> PushedChange {
+        PushedChange::Upsert { session: input(id) }
+    }
+
+    fn row(id: u128, version: i64, deleted: bool) -> SessionRow {
+        let at: DateTime<Utc> = "2026-11-20T08:00:00Z".parse().unwrap();
+        SessionRow {
+            id: Uuid::from_u128(id),
+            user_id: Uuid::from_u128(99),
+            started_at: at,
+            duration_seconds: 60,
+            routine_slug: None,
+            condition_slug: None,
+            pain_before: None,
+            pain_after: None,
+            stress_before: None,
+            stress_after: None,
+            mood: None,
+            notes: None,
+            steps: serde_json::json!([]),
+            created_at: at,
+            updated_at: at,
+            deleted_at: deleted.then_some(at),
+            version,
+        }
+    }
+
+    fn planned(changes: Vec<PushedChange>) -> Vec<Planned> {
+        plan(&empty_catalog(), changes, now()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn plan_keeps_the_order_of_the_changes() {
+        let p = planned(vec![
+            upsert(Some(1)),
+            PushedChange::Delete {
+                id: Uuid::from_u128(2),
+            },
+        ]);
+        let ids: Vec<Uuid> = p.iter().map(Planned::id).collect();
+        assert_eq!(ids, [Uuid::from_u128(1), Uuid::from_u128(2)]);
+        assert!(matches!(p[1], Planned::Delete(_)));
+    }
+
+    #[test]
+    fn plan_lists_the_problems_of_every_change() {
+        let mut bad = input(Some(3));
+        bad.duration_seconds = 0;
+        let changes = vec![
+            upsert(Some(1)),
+            upsert(None),
+            PushedChange::Upsert { session: bad },
+        ];
+        let Err(ApiError::Validation { detail, errors }) = plan(&empty_catalog(), changes, now())
+        else {
+            panic!("422");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "changes[1].session.id",
+                "changes[2].session.duration_seconds"
+            ]
+        );
+        assert_eq!(detail, "2 change(s) are invalid; nothing was applied");
+    }
+
+    #[test]
+    fn plan_refuses_too_many_changes() {
+        let changes = (0..=PUSH_LIMIT as u128)
+            .map(|i| PushedChange::Delete {
+                id: Uuid::from_u128(i),
+            })
+            .collect();
+        let Err(ApiError::Validation { errors, .. }) = plan(&empty_catalog(), changes, now())
+        else {
+            panic!("422");
+        };
+        assert_eq!(errors[0].field, "changes");
+    }
+
+    #[test]
+    fn records_unchanged_since_the_cursor_are_clear() {
+        let p = planned(vec![upsert(Some(1))]);
+        assert!(matches!(
+            verdict(&p, Uuid::from_u128(1), 5, false, 5),
+            Verdict::Clear
+        ));
+        assert!(matches!(
+            verdict(&p, Uuid::from_u128(1), 4, true, 5),
+            Verdict::Clear
+        ));
+    }
+
+    #[test]
+    fn records_changed_after_the_cursor_conflict_unless_retried() {
+        let one = Uuid::from_u128(1);
+        let delete = planned(vec![PushedChange::Delete { id: one }]);
+        assert!(
+            matches!(verdict(&delete, one, 6, true, 5), Verdict::Clear),
+            "deleted again"
+        );
+        assert!(matches!(
+            verdict(&delete, one, 6, false, 5),
+            Verdict::Conflict
+        ));
+        let p = planned(vec![upsert(Some(1))]);
+        assert!(matches!(
+            verdict(&p, one, 6, false, 5),
+            Verdict::UnlessStored(v) if v.id == one
+        ));
+        assert!(matches!(
+            verdict(&p, Uuid::from_u128(2), 6, false, 5),
+            Verdict::Conflict
+        ));
+    }
+
+    #[test]
+    fn the_last_change_to_a_record_decides() {
+        let one = Uuid::from_u128(1);
+        let p = planned(vec![upsert(Some(1)), PushedChange::Delete { id: one }]);
+        assert!(matches!(verdict(&p, one, 6, true, 5), Verdict::Clear));
+        let p = planned(vec![PushedChange::Delete { id: one }, upsert(Some(1))]);
+        assert!(matches!(
+            verdict(&p, one, 6, true, 5),
+            Verdict::UnlessStored(_)
+        ));
+    }
+
+    #[test]
+    fn conflict_lists_every_record() {
+        let ApiError::Conflict { code, errors, .. } =
+            conflict(vec![Uuid::from_u128(1), Uuid::from_u128(2)])
+        else {
+            panic!("409");
+        };
+        assert_eq!(code, "sync_conflict");
+        assert_eq!(errors.len(), 2);
+        assert_eq!(errors[0].field, Uuid::from_u128(1).to_string());
+    }
+
+    #[test]
+    fn a_client_up_to_date_stays_up_to_date() {
+        assert_eq!(pushed_cursor_version(7, 7, 9), 9);
+        assert_eq!(pushed_cursor_version(5, 7, 9), 5, "behind: pull next");
+    }
+
+    #[test]
+    fn pulled_changes_come_in_commit_order() {
+        let changes = pulled(vec![row(1, 3, false), row(2, 1, true), row(3, 2, false)]);
+        let order: Vec<(Uuid, bool)> = changes
+            .iter()
+            .map(|c| match c {
+                PulledChange::Upsert { session } => (session.id, true),
+                PulledChange::Delete { id, .. } => (*id, false),
+            })
+            .collect();
+        assert_eq!(
+            order,
+            [
+                (Uuid::from_u128(2), false),
+                (Uuid::from_u128(3), true),
+                (Uuid::from_u128(1), true),
+            ]
+        );
+    }
+}
