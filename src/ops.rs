@@ -1,5 +1,6 @@
 //! Operations endpoints: liveness, readiness, metrics and the problem type pages.
 
+pub mod metrics_scrape;
 mod problem_pages;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -121,5 +122,5 @@ pub async fn metrics(
     if config.metrics_listen.is_some() {
         return crate::http::unmatched(req, routes).await;
     }
-    Ok(crate::metrics::serve::response(&pool, &catalog))
+    Ok(metrics_scrape::response(&pool, &catalog))
 }

@@ -4,7 +4,7 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::test::{self, TestRequest};
 use acupress::app;
-use acupress::metrics::serve;
+use acupress::server::metrics_listener as serve;
 use rand::Rng;
 
 use crate::common::{TestApp, call};

@@ -1,40 +1,17 @@
-//! Serving the metrics: the scrape itself, and the listener of their own that
-//! `ACUPRESS_METRICS_LISTEN` asks for, so the public port need not expose them.
+//! The listener of its own that `ACUPRESS_METRICS_LISTEN` asks for, so the public port
+//! need not expose the metrics.
 
 use std::net::SocketAddr;
 
 use actix_web::dev::ServerHandle;
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpServer, web};
 
 use crate::app::AppState;
-use crate::catalog::store::CatalogStore;
-use crate::db::DbPool;
 use crate::http::{self, RouteTable};
+use crate::ops::metrics_scrape::{self, PATH};
 use crate::server::StartError;
 use crate::telemetry;
-
-/// Where the metrics are served.
-pub const PATH: &str = "/metrics";
-
-/// The answer to a scrape: every metric in the text format, never cached.
-pub fn response(pool: &DbPool, catalog: &CatalogStore) -> HttpResponse {
-    let status = pool.status();
-    let state = super::PoolState {
-        max: status.max_size,
-        open: status.size,
-        idle: status.available,
-        waiting: status.waiting,
-    };
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .insert_header(("cache-control", "no-store"))
-        .body(super::global().render(&state, &catalog.get().version))
-}
-
-async fn scrape(pool: web::Data<DbPool>, catalog: web::Data<CatalogStore>) -> HttpResponse {
-    response(&pool, &catalog)
-}
 
 /// The metrics listener, when one is configured.
 pub struct Listener {
@@ -54,7 +31,7 @@ pub fn start(state: &AppState) -> Result<Listener, StartError> {
             .app_data(web::Data::new(pool.clone()))
             .app_data(web::Data::from(catalog.clone()))
             .app_data(web::Data::new(routes.clone()))
-            .route(PATH, web::get().to(scrape))
+            .route(PATH, web::get().to(metrics_scrape::scrape))
             .default_service(web::to(http::unmatched))
             .wrap(from_fn(http::head_as_get))
             .wrap(from_fn(telemetry::request_context))

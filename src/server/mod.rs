@@ -1,5 +1,7 @@
 //! Start-up and serving: prepare the database, load the catalog, serve until a signal.
 
+pub mod metrics_listener;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
@@ -120,7 +122,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
             addr: listen,
             source,
         })?;
-    let metrics = crate::metrics::serve::start(&state)?;
+    let metrics = metrics_listener::start(&state)?;
     let addrs: Vec<String> = server.addrs().iter().map(ToString::to_string).collect();
     tracing::info!(
         listen = %addrs.join(","),
