@@ -19,4 +19,5 @@ pub mod ops;
 pub mod problems;
 pub mod server;
 pub mod telemetry;
+pub mod users;
 pub mod validate;

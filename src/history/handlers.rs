@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use crate::auth::store as auth_store;
 use crate::auth::{AuthUser, BearerClaims};
 use crate::catalog::query;
 use crate::catalog::store::{CatalogStore, Snapshot};
@@ -20,6 +19,7 @@ use crate::history::model::*;
 use crate::history::{rules, stats, store};
 use crate::http::Json;
 use crate::idempotency::{self, Claim};
+use crate::users::store as user_store;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_session)
@@ -35,10 +35,9 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 /// The user's time zone.
 async fn time_zone(pool: &DbPool, user: &AuthUser) -> ApiResult<chrono_tz::Tz> {
     let mut conn = db::conn(pool).await?;
-    let row = auth_store::user_by_id(&mut conn, user.user_id)
+    Ok(user_store::time_zone_of(&mut conn, user.user_id)
         .await?
-        .ok_or_else(ApiError::account_gone)?;
-    Ok(row.time_zone.parse().unwrap_or(chrono_tz::UTC))
+        .tz())
 }
 
 fn session_exists() -> ApiError {
