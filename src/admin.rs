@@ -53,11 +53,11 @@ pub async fn reload_catalog(
 /// `acupress admin grant EMAIL`: gives an existing account the admin role.
 pub async fn grant(config: &crate::config::Config, email: &str) -> Result<String, String> {
     use diesel_async::AsyncConnection;
-    let email = crate::validate::email(email).map_err(|e| e.to_string())?;
+    let email = crate::users::Email::parse(email).map_err(|e| e.to_string())?;
     let mut conn = diesel_async::AsyncPgConnection::establish(&config.database_url)
         .await
         .map_err(|e| format!("cannot reach {}: {e}", config.database_url_redacted()))?;
-    match crate::me::store::grant_admin(&mut conn, &email).await {
+    match crate::users::store::grant_admin(&mut conn, &email).await {
         Ok(true) => Ok(format!("{email} is now an admin")),
         Ok(false) => Err(format!("no account with email {email}")),
         Err(e) => Err(e.to_string()),

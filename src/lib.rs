@@ -19,4 +19,5 @@ pub mod problems;
 pub mod request_id;
 pub mod server;
 pub mod telemetry;
+pub mod users;
 pub mod validate;

@@ -141,7 +141,7 @@ pub fn text(field: &str, raw: &str, max_chars: usize) -> Result<String, ApiError
 
 /// NFKC-normalised (`é` typed as one or two code points, full-width letters) and
 /// lower-cased, then at most 254 octets; one `@`, a dotted domain, no spaces or
-/// invisible characters.
+/// invisible characters. `Email::parse` (in the users module) is built on it.
 pub fn email(raw: &str) -> Result<String, ApiError> {
     let value = required("email", raw, EMAIL)?;
     let valid = value.split_once('@').is_some_and(|(local, domain)| {
@@ -217,8 +217,9 @@ pub fn note_database_time_zones(known: &HashSet<String>) -> Vec<&'static str> {
     list
 }
 
-/// An IANA time zone name known to the tz database (`Europe/Berlin`).
-pub fn time_zone(raw: &str) -> Result<String, ApiError> {
+/// An IANA time zone name known to the tz database (`Europe/Berlin`); build a
+/// `TimeZone` (in the users module) with it.
+pub fn time_zone(raw: &str) -> Result<chrono_tz::Tz, ApiError> {
     let value = text("time_zone", raw, 64)?;
     let tz = value.parse::<chrono_tz::Tz>().map_err(|_| {
         ApiError::invalid("time_zone", format!("`{value}` is not an IANA time zone"))
@@ -234,7 +235,7 @@ pub fn time_zone(raw: &str) -> Result<String, ApiError> {
             ),
         ));
     }
-    Ok(tz.name().to_owned())
+    Ok(tz)
 }
 
 #[cfg(test)]
@@ -376,7 +377,7 @@ mod tests {
 
     #[test]
     fn zones_and_locales() {
-        assert_eq!(time_zone("Europe/Berlin").unwrap(), "Europe/Berlin");
+        assert_eq!(time_zone("Europe/Berlin").unwrap().name(), "Europe/Berlin");
         assert!(time_zone("Mars/Olympus").is_err());
     }
 

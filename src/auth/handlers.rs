@@ -7,11 +7,14 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
 use crate::auth::model::*;
-use crate::auth::store::{self, NewUser};
+use crate::auth::store;
 use crate::auth::{AuthService, AuthUser, BearerClaims, client_address, password, tokens};
 use crate::db::{self, DbPool};
 use crate::error::{self, ApiError, ApiResult};
 use crate::http::{Json, OptionalJson};
+use crate::users::model::User;
+use crate::users::store::{self as user_store, NewUser};
+use crate::users::{Email, TimeZone};
 use crate::validate;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -74,16 +77,16 @@ fn email_taken_or(e: diesel::result::Error) -> ApiError {
 }
 
 /// The optional language and time zone of a new account, checked, with defaults.
-fn locale_and_zone(locale: Option<&str>, time_zone: Option<&str>) -> ApiResult<(String, String)> {
+fn locale_and_zone(locale: Option<&str>, time_zone: Option<&str>) -> ApiResult<(String, TimeZone)> {
     Ok((
         locale
             .map(validate::locale)
             .transpose()?
             .unwrap_or_else(|| "en".into()),
         time_zone
-            .map(validate::time_zone)
+            .map(TimeZone::parse)
             .transpose()?
-            .unwrap_or_else(|| "UTC".into()),
+            .unwrap_or(TimeZone::UTC),
     ))
 }
 
@@ -98,7 +101,7 @@ async fn open_account(
     let mut conn = db::conn(pool).await?;
     let response = conn
         .transaction::<_, ApiError, _>(async move |conn| {
-            let user = store::insert_user(conn, new)
+            let user = user_store::insert_user(conn, new)
                 .await
                 .map_err(email_taken_or)?;
             let tokens = sign_in(conn, auth, user.id, device, agent).await?;
@@ -151,13 +154,14 @@ pub async fn register(
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
-    let email = validate::email(&body.email)?;
-    check_limits(&pool, &auth, &req, Some(&email)).await?;
+    let email = Email::parse(&body.email)?;
+    check_limits(&pool, &auth, &req, Some(email.as_str())).await?;
     let display_name = validate::display_name(&body.display_name)?;
     let (locale, time_zone) = locale_and_zone(body.locale.as_deref(), body.time_zone.as_deref())?;
     let agent = user_agent(&req);
     let device = validate::device_name(body.device_name.as_deref(), agent.as_deref())?;
-    let hash = password::hash_new("password", &body.password, &[&email, &display_name]).await?;
+    let hash =
+        password::hash_new("password", &body.password, &[email.as_str(), &display_name]).await?;
 
     let new = NewUser {
         id: Uuid::now_v7(),
@@ -165,7 +169,7 @@ pub async fn register(
         password_hash: Some(&hash),
         display_name: &display_name,
         locale: &locale,
-        time_zone: &time_zone,
+        time_zone,
         is_guest: false,
     };
     open_account(&pool, &auth, new, &device, agent.as_deref()).await
@@ -193,14 +197,14 @@ pub async fn login(
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
-    let email = validate::email(&body.email)?;
+    let email = Email::parse(&body.email)?;
     let mut conn = db::conn(&pool).await?;
     auth.limits
-        .check(&mut conn, &client_address(&req), Some(&email))
+        .check(&mut conn, &client_address(&req), Some(email.as_str()))
         .await?;
     let agent = user_agent(&req);
     let device = validate::device_name(body.device_name.as_deref(), agent.as_deref())?;
-    let user = store::user_by_email(&mut conn, &email).await?;
+    let user = user_store::user_by_email(&mut conn, &email).await?;
     drop(conn);
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     if !password::verify(body.password, stored.clone()).await? {
@@ -393,7 +397,7 @@ pub async fn create_guest(
         password_hash: None,
         display_name: "Guest",
         locale: &locale,
-        time_zone: &time_zone,
+        time_zone,
         is_guest: true,
     };
     open_account(&pool, &auth, new, &device, agent.as_deref()).await
@@ -408,7 +412,7 @@ pub async fn create_guest(
     security(("bearer" = [])),
     request_body = UpgradeRequest,
     responses(
-        (status = 200, description = "The upgraded account", body = crate::me::model::User),
+        (status = 200, description = "The upgraded account", body = User),
         (status = 401, response = error::Unauthorized),
         (status = 409, response = error::Conflict),
         (status = 429, response = error::TooManyRequests),
@@ -424,16 +428,16 @@ pub async fn upgrade_guest(
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
-    let email = validate::email(&body.email)?;
-    check_limits(&pool, &auth, &req, Some(&email)).await?;
+    let email = Email::parse(&body.email)?;
+    check_limits(&pool, &auth, &req, Some(email.as_str())).await?;
     let display_name = body
         .display_name
         .as_deref()
         .map(validate::display_name)
         .transpose()?;
-    let hash = password::hash_new("password", &body.password, &[&email]).await?;
+    let hash = password::hash_new("password", &body.password, &[email.as_str()]).await?;
     let mut conn = db::conn(&pool).await?;
-    let row = crate::me::store::upgrade_guest(
+    let row = user_store::upgrade_guest(
         &mut conn,
         user.user_id,
         &email,

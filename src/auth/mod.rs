@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::config::Config;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
-use crate::me::model::Role;
+use crate::users::Role;
 use ratelimit::AuthLimits;
 use tokens::{Claims, TokenKeys};
 
@@ -160,11 +160,7 @@ impl AuthUser {
         Ok(Self {
             user_id: claims.sub,
             session_id: claims.sid,
-            role: if role == "admin" {
-                Role::Admin
-            } else {
-                Role::User
-            },
+            role,
         })
     }
 

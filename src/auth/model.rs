@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::me::model::User;
+use crate::users::model::User;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -106,4 +106,21 @@ pub struct TokenPair {
 pub struct AuthResponse {
     pub user: User,
     pub tokens: TokenPair,
+}
+
+/// A signed-in device.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a5c2-7000-7c1a-9a57-3f0b5c1d2e4f", "device_name": "Mei's iPhone",
+    "user_agent": "AcuApp/2.1 iOS/18.1", "created_at": "2026-11-21T08:30:00Z",
+    "last_used_at": "2026-11-21T09:10:00Z", "current": true}))]
+pub struct Device {
+    /// The session id (`sid` in the access token).
+    pub id: Uuid,
+    pub device_name: String,
+    pub user_agent: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// Last sign-in or token refresh.
+    pub last_used_at: DateTime<Utc>,
+    /// Whether this is the device making the request.
+    pub current: bool,
 }

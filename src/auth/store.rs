@@ -1,4 +1,5 @@
-//! Accounts, device sessions and refresh tokens in PostgreSQL. No HTTP types here.
+//! Device sessions and refresh tokens in PostgreSQL (the account row is in
+//! [`crate::users::store`]). No HTTP types here.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -6,72 +7,9 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::auth::model::Device;
 use crate::db::schema::{auth_sessions, refresh_tokens, users};
-use crate::me::model::{Device, Role, SafetyProfile, User};
-
-/// A `users` row.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
-pub struct UserRow {
-    pub id: Uuid,
-    pub email: Option<String>,
-    pub password_hash: Option<String>,
-    pub display_name: String,
-    pub locale: String,
-    pub time_zone: String,
-    pub role: String,
-    pub is_guest: bool,
-    pub pregnant: bool,
-    pub bleeding_risk: bool,
-    pub varicose_veins: bool,
-    pub recent_surgery_or_fracture: bool,
-    pub skin_condition: bool,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl UserRow {
-    pub fn role(&self) -> Role {
-        if self.role == "admin" {
-            Role::Admin
-        } else {
-            Role::User
-        }
-    }
-
-    pub fn to_user(&self) -> User {
-        User {
-            id: self.id,
-            email: self.email.clone(),
-            display_name: self.display_name.clone(),
-            locale: self.locale.clone(),
-            time_zone: self.time_zone.clone(),
-            role: self.role(),
-            is_guest: self.is_guest,
-            safety_profile: SafetyProfile {
-                pregnant: self.pregnant,
-                bleeding_risk: self.bleeding_risk,
-                varicose_veins: self.varicose_veins,
-                recent_surgery_or_fracture: self.recent_surgery_or_fracture,
-                skin_condition: self.skin_condition,
-            },
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        }
-    }
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = users)]
-pub struct NewUser<'a> {
-    pub id: Uuid,
-    pub email: Option<&'a str>,
-    pub password_hash: Option<&'a str>,
-    pub display_name: &'a str,
-    pub locale: &'a str,
-    pub time_zone: &'a str,
-    pub is_guest: bool,
-}
+use crate::users::Role;
 
 /// Whether a failed write broke the unique email index.
 pub fn is_unique_violation(e: &DieselError) -> bool {
@@ -81,45 +19,12 @@ pub fn is_unique_violation(e: &DieselError) -> bool {
     )
 }
 
-pub async fn insert_user(conn: &mut AsyncPgConnection, user: NewUser<'_>) -> QueryResult<UserRow> {
-    let insert = diesel::insert_into(users::table)
-        .values(user)
-        .returning(UserRow::as_returning());
-    insert
-        .load(conn)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or(DieselError::NotFound)
-}
-
-pub async fn user_by_email(
-    conn: &mut AsyncPgConnection,
-    email: &str,
-) -> QueryResult<Option<UserRow>> {
-    users::table
-        .filter(users::email.eq(email))
-        .select(UserRow::as_select())
-        .first(conn)
-        .await
-        .optional()
-}
-
-pub async fn user_by_id(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<UserRow>> {
-    users::table
-        .find(id)
-        .select(UserRow::as_select())
-        .first(conn)
-        .await
-        .optional()
-}
-
 /// The owner's role if session `sid` of user `sub` is still signed in.
 pub async fn live_session_role(
     conn: &mut AsyncPgConnection,
     sid: Uuid,
     sub: Uuid,
-) -> QueryResult<Option<String>> {
+) -> QueryResult<Option<Role>> {
     auth_sessions::table
         .inner_join(users::table)
         .filter(auth_sessions::id.eq(sid))

@@ -7,7 +7,7 @@ use crate::catalog::data::Pregnancy;
 use crate::catalog::store::Snapshot;
 use crate::error::{ApiError, FieldError};
 use crate::history::model::{Pressure, Session, SessionInput, SessionPatch, Step, Warning};
-use crate::me::model::SafetyProfile;
+use crate::users::model::SafetyProfile;
 use crate::validate::{self, TextRule};
 
 pub const MAX_STEPS: usize = 100;

@@ -10,7 +10,8 @@ use crate::db::prepared::PreparedSql;
 use crate::db::schema::{massage_sessions, users};
 use crate::history::model::{Session, Step};
 use crate::history::rules::ValidSession;
-use crate::me::model::SafetyProfile;
+use crate::users::model::SafetyProfile;
+use crate::users::store::SafetyRow;
 
 #[derive(Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = massage_sessions, check_for_backend(diesel::pg::Pg))]
@@ -53,29 +54,6 @@ impl SessionRow {
             notes: self.notes,
             created_at: self.created_at,
             updated_at: self.updated_at,
-        }
-    }
-}
-
-/// The safety answers of a user, as stored.
-#[derive(Queryable, QueryableByName)]
-#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
-pub struct SafetyRow {
-    pub pregnant: bool,
-    pub bleeding_risk: bool,
-    pub varicose_veins: bool,
-    pub recent_surgery_or_fracture: bool,
-    pub skin_condition: bool,
-}
-
-impl From<SafetyRow> for SafetyProfile {
-    fn from(r: SafetyRow) -> Self {
-        Self {
-            pregnant: r.pregnant,
-            bleeding_risk: r.bleeding_risk,
-            varicose_veins: r.varicose_veins,
-            recent_surgery_or_fracture: r.recent_surgery_or_fracture,
-            skin_condition: r.skin_condition,
         }
     }
 }

@@ -6,13 +6,16 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
 use crate::auth::handlers::check_limits;
-use crate::auth::store::{self as auth_store, UserRow};
+use crate::auth::store as auth_store;
 use crate::auth::{AuthService, AuthUser, password, session_revoked};
 use crate::db::{self, DbPool};
 use crate::error::{self, ApiError, ApiResult};
 use crate::http::Json;
 use crate::me::model::*;
 use crate::me::store::{self, ProfileChanges, UserLock};
+use crate::users::TimeZone;
+use crate::users::model::User;
+use crate::users::store::{self as user_store, UserRow};
 use crate::validate;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -32,7 +35,7 @@ async fn current_row(pool: &DbPool, user: &AuthUser) -> ApiResult<UserRow> {
 
 /// The signed-in user's row; an account deleted meanwhile signs the token out.
 async fn user_row(conn: &mut AsyncPgConnection, user_id: Uuid) -> ApiResult<UserRow> {
-    auth_store::user_by_id(conn, user_id)
+    user_store::user_by_id(conn, user_id)
         .await?
         .ok_or_else(|| ApiError::unauthorized("session_revoked", "this account no longer exists"))
 }
@@ -131,7 +134,7 @@ pub async fn update_me(
         time_zone: patch
             .time_zone
             .as_deref()
-            .map(validate::time_zone)
+            .map(TimeZone::parse)
             .transpose()?,
         ..ProfileChanges::default()
     }

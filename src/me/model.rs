@@ -5,51 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-/// Health facts the app asks about once, used to warn about points. Each defaults to false.
-#[derive(Clone, Copy, Debug, Default, Serialize, ToSchema, PartialEq, Eq)]
-#[schema(example = json!({"pregnant": false, "bleeding_risk": true, "varicose_veins": false,
-    "recent_surgery_or_fracture": false, "skin_condition": false}))]
-pub struct SafetyProfile {
-    pub pregnant: bool,
-    /// A bleeding disorder, or blood thinners taken.
-    pub bleeding_risk: bool,
-    pub varicose_veins: bool,
-    /// Surgery or a fracture in the last few months.
-    pub recent_surgery_or_fracture: bool,
-    /// Inflamed, broken or infected skin, or a skin condition.
-    pub skin_condition: bool,
-}
-
-/// `user` or `admin` (admins may change catalog content).
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    User,
-    Admin,
-}
-
-/// An account as its owner sees it.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "0193a5c2-6f1e-7c1a-9a57-3f0b5c1d2e4f", "email": "mei@example.com",
-    "display_name": "Mei", "locale": "en", "time_zone": "Europe/Berlin", "role": "user",
-    "is_guest": false, "safety_profile": {"pregnant": false, "bleeding_risk": false,
-    "varicose_veins": false, "recent_surgery_or_fracture": false, "skin_condition": false},
-    "created_at": "2026-11-21T08:30:00Z", "updated_at": "2026-11-21T08:30:00Z"}))]
-pub struct User {
-    pub id: Uuid,
-    /// Null for a guest account.
-    pub email: Option<String>,
-    pub display_name: String,
-    /// BCP 47 language tag, e.g. `en`, `zh-Hans`.
-    pub locale: String,
-    /// IANA time zone, e.g. `Europe/Berlin`; local days (streaks) are computed in it.
-    pub time_zone: String,
-    pub role: Role,
-    pub is_guest: bool,
-    pub safety_profile: SafetyProfile,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
+use crate::auth::model::Device;
+use crate::users::model::User;
 
 /// Changes to the profile; absent fields stay as they are. Unknown fields, and fields
 /// the server owns (`id`, `email`, `role`, `created_at`, ...), are refused with 422.
@@ -75,23 +32,6 @@ pub struct SafetyProfilePatch {
     pub varicose_veins: Option<bool>,
     pub recent_surgery_or_fracture: Option<bool>,
     pub skin_condition: Option<bool>,
-}
-
-/// A signed-in device.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "0193a5c2-7000-7c1a-9a57-3f0b5c1d2e4f", "device_name": "Mei's iPhone",
-    "user_agent": "AcuApp/2.1 iOS/18.1", "created_at": "2026-11-21T08:30:00Z",
-    "last_used_at": "2026-11-21T09:10:00Z", "current": true}))]
-pub struct Device {
-    /// The session id (`sid` in the access token).
-    pub id: Uuid,
-    pub device_name: String,
-    pub user_agent: Option<String>,
-    pub created_at: DateTime<Utc>,
-    /// Last sign-in or token refresh.
-    pub last_used_at: DateTime<Utc>,
-    /// Whether this is the device making the request.
-    pub current: bool,
 }
 
 /// The user's signed-in devices, most recently used first.

@@ -5,45 +5,11 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::auth::store::UserRow;
 use crate::db::DbError;
 use crate::db::schema::{auth_sessions, users};
 use crate::me::model::{ExportedDevice, ProfilePatch};
-
-/// Attaches credentials to a guest; `None` when the account is not a guest.
-pub async fn upgrade_guest(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    email: &str,
-    password_hash: &str,
-    display_name: Option<&str>,
-) -> QueryResult<Option<UserRow>> {
-    let target = users::table
-        .filter(users::id.eq(id))
-        .filter(users::is_guest.eq(true));
-    let changes = (
-        users::email.eq(email),
-        users::password_hash.eq(password_hash),
-        users::is_guest.eq(false),
-        users::updated_at.eq(diesel::dsl::now),
-    );
-    match display_name {
-        Some(name) => {
-            let update = diesel::update(target)
-                .set((changes, users::display_name.eq(name)))
-                .returning(UserRow::as_returning());
-            // `load`, not `get_result`: read to the end, so a commit that fails is an error.
-            Ok(update.load(conn).await?.into_iter().next())
-        }
-        None => {
-            let update = diesel::update(target)
-                .set(changes)
-                .returning(UserRow::as_returning());
-            // `load`, not `get_result`: read to the end, so a commit that fails is an error.
-            Ok(update.load(conn).await?.into_iter().next())
-        }
-    }
-}
+use crate::users::TimeZone;
+use crate::users::store::UserRow;
 
 /// Columns a profile patch may change (already validated).
 #[derive(AsChangeset, Default)]
@@ -51,7 +17,7 @@ pub async fn upgrade_guest(
 pub struct ProfileChanges {
     pub display_name: Option<String>,
     pub locale: Option<String>,
-    pub time_zone: Option<String>,
+    pub time_zone: Option<TimeZone>,
     pub pregnant: Option<bool>,
     pub bleeding_risk: Option<bool>,
     pub varicose_veins: Option<bool>,
@@ -196,17 +162,4 @@ pub async fn all_sessions(
             },
         )
         .collect())
-}
-
-/// Grants the admin role (the `acupress admin grant` command). Returns whether an
-/// account with that email exists.
-pub async fn grant_admin(conn: &mut AsyncPgConnection, email: &str) -> QueryResult<bool> {
-    Ok(diesel::update(users::table.filter(users::email.eq(email)))
-        .set((
-            users::role.eq("admin"),
-            users::updated_at.eq(diesel::dsl::now),
-        ))
-        .execute(conn)
-        .await?
-        > 0)
 }

@@ -7,9 +7,9 @@ mod sync;
 use chrono::{Datelike, NaiveDate};
 
 use crate::auth::AuthUser;
-use crate::auth::store as auth_store;
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
+use crate::users::store as user_store;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(sessions::create_session)
@@ -25,10 +25,9 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 /// The user's time zone.
 async fn time_zone(pool: &DbPool, user: &AuthUser) -> ApiResult<chrono_tz::Tz> {
     let mut conn = db::conn(pool).await?;
-    let row = auth_store::user_by_id(&mut conn, user.user_id)
+    Ok(user_store::time_zone_of(&mut conn, user.user_id)
         .await?
-        .ok_or_else(ApiError::account_gone)?;
-    Ok(row.time_zone.parse().unwrap_or(chrono_tz::UTC))
+        .tz())
 }
 
 /// Dates a query may name: anything else is refused before it reaches the database.

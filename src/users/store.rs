@@ -1,0 +1,187 @@
+//! The `users` row and the queries on it that several features share. No HTTP types here.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::DbError;
+use crate::db::schema::users;
+use crate::users::model::{SafetyProfile, User};
+use crate::users::{Email, Role, TimeZone};
+
+/// A `users` row.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+pub struct UserRow {
+    pub id: Uuid,
+    pub email: Option<String>,
+    pub password_hash: Option<String>,
+    pub display_name: String,
+    pub locale: String,
+    /// As stored, so that the owner sees (and can change) even a zone this server no
+    /// longer knows; local days are computed through [`time_zone_of`].
+    pub time_zone: String,
+    pub role: Role,
+    pub is_guest: bool,
+    pub pregnant: bool,
+    pub bleeding_risk: bool,
+    pub varicose_veins: bool,
+    pub recent_surgery_or_fracture: bool,
+    pub skin_condition: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl UserRow {
+    pub fn to_user(&self) -> User {
+        User {
+            id: self.id,
+            email: self.email.clone(),
+            display_name: self.display_name.clone(),
+            locale: self.locale.clone(),
+            time_zone: self.time_zone.clone(),
+            role: self.role,
+            is_guest: self.is_guest,
+            safety_profile: SafetyProfile {
+                pregnant: self.pregnant,
+                bleeding_risk: self.bleeding_risk,
+                varicose_veins: self.varicose_veins,
+                recent_surgery_or_fracture: self.recent_surgery_or_fracture,
+                skin_condition: self.skin_condition,
+            },
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+/// The safety answers of a user, as stored.
+#[derive(Queryable, QueryableByName)]
+#[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
+pub struct SafetyRow {
+    pub pregnant: bool,
+    pub bleeding_risk: bool,
+    pub varicose_veins: bool,
+    pub recent_surgery_or_fracture: bool,
+    pub skin_condition: bool,
+}
+
+impl From<SafetyRow> for SafetyProfile {
+    fn from(r: SafetyRow) -> Self {
+        Self {
+            pregnant: r.pregnant,
+            bleeding_risk: r.bleeding_risk,
+            varicose_veins: r.varicose_veins,
+            recent_surgery_or_fracture: r.recent_surgery_or_fracture,
+            skin_condition: r.skin_condition,
+        }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub id: Uuid,
+    pub email: Option<&'a Email>,
+    pub password_hash: Option<&'a str>,
+    pub display_name: &'a str,
+    pub locale: &'a str,
+    pub time_zone: TimeZone,
+    pub is_guest: bool,
+}
+
+pub async fn insert_user(conn: &mut AsyncPgConnection, user: NewUser<'_>) -> QueryResult<UserRow> {
+    let insert = diesel::insert_into(users::table)
+        .values(user)
+        .returning(UserRow::as_returning());
+    insert
+        .load(conn)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(DieselError::NotFound)
+}
+
+pub async fn user_by_email(
+    conn: &mut AsyncPgConnection,
+    email: &Email,
+) -> QueryResult<Option<UserRow>> {
+    users::table
+        .filter(users::email.eq(email))
+        .select(UserRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn user_by_id(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<UserRow>> {
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The zone the user's local days are computed in; `AccountGone` when the account was
+/// deleted, and an error (a 500, logged) when the stored zone is not one this server
+/// knows, rather than days computed in UTC while the database computes them otherwise.
+pub async fn time_zone_of(conn: &mut AsyncPgConnection, id: Uuid) -> Result<TimeZone, DbError> {
+    users::table
+        .find(id)
+        .select(users::time_zone)
+        .first::<TimeZone>(conn)
+        .await
+        .optional()?
+        .ok_or(DbError::AccountGone)
+}
+
+/// Attaches credentials to a guest; `None` when the account is not a guest.
+pub async fn upgrade_guest(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    email: &Email,
+    password_hash: &str,
+    display_name: Option<&str>,
+) -> QueryResult<Option<UserRow>> {
+    let target = users::table
+        .filter(users::id.eq(id))
+        .filter(users::is_guest.eq(true));
+    let changes = (
+        users::email.eq(email),
+        users::password_hash.eq(password_hash),
+        users::is_guest.eq(false),
+        users::updated_at.eq(diesel::dsl::now),
+    );
+    match display_name {
+        Some(name) => {
+            let update = diesel::update(target)
+                .set((changes, users::display_name.eq(name)))
+                .returning(UserRow::as_returning());
+            // `load`, not `get_result`: read to the end, so a commit that fails is an error.
+            Ok(update.load(conn).await?.into_iter().next())
+        }
+        None => {
+            let update = diesel::update(target)
+                .set(changes)
+                .returning(UserRow::as_returning());
+            // `load`, not `get_result`: read to the end, so a commit that fails is an error.
+            Ok(update.load(conn).await?.into_iter().next())
+        }
+    }
+}
+
+/// Grants the admin role (the `acupress admin grant` command). Returns whether an
+/// account with that email exists.
+pub async fn grant_admin(conn: &mut AsyncPgConnection, email: &Email) -> QueryResult<bool> {
+    Ok(diesel::update(users::table.filter(users::email.eq(email)))
+        .set((
+            users::role.eq(Role::Admin),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?
+        > 0)
+}
