@@ -265,7 +265,8 @@ fn point_filters(snapshot: &Snapshot, p: &PointsQuery) -> ApiResult<PointFilters
     })
 }
 
-/// One page of the points passing `f`, ranked.
+/// One page of the points passing `f`, ranked. Only the items of the page get their
+/// `matches` (a short prefix matches hundreds of points; their reasons would be dropped).
 fn point_page(
     snapshot: &Snapshot,
     lang: Lang,
@@ -274,7 +275,12 @@ fn point_page(
     hash: u64,
 ) -> PointList {
     let hits = f.q.as_deref().map(|k| snapshot.search(k));
-    let mut items: Vec<(SortKey, (usize, Vec<MatchReason>))> = Vec::new();
+    let served = |i: usize| {
+        f.conditions
+            .iter()
+            .filter_map(move |&ci| snapshot.condition_rank(i, ci).map(|rank| (ci, rank)))
+    };
+    let mut items: Vec<(SortKey, usize)> = Vec::new();
     for (i, point) in snapshot.points.iter().enumerate() {
         if f.meridian
             .as_ref()
@@ -286,44 +292,42 @@ fn point_page(
         {
             continue;
         }
-        let mut matches = Vec::new();
         let mut key: SortKey = [0, 0, i as i64];
         if !f.conditions.is_empty() {
-            let served: Vec<(usize, usize)> = f
-                .conditions
-                .iter()
-                .filter_map(|&ci| snapshot.condition_rank(i, ci).map(|rank| (ci, rank)))
-                .collect();
-            if served.is_empty() {
+            let (count, ranks) =
+                served(i).fold((0i64, 0i64), |(n, sum), (_, r)| (n + 1, sum + r as i64));
+            if count == 0 {
                 continue;
             }
-            key[1] =
-                -(served.len() as i64 * 1000) + served.iter().map(|(_, r)| *r as i64).sum::<i64>();
-            matches.extend(served.iter().map(|&(ci, _)| MatchReason {
-                field: "condition".into(),
-                value: snapshot.conditions[ci].slug.clone(),
-            }));
+            key[1] = -(count * 1000) + ranks;
         }
         if let Some(hits) = &hits {
             let Some(hit) = hits[i] else {
                 continue;
             };
             key[0] = -(hit.score * 1000.0).round() as i64;
-            matches.insert(
-                0,
-                MatchReason {
-                    field: hit.field.as_str().into(),
-                    value: hit.value.into(),
-                },
-            );
         }
-        items.push((key, (i, matches)));
+        items.push((key, i));
     }
-    items.sort_by_key(|(key, _)| *key);
+    items.sort_unstable_by_key(|(key, _)| *key);
     let (page, next_cursor) = pagination::paginate(items, page.after, page.limit, hash);
     let items = page
         .into_iter()
-        .map(|(i, matches)| snapshot.point_summary(i, lang, matches))
+        .map(|i| {
+            let hit = hits.as_ref().and_then(|hits| hits[i]);
+            let matches = hit
+                .map(|hit| MatchReason {
+                    field: hit.field.as_str().into(),
+                    value: hit.value.into(),
+                })
+                .into_iter()
+                .chain(served(i).map(|(ci, _)| MatchReason {
+                    field: "condition".into(),
+                    value: snapshot.conditions[ci].slug.clone(),
+                }))
+                .collect();
+            snapshot.point_summary(i, lang, matches)
+        })
         .collect();
     PointList { items, next_cursor }
 }
