@@ -126,11 +126,15 @@ fn every_import_follows_the_dependency_rule() {
             continue;
         };
         for target in used.difference(allowed) {
-            broken.push(format!("{module} uses {target}, which the rule does not allow"));
+            broken.push(format!(
+                "{module} uses {target}, which the rule does not allow"
+            ));
         }
     }
     for module in rules.keys().filter(|m| !graph.contains_key(*m)) {
-        broken.push(format!("the rule names {module}, which is not a module in src/"));
+        broken.push(format!(
+            "the rule names {module}, which is not a module in src/"
+        ));
     }
     assert!(broken.is_empty(), "{}", broken.join("\n"));
 }

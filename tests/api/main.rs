@@ -2,6 +2,7 @@
 
 mod accounts;
 mod accounts_hardening;
+mod architecture;
 mod binary;
 mod catalog;
 mod common;
