@@ -139,6 +139,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    rate_limits (key) {
+        key -> Text,
+        tat -> Timestamptz,
+        allowed -> Bool,
+    }
+}
+
+diesel::table! {
     refresh_tokens (token_hash) {
         token_hash -> Bytea,
         session_id -> Uuid,
@@ -200,6 +208,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     massage_sessions,
     meridians,
     points,
+    rate_limits,
     refresh_tokens,
     routines,
     users,
