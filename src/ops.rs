@@ -43,8 +43,8 @@ pub async fn healthz() -> HttpResponse {
         .json(Health { status: "ok" })
 }
 
-/// Whether this instance is draining: set once SIGTERM or SIGINT arrived (see
-/// [`crate::server::run`]); `/readyz` answers 503 from then on and every response
+/// Whether this instance is draining: set by the server once SIGTERM or SIGINT arrived;
+/// `/readyz` answers 503 from then on and every response
 /// closes its connection, while requests are still served.
 #[derive(Debug, Default)]
 pub struct Drain(AtomicBool);

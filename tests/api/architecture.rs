@@ -64,11 +64,19 @@ fn ident(text: &str) -> String {
 }
 
 /// Every top-level module a piece of code names through `crate::` (`crate::db::conn`,
-/// `use crate::{auth::AuthUser, db}`), comments left out.
+/// `use crate::{auth::AuthUser, db}`), also in doc links (`/// [`crate::server::run`]`),
+/// plain `//` comments left out.
 fn crate_paths(source: &str) -> BTreeSet<String> {
     let code: String = source
         .lines()
-        .map(|l| l.split("//").next().unwrap_or_default())
+        .map(|l| {
+            let t = l.trim_start();
+            if t.starts_with("///") || t.starts_with("//!") {
+                t
+            } else {
+                l.split("//").next().unwrap_or_default()
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n");
     let mut found = BTreeSet::new();
@@ -177,7 +185,8 @@ fn the_dependency_rule_has_no_cycles() {
 fn crate_paths_are_read_from_use_groups_and_inline_paths() {
     let source = "use crate::{auth::{AuthUser, x}, db};\n\
                   // crate::ignored in a comment\n\
+                  /// A doc link to [`crate::server::run`] counts.\n\
                   fn f() { crate::error::ApiError::new(); }";
     let found: Vec<String> = crate_paths(source).into_iter().collect();
-    assert_eq!(found, ["auth", "db", "error"]);
+    assert_eq!(found, ["auth", "db", "error", "server"]);
 }
