@@ -7,6 +7,17 @@ use std::time::Duration;
 
 use crate::common::{TestDb, data_dir};
 
+/// The binary on a free port of 127.0.0.1, logging JSON, with the repository's data and
+/// one worker; the caller adds the database settings.
+pub fn command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_acupress"));
+    cmd.env("ACUPRESS_LISTEN", "127.0.0.1:0")
+        .env("ACUPRESS_LOG_FORMAT", "json")
+        .env("ACUPRESS_DATA_DIR", data_dir())
+        .env("ACUPRESS_WORKERS", "1");
+    cmd
+}
+
 /// The real binary, running on its own port.
 pub struct Server {
     pub child: Child,
@@ -24,14 +35,17 @@ impl Server {
     /// The same with extra environment variables. The drain period after SIGTERM is
     /// short unless `env` sets `ACUPRESS_DRAIN_MS`.
     pub fn start_with(db: &TestDb, env: &[(&str, &str)]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_acupress"))
-            .env("ACUPRESS_DRAIN_MS", "100")
+        let mut cmd = command();
+        cmd.env("ACUPRESS_DRAIN_MS", "100")
             .envs(env.iter().copied())
-            .env("DATABASE_URL", &db.url)
-            .env("ACUPRESS_LISTEN", "127.0.0.1:0")
-            .env("ACUPRESS_LOG_FORMAT", "json")
-            .env("ACUPRESS_DATA_DIR", data_dir())
-            .env("ACUPRESS_WORKERS", "1")
+            .env("DATABASE_URL", &db.url);
+        Self::spawn(cmd, Duration::from_secs(60))
+    }
+
+    /// Starts `cmd` (made by [`command`]) and waits up to `wait` for its "listening" log
+    /// line, keeping every JSON log line it writes.
+    pub fn spawn(mut cmd: Command, wait: Duration) -> Self {
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -43,15 +57,17 @@ impl Server {
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) {
-                    if v["message"] == "acupress listening" {
-                        let _ = tx.send(v["listen"].as_str().unwrap_or_default().to_owned());
-                    }
+                    let listening = v["message"] == "acupress listening";
+                    let listen = v["listen"].as_str().unwrap_or_default().to_owned();
                     kept.lock().unwrap().push(v);
+                    if listening {
+                        let _ = tx.send(listen);
+                    }
                 }
             }
         });
         let listen = rx
-            .recv_timeout(Duration::from_secs(60))
+            .recv_timeout(wait)
             .expect("the server reports where it listens");
         Self {
             child,

@@ -1,16 +1,15 @@
 //! With `DATABASE_URL` unset and no usable server at the default address, the binary
 //! starts a private PostgreSQL cluster of its own, and the next start reuses it.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use acupress::db::embedded;
 use serde_json::Value;
 
-use crate::common::{data_dir, server_url};
+use crate::binary::{Server, command};
+use crate::common::server_url;
 
 /// A data folder of its own, under the temporary folder (short enough for a socket
 /// path, reachable by the `postgres` user when the tests run as root); at the end the
@@ -43,50 +42,23 @@ impl Drop for Folder {
 
 /// The binary with no `DATABASE_URL`, its default address moved to `default`.
 fn acupress(folder: &Folder, default: &str, extra: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_acupress"));
+    let mut cmd = command();
     cmd.env_remove("DATABASE_URL")
         .env("ACUPRESS_DEFAULT_DATABASE_URL", default)
         .env("ACUPRESS_PRIVATE_DB_DIR", folder.data())
-        .env("ACUPRESS_LISTEN", "127.0.0.1:0")
-        .env("ACUPRESS_LOG_FORMAT", "json")
-        .env("ACUPRESS_DATA_DIR", data_dir())
-        .env("ACUPRESS_WORKERS", "1")
         .envs(extra.iter().copied());
     cmd
 }
 
-/// Starts the server and returns it with its log lines up to "acupress listening".
-fn start(mut cmd: Command) -> (Child, Vec<Value>) {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start acupress");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut lines = Vec::new();
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let Ok(v) = serde_json::from_str::<Value>(&line) else {
-                continue;
-            };
-            let listening = v["message"] == "acupress listening";
-            lines.push(v);
-            if listening {
-                let _ = tx.send(std::mem::take(&mut lines));
-            }
-        }
-    });
-    let lines = rx
-        .recv_timeout(Duration::from_secs(120))
-        .expect("the server starts and reports where it listens");
-    (child, lines)
+/// Starts the server (initdb may take a while) and returns it with its log lines.
+fn start(cmd: Command) -> (Server, Vec<Value>) {
+    let server = Server::spawn(cmd, Duration::from_secs(120));
+    let lines = server.logs();
+    (server, lines)
 }
 
-fn stop(mut child: Child) {
-    let pid = child.id().to_string();
-    Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    assert!(child.wait().unwrap().success(), "graceful exit");
+fn stop(server: Server) {
+    assert!(server.terminate().success(), "graceful exit");
 }
 
 /// The one log line about the private cluster, and where the server listens.
@@ -100,7 +72,12 @@ fn private_line(lines: &[Value]) -> (&Value, String) {
         })
         .collect();
     assert_eq!(private.len(), 1, "one log line says so: {lines:?}");
-    let listen = lines.last().unwrap()["listen"].as_str().unwrap().to_owned();
+    let listen = lines
+        .iter()
+        .find(|v| v["message"] == "acupress listening")
+        .and_then(|v| v["listen"].as_str())
+        .expect("a listening line")
+        .to_owned();
     (private[0], listen)
 }
 
