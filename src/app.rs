@@ -49,14 +49,14 @@ fn routes(cfg: &mut ServiceConfig) {
 
 /// The OpenAPI document generated from the registered handlers.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut api = App::new()
-        .into_utoipa_app()
-        .openapi(openapi::ApiDoc::openapi())
-        .configure(routes)
-        .split_for_parts()
-        .1;
-    openapi::document_body_errors(&mut api);
-    api
+    openapi::finish(
+        App::new()
+            .into_utoipa_app()
+            .openapi(openapi::ApiDoc::openapi())
+            .configure(routes)
+            .split_for_parts()
+            .1,
+    )
 }
 
 fn cors(origins: &[String]) -> Cors {
@@ -147,12 +147,12 @@ pub fn build(
 > {
     let (path, query) = http::extractor_configs();
     let cors_origins = state.config.cors_origins.clone();
-    let (app, mut api) = App::new()
+    let (app, api) = App::new()
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
-    openapi::document_body_errors(&mut api);
+    let api = openapi::finish(api);
     let route_table = RouteTable::from_openapi(&api, UNDOCUMENTED_ROUTES);
     app.app_data(path)
         .app_data(query)

@@ -6,6 +6,8 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::problems::ProblemCode;
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// Seconds a client should wait before retrying when the database is unavailable.
@@ -47,12 +49,12 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
-    /// Stable machine-readable code, e.g. `not_found`, `validation_failed`.
-    pub code: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub code: ProblemCode,
+    /// The fields at fault (empty when the problem is not about fields).
     pub errors: Vec<FieldError>,
-    /// The request id, also in the `x-request-id` header and the server log.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The request id, also in the `x-request-id` header and the server log (`null` only
+    /// outside a request).
+    #[schema(required = true)]
     pub request_id: Option<String>,
 }
 
@@ -61,7 +63,7 @@ pub struct Problem {
 pub enum ApiError {
     #[error("{detail}")]
     BadRequest {
-        code: &'static str,
+        code: ProblemCode,
         detail: String,
         errors: Vec<FieldError>,
     },
@@ -73,18 +75,18 @@ pub enum ApiError {
     /// 422 with a specific code, e.g. `weak_password`.
     #[error("{detail}")]
     Unprocessable {
-        code: &'static str,
+        code: ProblemCode,
         detail: String,
         errors: Vec<FieldError>,
     },
     /// 401: missing or invalid credentials; always with `WWW-Authenticate: Bearer`.
     #[error("{detail}")]
-    Unauthorized { code: &'static str, detail: String },
+    Unauthorized { code: ProblemCode, detail: String },
     #[error("{0}")]
     Forbidden(String),
     #[error("{detail}")]
     Conflict {
-        code: &'static str,
+        code: ProblemCode,
         detail: String,
         errors: Vec<FieldError>,
     },
@@ -120,7 +122,7 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn bad_request(code: ProblemCode, detail: impl Into<String>) -> Self {
         Self::BadRequest {
             code,
             detail: detail.into(),
@@ -132,7 +134,7 @@ impl ApiError {
     pub fn bad_param(field: &str, message: impl Into<String>) -> Self {
         let message = message.into();
         Self::BadRequest {
-            code: "bad_request",
+            code: ProblemCode::BadRequest,
             detail: format!("{field} {message}"),
             errors: vec![FieldError::new(field, message)],
         }
@@ -148,7 +150,7 @@ impl ApiError {
     }
 
     /// A 401 that names what was wrong with the credentials.
-    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn unauthorized(code: ProblemCode, detail: impl Into<String>) -> Self {
         Self::Unauthorized {
             code,
             detail: detail.into(),
@@ -159,12 +161,12 @@ impl ApiError {
     /// while the request ran): 401 `session_revoked`, never a 500.
     pub fn account_gone() -> Self {
         Self::unauthorized(
-            "session_revoked",
+            ProblemCode::SessionRevoked,
             "this session has been signed out or the account no longer exists",
         )
     }
 
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn conflict(code: ProblemCode, detail: impl Into<String>) -> Self {
         Self::Conflict {
             code,
             detail: detail.into(),
@@ -193,50 +195,31 @@ impl ApiError {
         Self::Internal(error.to_string())
     }
 
-    fn code(&self) -> &'static str {
+    /// The problem code this error is answered with.
+    pub fn code(&self) -> ProblemCode {
         match self {
-            Self::BadRequest { code, .. } => code,
-            Self::Validation { .. } => "validation_failed",
-            Self::Unprocessable { code, .. }
+            Self::BadRequest { code, .. }
+            | Self::Unprocessable { code, .. }
             | Self::Unauthorized { code, .. }
-            | Self::Conflict { code, .. } => code,
-            Self::Forbidden(_) => "forbidden",
-            Self::Gone(_) => "sync_cursor_expired",
-            Self::TooManyRequests { .. } => "rate_limited",
-            Self::NotFound(_) => "not_found",
-            Self::MethodNotAllowed { .. } => "method_not_allowed",
-            Self::PayloadTooLarge { .. } => "payload_too_large",
-            Self::UnsupportedMediaType(_) => "unsupported_media_type",
-            Self::Unavailable(_) => "service_unavailable",
-            Self::Busy(_) => "server_busy",
-            Self::BodyTimeout { .. } => "body_timeout",
-            Self::ShuttingDown => "shutting_down",
-            Self::Internal(_) => "internal_error",
-            Self::Http { status, .. } if *status == StatusCode::FORBIDDEN => "forbidden",
-            Self::Http { status, .. } if *status == StatusCode::NOT_ACCEPTABLE => "not_acceptable",
-            Self::Http { .. } => "bad_request",
-        }
-    }
-
-    fn title(&self) -> &'static str {
-        match self {
-            Self::BadRequest { .. } => "Malformed request",
-            Self::Validation { .. } | Self::Unprocessable { .. } => "Request is invalid",
-            Self::Unauthorized { .. } => "Authentication required",
-            Self::Forbidden(_) => "Forbidden",
-            Self::Conflict { .. } => "Conflict",
-            Self::Gone(_) => "Gone",
-            Self::TooManyRequests { .. } => "Too many requests",
-            Self::NotFound(_) => "Not found",
-            Self::MethodNotAllowed { .. } => "Method not allowed",
-            Self::PayloadTooLarge { .. } => "Request body too large",
-            Self::UnsupportedMediaType(_) => "Unsupported media type",
-            Self::Unavailable(_) => "Service temporarily unavailable",
-            Self::Busy(_) => "Server busy",
-            Self::BodyTimeout { .. } => "Request body too slow",
-            Self::ShuttingDown => "Shutting down",
-            Self::Internal(_) => "Internal error",
-            Self::Http { status, .. } => status.canonical_reason().unwrap_or("Request failed"),
+            | Self::Conflict { code, .. } => *code,
+            Self::Validation { .. } => ProblemCode::ValidationFailed,
+            Self::Forbidden(_) => ProblemCode::Forbidden,
+            Self::Gone(_) => ProblemCode::SyncCursorExpired,
+            Self::TooManyRequests { .. } => ProblemCode::RateLimited,
+            Self::NotFound(_) => ProblemCode::NotFound,
+            Self::MethodNotAllowed { .. } => ProblemCode::MethodNotAllowed,
+            Self::PayloadTooLarge { .. } => ProblemCode::PayloadTooLarge,
+            Self::UnsupportedMediaType(_) => ProblemCode::UnsupportedMediaType,
+            Self::Unavailable(_) => ProblemCode::ServiceUnavailable,
+            Self::Busy(_) => ProblemCode::ServerBusy,
+            Self::BodyTimeout { .. } => ProblemCode::BodyTimeout,
+            Self::ShuttingDown => ProblemCode::ShuttingDown,
+            Self::Internal(_) => ProblemCode::InternalError,
+            Self::Http { status, .. } if *status == StatusCode::FORBIDDEN => ProblemCode::Forbidden,
+            Self::Http { status, .. } if *status == StatusCode::NOT_ACCEPTABLE => {
+                ProblemCode::NotAcceptable
+            }
+            Self::Http { .. } => ProblemCode::BadRequest,
         }
     }
 
@@ -263,11 +246,11 @@ impl ApiError {
             _ => Vec::new(),
         };
         Problem {
-            type_: format!("/problems/{}", code.replace('_', "-")),
-            title: self.title().to_owned(),
+            type_: code.type_uri(),
+            title: code.title().to_owned(),
             status: self.status_code().as_u16(),
             detail: self.public_detail(),
-            code: code.to_owned(),
+            code,
             errors,
             request_id: crate::request_id::current(),
         }
@@ -300,11 +283,6 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        debug_assert!(
-            crate::problems::find(self.code()).is_some(),
-            "problem code {} has no entry in problems::PROBLEM_TYPES",
-            self.code()
-        );
         match self {
             // The request id ties the log line to the answer the client quotes.
             Self::Internal(e) => tracing::error!(
@@ -350,7 +328,7 @@ impl ResponseError for ApiError {
             }
             Self::Unauthorized { code, .. } => {
                 // RFC 6750: `invalid_token` when a token was sent but is not acceptable.
-                let value = if *code == "missing_token" {
+                let value = if *code == ProblemCode::MissingToken {
                     "Bearer realm=\"acupress\"".to_owned()
                 } else {
                     "Bearer realm=\"acupress\", error=\"invalid_token\"".to_owned()

@@ -7,6 +7,7 @@
 //! before the commit. A request that fails, times out or loses its connection rolls
 //! back: its lock ends with it and nothing is stored, so a retry runs at once.
 
+use crate::problems::ProblemCode;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName};
 use actix_web::{HttpRequest, HttpResponse};
@@ -119,7 +120,7 @@ pub async fn claim(
     .await?;
     if !locked {
         return Err(ApiError::conflict(
-            "idempotency_key_in_flight",
+            ProblemCode::IdempotencyKeyInFlight,
             "a request with this Idempotency-Key is still being processed; retry shortly",
         ));
     }
@@ -140,7 +141,7 @@ pub async fn claim(
     };
     if stored_hash != hash {
         return Err(ApiError::Unprocessable {
-            code: "idempotency_key_reused",
+            code: ProblemCode::IdempotencyKeyReused,
             detail: "this Idempotency-Key was used with a different request body".into(),
             errors: Vec::new(),
         });

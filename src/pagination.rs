@@ -2,6 +2,7 @@
 //! that ties a cursor to its query, and opaque cursors (base64url of a small JSON
 //! body), with the one `invalid_cursor` problem for any cursor that does not fit.
 
+use crate::problems::ProblemCode;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use base64::Engine;
@@ -62,7 +63,7 @@ pub fn filter_hash(filters: &impl Hash) -> u64 {
 /// The 400 for a cursor we refuse; `message` says why, after the word "cursor".
 pub fn invalid_cursor(message: &str) -> ApiError {
     ApiError::BadRequest {
-        code: "invalid_cursor",
+        code: ProblemCode::InvalidCursor,
         detail: format!("cursor {message}"),
         errors: vec![FieldError::new("cursor", message)],
     }
@@ -138,7 +139,7 @@ mod tests {
         matches!(
             r,
             Err(ApiError::BadRequest {
-                code: "bad_request",
+                code: ProblemCode::BadRequest,
                 ..
             })
         )
@@ -241,7 +242,7 @@ mod tests {
         else {
             panic!("400");
         };
-        assert_eq!(code, "invalid_cursor");
+        assert_eq!(code, ProblemCode::InvalidCursor);
         assert_eq!(
             detail,
             "cursor is not a cursor issued by this API for this query"

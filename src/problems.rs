@@ -1,242 +1,176 @@
-//! The problem types: every `code` an error answer can carry, with what it means and
-//! what to do. Each has a short page at its `type` URI (`/problems/{code with dashes}`),
-//! served with the operations endpoints. This table imports nothing of the crate, so the
-//! error type can check its codes against it.
+//! The problem types: every `code` an error answer can carry, with its status, title, what
+//! it means and what to do. One enum, so a typo in a code is a compile error; the problem
+//! pages (`/problems/{code with dashes}`) and the spec's `ProblemCode` schema are generated
+//! from it. This module imports nothing of the crate, so every other module may use it.
 
-/// One problem type: its code, HTTP status, and what a developer should know.
-pub struct ProblemType {
-    pub code: &'static str,
-    pub status: u16,
-    pub meaning: &'static str,
-    pub what_to_do: &'static str,
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Declares the enum and its table in one place: variant, code, status, title, meaning and
+/// what a client should do.
+macro_rules! problem_codes {
+    ($($variant:ident = $code:literal, $status:literal, $title:literal, $meaning:literal, $todo:literal;)*) => {
+        /// Stable, machine-readable error code of a problem document. Programs branch on it;
+        /// each value has a page at `/problems/{code with dashes}`.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ProblemCode {
+            $(#[doc = $meaning] $variant,)*
+        }
+
+        impl ProblemCode {
+            /// Every code, in the order of the table.
+            pub const ALL: &'static [ProblemCode] = &[$(ProblemCode::$variant,)*];
+
+            /// The stable string sent as `code`.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(ProblemCode::$variant => $code,)* }
+            }
+
+            /// The HTTP status this code is sent with.
+            pub const fn status(self) -> u16 {
+                match self { $(ProblemCode::$variant => $status,)* }
+            }
+
+            /// The problem type's title (the same for every answer with this code).
+            pub const fn title(self) -> &'static str {
+                match self { $(ProblemCode::$variant => $title,)* }
+            }
+
+            /// What the code means.
+            pub const fn meaning(self) -> &'static str {
+                match self { $(ProblemCode::$variant => $meaning,)* }
+            }
+
+            /// What a client should do about it.
+            pub const fn what_to_do(self) -> &'static str {
+                match self { $(ProblemCode::$variant => $todo,)* }
+            }
+        }
+    };
 }
 
-const fn problem(
-    code: &'static str,
-    status: u16,
-    meaning: &'static str,
-    what_to_do: &'static str,
-) -> ProblemType {
-    ProblemType {
-        code,
-        status,
-        meaning,
-        what_to_do,
+problem_codes! {
+    BadRequest = "bad_request", 400, "Malformed request",
+        "The request could not be read: a path segment or a header has the wrong form (an id that is not a UUID, say).",
+        "Fix the request as the detail says; sending it again unchanged will fail the same way.";
+    BadQuery = "bad_query", 400, "Unknown or malformed query parameter",
+        "The query string names a parameter this endpoint does not take, or gives one a value of the wrong form.",
+        "Send only the parameters the endpoint documents.";
+    MalformedJson = "malformed_json", 400, "Malformed JSON body",
+        "The body is not valid JSON, or it is missing where a JSON object is required.",
+        "Send one JSON object, UTF-8 encoded, with Content-Type: application/json.";
+    MalformedBody = "malformed_body", 400, "Unreadable request body",
+        "The body could not be read to the end.",
+        "Send the body again, complete.";
+    InvalidCursor = "invalid_cursor", 400, "Invalid cursor",
+        "The pagination or sync cursor was not made by this server for this list, or was changed.",
+        "Pass back the cursor exactly as received, with the same filters; start again without one if in doubt.";
+    ValidationFailed = "validation_failed", 422, "Request is invalid",
+        "The body or a parameter is well-formed but not acceptable: out of range, too long, unknown to the catalog, of the wrong type, or a field that may not be set.",
+        "Each entry of `errors` names a field and what is wrong with it.";
+    WeakPassword = "weak_password", 422, "Password too weak",
+        "The password is too easy to guess (judged by a strength estimator, not by character rules), or is outside 8 to 128 characters.",
+        "Ask for a longer or less predictable password; `errors` carries the estimator's hints.";
+    IdempotencyKeyReused = "idempotency_key_reused", 422, "Idempotency key reused",
+        "This Idempotency-Key was already used with a different request body.",
+        "Use a new key for a new request; reuse a key only to retry the very same request.";
+    MissingToken = "missing_token", 401, "Authentication required",
+        "The request needs a signed-in user and carries no `Authorization: Bearer` header.",
+        "Sign in (or create a guest account) and send the access token.";
+    InvalidToken = "invalid_token", 401, "Invalid access token",
+        "The access token is malformed, expired, signed with an unknown key, or not an access token.",
+        "Refresh the token pair with the refresh token; sign in again if that fails too.";
+    SessionRevoked = "session_revoked", 401, "Session signed out",
+        "The device session behind this token was signed out: a logout, a password change, a revoked device or a deleted account.",
+        "Sign in again.";
+    InvalidCredentials = "invalid_credentials", 401, "Wrong email or password",
+        "The email and password do not match an account. Which of the two is wrong is not said.",
+        "Let the person try again; after repeated failures the answer becomes 429.";
+    InvalidRefreshToken = "invalid_refresh_token", 401, "Invalid refresh token",
+        "The refresh token is unknown, expired, or belongs to a session that was signed out.",
+        "Sign in again.";
+    RefreshTokenReused = "refresh_token_reused", 401, "Refresh token reused",
+        "A refresh token that was already exchanged came back after the grace period, so it may have been stolen: the whole device session was signed out.",
+        "Sign in again. Store the newest refresh token as soon as it arrives.";
+    Forbidden = "forbidden", 403, "Forbidden",
+        "Signed in, but not allowed: an admin-only operation, or a wrong current password for an account change.",
+        "Check the password, or the account's role.";
+    GuestAccount = "guest_account", 409, "Guest account",
+        "A guest account has no password, so this password operation does not apply.",
+        "Upgrade the guest account with an email and password first.";
+    NotFound = "not_found", 404, "Not found",
+        "Nothing is here: an unknown route, catalog code or slug, or a record that does not exist for this user (another user's records are not found either).",
+        "Check the path; for catalog codes any spelling works (`LI4`, `li-4`).";
+    MethodNotAllowed = "method_not_allowed", 405, "Method not allowed",
+        "The path exists but does not take this HTTP method.",
+        "Use one of the methods in the `Allow` header.";
+    NotAcceptable = "not_acceptable", 406, "Not acceptable",
+        "None of the media types in `Accept` can be produced.",
+        "Accept application/json (and application/problem+json for errors).";
+    EmailTaken = "email_taken", 409, "Email already registered",
+        "An account with this email already exists (emails are compared trimmed, normalised and case-folded).",
+        "Sign in instead, or use another email.";
+    NotAGuest = "not_a_guest", 409, "Not a guest account",
+        "Only a guest account can be upgraded; this one already has an email and password.",
+        "Nothing to do: the account is already complete.";
+    PasswordChanged = "password_changed", 409, "Password changed meanwhile",
+        "The password was changed (by another request) after this one checked it, so nothing was written.",
+        "Use the current password: sign in again with it, then retry if the change is still wanted.";
+    SessionExists = "session_exists", 409, "Session id already used",
+        "This account already has a session with this client-chosen id (ids are per account).",
+        "Use a new UUID for a new session, or PATCH the existing one.";
+    SyncConflict = "sync_conflict", 409, "Sync conflict",
+        "Records in the push changed on the server after the client's cursor, so nothing from the push was applied; `errors` lists them.",
+        "Pull from your cursor, merge, and push again with the new cursor.";
+    IdempotencyKeyInFlight = "idempotency_key_in_flight", 409, "Request still in progress",
+        "A request with this Idempotency-Key is still being processed.",
+        "Retry after a moment: the first response will then be replayed.";
+    SyncCursorExpired = "sync_cursor_expired", 410, "Sync cursor expired",
+        "The sync cursor is older than the kept tombstones (90 days), so deletions could be missed.",
+        "Drop the local copy and pull everything again without a cursor.";
+    PayloadTooLarge = "payload_too_large", 413, "Request body too large",
+        "The body is larger than the server accepts.",
+        "Send less at once: split a sync push into smaller batches.";
+    UnsupportedMediaType = "unsupported_media_type", 415, "Unsupported media type",
+        "The body is not sent as JSON.",
+        "Send Content-Type: application/json.";
+    RateLimited = "rate_limited", 429, "Too many requests",
+        "Too many attempts on sign-in endpoints, for this account or from this address.",
+        "Wait the seconds given in `Retry-After`.";
+    BodyTimeout = "body_timeout", 408, "Request body too slow",
+        "The request body did not arrive in time: the client sent its headers, then the body too slowly or not at all. The connection is closed.",
+        "Send the whole body promptly on a new connection; on a slow network, send smaller requests.";
+    ServerBusy = "server_busy", 503, "Server busy",
+        "The server has more work in hand than it takes on at once: password hashing, or request bodies being received (`ACUPRESS_BODY_MEMORY_MB`). Nothing was changed.",
+        "Retry after the seconds in `Retry-After`.";
+    ShuttingDown = "shutting_down", 503, "Shutting down",
+        "This server instance is stopping (readiness only): it still answers requests for a few seconds while load balancers take it out.",
+        "Send traffic to another instance; a load balancer does this by itself.";
+    InternalError = "internal_error", 500, "Internal error",
+        "Something failed on the server. No internals are shown.",
+        "Retry later; when reporting it, quote the `request_id`, which is also in the server log.";
+    ServiceUnavailable = "service_unavailable", 503, "Service temporarily unavailable",
+        "The database could not be reached in time, or is restarting.",
+        "Retry after the seconds in `Retry-After`; nothing was changed.";
+}
+
+impl ProblemCode {
+    /// The code named by a string (`email_taken`), if it is one.
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.as_str() == code)
+    }
+
+    /// The problem's `type` URI: `/problems/{code with dashes}`.
+    pub fn type_uri(self) -> String {
+        format!("/problems/{}", self.as_str().replace('_', "-"))
     }
 }
 
-/// Every code the API answers with. An error with a code missing here fails in debug
-/// builds (see `ApiError::error_response`), so the list cannot fall behind the code.
-pub const PROBLEM_TYPES: &[ProblemType] = &[
-    problem(
-        "bad_request",
-        400,
-        "The request could not be read: a path segment or a header has the wrong form (an id that is not a UUID, say).",
-        "Fix the request as the detail says; sending it again unchanged will fail the same way.",
-    ),
-    problem(
-        "bad_query",
-        400,
-        "The query string names a parameter this endpoint does not take, or gives one a value of the wrong form.",
-        "Send only the parameters the endpoint documents.",
-    ),
-    problem(
-        "malformed_json",
-        400,
-        "The body is not valid JSON, or it is missing where a JSON object is required.",
-        "Send one JSON object, UTF-8 encoded, with Content-Type: application/json.",
-    ),
-    problem(
-        "malformed_body",
-        400,
-        "The body could not be read to the end.",
-        "Send the body again, complete.",
-    ),
-    problem(
-        "invalid_cursor",
-        400,
-        "The pagination or sync cursor was not made by this server for this list, or was changed.",
-        "Pass back the cursor exactly as received, with the same filters; start again without one if in doubt.",
-    ),
-    problem(
-        "validation_failed",
-        422,
-        "The body or a parameter is well-formed but not acceptable: out of range, too long, unknown to the catalog, of the wrong type, or a field that may not be set.",
-        "Each entry of `errors` names a field and what is wrong with it.",
-    ),
-    problem(
-        "weak_password",
-        422,
-        "The password is too easy to guess (judged by a strength estimator, not by character rules), or is outside 8 to 128 characters.",
-        "Ask for a longer or less predictable password; `errors` carries the estimator's hints.",
-    ),
-    problem(
-        "idempotency_key_reused",
-        422,
-        "This Idempotency-Key was already used with a different request body.",
-        "Use a new key for a new request; reuse a key only to retry the very same request.",
-    ),
-    problem(
-        "missing_token",
-        401,
-        "The request needs a signed-in user and carries no `Authorization: Bearer` header.",
-        "Sign in (or create a guest account) and send the access token.",
-    ),
-    problem(
-        "invalid_token",
-        401,
-        "The access token is malformed, expired, signed with an unknown key, or not an access token.",
-        "Refresh the token pair with the refresh token; sign in again if that fails too.",
-    ),
-    problem(
-        "session_revoked",
-        401,
-        "The device session behind this token was signed out: a logout, a password change, a revoked device or a deleted account.",
-        "Sign in again.",
-    ),
-    problem(
-        "invalid_credentials",
-        401,
-        "The email and password do not match an account. Which of the two is wrong is not said.",
-        "Let the person try again; after repeated failures the answer becomes 429.",
-    ),
-    problem(
-        "invalid_refresh_token",
-        401,
-        "The refresh token is unknown, expired, or belongs to a session that was signed out.",
-        "Sign in again.",
-    ),
-    problem(
-        "refresh_token_reused",
-        401,
-        "A refresh token that was already exchanged came back after the grace period, so it may have been stolen: the whole device session was signed out.",
-        "Sign in again. Store the newest refresh token as soon as it arrives.",
-    ),
-    problem(
-        "forbidden",
-        403,
-        "Signed in, but not allowed: an admin-only operation, or a wrong current password for an account change.",
-        "Check the password, or the account's role.",
-    ),
-    problem(
-        "guest_account",
-        409,
-        "A guest account has no password, so this password operation does not apply.",
-        "Upgrade the guest account with an email and password first.",
-    ),
-    problem(
-        "not_found",
-        404,
-        "Nothing is here: an unknown route, catalog code or slug, or a record that does not exist for this user (another user's records are not found either).",
-        "Check the path; for catalog codes any spelling works (`LI4`, `li-4`).",
-    ),
-    problem(
-        "method_not_allowed",
-        405,
-        "The path exists but does not take this HTTP method.",
-        "Use one of the methods in the `Allow` header.",
-    ),
-    problem(
-        "not_acceptable",
-        406,
-        "None of the media types in `Accept` can be produced.",
-        "Accept application/json (and application/problem+json for errors).",
-    ),
-    problem(
-        "email_taken",
-        409,
-        "An account with this email already exists (emails are compared trimmed, normalised and case-folded).",
-        "Sign in instead, or use another email.",
-    ),
-    problem(
-        "not_a_guest",
-        409,
-        "Only a guest account can be upgraded; this one already has an email and password.",
-        "Nothing to do: the account is already complete.",
-    ),
-    problem(
-        "password_changed",
-        409,
-        "The password was changed (by another request) after this one checked it, so nothing was written.",
-        "Use the current password: sign in again with it, then retry if the change is still wanted.",
-    ),
-    problem(
-        "session_exists",
-        409,
-        "This account already has a session with this client-chosen id (ids are per account).",
-        "Use a new UUID for a new session, or PATCH the existing one.",
-    ),
-    problem(
-        "sync_conflict",
-        409,
-        "Records in the push changed on the server after the client's cursor, so nothing from the push was applied; `errors` lists them.",
-        "Pull from your cursor, merge, and push again with the new cursor.",
-    ),
-    problem(
-        "idempotency_key_in_flight",
-        409,
-        "A request with this Idempotency-Key is still being processed.",
-        "Retry after a moment: the first response will then be replayed.",
-    ),
-    problem(
-        "sync_cursor_expired",
-        410,
-        "The sync cursor is older than the kept tombstones (90 days), so deletions could be missed.",
-        "Drop the local copy and pull everything again without a cursor.",
-    ),
-    problem(
-        "payload_too_large",
-        413,
-        "The body is larger than the server accepts.",
-        "Send less at once: split a sync push into smaller batches.",
-    ),
-    problem(
-        "unsupported_media_type",
-        415,
-        "The body is not sent as JSON.",
-        "Send Content-Type: application/json.",
-    ),
-    problem(
-        "rate_limited",
-        429,
-        "Too many attempts on sign-in endpoints, for this account or from this address.",
-        "Wait the seconds given in `Retry-After`.",
-    ),
-    problem(
-        "body_timeout",
-        408,
-        "The request body did not arrive in time: the client sent its headers, then the body too slowly or not at all. The connection is closed.",
-        "Send the whole body promptly on a new connection; on a slow network, send smaller requests.",
-    ),
-    problem(
-        "server_busy",
-        503,
-        "The server has more work in hand than it takes on at once: password hashing, or request bodies being received (`ACUPRESS_BODY_MEMORY_MB`). Nothing was changed.",
-        "Retry after the seconds in `Retry-After`.",
-    ),
-    problem(
-        "shutting_down",
-        503,
-        "This server instance is stopping (readiness only): it still answers requests for a few seconds while load balancers take it out.",
-        "Send traffic to another instance; a load balancer does this by itself.",
-    ),
-    problem(
-        "internal_error",
-        500,
-        "Something failed on the server. No internals are shown.",
-        "Retry later; when reporting it, quote the `request_id`, which is also in the server log.",
-    ),
-    problem(
-        "service_unavailable",
-        503,
-        "The database could not be reached in time, or is restarting.",
-        "Retry after the seconds in `Retry-After`; nothing was changed.",
-    ),
-];
-
-/// The problem type of a code, if it is one.
-pub fn find(code: &str) -> Option<&'static ProblemType> {
-    PROBLEM_TYPES.iter().find(|p| p.code == code)
+impl std::fmt::Display for ProblemCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[cfg(test)]
@@ -244,12 +178,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_are_unique_and_statuses_are_errors() {
+    fn codes_are_unique_snake_case_and_statuses_are_errors() {
         let mut seen = std::collections::HashSet::new();
-        for p in PROBLEM_TYPES {
-            assert!(seen.insert(p.code), "{} twice", p.code);
-            assert!((400..600).contains(&p.status), "{}", p.code);
-            assert!(!p.meaning.is_empty() && !p.what_to_do.is_empty());
+        for &c in ProblemCode::ALL {
+            assert!(seen.insert(c.as_str()), "{c} twice");
+            assert!((400..600).contains(&c.status()), "{c}");
+            assert!(!c.title().is_empty() && !c.meaning().is_empty() && !c.what_to_do().is_empty());
+            assert!(
+                c.as_str()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{c}"
+            );
         }
+    }
+
+    #[test]
+    fn the_wire_form_is_the_table_code() {
+        for &c in ProblemCode::ALL {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+            assert_eq!(ProblemCode::parse(c.as_str()), Some(c));
+        }
+        assert_eq!(ProblemCode::parse("no_such_code"), None);
+        assert_eq!(ProblemCode::EmailTaken.type_uri(), "/problems/email-taken");
     }
 }

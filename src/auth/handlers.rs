@@ -1,5 +1,6 @@
 //! Register, log in, refresh, log out, guest accounts and their upgrade.
 
+use crate::problems::ProblemCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use chrono::Utc;
@@ -70,7 +71,10 @@ async fn sign_in(
 /// A write that broke the unique email index is 409 `email_taken`; anything else as is.
 fn email_taken_or(e: diesel::result::Error) -> ApiError {
     if store::is_unique_violation(&e) {
-        ApiError::conflict("email_taken", "an account with this email already exists")
+        ApiError::conflict(
+            ProblemCode::EmailTaken,
+            "an account with this email already exists",
+        )
     } else {
         e.into()
     }
@@ -129,7 +133,10 @@ pub async fn check_limits(
 }
 
 fn invalid_credentials() -> ApiError {
-    ApiError::unauthorized("invalid_credentials", "the email or password is not right")
+    ApiError::unauthorized(
+        ProblemCode::InvalidCredentials,
+        "the email or password is not right",
+    )
 }
 
 /// Create an account.
@@ -309,10 +316,13 @@ pub async fn refresh(
     match outcome {
         Refreshed::Pair(pair) => Ok(HttpResponse::Ok().json(pair)),
         Refreshed::Reused => Err(ApiError::unauthorized(
-            "refresh_token_reused",
+            ProblemCode::RefreshTokenReused,
             "this refresh token was already used; the session has been signed out",
         )),
-        Refreshed::Invalid(detail) => Err(ApiError::unauthorized("invalid_refresh_token", detail)),
+        Refreshed::Invalid(detail) => Err(ApiError::unauthorized(
+            ProblemCode::InvalidRefreshToken,
+            detail,
+        )),
     }
 }
 
@@ -448,7 +458,7 @@ pub async fn upgrade_guest(
     .map_err(email_taken_or)?
     .ok_or_else(|| {
         ApiError::conflict(
-            "not_a_guest",
+            ProblemCode::NotAGuest,
             "this account already has an email and password",
         )
     })?;

@@ -7,6 +7,7 @@ pub mod ratelimit;
 pub mod store;
 pub mod tokens;
 
+use crate::problems::ProblemCode;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
@@ -92,22 +93,25 @@ fn rate_key(ip: IpAddr) -> String {
 fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
         ApiError::unauthorized(
-            "missing_token",
+            ProblemCode::MissingToken,
             "sign in: send Authorization: Bearer <access token>",
         )
     })?;
     let value = value.to_str().map_err(|_| {
-        ApiError::unauthorized("invalid_token", "the Authorization header is not readable")
+        ApiError::unauthorized(
+            ProblemCode::InvalidToken,
+            "the Authorization header is not readable",
+        )
     })?;
     let (scheme, token) = value.split_once(' ').ok_or_else(|| {
         ApiError::unauthorized(
-            "invalid_token",
+            ProblemCode::InvalidToken,
             "the Authorization header must be Bearer <token>",
         )
     })?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
         return Err(ApiError::unauthorized(
-            "invalid_token",
+            ProblemCode::InvalidToken,
             "the Authorization header must be Bearer <token>",
         ));
     }
@@ -124,7 +128,10 @@ fn verified_claims(req: &HttpRequest) -> Result<Claims, ApiError> {
 
 /// 401 `session_revoked`: the device session of the token has been signed out.
 pub fn session_revoked() -> ApiError {
-    ApiError::unauthorized("session_revoked", "this session has been signed out")
+    ApiError::unauthorized(
+        ProblemCode::SessionRevoked,
+        "this session has been signed out",
+    )
 }
 
 /// A valid access token whose session may already be signed out (used by logout,

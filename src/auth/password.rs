@@ -1,6 +1,7 @@
 //! Password hashing (Argon2id) and strength checks (zxcvbn), both off the async
 //! workers, on the NFKC form of the password.
 
+use crate::problems::ProblemCode;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Sender};
@@ -293,7 +294,7 @@ fn check_strength(field: &str, password: &str, user_inputs: &[&str]) -> Result<(
         reasons.push(FieldError::new(field, "is too easy to guess"));
     }
     Err(ApiError::Unprocessable {
-        code: "weak_password",
+        code: ProblemCode::WeakPassword,
         detail: "the password is too easy to guess; a longer phrase of unrelated words works well"
             .into(),
         errors: reasons,
@@ -361,7 +362,7 @@ mod tests {
             matches!(
                 weak,
                 Err(ApiError::Unprocessable {
-                    code: "weak_password",
+                    code: ProblemCode::WeakPassword,
                     ..
                 })
             ),
@@ -426,7 +427,7 @@ mod tests {
         assert!(matches!(
             weak,
             Err(ApiError::Unprocessable {
-                code: "weak_password",
+                code: ProblemCode::WeakPassword,
                 ..
             })
         ));

@@ -1,5 +1,6 @@
 //! Access tokens (HS256 JWTs, keys chosen by `kid`) and opaque refresh tokens.
 
+use crate::problems::ProblemCode;
 use std::time::Duration;
 
 use base64::Engine;
@@ -92,7 +93,8 @@ impl TokenKeys {
 
     /// Checks signature, algorithm, `typ`, `kid`, issuer, audience, expiry and issue time.
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        let invalid = |detail: &str| ApiError::unauthorized("invalid_token", detail.to_owned());
+        let invalid =
+            |detail: &str| ApiError::unauthorized(ProblemCode::InvalidToken, detail.to_owned());
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| invalid("the access token is malformed"))?;
         if header.alg != Algorithm::HS256 {

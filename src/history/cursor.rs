@@ -88,6 +88,7 @@ pub fn decode_sync(user_id: Uuid, raw: Option<&str>, current: i64, purged: i64) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::problems::ProblemCode;
 
     fn user() -> Uuid {
         Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0001)
@@ -97,7 +98,7 @@ mod tests {
         matches!(
             r,
             Err(ApiError::BadRequest {
-                code: "invalid_cursor",
+                code: ProblemCode::InvalidCursor,
                 ..
             })
         )

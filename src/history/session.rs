@@ -1,6 +1,7 @@
 //! One session: read, record, change, delete. Each write moves the user's history
 //! version on in the same transaction, so sync pulls see every write once.
 
+use crate::problems::ProblemCode;
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
@@ -13,7 +14,10 @@ use crate::history::model::{Session, SessionInput, SessionPatch, SessionWithWarn
 use crate::history::{rules, store};
 
 fn session_exists() -> ApiError {
-    ApiError::conflict("session_exists", "a session with this id already exists")
+    ApiError::conflict(
+        ProblemCode::SessionExists,
+        "a session with this id already exists",
+    )
 }
 
 fn no_session(id: Uuid) -> ApiError {

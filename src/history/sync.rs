@@ -1,6 +1,7 @@
 //! Offline sync: what a pull returns, how a push is checked against what changed on the
 //! server since the client's cursor, and how it is applied (all or nothing).
 
+use crate::problems::ProblemCode;
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
@@ -117,7 +118,7 @@ pub fn verdict(
 /// The 409 listing the records that changed on the server after the cursor.
 fn conflict(ids: Vec<Uuid>) -> ApiError {
     ApiError::Conflict {
-        code: "sync_conflict",
+        code: ProblemCode::SyncConflict,
         detail: "some records changed on the server after your cursor; nothing was applied".into(),
         errors: ids
             .into_iter()
@@ -408,7 +409,7 @@ mod tests {
         else {
             panic!("409");
         };
-        assert_eq!(code, "sync_conflict");
+        assert_eq!(code, ProblemCode::SyncConflict);
         assert_eq!(errors.len(), 2);
         assert_eq!(errors[0].field, Uuid::from_u128(1).to_string());
     }

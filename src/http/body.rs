@@ -2,6 +2,7 @@
 //! within a deadline and a memory budget shared by all requests, so that clients sending
 //! slowly, or not at all, cannot hold connections or memory (checklist line 30).
 
+use crate::problems::ProblemCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -72,7 +73,7 @@ impl<T: serde::de::DeserializeOwned + 'static> actix_web::FromRequest for Json<T
             match body.await? {
                 Some(value) => Ok(Self(value)),
                 None => Err(ApiError::bad_request(
-                    "malformed_json",
+                    ProblemCode::MalformedJson,
                     "the request needs a JSON object as its body",
                 )
                 .into()),
@@ -123,8 +124,9 @@ fn read_json<T: serde::de::DeserializeOwned + 'static>(
         let mut de = serde_json::Deserializer::from_slice(body);
         let value: Option<ObjectBody<T>> =
             serde_path_to_error::deserialize(&mut de).map_err(body_error)?;
-        de.end()
-            .map_err(|e| ApiError::bad_request("malformed_json", format!("malformed JSON: {e}")))?;
+        de.end().map_err(|e| {
+            ApiError::bad_request(ProblemCode::MalformedJson, format!("malformed JSON: {e}"))
+        })?;
         Ok(value.map(|b| b.0))
     })
 }
@@ -135,7 +137,10 @@ fn body_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     let path = e.path().to_string();
     let inner = e.into_inner();
     if !inner.is_data() {
-        return ApiError::bad_request("malformed_json", format!("malformed JSON: {inner}"));
+        return ApiError::bad_request(
+            ProblemCode::MalformedJson,
+            format!("malformed JSON: {inner}"),
+        );
     }
     // serde names a missing or unknown field in its message; a wrong value by position
     let message = inner.to_string();
@@ -254,7 +259,7 @@ fn payload_error(e: PayloadError, limit: usize) -> ApiError {
     match e {
         PayloadError::Overflow => ApiError::PayloadTooLarge { limit },
         other => ApiError::bad_request(
-            "malformed_body",
+            ProblemCode::MalformedBody,
             format!("the body could not be read: {other}"),
         ),
     }

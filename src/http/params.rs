@@ -1,6 +1,7 @@
 //! Path and query parameters: actix's extractors answer a malformed one with
 //! problem+json instead of plain text.
 
+use crate::problems::ProblemCode;
 use actix_web::error::{PathError, QueryPayloadError};
 use actix_web::web;
 
@@ -15,7 +16,7 @@ pub fn extractor_configs() -> (web::PathConfig, web::QueryConfig) {
             QueryPayloadError::Deserialize(e) => e.to_string(),
             other => other.to_string(),
         };
-        ApiError::bad_request("bad_query", format!("query string: {message}")).into()
+        ApiError::bad_request(ProblemCode::BadQuery, format!("query string: {message}")).into()
     });
     (path, query)
 }

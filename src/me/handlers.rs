@@ -1,5 +1,6 @@
 //! `/v1/me`: the profile with its safety answers, password, devices, deletion, export.
 
+use crate::problems::ProblemCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, put, web};
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -35,9 +36,9 @@ async fn current_row(pool: &DbPool, user: &AuthUser) -> ApiResult<UserRow> {
 
 /// The signed-in user's row; an account deleted meanwhile signs the token out.
 async fn user_row(conn: &mut AsyncPgConnection, user_id: Uuid) -> ApiResult<UserRow> {
-    user_store::user_by_id(conn, user_id)
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("session_revoked", "this account no longer exists"))
+    user_store::user_by_id(conn, user_id).await?.ok_or_else(|| {
+        ApiError::unauthorized(ProblemCode::SessionRevoked, "this account no longer exists")
+    })
 }
 
 fn wrong_password() -> ApiError {
@@ -81,7 +82,7 @@ async fn recheck_under_lock(
         .ok_or_else(session_revoked)?;
     if stored.as_deref() != verified {
         return Err(ApiError::conflict(
-            "password_changed",
+            ProblemCode::PasswordChanged,
             "the password was changed while this request was handled; nothing was written",
         ));
     }
@@ -174,7 +175,7 @@ pub async fn change_password(
     let row = current_row(&pool, &user).await?;
     if row.password_hash.is_none() {
         return Err(ApiError::conflict(
-            "guest_account",
+            ProblemCode::GuestAccount,
             "a guest account has no password; upgrade it first",
         ));
     }

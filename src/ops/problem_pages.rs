@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, web};
 
 use crate::error::{self, ApiError, ApiResult};
-use crate::problems;
+use crate::problems::ProblemCode;
 
 /// HTML text, with `quoted` parts set as code.
 fn html(text: &str) -> String {
@@ -41,17 +41,18 @@ fn html(text: &str) -> String {
 #[get("/problems/{type}")]
 pub async fn problem_page(path: web::Path<String>) -> ApiResult<HttpResponse> {
     let code = path.into_inner().replace('-', "_");
-    let p = problems::find(&code)
+    let p = ProblemCode::parse(&code)
         .ok_or_else(|| ApiError::NotFound(format!("no problem type {code}")))?;
+    let code = p.as_str();
     let page = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{code}</title></head>\n\
-         <body><h1>{code} ({status})</h1>\n<p>{meaning}</p>\n<h2>What to do</h2>\n<p>{todo}</p>\n\
+         <body><h1>{code} ({status}): {title}</h1>\n<p>{meaning}</p>\n<h2>What to do</h2>\n<p>{todo}</p>\n\
          <p>Every acupress error is an RFC 9457 problem document with this <code>code</code>; \
          see <a href=\"/docs/\">the API reference</a>.</p></body></html>\n",
-        code = p.code,
-        status = p.status,
-        meaning = html(p.meaning),
-        todo = html(p.what_to_do),
+        status = p.status(),
+        title = html(p.title()),
+        meaning = html(p.meaning()),
+        todo = html(p.what_to_do()),
     );
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")

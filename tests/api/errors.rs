@@ -231,11 +231,12 @@ async fn a_problem_type_leads_to_a_page_about_it() {
         Some("text/html; charset=utf-8")
     );
     let html = String::from_utf8(page.body.to_vec()).unwrap();
-    assert!(html.contains("<h1>not_found (404)</h1>"), "{html}");
-    for code in acupress::problems::PROBLEM_TYPES.iter().map(|p| p.code) {
-        let res = app
-            .get(&format!("/problems/{}", code.replace('_', "-")))
-            .await;
+    assert!(
+        html.contains("<h1>not_found (404): Not found</h1>"),
+        "{html}"
+    );
+    for &code in acupress::problems::ProblemCode::ALL {
+        let res = app.get(&code.type_uri()).await;
         assert_eq!(res.status, 200, "{code}");
     }
     app.get("/problems/no-such-thing")

@@ -1,8 +1,15 @@
-//! The OpenAPI document: metadata here, operations collected from the handlers.
+//! The OpenAPI document: metadata here, operations collected from the handlers, and a
+//! last pass (`finish`) that writes what every operation shares.
+
+mod contract;
+mod problems;
 
 use utoipa::OpenApi;
 
 use crate::error;
+use crate::problems::ProblemCode;
+
+pub use problems::EXTENSION as PROBLEM_CODES;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,15 +30,7 @@ use crate::error;
         (name = "admin", description = "Content administration; admins only."),
         (name = "operations", description = "Liveness and readiness probes, and metrics."),
     ),
-    components(
-        schemas(error::Problem, error::FieldError),
-        responses(
-            error::BadRequest, error::Unauthorized, error::Forbidden, error::NotFound, error::Conflict,
-            error::PayloadTooLarge, error::UnsupportedMediaType, error::Unprocessable,
-            error::TooManyRequests, error::Gone, error::Unavailable, error::Internal,
-            error::RequestTimeout, error::ServerBusy,
-        ),
-    ),
+    components(schemas(error::Problem, error::FieldError, ProblemCode)),
     modifiers(&BearerScheme)
 )]
 pub struct ApiDoc;
@@ -58,40 +57,13 @@ impl utoipa::Modify for BearerScheme {
     }
 }
 
-/// Every operation that reads a JSON body answers a malformed body with 400, a body that
-/// arrives too slowly with 408, an oversized one with 413, another content type with 415,
-/// unknown or invalid fields with 422, and 503 when the bodies in flight fill the memory
-/// budget (the extractor configuration in `http`, shared by all handlers); the
-/// operations list these without repeating them one by one.
-pub fn document_body_errors(api: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::{Ref, RefOr};
-    for item in api.paths.paths.values_mut() {
-        let operations = [
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ];
-        for operation in operations.into_iter().flatten() {
-            if operation.request_body.is_none() {
-                continue;
-            }
-            for (status, name) in [
-                ("400", "BadRequest"),
-                ("408", "RequestTimeout"),
-                ("413", "PayloadTooLarge"),
-                ("415", "UnsupportedMediaType"),
-                ("422", "Unprocessable"),
-                ("503", "ServerBusy"),
-            ] {
-                operation
-                    .responses
-                    .responses
-                    .entry(status.to_owned())
-                    .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
-            }
-        }
-    }
+/// The document as served and committed: the operations collected from the handlers, with
+/// the shared parts written by `contract` (error answers from problem codes, headers, open
+/// operations marked, optional parameters without examples).
+pub fn finish(api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let mut doc = serde_json::to_value(&api).expect("the OpenAPI document serializes");
+    contract::apply(&mut doc);
+    serde_json::from_value(doc).expect("the finished document is still an OpenAPI document")
 }
 
 /// The spec as committed in `openapi/openapi.json` (pretty JSON, trailing newline).

@@ -1,0 +1,167 @@
+//! The last pass over the generated document: what every operation shares is written once
+//! here instead of in each handler, so that a new endpoint follows the contract rules of
+//! docs/api-contract.md without repeating them.
+
+use serde_json::{Map, Value, json};
+
+use super::problems;
+
+const METHODS: [&str; 5] = ["get", "put", "post", "patch", "delete"];
+
+/// Response headers the server sends, by name, with what they carry. Every response names
+/// the ones that it can carry; a response header not in this table is not sent.
+const HEADERS: &[(&str, &str, &str)] = &[
+    (
+        "x-request-id",
+        "string",
+        "The request id: also in problem documents and the server log. A client may send its own (up to 64 letters, digits, `-` or `_`).",
+    ),
+    ("x-content-type-options", "string", "Always `nosniff`."),
+    (
+        "cache-control",
+        "string",
+        "How the answer may be cached: `no-store` for account data and errors, `public, max-age=...` with `must-revalidate` for catalog data.",
+    ),
+    (
+        "etag",
+        "string",
+        "Strong validator of the representation; send it back in `If-None-Match`.",
+    ),
+    (
+        "content-language",
+        "string",
+        "The language of the text fields: `en`, `zh-Hans` or `zh-Hant`.",
+    ),
+    ("location", "string", "The address of the record created."),
+    (
+        "idempotency-replayed",
+        "string",
+        "`true` when this is the stored answer of an earlier request with the same Idempotency-Key.",
+    ),
+    (
+        "content-disposition",
+        "string",
+        "`attachment` with a file name, so browsers save the export.",
+    ),
+    (
+        "www-authenticate",
+        "string",
+        "`Bearer realm=\"acupress\"`, with `error=\"invalid_token\"` when a token was sent but refused.",
+    ),
+    ("retry-after", "integer", "Seconds to wait before retrying."),
+    ("allow", "string", "The methods the path takes."),
+];
+
+/// Headers on every answer.
+const EVERY_ANSWER: [&str; 2] = ["x-request-id", "x-content-type-options"];
+
+/// A reference to the shared definition of a response header.
+fn header_ref(name: &str) -> Value {
+    assert!(
+        HEADERS.iter().any(|(n, ..)| *n == name),
+        "response header {name} has no entry in contract::HEADERS"
+    );
+    json!({"$ref": format!("#/components/headers/{name}")})
+}
+
+/// Applies the shared parts to every operation and tidies the components.
+pub fn apply(doc: &mut Value) {
+    let paths = doc["paths"]
+        .as_object_mut()
+        .expect("the document has paths");
+    for (path, item) in paths.iter_mut() {
+        for method in METHODS {
+            if let Some(op) = item.get_mut(method) {
+                let name = format!("{} {path}", method.to_uppercase());
+                problems::document(op, &name, header_ref);
+                share_headers(op);
+                open_public(op);
+                quiet_optional_parameters(op);
+            }
+        }
+    }
+    let components = doc["components"]
+        .as_object_mut()
+        .expect("the document has components");
+    components.remove("responses");
+    components.insert(
+        "headers".into(),
+        HEADERS
+            .iter()
+            .map(|(name, kind, description)| {
+                (
+                    (*name).to_owned(),
+                    json!({"description": description, "schema": {"type": kind}}),
+                )
+            })
+            .collect::<Map<_, _>>()
+            .into(),
+    );
+    components["schemas"]["ProblemCode"]["description"] = problems::code_table().into();
+}
+
+/// Every answer names the headers of every answer; inline copies of shared headers become
+/// references.
+fn share_headers(op: &mut Value) {
+    let Some(responses) = op["responses"].as_object_mut() else {
+        return;
+    };
+    for response in responses.values_mut() {
+        let headers = response
+            .as_object_mut()
+            .expect("responses are objects")
+            .entry("headers")
+            .or_insert_with(|| json!({}));
+        let headers = headers.as_object_mut().expect("headers are an object");
+        for name in headers.keys().cloned().collect::<Vec<_>>() {
+            headers.insert(name.clone(), header_ref(&name));
+        }
+        for name in EVERY_ANSWER {
+            headers.insert(name.into(), header_ref(name));
+        }
+    }
+}
+
+/// An operation without a security requirement says so (`security: []`), so that a
+/// document-wide default could never lock it.
+fn open_public(op: &mut Value) {
+    if op.get("security").is_none() {
+        op["security"] = json!([]);
+    }
+}
+
+/// Optional parameters carry no `example`: documentation tools fill examples into "Try it
+/// out", which would send them as filters. The example moves into the description. An
+/// optional parameter may be left out but is never `null`.
+fn quiet_optional_parameters(op: &mut Value) {
+    let Some(params) = op["parameters"].as_array_mut() else {
+        return;
+    };
+    for param in params.iter_mut().filter(|p| p["required"] != true) {
+        let param = param.as_object_mut().expect("parameters are objects");
+        if let Some(example) = param.remove("example") {
+            let shown = example
+                .as_str()
+                .map_or_else(|| example.to_string(), str::to_owned);
+            let description = param
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .trim_end()
+                .to_owned();
+            param.insert(
+                "description".into(),
+                format!("{description} Example: `{shown}`.")
+                    .trim_start()
+                    .into(),
+            );
+        }
+        if let Some(Value::Array(types)) = param.get_mut("schema").and_then(|s| s.get_mut("type")) {
+            types.retain(|t| t != "null");
+            if types.len() == 1 {
+                let only = types.remove(0);
+                param["schema"]["type"] = only;
+            }
+        }
+    }
+}
