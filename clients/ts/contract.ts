@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import formats from "ajv-formats";
 
-type JsonObject = Record<string, unknown>;
+export type JsonObject = Record<string, unknown>;
 
 const SPEC_ID = "acupress:openapi.json";
 
@@ -30,11 +30,11 @@ const TRANSPORT_HEADERS = new Set([
   "access-control-expose-headers",
 ]);
 
-function isObject(value: unknown): value is JsonObject {
+export function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function member(value: unknown, key: string): unknown {
+export function member(value: unknown, key: string): unknown {
   return isObject(value) ? value[key] : undefined;
 }
 
