@@ -55,6 +55,47 @@ clients_types() {
   (cd "$CLIENTS_DIR" && openapi-typescript ../openapi/openapi.json -o generated/api.d.ts >/dev/null)
 }
 
+# What the checks start, undone on exit by clients_stop: processes (servers, HAProxy),
+# databases, and a folder for logs and configuration.
+PG_URL="${TEST_DATABASE_URL:-${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}}"
+CLIENTS_PIDS=()
+CLIENTS_DATABASES=()
+CLIENTS_WORK=$(mktemp -d)
+
+drop_database() {
+  psql "$PG_URL" -qc "DROP DATABASE IF EXISTS $1 WITH (FORCE)" >/dev/null 2>&1 || true
+}
+
+clients_stop() {
+  local pid database
+  for pid in "${CLIENTS_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${CLIENTS_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for database in "${CLIENTS_DATABASES[@]}"; do drop_database "$database"; done
+  rm -rf "$CLIENTS_WORK"
+}
+trap clients_stop EXIT
+
+# clients_serve NAME DATABASE [NAME=VALUE ...]: an instance with the journeys' settings
+# on DATABASE (a fresh one the first time it is named), ready on 127.0.0.1:$port, its
+# log in $CLIENTS_WORK/NAME.log.
+clients_serve() {
+  local name=$1 database=$2
+  shift 2
+  case " ${CLIENTS_DATABASES[*]} " in
+    *" ${database} "*) ;;
+    *) drop_database "$database" && CLIENTS_DATABASES+=("$database") ;;
+  esac
+  port=$(free_port)
+  start_server "$BIN" "${PG_URL%/*}/${database}" "$port" "$CLIENTS_WORK/$name.log" "${JOURNEY_SETTINGS[@]}" "$@"
+  CLIENTS_PIDS+=("$server")
+  await_ready "http://127.0.0.1:${port}" "$CLIENTS_WORK/$name.log"
+}
+
+# clients_panicked: whether any instance's log shows a panic (and prints it).
+clients_panicked() {
+  grep -A5 "panicked" "$CLIENTS_WORK"/*.log >&2
+}
+
 # journey BASE_URL: the TypeScript journey against a running server.
 journey() {
   (cd "$CLIENTS_DIR" && ACUPRESS_TEST_BASE_URL="$1" tsx ts/journey.ts)

@@ -26,8 +26,6 @@ cd "$(dirname "$0")/.."
 
 BIN="${ACUPRESS_BIN:-${CARGO_TARGET_DIR:-target}/debug/acupress}"
 [ -x "$BIN" ] || { echo "clients: no server binary at $BIN: run cargo build" >&2; exit 1; }
-PG_URL="${TEST_DATABASE_URL:-${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}}"
-DB_URL="${PG_URL%/*}/acupress_clients"
 PY_OUT=clients/generated/python
 
 clients_prepare chromium haproxy
@@ -65,29 +63,14 @@ check "mypy --strict" env MYPYPATH="$PY_OUT" mypy --config-file clients/python/m
 check "Redocly lint (recommended, warnings fail)" redocly lint --config .redocly.yaml openapi/openapi.json
 check "Spectral lint (spectral:oas, warnings fail)" spectral lint --fail-severity warn -r .spectral.yaml openapi/openapi.json
 
-psql "$PG_URL" -qc "DROP DATABASE IF EXISTS acupress_clients WITH (FORCE)" >/dev/null 2>&1 || true
-log=$(mktemp)
-PORT=$(free_port)
-BASE="http://127.0.0.1:${PORT}"
-start_server "$BIN" "$DB_URL" "$PORT" "$log" "${JOURNEY_SETTINGS[@]}"
-# shellcheck disable=SC2317  # called by the trap
-cleanup() {
-  kill -TERM "$server" 2>/dev/null || true
-  wait "$server" 2>/dev/null || true
-  psql "$PG_URL" -qc "DROP DATABASE IF EXISTS acupress_clients WITH (FORCE)" >/dev/null 2>&1 || true
-  rm -f "$log"
-}
-trap cleanup EXIT
-await_ready "$BASE" "$log"
+clients_serve server acupress_clients
+BASE="http://127.0.0.1:${port}"
 
 check "TypeScript journey" journey "$BASE"
 check "Python journey" env PYTHONPATH="$PY_OUT" ACUPRESS_TEST_BASE_URL="$BASE" "$PYTHON" clients/python/journey.py
 check "Swagger UI in headless Chromium" env ACUPRESS_TEST_BASE_URL="$BASE" tsx clients/ts/swagger-ui.ts
 check "TypeScript journey through HAProxy, two instances" scripts/clients-balanced.sh
-if grep -q "panicked" "$log"; then
-  grep -A5 "panicked" "$log" >&2
-  failed+=("the server panicked")
-fi
+if clients_panicked; then failed+=("the server panicked"); fi
 
 printf '\nclients: %d passed, %d failed\n' "$passed" "${#failed[@]}"
 for name in "${failed[@]}"; do echo "  failed: $name"; done
