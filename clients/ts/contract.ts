@@ -146,6 +146,24 @@ export class Contract {
       const errors = (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? e.keyword}`);
       this.fail(where, `body does not match the schema: ${errors.join("; ")}`);
     }
+    const code = member(body, "code");
+    if (mediaType === "application/problem+json" && typeof code === "string") {
+      this.checkProblemCode(where, operation, seen.status, code);
+    }
+  }
+
+  /**
+   * A problem's code must be one the operation lists under `x-problem-codes`: a list
+   * of codes, or lists by status (`{"409": ["sync_conflict"]}`).
+   */
+  private checkProblemCode(where: string, operation: JsonObject, status: number, code: string): void {
+    const listed = member(operation, "x-problem-codes");
+    const codes = Array.isArray(listed) ? listed : member(listed, String(status));
+    if (listed === undefined) {
+      this.fail(where, "the operation lists no problem codes (x-problem-codes)");
+    } else if (!Array.isArray(codes) || !codes.includes(code)) {
+      this.fail(where, `problem code ${code} is not among the operation's x-problem-codes`);
+    }
   }
 
   /** The response object for the status (its $ref followed) and its JSON pointer. */

@@ -52,6 +52,7 @@ async function journey(contract: Contract): Promise<void> {
   await step("refresh rotation, then reuse of the old token", () => account.refreshRotation(contract, anonymous, phone));
   await step("sign-in rate limit on a fresh account", () => account.rateLimit(anonymous));
   await step("export", () => account.exportAccount(tablet, kept));
+  await step("refusals: a field out of range, a reused key, a mangled cursor", () => history.refusals(tablet.api, routine));
   await step("delete the account; the old token is refused", () => account.deleteAccount(tablet));
 }
 

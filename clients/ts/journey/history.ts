@@ -1,7 +1,7 @@
 // A person's history as a phone writes and reads it: sessions from a routine, retried
 // with an Idempotency-Key, the list page by page, one session edited, the statistics.
 import { randomUUID } from "node:crypto";
-import { type Api, type Closed, type Schemas, check, ok } from "../api.js";
+import { type Api, type Closed, type Schemas, check, ok, refused } from "../api.js";
 
 type Session = Schemas["Session"];
 type SessionInput = Schemas["SessionInput"];
@@ -115,4 +115,19 @@ export async function stats(api: Api, sessions: number): Promise<void> {
   const painChange: number | null = stats.total.pain_change;
   check(stressChange !== null && stressChange < 0, `stress went down (pain ${painChange ?? "not recorded"})`);
   check(stats.per_day.length > 0 && stats.streaks.longest >= 1, "days and streaks are counted");
+}
+
+/**
+ * What the app shows when it gets something wrong: a field out of range (422, the
+ * field named), a key reused for another body (422), a cursor it mangled (400).
+ */
+export async function refusals(api: Api, routine: Schemas["RoutineDetail"]): Promise<void> {
+  const body = { ...fromRoutine(routine, new Date()), pain_before: 11 };
+  const invalid = refused(await api.POST("/v1/me/sessions", { body }), 422, "validation_failed");
+  check(invalid.errors.some((error) => error.field === "pain_before"), "the 422 names the field");
+  const key = randomUUID();
+  ok(await api.POST("/v1/me/sessions", { body: fromRoutine(routine, new Date()), params: { header: { "idempotency-key": key } } }), 201);
+  const other = fromRoutine(routine, daysAgo(1));
+  refused(await api.POST("/v1/me/sessions", { body: other, params: { header: { "idempotency-key": key } } }), 422, "idempotency_key_reused");
+  refused(await api.GET("/v1/me/sessions", { params: { query: { cursor: "not-a-cursor" } } }), 400, "invalid_cursor");
 }
