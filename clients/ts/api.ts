@@ -68,12 +68,12 @@ export function ok<T, E>(outcome: Outcome<T, E>, status: number): T {
   return data;
 }
 
-/** A refusal with the expected status and problem code. */
-export function refused<T>(outcome: Outcome<T, Problem>, status: number, code: Problem["code"]): Problem {
+/** A refusal with the expected status and problem code (one of the code enum, so a typo does not compile). */
+export function refused<T>(outcome: Outcome<T, Problem>, status: number, code: Closed<Problem["code"]>): Problem {
   const { error, response } = outcome;
   check(
     response.status === status && error !== undefined && error.code === code,
-    `${response.url}: expected ${status} ${code}, got ${response.status} ${JSON.stringify(error ?? null)}`,
+    [`${response.url}: expected ${status}`, code, `got ${response.status} ${JSON.stringify(error ?? null)}`].join(" "),
   );
   return error;
 }
