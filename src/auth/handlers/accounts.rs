@@ -1,7 +1,6 @@
 //! Register, guest accounts and their upgrade.
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use uuid::Uuid;
 
 use super::{check_limits, device_of};
 use crate::auth::model::*;
@@ -44,15 +43,7 @@ pub async fn register(
     let (device, agent) = device_of(&req, body.device_name.as_deref())?;
     let hash =
         password::hash_new("password", &body.password, &[email.as_str(), &display_name]).await?;
-    let new = NewUser {
-        id: Uuid::now_v7(),
-        email: Some(&email),
-        password_hash: Some(&hash),
-        display_name: &display_name,
-        locale: &locale,
-        time_zone,
-        is_guest: false,
-    };
+    let new = NewUser::with_password(&email, &hash, &display_name, &locale, time_zone);
     let opened = accounts::open(&pool, &auth, new, &device, agent.as_deref()).await?;
     Ok(HttpResponse::Created().json(opened))
 }
@@ -82,15 +73,7 @@ pub async fn create_guest(
     let (locale, time_zone) =
         accounts::locale_and_zone(body.locale.as_deref(), body.time_zone.as_deref())?;
     let (device, agent) = device_of(&req, body.device_name.as_deref())?;
-    let new = NewUser {
-        id: Uuid::now_v7(),
-        email: None,
-        password_hash: None,
-        display_name: "Guest",
-        locale: &locale,
-        time_zone,
-        is_guest: true,
-    };
+    let new = NewUser::guest(&locale, time_zone);
     let opened = accounts::open(&pool, &auth, new, &device, agent.as_deref()).await?;
     Ok(HttpResponse::Created().json(opened))
 }
