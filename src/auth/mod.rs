@@ -1,9 +1,11 @@
 //! Authentication: passwords, tokens, rate limits and the `AuthUser` extractor.
 
+pub mod accounts;
 pub mod handlers;
 pub mod model;
 pub mod password;
 pub mod ratelimit;
+pub mod sessions;
 pub mod store;
 pub mod tokens;
 

@@ -92,6 +92,40 @@ pub struct NewUser<'a> {
     pub is_guest: bool,
 }
 
+impl<'a> NewUser<'a> {
+    /// An account with an email and password, under a new id.
+    pub fn with_password(
+        email: &'a Email,
+        password_hash: &'a str,
+        display_name: &'a str,
+        locale: &'a str,
+        time_zone: TimeZone,
+    ) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            email: Some(email),
+            password_hash: Some(password_hash),
+            display_name,
+            locale,
+            time_zone,
+            is_guest: false,
+        }
+    }
+
+    /// A guest account (no email, no password), under a new id.
+    pub fn guest(locale: &'a str, time_zone: TimeZone) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            email: None,
+            password_hash: None,
+            display_name: "Guest",
+            locale,
+            time_zone,
+            is_guest: true,
+        }
+    }
+}
+
 pub async fn insert_user(conn: &mut AsyncPgConnection, user: NewUser<'_>) -> QueryResult<UserRow> {
     let insert = diesel::insert_into(users::table)
         .values(user)

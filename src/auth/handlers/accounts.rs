@@ -1,0 +1,117 @@
+//! Register, guest accounts and their upgrade.
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+
+use super::{check_limits, device_of};
+use crate::auth::model::*;
+use crate::auth::{AuthService, AuthUser, accounts, password};
+use crate::db::DbPool;
+use crate::error::{self, ApiResult};
+use crate::http::{Json, OptionalJson};
+use crate::users::Email;
+use crate::users::model::User;
+use crate::users::store::NewUser;
+use crate::validate;
+
+/// Create an account.
+///
+/// Answers with the account and a token pair for this device. The email is trimmed and
+/// case-folded; the password is judged by a strength estimator, not composition rules.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Account created and signed in", body = AuthResponse),
+        (status = 409, response = error::Conflict),
+        (status = 429, response = error::TooManyRequests),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[post("/auth/register")]
+pub async fn register(
+    req: HttpRequest,
+    body: Json<RegisterRequest>,
+    auth: web::Data<AuthService>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let email = Email::parse(&body.email)?;
+    check_limits(&pool, &auth, &req, Some(email.as_str())).await?;
+    let display_name = validate::display_name(&body.display_name)?;
+    let (locale, time_zone) =
+        accounts::locale_and_zone(body.locale.as_deref(), body.time_zone.as_deref())?;
+    let (device, agent) = device_of(&req, body.device_name.as_deref())?;
+    let hash =
+        password::hash_new("password", &body.password, &[email.as_str(), &display_name]).await?;
+    let new = NewUser::with_password(&email, &hash, &display_name, &locale, time_zone);
+    let opened = accounts::open(&pool, &auth, new, &device, agent.as_deref()).await?;
+    Ok(HttpResponse::Created().json(opened))
+}
+
+/// Start without an account.
+///
+/// Creates an anonymous account with a token pair; everything it stores is kept when it
+/// is later upgraded with an email and password.
+#[utoipa::path(
+    tag = "auth",
+    request_body(content = Option<GuestRequest>, description = "Optional device name, language and time zone"),
+    responses(
+        (status = 201, description = "Guest account created", body = AuthResponse),
+        (status = 429, response = error::TooManyRequests),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[post("/auth/guest")]
+pub async fn create_guest(
+    req: HttpRequest,
+    body: OptionalJson<GuestRequest>,
+    auth: web::Data<AuthService>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
+    check_limits(&pool, &auth, &req, None).await?;
+    let body = body.0.unwrap_or_default();
+    let (locale, time_zone) =
+        accounts::locale_and_zone(body.locale.as_deref(), body.time_zone.as_deref())?;
+    let (device, agent) = device_of(&req, body.device_name.as_deref())?;
+    let new = NewUser::guest(&locale, time_zone);
+    let opened = accounts::open(&pool, &auth, new, &device, agent.as_deref()).await?;
+    Ok(HttpResponse::Created().json(opened))
+}
+
+/// Turn a guest account into a full one.
+///
+/// Attaches an email and password; the account keeps its id, sessions and everything it
+/// owns. 409 `not_a_guest` for an account that already has an email.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    request_body = UpgradeRequest,
+    responses(
+        (status = 200, description = "The upgraded account", body = User),
+        (status = 401, response = error::Unauthorized),
+        (status = 409, response = error::Conflict),
+        (status = 429, response = error::TooManyRequests),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[post("/auth/upgrade")]
+pub async fn upgrade_guest(
+    req: HttpRequest,
+    user: AuthUser,
+    body: Json<UpgradeRequest>,
+    auth: web::Data<AuthService>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let email = Email::parse(&body.email)?;
+    check_limits(&pool, &auth, &req, Some(email.as_str())).await?;
+    let display_name = body
+        .display_name
+        .as_deref()
+        .map(validate::display_name)
+        .transpose()?;
+    let hash = password::hash_new("password", &body.password, &[email.as_str()]).await?;
+    let upgraded =
+        accounts::upgrade(&pool, user.user_id, &email, &hash, display_name.as_deref()).await?;
+    Ok(HttpResponse::Ok().json(upgraded))
+}

@@ -1,0 +1,53 @@
+//! The auth endpoints, by resource: accounts (register, guest, upgrade) and device
+//! sessions (log in, refresh, log out).
+
+mod accounts;
+mod sessions;
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+
+use crate::auth::{AuthService, client_address};
+use crate::db::{self, DbPool};
+use crate::error::ApiResult;
+use crate::validate;
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(accounts::register)
+        .service(sessions::login)
+        .service(sessions::refresh)
+        .service(sessions::logout)
+        .service(sessions::logout_all)
+        .service(accounts::create_guest)
+        .service(accounts::upgrade_guest);
+}
+
+/// The `User-Agent` of the request, cleaned for storing with a device session.
+fn user_agent(req: &HttpRequest) -> Option<String> {
+    validate::user_agent(
+        req.headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
+/// The device name a request gives (or one made from its `User-Agent`), with that agent.
+fn device_of(req: &HttpRequest, device_name: Option<&str>) -> ApiResult<(String, Option<String>)> {
+    let agent = user_agent(req);
+    let device = validate::device_name(device_name, agent.as_deref())?;
+    Ok((device, agent))
+}
+
+/// Takes one attempt from the client address and, when given, the account (an email):
+/// 429 when a limit is spent. Its own connection, given back before any hashing.
+pub async fn check_limits(
+    pool: &DbPool,
+    auth: &AuthService,
+    req: &HttpRequest,
+    account: Option<&str>,
+) -> ApiResult<()> {
+    let mut conn = db::conn(pool).await?;
+    auth.limits
+        .check(&mut conn, &client_address(req), account)
+        .await
+}

@@ -1,0 +1,120 @@
+//! Device sessions: log in, refresh, log out here or everywhere.
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+
+use super::{check_limits, device_of};
+use crate::auth::model::*;
+use crate::auth::{AuthService, AuthUser, BearerClaims, client_address, sessions, store};
+use crate::db::{self, DbPool};
+use crate::error::{self, ApiResult};
+use crate::http::{Json, OptionalJson};
+use crate::users::Email;
+
+/// Sign in with email and password.
+///
+/// Unknown emails and wrong passwords get the same 401 `invalid_credentials`, in about
+/// the same time. Repeated attempts per account or per address get 429.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = AuthResponse),
+        (status = 401, response = error::Unauthorized),
+        (status = 429, response = error::TooManyRequests),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    req: HttpRequest,
+    body: Json<LoginRequest>,
+    auth: web::Data<AuthService>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let email = Email::parse(&body.email)?;
+    check_limits(&pool, &auth, &req, Some(email.as_str())).await?;
+    let (device, agent) = device_of(&req, body.device_name.as_deref())?;
+    let signed_in = sessions::log_in(
+        &pool,
+        &auth,
+        &email,
+        body.password,
+        &device,
+        agent.as_deref(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(signed_in))
+}
+
+/// Exchange a refresh token for a new pair.
+///
+/// Every refresh token works once. A rotated token presented again within a short grace
+/// period (a lost response, two refreshes at once) still gets a new pair; presented later,
+/// it signs the whole device session out (401) as the token may have been stolen.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new token pair", body = TokenPair),
+        (status = 401, response = error::Unauthorized),
+        (status = 429, response = error::TooManyRequests),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    req: HttpRequest,
+    body: Json<RefreshRequest>,
+    auth: web::Data<AuthService>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
+    check_limits(&pool, &auth, &req, None).await?;
+    let pair = sessions::refresh(&pool, &auth, &client_address(&req), &body.refresh_token).await?;
+    Ok(HttpResponse::Ok().json(pair))
+}
+
+/// Sign this device out.
+///
+/// Its access and refresh tokens stop working at once. Signing out again is fine (204).
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, response = error::Unauthorized),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[post("/auth/logout")]
+pub async fn logout(claims: BearerClaims, pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
+    let mut conn = db::conn(&pool).await?;
+    store::revoke_session(&mut conn, claims.0.sub, claims.0.sid, "logout").await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Sign out everywhere else (or everywhere).
+///
+/// Every other device session stops working; this one stays signed in unless
+/// `include_current` is true.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = [])),
+    request_body(content = Option<LogoutAllRequest>, description = "Optional; defaults to keeping this device signed in"),
+    responses(
+        (status = 204, description = "Other sessions signed out"),
+        (status = 401, response = error::Unauthorized),
+        (status = 503, response = error::Unavailable),
+    )
+)]
+#[post("/auth/logout-all")]
+pub async fn logout_all(
+    user: AuthUser,
+    body: OptionalJson<LogoutAllRequest>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
+    let include_current = body.0.is_some_and(|b| b.include_current);
+    let keep = (!include_current).then_some(user.session_id);
+    sessions::sign_out_others(&pool, user.user_id, keep).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

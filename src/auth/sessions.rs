@@ -1,0 +1,170 @@
+//! Device sessions: signing a device in (a session and its first token pair), signing in
+//! with a password, and refresh-token rotation with reuse detection.
+
+use chrono::Utc;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use uuid::Uuid;
+use crate::problems::ProblemCode;
+
+use crate::auth::model::{AuthResponse, TokenPair};
+use crate::auth::{AuthService, password, store, tokens};
+use crate::db::{self, DbPool};
+use crate::error::{ApiError, ApiResult};
+use crate::users::Email;
+use crate::users::store as user_store;
+
+/// A token pair around a refresh token that is already stored.
+fn token_pair(
+    auth: &AuthService,
+    user: Uuid,
+    session: Uuid,
+    refresh_token: String,
+) -> ApiResult<TokenPair> {
+    Ok(TokenPair {
+        access_token: auth.keys.issue(user, session)?,
+        token_type: "Bearer".into(),
+        expires_in: auth.keys.access_ttl().as_secs(),
+        refresh_token,
+        refresh_expires_at: Utc::now() + auth.refresh_ttl,
+        session_id: session,
+    })
+}
+
+/// Opens a device session for `user` and returns its first token pair.
+pub async fn sign_in(
+    conn: &mut AsyncPgConnection,
+    auth: &AuthService,
+    user: Uuid,
+    device: &str,
+    user_agent: Option<&str>,
+) -> ApiResult<TokenPair> {
+    let (refresh_token, hash) = tokens::new_refresh_token();
+    let expires_at = Utc::now() + auth.refresh_ttl;
+    let session = store::open_session(conn, user, device, user_agent, &hash, expires_at).await?;
+    token_pair(auth, user, session, refresh_token)
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::unauthorized(ProblemCode::InvalidCredentials, "the email or password is not right")
+}
+
+/// Signs a device in with an email and password. An unknown email and a wrong password
+/// are the same 401 `invalid_credentials`, in about the same time (a dummy hash is
+/// verified for an unknown email).
+pub async fn log_in(
+    pool: &DbPool,
+    auth: &AuthService,
+    email: &Email,
+    password: String,
+    device: &str,
+    user_agent: Option<&str>,
+) -> ApiResult<AuthResponse> {
+    let user = {
+        let mut conn = db::conn(pool).await?;
+        user_store::user_by_email(&mut conn, email).await?
+    };
+    let stored = user.as_ref().and_then(|u| u.password_hash.clone());
+    if !password::verify(password, stored.clone()).await? {
+        return Err(invalid_credentials());
+    }
+    let user = user.ok_or_else(invalid_credentials)?;
+    let user_id = user.id;
+    let mut conn = db::conn(pool).await?;
+    let tokens = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            // The hash may have changed while it was being verified (a password change
+            // or a deletion in between): the session opens only against the hash that
+            // was checked, with the user's row held until it is stored.
+            if store::lock_password_hash(conn, user_id).await? != stored {
+                return Err(invalid_credentials());
+            }
+            sign_in(conn, auth, user_id, device, user_agent).await
+        })
+        .await?;
+    Ok(AuthResponse {
+        user: user.to_user(),
+        tokens,
+    })
+}
+
+/// What presenting a refresh token led to.
+enum Refreshed {
+    Pair(TokenPair),
+    /// A rotated token came back after the grace period: the session was revoked.
+    Reused,
+    Invalid(&'static str),
+}
+
+/// Exchanges a refresh token for a new pair. Every refresh token works once; one
+/// presented again within the grace period still gets a new pair, later it signs the
+/// whole device session out (401 `refresh_token_reused`). `address` is the client's, for
+/// the per-account rate limit taken once the token names the account.
+pub async fn refresh(
+    pool: &DbPool,
+    auth: &AuthService,
+    address: &str,
+    refresh_token: &str,
+) -> ApiResult<TokenPair> {
+    let hash = tokens::hash_refresh_token(refresh_token.trim());
+    let grace = chrono::Duration::from_std(auth.refresh_grace).map_err(ApiError::internal)?;
+    let mut conn = db::conn(pool).await?;
+    let outcome = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            let Some(token) = store::lock_refresh_token(conn, &hash).await? else {
+                return Ok(Refreshed::Invalid("the refresh token is not known"));
+            };
+            auth.limits
+                .check_account(conn, &token.user_id.to_string(), address)
+                .await?;
+            if token.session_revoked {
+                return Ok(Refreshed::Invalid("this session has been signed out"));
+            }
+            let now = token.now;
+            if token.expires_at <= now {
+                return Ok(Refreshed::Invalid("the refresh token has expired"));
+            }
+            match token.rotated_at {
+                Some(rotated) if now - rotated > grace => {
+                    store::revoke_session(
+                        conn,
+                        token.user_id,
+                        token.session_id,
+                        "refresh_token_reuse",
+                    )
+                    .await?;
+                    return Ok(Refreshed::Reused);
+                }
+                Some(_) => {}
+                None => store::mark_rotated(conn, token.session_id).await?,
+            }
+            let (refresh_token, new_hash) = tokens::new_refresh_token();
+            store::insert_refresh_token(conn, token.session_id, &new_hash, now + auth.refresh_ttl)
+                .await?;
+            store::touch_session(conn, token.session_id).await?;
+            Ok(Refreshed::Pair(token_pair(
+                auth,
+                token.user_id,
+                token.session_id,
+                refresh_token,
+            )?))
+        })
+        .await?;
+    match outcome {
+        Refreshed::Pair(pair) => Ok(pair),
+        Refreshed::Reused => Err(ApiError::unauthorized(
+            ProblemCode::RefreshTokenReused,
+            "this refresh token was already used; the session has been signed out",
+        )),
+        Refreshed::Invalid(detail) => Err(ApiError::unauthorized(ProblemCode::InvalidRefreshToken, detail)),
+    }
+}
+
+/// Signs out every device session of `user` but `keep` (all of them when `None`).
+pub async fn sign_out_others(pool: &DbPool, user: Uuid, keep: Option<Uuid>) -> ApiResult<()> {
+    let mut conn = db::conn(pool).await?;
+    conn.transaction::<_, ApiError, _>(async move |conn| {
+        store::revoke_other_sessions(conn, user, keep, "logout_all").await?;
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,14 @@
+//! Session history types: what phones send and what they get back, by resource.
+
+mod fields;
+mod session;
+mod stats;
+mod sync;
+
+pub use fields::as_stored;
+pub use session::{
+    Pressure, Session, SessionInput, SessionList, SessionPatch, SessionWithWarnings, Side, Step,
+    Warning,
+};
+pub use stats::{Changes, Helper, KeyedChanges, PeriodCount, PointUse, Stats, Streaks, WhatWorks};
+pub use sync::{PulledChange, PushedChange, SessionWarnings, SyncPull, SyncPush, SyncPushResult};

@@ -1,0 +1,209 @@
+//! Sessions: what the app records, how it changes one, and what it gets back.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::fields::{not_null, present, stored_instant, stored_instant_not_null};
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Left,
+    Right,
+    Both,
+    Midline,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Pressure {
+    Light,
+    Medium,
+    Firm,
+}
+
+impl Side {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Left => "left",
+            Self::Right => "right",
+            Self::Both => "both",
+            Self::Midline => "midline",
+        }
+    }
+}
+
+impl Pressure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Light => "light",
+            Self::Medium => "medium",
+            Self::Firm => "firm",
+        }
+    }
+}
+
+/// One point pressed during a session.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"point": "PC6", "side": "both", "seconds": 60, "pressure": "medium"}))]
+pub struct Step {
+    /// Point code in any spelling (`pc-6`); stored in WHO form (`PC6`).
+    #[schema(min_length = 1, max_length = 40)]
+    pub point: String,
+    pub side: Side,
+    /// 1 to 3600.
+    #[schema(minimum = 1, maximum = 3600)]
+    pub seconds: i32,
+    pub pressure: Pressure,
+}
+
+/// A self-massage session as the app records it.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"id": "0193a5c2-8000-7c1a-9a57-3f0b5c1d2e4f", "started_at": "2026-11-21T07:45:00Z",
+    "duration_seconds": 300, "routine": "sleep-wind-down", "condition": "insomnia",
+    "steps": [{"point": "HT7", "side": "both", "seconds": 60, "pressure": "light"}],
+    "pain_before": null, "pain_after": null, "stress_before": 7, "stress_after": 4,
+    "mood": "calmer", "notes": "Fell asleep before the last step."}))]
+pub struct SessionInput {
+    /// The app's own UUID for the record (optional; lets an offline phone create it).
+    pub id: Option<Uuid>,
+    /// RFC 3339; not before 2000 and not more than a day ahead. Kept to the
+    /// microsecond (finer digits are dropped); a leap second (`23:59:60.5Z`) is kept
+    /// as the last microsecond of its minute (`23:59:59.999999Z`).
+    #[serde(deserialize_with = "stored_instant")]
+    pub started_at: DateTime<Utc>,
+    /// 1 to 86,400.
+    #[schema(minimum = 1, maximum = 86400)]
+    pub duration_seconds: i32,
+    /// Routine slug from the catalog.
+    #[schema(max_length = 80)]
+    pub routine: Option<String>,
+    /// Condition slug from the catalog: what the session was for.
+    #[schema(max_length = 80)]
+    pub condition: Option<String>,
+    /// Up to 100 steps.
+    #[serde(default)]
+    #[schema(max_items = 100)]
+    pub steps: Vec<Step>,
+    /// 0 to 10.
+    #[schema(minimum = 0, maximum = 10)]
+    pub pain_before: Option<i16>,
+    #[schema(minimum = 0, maximum = 10)]
+    pub pain_after: Option<i16>,
+    #[schema(minimum = 0, maximum = 10)]
+    pub stress_before: Option<i16>,
+    #[schema(minimum = 0, maximum = 10)]
+    pub stress_after: Option<i16>,
+    /// Up to 40 characters once NFC-normalised; control, invisible formatting,
+    /// separator, private-use and noncharacter code points are refused.
+    #[schema(max_length = 40)]
+    pub mood: Option<String>,
+    /// Up to 2,000 characters once NFC-normalised, checked like `mood` except that
+    /// line breaks and tabs are allowed (`\r\n` is stored as `\n`).
+    #[schema(max_length = 2000)]
+    pub notes: Option<String>,
+}
+
+/// Changes to a session; absent fields stay, `null` clears an optional field.
+#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"pain_after": 2, "notes": null}))]
+pub struct SessionPatch {
+    /// Kept to the microsecond, like `started_at` of a new session.
+    #[serde(default, deserialize_with = "stored_instant_not_null")]
+    pub started_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(minimum = 1, maximum = 86400)]
+    pub duration_seconds: Option<i32>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 80)]
+    pub routine: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 80)]
+    pub condition: Option<Option<String>>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(max_items = 100)]
+    pub steps: Option<Vec<Step>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i16>, minimum = 0, maximum = 10)]
+    pub pain_before: Option<Option<i16>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i16>, minimum = 0, maximum = 10)]
+    pub pain_after: Option<Option<i16>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i16>, minimum = 0, maximum = 10)]
+    pub stress_before: Option<Option<i16>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i16>, minimum = 0, maximum = 10)]
+    pub stress_after: Option<Option<i16>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 40)]
+    pub mood: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub notes: Option<Option<String>>,
+}
+
+/// A stored session.
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq)]
+#[schema(example = json!({"id": "0193a5c2-8000-7c1a-9a57-3f0b5c1d2e4f", "started_at": "2026-11-21T07:45:00Z",
+    "duration_seconds": 300, "routine": "sleep-wind-down", "condition": "insomnia",
+    "steps": [{"point": "HT7", "side": "both", "seconds": 60, "pressure": "light"}],
+    "pain_before": null, "pain_after": null, "stress_before": 7, "stress_after": 4,
+    "mood": "calmer", "notes": "Fell asleep before the last step.",
+    "created_at": "2026-11-21T07:51:02Z", "updated_at": "2026-11-21T07:51:02Z"}))]
+pub struct Session {
+    pub id: Uuid,
+    pub started_at: DateTime<Utc>,
+    pub duration_seconds: i32,
+    pub routine: Option<String>,
+    pub condition: Option<String>,
+    pub steps: Vec<Step>,
+    pub pain_before: Option<i16>,
+    pub pain_after: Option<i16>,
+    pub stress_before: Option<i16>,
+    pub stress_after: Option<i16>,
+    pub mood: Option<String>,
+    pub notes: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Something the app should show the user about what they pressed.
+#[derive(Clone, Debug, Serialize, ToSchema, PartialEq)]
+#[schema(example = json!({"code": "pregnancy_contraindicated", "point": "LI4",
+    "message": "LI4 is traditionally avoided during pregnancy."}))]
+pub struct Warning {
+    /// `pregnancy_contraindicated`, `pregnancy_caution`, `bleeding_risk_firm_pressure`,
+    /// `varicose_veins_leg`, `recent_surgery_or_fracture` or `skin_condition`.
+    pub code: String,
+    /// The point concerned, if any.
+    pub point: Option<String>,
+    pub message: String,
+}
+
+/// A stored session with the safety warnings that apply to it for this user.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({"session": {"id": "0193a5c2-8000-7c1a-9a57-3f0b5c1d2e4f",
+    "started_at": "2026-11-21T07:45:00Z", "duration_seconds": 120, "routine": null,
+    "condition": "tension-headache", "steps": [{"point": "LI4", "side": "both", "seconds": 60,
+    "pressure": "firm"}], "pain_before": 6, "pain_after": 3, "stress_before": null,
+    "stress_after": null, "mood": null, "notes": null, "created_at": "2026-11-21T07:51:02Z",
+    "updated_at": "2026-11-21T07:51:02Z"}, "warnings": [{"code": "pregnancy_contraindicated",
+    "point": "LI4", "message": "LI4 is traditionally avoided during pregnancy."}]}))]
+pub struct SessionWithWarnings {
+    pub session: Session,
+    pub warnings: Vec<Warning>,
+}
+
+/// A page of sessions, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"items": [], "next_cursor": null}))]
+pub struct SessionList {
+    pub items: Vec<Session>,
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,72 @@
+//! Offline sync: the changes a pull returns and a push sends, and what a push did.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::session::{Session, SessionInput, Warning};
+
+/// A change in a sync pull or push.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum PulledChange {
+    /// Created or changed: the record as it is now.
+    Upsert { session: Session },
+    /// Deleted: a tombstone.
+    Delete { id: Uuid, deleted_at: DateTime<Utc> },
+}
+
+/// Everything changed since the cursor.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"changes": [{"op": "delete", "id": "0193a5c2-8000-7c1a-9a57-3f0b5c1d2e4f",
+    "deleted_at": "2026-11-21T08:00:00Z"}], "cursor": "eyJ2IjoyLCJ1IjoiM2Y5YTJiN2MxZDBlIiwiaCI6NDJ9", "has_more": false}))]
+pub struct SyncPull {
+    pub changes: Vec<PulledChange>,
+    /// Send it with the next pull or push.
+    pub cursor: String,
+    /// More changes are waiting: pull again with the new cursor.
+    pub has_more: bool,
+}
+
+/// A change made offline.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PushedChange {
+    /// Create or replace the session with this `id` (required here).
+    Upsert { session: SessionInput },
+    /// Delete it; deleting what is already gone is fine.
+    Delete { id: Uuid },
+}
+
+/// A batch of offline changes, applied all together or not at all.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"cursor": "eyJ2IjoyLCJ1IjoiM2Y5YTJiN2MxZDBlIiwiaCI6NDF9", "changes": [
+    {"op": "upsert", "session": {"id": "0193a5c2-8000-7c1a-9a57-3f0b5c1d2e4f",
+        "started_at": "2026-11-21T07:45:00Z", "duration_seconds": 300, "steps": []}},
+    {"op": "delete", "id": "0193a5c2-9000-7c1a-9a57-3f0b5c1d2e4f"}]}))]
+pub struct SyncPush {
+    /// The cursor of the client's last pull (or null when it never pulled).
+    pub cursor: Option<String>,
+    /// Up to 500 changes.
+    pub changes: Vec<PushedChange>,
+}
+
+/// What a push did.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"applied": 2, "cursor": "eyJ2IjoyLCJ1IjoiM2Y5YTJiN2MxZDBlIiwiaCI6NDN9", "warnings": []}))]
+pub struct SyncPushResult {
+    pub applied: usize,
+    /// The new cursor when nothing else changed since the client's cursor; otherwise
+    /// the client's own cursor (pull to catch up; the pull includes this push).
+    pub cursor: String,
+    /// Safety warnings for the pushed sessions, by session id.
+    pub warnings: Vec<SessionWarnings>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionWarnings {
+    pub id: Uuid,
+    pub warnings: Vec<Warning>,
+}
