@@ -8,14 +8,41 @@ use std::hash::Hash;
 use actix_web::web::Bytes;
 
 use crate::catalog::data::Pregnancy;
+use crate::error::ApiError;
 use crate::http::Lang;
-use crate::pagination::SortKey;
+use crate::pagination::{self, SortKey};
 
 /// A page of a list: its size and the sort key it continues after.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Page {
     pub limit: usize,
     pub after: Option<SortKey>,
+}
+
+impl Page {
+    /// Parses `limit` and `cursor` of a list asked with `filters` (a cursor issued for
+    /// other filters is a 400).
+    pub fn parse(
+        limit: Option<&str>,
+        cursor: Option<&str>,
+        filters: &impl Hash,
+    ) -> Result<Self, ApiError> {
+        Ok(Self {
+            limit: pagination::parse_limit(limit)?,
+            after: pagination::decode_cursor(cursor, pagination::filter_hash(filters))?,
+        })
+    }
+
+    /// This page of `items` (sorted by key) and the cursor of the next one, which only
+    /// continues a list asked with the same `filters`.
+    pub fn of<T>(&self, items: Vec<(SortKey, T)>, filters: &impl Hash) -> (Vec<T>, Option<String>) {
+        pagination::paginate(
+            items,
+            self.after,
+            self.limit,
+            pagination::filter_hash(filters),
+        )
+    }
 }
 
 /// The point-list filters after parsing: canonical codes, catalog indexes, search key.

@@ -1,0 +1,121 @@
+//! Whole-catalog reads: safety data, the offline bundle and the content version.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+
+use super::{CatalogHeaders, NoQuery, Read};
+use crate::catalog::cache::ReadKey;
+use crate::catalog::model::{Catalog, CatalogVersion, Safety};
+use crate::catalog::store::CatalogStore;
+use crate::error::{self, ApiResult};
+
+/// Safety: general precautions, pregnancy lists and the disclaimer.
+///
+/// Acupressure complements medical care and does not replace it; apps should show the
+/// disclaimer before a first routine.
+#[utoipa::path(
+    tag = "catalog",
+    params(CatalogHeaders),
+    responses(
+        (status = 200, description = "Precautions and disclaimer", body = Safety,
+            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 304, description = "The client's copy is current"),
+        (status = 400, response = error::BadRequest),
+        (status = 500, response = error::Internal),
+    )
+)]
+#[get("/safety")]
+pub async fn get_safety(
+    req: HttpRequest,
+    _query: web::Query<NoQuery>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let read = Read::new(&req, &catalog);
+    let snapshot = &read.snapshot;
+    read.answer(&req, ReadKey::Safety, || snapshot.safety())
+}
+
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',').any(|part| {
+                let mut pieces = part.split(';');
+                let name = pieces.next().unwrap_or_default().trim();
+                let refused = pieces.any(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q == 0.0))
+                });
+                (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+            })
+        })
+}
+
+/// The whole catalog in one document, for an app's offline copy.
+///
+/// Points, meridians, conditions, routines and safety data in the requested language.
+/// Pre-rendered and pre-compressed: send `Accept-Encoding: gzip` and `If-None-Match`.
+#[utoipa::path(
+    tag = "catalog",
+    params(CatalogHeaders),
+    responses(
+        (status = 200, description = "The complete catalog", body = Catalog,
+            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 304, description = "The client's copy is current"),
+        (status = 400, response = error::BadRequest),
+        (status = 500, response = error::Internal),
+    )
+)]
+#[get("/catalog")]
+pub async fn get_catalog(
+    req: HttpRequest,
+    _query: web::Query<NoQuery>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let read = Read::new(&req, &catalog);
+    let (snapshot, lang) = (&read.snapshot, read.lang);
+    if let Some(not_modified) = read.cache.not_modified(&req) {
+        return Ok(not_modified);
+    }
+    let bundle = snapshot.bundle(lang);
+    let mut res = if accepts_gzip(&req) {
+        let mut res = read.cache.json_bytes(bundle.gzip.clone());
+        res.headers_mut().insert(
+            header::CONTENT_ENCODING,
+            header::HeaderValue::from_static("gzip"),
+        );
+        res
+    } else {
+        read.cache.json_bytes(bundle.json.clone())
+    };
+    res.headers_mut().insert(
+        header::VARY,
+        header::HeaderValue::from_static("Accept-Language, Accept-Encoding"),
+    );
+    Ok(res)
+}
+
+/// The catalog's content version, to check cheaply whether an offline copy is current.
+#[utoipa::path(
+    tag = "catalog",
+    params(CatalogHeaders),
+    responses(
+        (status = 200, description = "Version and counts", body = CatalogVersion,
+            headers(("etag" = String), ("cache-control" = String))),
+        (status = 304, description = "The client's copy is current"),
+        (status = 400, response = error::BadRequest),
+        (status = 500, response = error::Internal),
+    )
+)]
+#[get("/catalog/version")]
+pub async fn get_catalog_version(
+    req: HttpRequest,
+    _query: web::Query<NoQuery>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let read = Read::new(&req, &catalog);
+    let snapshot = &read.snapshot;
+    read.answer(&req, ReadKey::Version, || snapshot.catalog_version())
+}

@@ -1,0 +1,96 @@
+//! Conditions: the list by category and single conditions.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{CatalogHeaders, NoQuery, Read};
+use crate::catalog::cache::{Page, ReadKey};
+use crate::catalog::data::CONDITION_CATEGORIES;
+use crate::catalog::model::{ConditionDetail, ConditionList};
+use crate::catalog::query;
+use crate::catalog::store::CatalogStore;
+use crate::error::{self, ApiError, ApiResult};
+
+/// Paging and filters for conditions.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ConditionsQuery {
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page (opaque).
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
+    pub cursor: Option<String>,
+    /// Category: pain, digestive, mind_sleep, womens_health, respiratory,
+    /// energy_circulation, eyes_head or musculoskeletal.
+    #[param(
+        example = "pain",
+        pattern = "^(pain|digestive|mind_sleep|womens_health|respiratory|energy_circulation|eyes_head|musculoskeletal)$"
+    )]
+    pub category: Option<String>,
+}
+
+/// List conditions.
+#[utoipa::path(
+    tag = "catalog",
+    params(ConditionsQuery, CatalogHeaders),
+    responses(
+        (status = 200, description = "A page of conditions", body = ConditionList,
+            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 304, description = "The client's copy is current"),
+        (status = 400, response = error::BadRequest),
+        (status = 422, response = error::Unprocessable),
+        (status = 500, response = error::Internal),
+    )
+)]
+#[get("/conditions")]
+pub async fn list_conditions(
+    req: HttpRequest,
+    params: web::Query<ConditionsQuery>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let read = Read::new(&req, &catalog);
+    let category = query::parse_choice(
+        "category",
+        params.category.as_deref(),
+        &CONDITION_CATEGORIES,
+    )?
+    .map(str::to_owned);
+    let page = Page::parse(params.limit.as_deref(), params.cursor.as_deref(), &category)?;
+    let key = ReadKey::Conditions(category.clone(), page.clone());
+    read.answer(&req, key, || {
+        read.snapshot.condition_page(read.lang, &category, &page)
+    })
+}
+
+/// Get one condition: red flags, ranked points with evidence, routines.
+#[utoipa::path(
+    tag = "catalog",
+    params(("slug" = String, Path, description = "Condition slug", example = "tension-headache"), CatalogHeaders),
+    responses(
+        (status = 200, description = "The condition", body = ConditionDetail,
+            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 304, description = "The client's copy is current"),
+        (status = 404, response = error::NotFound),
+        (status = 400, response = error::BadRequest),
+        (status = 500, response = error::Internal),
+    )
+)]
+#[get("/conditions/{slug}")]
+pub async fn get_condition(
+    req: HttpRequest,
+    _query: web::Query<NoQuery>,
+    slug: web::Path<String>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let read = Read::new(&req, &catalog);
+    let ci = read
+        .snapshot
+        .condition_index(&slug)
+        .ok_or_else(|| ApiError::not_found(format!("no condition {}", slug.as_str())))?;
+    read.answer(&req, ReadKey::Condition(ci), || {
+        read.snapshot.condition_detail(ci, read.lang)
+    })
+}

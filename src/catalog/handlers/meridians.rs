@@ -1,0 +1,81 @@
+//! The meridians and each meridian's points.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+
+use super::{CatalogHeaders, NoQuery, Read};
+use crate::catalog::cache::ReadKey;
+use crate::catalog::model::{MeridianDetail, MeridianList};
+use crate::catalog::store::CatalogStore;
+use crate::error::{self, ApiError, ApiResult};
+
+/// List the 14 meridians.
+///
+/// The twelve regular meridians and the Governor (GV) and Conception (CV) vessels,
+/// in WHO order. Names follow `Accept-Language`.
+#[utoipa::path(
+    tag = "catalog",
+    params(CatalogHeaders),
+    responses(
+        (status = 200, description = "All meridians", body = MeridianList,
+            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 304, description = "The client's copy is current"),
+        (status = 400, response = error::BadRequest),
+        (status = 500, response = error::Internal),
+    )
+)]
+#[get("/meridians")]
+pub async fn list_meridians(
+    req: HttpRequest,
+    _query: web::Query<NoQuery>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let read = Read::new(&req, &catalog);
+    let (snapshot, lang) = (&read.snapshot, read.lang);
+    read.answer(&req, ReadKey::Meridians, || MeridianList {
+        items: snapshot
+            .meridians
+            .iter()
+            .map(|m| m.localized(lang))
+            .collect(),
+        next_cursor: None,
+    })
+}
+
+/// Get one meridian and its points in order.
+///
+/// The code is matched case-insensitively, and older codes resolve to the WHO code
+/// (`SJ` → `TE`, `LV` → `LR`, `DU` → `GV`, `REN` → `CV`).
+#[utoipa::path(
+    tag = "catalog",
+    params(("code" = String, Path, description = "Meridian code or alias", example = "LI"), CatalogHeaders),
+    responses(
+        (status = 200, description = "The meridian with its points", body = MeridianDetail,
+            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 304, description = "The client's copy is current"),
+        (status = 404, response = error::NotFound),
+        (status = 400, response = error::BadRequest),
+        (status = 500, response = error::Internal),
+    )
+)]
+#[get("/meridians/{code}")]
+pub async fn get_meridian(
+    req: HttpRequest,
+    _query: web::Query<NoQuery>,
+    code: web::Path<String>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let read = Read::new(&req, &catalog);
+    let (snapshot, lang) = (&read.snapshot, read.lang);
+    let meridian = snapshot
+        .meridian(&code)
+        .ok_or_else(|| ApiError::not_found(format!("no meridian with code {}", code.as_str())))?;
+    read.answer(&req, ReadKey::Meridian(meridian.code.clone()), || {
+        MeridianDetail {
+            meridian: meridian.localized(lang),
+            points: snapshot
+                .meridian_points(&meridian.code)
+                .map(|i| snapshot.point_summary(i, lang, Vec::new()))
+                .collect(),
+        }
+    })
+}

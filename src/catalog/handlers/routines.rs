@@ -1,0 +1,92 @@
+//! Routines: the list by condition and single routines.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{CatalogHeaders, NoQuery, Read};
+use crate::catalog::cache::{Page, ReadKey};
+use crate::catalog::model::{RoutineDetail, RoutineList};
+use crate::catalog::store::CatalogStore;
+use crate::error::{self, ApiError, ApiResult};
+use crate::pagination;
+
+/// Paging and filters for routines.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RoutinesQuery {
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100, example = 20)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page (opaque).
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
+    pub cursor: Option<String>,
+    /// Only routines meant for this condition (slug); an unknown slug is a 422.
+    #[param(example = "insomnia", pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
+    pub condition: Option<String>,
+}
+
+/// List curated routines.
+#[utoipa::path(
+    tag = "catalog",
+    params(RoutinesQuery, CatalogHeaders),
+    responses(
+        (status = 200, description = "A page of routines", body = RoutineList,
+            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 304, description = "The client's copy is current"),
+        (status = 400, response = error::BadRequest),
+        (status = 422, response = error::Unprocessable),
+        (status = 500, response = error::Internal),
+    )
+)]
+#[get("/routines")]
+pub async fn list_routines(
+    req: HttpRequest,
+    params: web::Query<RoutinesQuery>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let read = Read::new(&req, &catalog);
+    let condition = pagination::known("condition", params.condition.as_deref(), |s| {
+        read.snapshot.condition_slug(s)
+    })?;
+    let page = Page::parse(
+        params.limit.as_deref(),
+        params.cursor.as_deref(),
+        &condition,
+    )?;
+    let key = ReadKey::Routines(condition.clone(), page.clone());
+    read.answer(&req, key, || {
+        read.snapshot.routine_page(read.lang, &condition, &page)
+    })
+}
+
+/// Get one routine with its ordered steps and total duration.
+#[utoipa::path(
+    tag = "catalog",
+    params(("slug" = String, Path, description = "Routine slug", example = "sleep-wind-down"), CatalogHeaders),
+    responses(
+        (status = 200, description = "The routine", body = RoutineDetail,
+            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 304, description = "The client's copy is current"),
+        (status = 404, response = error::NotFound),
+        (status = 400, response = error::BadRequest),
+        (status = 500, response = error::Internal),
+    )
+)]
+#[get("/routines/{slug}")]
+pub async fn get_routine(
+    req: HttpRequest,
+    _query: web::Query<NoQuery>,
+    slug: web::Path<String>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let read = Read::new(&req, &catalog);
+    let ri = read
+        .snapshot
+        .routine_index(&slug)
+        .ok_or_else(|| ApiError::not_found(format!("no routine {}", slug.as_str())))?;
+    read.answer(&req, ReadKey::Routine(ri), || {
+        read.snapshot.routine_detail(ri, read.lang)
+    })
+}

@@ -1,0 +1,273 @@
+//! The catalog held in memory: loaded from PostgreSQL at start-up and reloaded when
+//! the stored content version changes, so that catalog reads cost no database trip.
+//! `views` renders the response bodies, `lists` the list pages, `load` reads the
+//! database.
+
+mod lists;
+mod load;
+mod views;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use actix_web::web::Bytes;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+pub use load::read_snapshot;
+
+use crate::catalog::cache::{CacheKey, ResponseCache};
+use crate::catalog::data::{ConditionRecord, PointRecord, RoutineRecord, SafetyRecord, normalize};
+use crate::catalog::model::Meridian;
+use crate::catalog::search::{Hit, SearchIndex};
+use crate::db::schema::catalog_meta;
+use crate::db::{self, DbError, DbPool};
+use crate::http::Lang;
+
+/// The offline bundle for one language, rendered once per snapshot.
+#[derive(Debug)]
+pub struct Bundle {
+    pub json: Bytes,
+    pub gzip: Bytes,
+}
+
+/// An immutable copy of the whole catalog at one version.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub version: String,
+    pub meridians: Vec<Meridian>,
+    pub points: Vec<PointRecord>,
+    pub conditions: Vec<ConditionRecord>,
+    pub routines: Vec<RoutineRecord>,
+    pub safety: SafetyRecord,
+    meridian_index: HashMap<String, usize>,
+    point_index: HashMap<String, usize>,
+    condition_index: HashMap<String, usize>,
+    routine_index: HashMap<String, usize>,
+    /// For each point: (condition index, link index within the condition).
+    point_conditions: Vec<Vec<(usize, usize)>>,
+    /// For each point: indexes of the routines that use it.
+    point_routines: Vec<Vec<usize>>,
+    bundles: HashMap<Lang, Bundle>,
+    search: SearchIndex,
+    /// Rendered bodies of catalog reads, by language and canonical request. A body is a
+    /// pure function of (version, language, request), so it never goes stale within a
+    /// snapshot.
+    responses: Mutex<ResponseCache>,
+}
+
+impl Snapshot {
+    pub fn build(
+        version: String,
+        meridians: Vec<Meridian>,
+        points: Vec<PointRecord>,
+        conditions: Vec<ConditionRecord>,
+        routines: Vec<RoutineRecord>,
+        safety: SafetyRecord,
+    ) -> Self {
+        let mut meridian_index = HashMap::new();
+        for (i, m) in meridians.iter().enumerate() {
+            for key in std::iter::once(&m.code).chain(&m.aliases) {
+                meridian_index.insert(normalize(key), i);
+            }
+        }
+        // Old names and pinyin (with or without tone marks) resolve only where they name
+        // one point: Heliao was the old name of both LI19 and TE22, so it goes to search.
+        let mut names: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, p) in points.iter().enumerate() {
+            for name in p.aliases.iter().chain([&p.pinyin_ascii, &p.pinyin]) {
+                let owners = names.entry(normalize(name)).or_default();
+                if !owners.contains(&i) {
+                    owners.push(i);
+                }
+            }
+        }
+        let mut point_index: HashMap<String, usize> = names
+            .into_iter()
+            .filter_map(|(key, owners)| (owners.len() == 1).then(|| (key, owners[0])))
+            .collect();
+        // Old meridian codes with the point number: SJ5 → TE5, LV3 → LR3, REN6 → CV6.
+        for (i, p) in points.iter().enumerate() {
+            if let (Some(code), Some(number)) = (&p.meridian, p.number)
+                && let Some(m) = meridians.iter().find(|m| &m.code == code)
+            {
+                for alias in &m.aliases {
+                    point_index.insert(normalize(&format!("{alias}{number}")), i);
+                }
+            }
+        }
+        for (i, p) in points.iter().enumerate() {
+            point_index.insert(normalize(&p.code), i);
+        }
+        let condition_index = conditions
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.slug.clone(), i))
+            .collect();
+        let routine_index = routines
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.slug.clone(), i))
+            .collect();
+        let mut point_conditions = vec![Vec::new(); points.len()];
+        for (ci, c) in conditions.iter().enumerate() {
+            for (li, link) in c.points.iter().enumerate() {
+                if let Some(&pi) = point_index.get(&normalize(&link.code)) {
+                    point_conditions[pi].push((ci, li));
+                }
+            }
+        }
+        let mut point_routines = vec![Vec::new(); points.len()];
+        for (ri, r) in routines.iter().enumerate() {
+            for step in &r.steps {
+                if let Some(&pi) = point_index.get(&normalize(&step.point))
+                    && !point_routines[pi].contains(&ri)
+                {
+                    point_routines[pi].push(ri);
+                }
+            }
+        }
+        let search = SearchIndex::for_catalog(&points, &meridians, &conditions, &point_conditions);
+        let mut snapshot = Self {
+            version,
+            meridians,
+            points,
+            conditions,
+            routines,
+            safety,
+            meridian_index,
+            point_index,
+            condition_index,
+            routine_index,
+            point_conditions,
+            point_routines,
+            bundles: HashMap::new(),
+            search,
+            responses: Mutex::new(ResponseCache::default()),
+        };
+        for lang in [Lang::En, Lang::ZhHans, Lang::ZhHant] {
+            let bundle = snapshot.render_bundle(lang);
+            snapshot.bundles.insert(lang, bundle);
+        }
+        snapshot
+    }
+
+    /// Finds a meridian by code or alias, in any letter case.
+    pub fn meridian(&self, code: &str) -> Option<&Meridian> {
+        self.meridian_index
+            .get(&normalize(code))
+            .map(|&i| &self.meridians[i])
+    }
+
+    /// Finds a point by code in any spelling (`li-4`, `Li 4`), alias or unique pinyin.
+    pub fn point_index(&self, code: &str) -> Option<usize> {
+        self.point_index.get(&normalize(code)).copied()
+    }
+
+    pub fn condition_index(&self, slug: &str) -> Option<usize> {
+        self.condition_index
+            .get(&slug.to_ascii_lowercase())
+            .copied()
+    }
+
+    pub fn routine_index(&self, slug: &str) -> Option<usize> {
+        self.routine_index.get(&slug.to_ascii_lowercase()).copied()
+    }
+
+    /// The canonical slug of a condition typed in any letter case.
+    pub fn condition_slug(&self, raw: &str) -> Option<&str> {
+        self.condition_index(raw)
+            .map(|i| self.conditions[i].slug.as_str())
+    }
+
+    /// The canonical slug of a routine typed in any letter case.
+    pub fn routine_slug(&self, raw: &str) -> Option<&str> {
+        self.routine_index(raw)
+            .map(|i| self.routines[i].slug.as_str())
+    }
+
+    /// The WHO (or extra-point) code of a point typed in any spelling.
+    pub fn point_code(&self, raw: &str) -> Option<&str> {
+        self.point_index(raw).map(|i| self.points[i].code.as_str())
+    }
+
+    /// The rank (1 = most relevant) of point `pi` for condition `ci`, if it is linked.
+    pub fn condition_rank(&self, pi: usize, ci: usize) -> Option<usize> {
+        self.point_conditions[pi]
+            .iter()
+            .find(|(c, _)| *c == ci)
+            .map(|(_, li)| li + 1)
+    }
+
+    /// The best match per point (in catalog order) for a search.
+    pub fn search(&self, q: &str) -> Vec<Option<Hit<'_>>> {
+        self.search.search(q)
+    }
+
+    /// A body rendered earlier for this language and request.
+    pub fn cached_response(&self, key: &CacheKey) -> Option<Bytes> {
+        let mut cache = self.responses.lock().unwrap_or_else(|p| p.into_inner());
+        cache.get(key)
+    }
+
+    /// Keeps a rendered body for the next equivalent request (bounded in count and
+    /// bytes; the least recently used make room).
+    pub fn cache_response(&self, key: CacheKey, body: Bytes) {
+        let mut cache = self.responses.lock().unwrap_or_else(|p| p.into_inner());
+        let bytes = body.len();
+        cache.insert(key, body, bytes);
+    }
+
+    /// How many rendered bodies the cache holds.
+    pub fn cached_responses(&self) -> usize {
+        self.responses
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .len()
+    }
+
+    pub fn bundle(&self, lang: Lang) -> &Bundle {
+        &self.bundles[&lang]
+    }
+}
+
+/// The shared, swappable catalog.
+pub struct CatalogStore {
+    current: RwLock<Arc<Snapshot>>,
+}
+
+impl CatalogStore {
+    pub fn new(snapshot: Snapshot) -> Self {
+        Self {
+            current: RwLock::new(Arc::new(snapshot)),
+        }
+    }
+
+    /// The snapshot to serve this request from.
+    pub fn get(&self) -> Arc<Snapshot> {
+        self.current
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Reloads when the stored version differs from the one in memory. Returns whether
+    /// it reloaded.
+    pub async fn refresh(&self, pool: &DbPool) -> Result<bool, DbError> {
+        let mut conn = db::conn(pool).await?;
+        let stored: String = catalog_meta::table
+            .select(catalog_meta::version)
+            .first(&mut conn)
+            .await?;
+        drop(conn);
+        if stored == self.get().version {
+            return Ok(false);
+        }
+        let fresh = read_snapshot(pool).await?;
+        *self
+            .current
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(fresh);
+        Ok(true)
+    }
+}

@@ -1,0 +1,245 @@
+//! The response bodies a snapshot renders: summaries and details of points,
+//! conditions and routines, safety, the version and the offline bundle.
+
+use std::io::Write;
+
+use actix_web::web::Bytes;
+
+use super::{Bundle, Snapshot};
+use crate::catalog::data::{PointKind, Pregnancy};
+use crate::catalog::model::*;
+use crate::http::Lang;
+
+fn localized<'a>(
+    lang: Lang,
+    en: &'a str,
+    hans: &'a Option<String>,
+    hant: &'a Option<String>,
+) -> &'a str {
+    pick(
+        lang,
+        en,
+        hans.as_deref().unwrap_or(""),
+        hant.as_deref().unwrap_or(""),
+    )
+}
+
+impl Snapshot {
+    pub fn point_summary(&self, i: usize, lang: Lang, matches: Vec<MatchReason>) -> PointSummary {
+        let p = &self.points[i];
+        PointSummary {
+            code: p.code.clone(),
+            name: pick(lang, &p.english_name, &p.hanzi, &p.hanzi_traditional).to_owned(),
+            english_name: p.english_name.clone(),
+            pinyin: p.pinyin.clone(),
+            pinyin_ascii: p.pinyin_ascii.clone(),
+            hanzi: p.hanzi.clone(),
+            hanzi_traditional: p.hanzi_traditional.clone(),
+            kind: p.kind,
+            meridian: p.meridian.clone(),
+            number: p.number,
+            body_region: p.body_region.clone(),
+            pregnancy: p.pregnancy,
+            has_selfcare: p.selfcare.is_some(),
+            matches,
+        }
+    }
+
+    fn point_name(&self, code: &str, lang: Lang) -> (String, Pregnancy) {
+        match self.point_index(code) {
+            Some(i) => {
+                let p = &self.points[i];
+                (
+                    pick(lang, &p.english_name, &p.hanzi, &p.hanzi_traditional).to_owned(),
+                    p.pregnancy,
+                )
+            }
+            None => (code.to_owned(), Pregnancy::Safe),
+        }
+    }
+
+    pub fn point_detail(&self, i: usize, lang: Lang) -> PointDetail {
+        let p = &self.points[i];
+        let mut conditions: Vec<PointCondition> = self.point_conditions[i]
+            .iter()
+            .map(|&(ci, li)| {
+                let c = &self.conditions[ci];
+                let link = &c.points[li];
+                PointCondition {
+                    slug: c.slug.clone(),
+                    name: localized(lang, &c.name, &c.name_zh_hans, &c.name_zh_hant).to_owned(),
+                    rank: li as i32 + 1,
+                    evidence: link.evidence.clone(),
+                    note: link.note.clone(),
+                }
+            })
+            .collect();
+        conditions.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.slug.cmp(&b.slug)));
+        PointDetail {
+            summary: self.point_summary(i, lang, Vec::new()),
+            location: p.location.clone(),
+            aliases: p.aliases.clone(),
+            code_note: p.code_note.clone(),
+            pregnancy_sources: p.pregnancy_sources.clone(),
+            selfcare: p.selfcare.clone(),
+            conditions,
+            routines: self.point_routines[i]
+                .iter()
+                .map(|&ri| self.routine_ref(ri, lang))
+                .collect(),
+        }
+    }
+
+    pub fn meridian_points(&self, code: &str) -> impl Iterator<Item = usize> + '_ {
+        let code = code.to_owned();
+        (0..self.points.len())
+            .filter(move |&i| self.points[i].meridian.as_deref() == Some(code.as_str()))
+    }
+
+    fn routine_ref(&self, ri: usize, lang: Lang) -> RoutineRef {
+        let r = &self.routines[ri];
+        RoutineRef {
+            slug: r.slug.clone(),
+            name: localized(lang, &r.name, &r.name_zh_hans, &r.name_zh_hant).to_owned(),
+        }
+    }
+
+    pub fn condition_summary(&self, ci: usize, lang: Lang) -> ConditionSummary {
+        let c = &self.conditions[ci];
+        ConditionSummary {
+            slug: c.slug.clone(),
+            name: localized(lang, &c.name, &c.name_zh_hans, &c.name_zh_hant).to_owned(),
+            english_name: c.name.clone(),
+            category: c.category.clone(),
+            description: c.description.clone(),
+            point_count: c.points.len(),
+        }
+    }
+
+    pub fn condition_detail(&self, ci: usize, lang: Lang) -> ConditionDetail {
+        let c = &self.conditions[ci];
+        ConditionDetail {
+            summary: self.condition_summary(ci, lang),
+            see_a_doctor_when: c.see_a_doctor_when.clone(),
+            caution: c.caution.clone(),
+            points: c
+                .points
+                .iter()
+                .enumerate()
+                .map(|(li, link)| {
+                    let (name, pregnancy) = self.point_name(&link.code, lang);
+                    ConditionPoint {
+                        rank: li as i32 + 1,
+                        code: link.code.clone(),
+                        name,
+                        evidence: link.evidence.clone(),
+                        note: link.note.clone(),
+                        pregnancy,
+                    }
+                })
+                .collect(),
+            routines: (0..self.routines.len())
+                .filter(|&ri| self.routines[ri].conditions.contains(&c.slug))
+                .map(|ri| self.routine_ref(ri, lang))
+                .collect(),
+        }
+    }
+
+    pub fn routine_summary(&self, ri: usize, lang: Lang) -> RoutineSummary {
+        let r = &self.routines[ri];
+        RoutineSummary {
+            slug: r.slug.clone(),
+            name: localized(lang, &r.name, &r.name_zh_hans, &r.name_zh_hant).to_owned(),
+            english_name: r.name.clone(),
+            description: r.description.clone(),
+            level: r.level.clone(),
+            conditions: r.conditions.clone(),
+            step_count: r.steps.len(),
+            total_seconds: r.steps.iter().map(|s| s.seconds).sum(),
+        }
+    }
+
+    pub fn routine_detail(&self, ri: usize, lang: Lang) -> RoutineDetail {
+        let r = &self.routines[ri];
+        RoutineDetail {
+            summary: self.routine_summary(ri, lang),
+            steps: r
+                .steps
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let (point_name, pregnancy) = self.point_name(&s.point, lang);
+                    RoutineStep {
+                        position: i + 1,
+                        point: s.point.clone(),
+                        point_name,
+                        side: s.side.clone(),
+                        seconds: s.seconds,
+                        pressure: s.pressure.clone(),
+                        instruction: s.instruction.clone(),
+                        pregnancy,
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    pub fn safety(&self) -> Safety {
+        let codes = |level: Pregnancy| {
+            self.points
+                .iter()
+                .filter(|p| p.pregnancy == level)
+                .map(|p| p.code.clone())
+                .collect()
+        };
+        Safety {
+            disclaimer: self.safety.disclaimer.clone(),
+            precautions: self.safety.precautions.clone(),
+            pregnancy: PregnancyLists {
+                contraindicated: codes(Pregnancy::Contraindicated),
+                caution: codes(Pregnancy::Caution),
+            },
+        }
+    }
+
+    pub fn catalog_version(&self) -> CatalogVersion {
+        CatalogVersion {
+            version: self.version.clone(),
+            meridians: self.meridians.len(),
+            points: self.points.len(),
+            standard_points: self
+                .points
+                .iter()
+                .filter(|p| p.kind == PointKind::Standard)
+                .count(),
+            conditions: self.conditions.len(),
+            routines: self.routines.len(),
+        }
+    }
+
+    pub(super) fn render_bundle(&self, lang: Lang) -> Bundle {
+        let catalog = Catalog {
+            version: self.version.clone(),
+            language: lang,
+            meridians: self.meridians.iter().map(|m| m.localized(lang)).collect(),
+            points: (0..self.points.len())
+                .map(|i| self.point_detail(i, lang))
+                .collect(),
+            conditions: (0..self.conditions.len())
+                .map(|i| self.condition_detail(i, lang))
+                .collect(),
+            routines: (0..self.routines.len())
+                .map(|i| self.routine_detail(i, lang))
+                .collect(),
+            safety: self.safety(),
+        };
+        let json = serde_json::to_vec(&catalog).expect("the catalog serializes");
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(&json).expect("gzip into memory");
+        let gzip = encoder.finish().expect("gzip into memory");
+        Bundle {
+            json: Bytes::from(json),
+            gzip: Bytes::from(gzip),
+        }
+    }
+}
