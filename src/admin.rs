@@ -5,9 +5,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
+use crate::problems::ProblemCode;
 use crate::catalog::store::CatalogStore;
 use crate::db::DbPool;
-use crate::error::{self, ApiResult};
+use crate::error::ApiResult;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(reload_catalog);
@@ -27,13 +28,11 @@ pub struct ReloadOutcome {
 /// Instances pick up new content by themselves within `ACUPRESS_CATALOG_REFRESH_MS`;
 /// this makes the instance that answers do it at once.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::Forbidden]))),
     tag = "admin",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The catalog version now served", body = ReloadOutcome),
-        (status = 401, response = error::Unauthorized),
-        (status = 403, response = error::Forbidden),
-        (status = 503, response = error::Unavailable),
     )
 )]
 #[post("/admin/catalog/reload")]

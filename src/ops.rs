@@ -11,8 +11,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::catalog::store::CatalogStore;
+use crate::problems::ProblemCode;
 use crate::db::{self, DbPool};
-use crate::error::{self, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult};
 
 /// How long readiness waits for the database before answering 503.
 const READY_DEADLINE: Duration = Duration::from_millis(1500);
@@ -78,10 +79,10 @@ pub async fn close_connections_when_draining(
 /// Readiness: the database answers within a short deadline, and the instance is not
 /// shutting down (503 `shutting_down` from the moment SIGTERM arrives).
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::ServiceUnavailable, ProblemCode::ShuttingDown]))),
     tag = "operations",
     responses(
         (status = 200, description = "Ready to serve", body = Health, example = json!({"status": "ready"})),
-        (status = 503, response = error::Unavailable),
     )
 )]
 #[get("/readyz")]
@@ -103,12 +104,12 @@ pub async fn readyz(pool: web::Data<DbPool>, drain: web::Data<Drain>) -> ApiResu
 /// the server is configured with a separate metrics address (`ACUPRESS_METRICS_LISTEN`),
 /// they are served there only and this port answers 404, as for any unknown route.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::NotFound]))),
     tag = "operations",
     responses(
         (status = 200, description = "Prometheus text exposition format", body = String,
             content_type = "text/plain; version=0.0.4",
             example = "# TYPE acupress_http_requests_total counter\nacupress_http_requests_total{method=\"GET\",route=\"/v1/points/{code}\",status=\"200\"} 1042\n"),
-        (status = 404, response = error::NotFound),
     )
 )]
 #[get("/metrics")]

@@ -10,7 +10,7 @@ use crate::auth::handlers::check_limits;
 use crate::auth::store as auth_store;
 use crate::auth::{AuthService, AuthUser, password, session_revoked};
 use crate::db::{self, DbPool};
-use crate::error::{self, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult};
 use crate::http::Json;
 use crate::me::model::*;
 use crate::me::store::{self, ProfileChanges, UserLock};
@@ -95,8 +95,6 @@ async fn recheck_under_lock(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The profile", body = User),
-        (status = 401, response = error::Unauthorized),
-        (status = 503, response = error::Unavailable),
     )
 )]
 #[get("/me")]
@@ -114,8 +112,6 @@ pub async fn get_me(user: AuthUser, pool: web::Data<DbPool>) -> ApiResult<HttpRe
     request_body = ProfilePatch,
     responses(
         (status = 200, description = "The updated profile", body = User),
-        (status = 401, response = error::Unauthorized),
-        (status = 503, response = error::Unavailable),
     )
 )]
 #[patch("/me")]
@@ -151,16 +147,12 @@ pub async fn update_me(
 /// this one stays signed in. Checked again when it is written: 401 when this device was
 /// signed out meanwhile, 409 `password_changed` when another change came first.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::Forbidden, ProblemCode::GuestAccount, ProblemCode::PasswordChanged, ProblemCode::WeakPassword, ProblemCode::RateLimited]))),
     tag = "me",
     security(("bearer" = [])),
     request_body = PasswordChange,
     responses(
         (status = 204, description = "Password changed; other sessions signed out"),
-        (status = 401, response = error::Unauthorized),
-        (status = 403, response = error::Forbidden),
-        (status = 409, response = error::Conflict),
-        (status = 429, response = error::TooManyRequests),
-        (status = 503, response = error::Unavailable),
     )
 )]
 #[put("/me/password")]
@@ -211,16 +203,12 @@ pub async fn change_password(
 /// else go in one transaction; the account's tokens stop working. Nothing is deleted
 /// when this device was signed out meanwhile (401) or the password changed (409).
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::Forbidden, ProblemCode::PasswordChanged, ProblemCode::RateLimited]))),
     tag = "me",
     security(("bearer" = [])),
     request_body = PasswordConfirmation,
     responses(
         (status = 204, description = "The account is gone"),
-        (status = 401, response = error::Unauthorized),
-        (status = 403, response = error::Forbidden),
-        (status = 409, response = error::Conflict),
-        (status = 429, response = error::TooManyRequests),
-        (status = 503, response = error::Unavailable),
     )
 )]
 #[delete("/me")]
@@ -255,8 +243,6 @@ pub async fn delete_me(
                     description = "`attachment; filename=\"acupress-export.json\"`: browsers save the file instead of showing it"),
                 ("cache-control" = String, description = "`no-store`: personal data is kept in no cache"),
             )),
-        (status = 401, response = error::Unauthorized),
-        (status = 503, response = error::Unavailable),
     )
 )]
 #[get("/me/export")]
@@ -295,8 +281,6 @@ pub async fn export_me(user: AuthUser, pool: web::Data<DbPool>) -> ApiResult<Htt
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Signed-in devices", body = DeviceList),
-        (status = 401, response = error::Unauthorized),
-        (status = 503, response = error::Unavailable),
     )
 )]
 #[get("/me/devices")]
@@ -313,15 +297,12 @@ pub async fn list_devices(user: AuthUser, pool: web::Data<DbPool>) -> ApiResult<
 ///
 /// 404 for an id that is not one of this account's signed-in devices.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::NotFound]))),
     tag = "me",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Device (session) id")),
     responses(
         (status = 204, description = "The device is signed out"),
-        (status = 400, response = error::BadRequest),
-        (status = 401, response = error::Unauthorized),
-        (status = 404, response = error::NotFound),
-        (status = 503, response = error::Unavailable),
     )
 )]
 #[delete("/me/devices/{id}")]

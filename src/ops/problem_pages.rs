@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, get, web};
 
-use crate::error::{self, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult};
 use crate::problems::ProblemCode;
 
 /// HTML text, with `quoted` parts set as code.
@@ -29,13 +29,13 @@ fn html(text: &str) -> String {
 /// The page a problem's `type` (`/problems/email-taken`) points to: its code, status,
 /// meaning and what a client should do, as a short HTML page.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::NotFound]))),
     tag = "operations",
     params(("type" = String, Path, description = "The problem type: a `code` with dashes", example = "email-taken")),
     responses(
         (status = 200, description = "A short page about the problem type", body = String,
             content_type = "text/html; charset=utf-8",
             example = "<!doctype html><title>email_taken</title><h1>email_taken (409)</h1>..."),
-        (status = 404, response = error::NotFound),
     )
 )]
 #[get("/problems/{type}")]

@@ -4,9 +4,10 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use super::{check_limits, device_of};
 use crate::auth::model::*;
+use crate::problems::ProblemCode;
 use crate::auth::{AuthService, AuthUser, accounts, password};
 use crate::db::DbPool;
-use crate::error::{self, ApiResult};
+use crate::error::ApiResult;
 use crate::http::{Json, OptionalJson};
 use crate::users::Email;
 use crate::users::model::User;
@@ -18,13 +19,11 @@ use crate::validate;
 /// Answers with the account and a token pair for this device. The email is trimmed and
 /// case-folded; the password is judged by a strength estimator, not composition rules.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::EmailTaken, ProblemCode::WeakPassword, ProblemCode::RateLimited, ProblemCode::ServiceUnavailable]))),
     tag = "auth",
     request_body = RegisterRequest,
     responses(
         (status = 201, description = "Account created and signed in", body = AuthResponse),
-        (status = 409, response = error::Conflict),
-        (status = 429, response = error::TooManyRequests),
-        (status = 503, response = error::Unavailable),
     )
 )]
 #[post("/auth/register")]
@@ -53,12 +52,11 @@ pub async fn register(
 /// Creates an anonymous account with a token pair; everything it stores is kept when it
 /// is later upgraded with an email and password.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::RateLimited, ProblemCode::ServiceUnavailable]))),
     tag = "auth",
     request_body(content = Option<GuestRequest>, description = "Optional device name, language and time zone"),
     responses(
         (status = 201, description = "Guest account created", body = AuthResponse),
-        (status = 429, response = error::TooManyRequests),
-        (status = 503, response = error::Unavailable),
     )
 )]
 #[post("/auth/guest")]
@@ -83,15 +81,12 @@ pub async fn create_guest(
 /// Attaches an email and password; the account keeps its id, sessions and everything it
 /// owns. 409 `not_a_guest` for an account that already has an email.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::EmailTaken, ProblemCode::WeakPassword, ProblemCode::NotAGuest, ProblemCode::RateLimited]))),
     tag = "auth",
     security(("bearer" = [])),
     request_body = UpgradeRequest,
     responses(
         (status = 200, description = "The upgraded account", body = User),
-        (status = 401, response = error::Unauthorized),
-        (status = 409, response = error::Conflict),
-        (status = 429, response = error::TooManyRequests),
-        (status = 503, response = error::Unavailable),
     )
 )]
 #[post("/auth/upgrade")]

@@ -4,9 +4,10 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use super::{check_limits, device_of};
 use crate::auth::model::*;
+use crate::problems::ProblemCode;
 use crate::auth::{AuthService, AuthUser, BearerClaims, client_address, sessions, store};
 use crate::db::{self, DbPool};
-use crate::error::{self, ApiResult};
+use crate::error::ApiResult;
 use crate::http::{Json, OptionalJson};
 use crate::users::Email;
 
@@ -15,13 +16,11 @@ use crate::users::Email;
 /// Unknown emails and wrong passwords get the same 401 `invalid_credentials`, in about
 /// the same time. Repeated attempts per account or per address get 429.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::InvalidCredentials, ProblemCode::RateLimited, ProblemCode::ServerBusy, ProblemCode::ServiceUnavailable]))),
     tag = "auth",
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = AuthResponse),
-        (status = 401, response = error::Unauthorized),
-        (status = 429, response = error::TooManyRequests),
-        (status = 503, response = error::Unavailable),
     )
 )]
 #[post("/auth/login")]
@@ -53,13 +52,11 @@ pub async fn login(
 /// period (a lost response, two refreshes at once) still gets a new pair; presented later,
 /// it signs the whole device session out (401) as the token may have been stolen.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::InvalidRefreshToken, ProblemCode::RefreshTokenReused, ProblemCode::RateLimited, ProblemCode::ServiceUnavailable]))),
     tag = "auth",
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new token pair", body = TokenPair),
-        (status = 401, response = error::Unauthorized),
-        (status = 429, response = error::TooManyRequests),
-        (status = 503, response = error::Unavailable),
     )
 )]
 #[post("/auth/refresh")]
@@ -82,8 +79,6 @@ pub async fn refresh(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Signed out"),
-        (status = 401, response = error::Unauthorized),
-        (status = 503, response = error::Unavailable),
     )
 )]
 #[post("/auth/logout")]
@@ -98,13 +93,12 @@ pub async fn logout(claims: BearerClaims, pool: web::Data<DbPool>) -> ApiResult<
 /// Every other device session stops working; this one stays signed in unless
 /// `include_current` is true.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::Forbidden, ProblemCode::GuestAccount, ProblemCode::PasswordChanged, ProblemCode::RateLimited]))),
     tag = "auth",
     security(("bearer" = [])),
     request_body(content = Option<LogoutAllRequest>, description = "Optional; defaults to keeping this device signed in"),
     responses(
         (status = 204, description = "Other sessions signed out"),
-        (status = 401, response = error::Unauthorized),
-        (status = 503, response = error::Unavailable),
     )
 )]
 #[post("/auth/logout-all")]

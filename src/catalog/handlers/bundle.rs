@@ -5,23 +5,23 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use super::{CatalogHeaders, NoQuery, Read};
 use crate::catalog::cache::ReadKey;
+use crate::problems::ProblemCode;
 use crate::catalog::model::{Catalog, CatalogVersion, Safety};
 use crate::catalog::store::CatalogStore;
-use crate::error::{self, ApiResult};
+use crate::error::ApiResult;
 
 /// Safety: general precautions, pregnancy lists and the disclaimer.
 ///
 /// Acupressure complements medical care and does not replace it; apps should show the
 /// disclaimer before a first routine.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::BadQuery]))),
     tag = "catalog",
     params(CatalogHeaders),
     responses(
         (status = 200, description = "Precautions and disclaimer", body = Safety,
             headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
         (status = 304, description = "The client's copy is current"),
-        (status = 400, response = error::BadRequest),
-        (status = 500, response = error::Internal),
     )
 )]
 #[get("/safety")]
@@ -58,14 +58,13 @@ fn accepts_gzip(req: &HttpRequest) -> bool {
 /// Points, meridians, conditions, routines and safety data in the requested language.
 /// Pre-rendered and pre-compressed: send `Accept-Encoding: gzip` and `If-None-Match`.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::BadQuery]))),
     tag = "catalog",
     params(CatalogHeaders),
     responses(
         (status = 200, description = "The complete catalog", body = Catalog,
             headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
         (status = 304, description = "The client's copy is current"),
-        (status = 400, response = error::BadRequest),
-        (status = 500, response = error::Internal),
     )
 )]
 #[get("/catalog")]
@@ -99,14 +98,13 @@ pub async fn get_catalog(
 
 /// The catalog's content version, to check cheaply whether an offline copy is current.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::BadQuery]))),
     tag = "catalog",
     params(CatalogHeaders),
     responses(
         (status = 200, description = "Version and counts", body = CatalogVersion,
             headers(("etag" = String), ("cache-control" = String))),
         (status = 304, description = "The client's copy is current"),
-        (status = 400, response = error::BadRequest),
-        (status = 500, response = error::Internal),
     )
 )]
 #[get("/catalog/version")]

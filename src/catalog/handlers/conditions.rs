@@ -6,11 +6,12 @@ use utoipa::IntoParams;
 
 use super::{CatalogHeaders, NoQuery, Read};
 use crate::catalog::cache::{Page, ReadKey};
+use crate::problems::ProblemCode;
 use crate::catalog::data::CONDITION_CATEGORIES;
 use crate::catalog::model::{ConditionDetail, ConditionList};
 use crate::catalog::query;
 use crate::catalog::store::CatalogStore;
-use crate::error::{self, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult};
 
 /// Paging and filters for conditions.
 #[derive(Deserialize, IntoParams)]
@@ -34,15 +35,13 @@ pub struct ConditionsQuery {
 
 /// List conditions.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::InvalidCursor, ProblemCode::ValidationFailed]))),
     tag = "catalog",
     params(ConditionsQuery, CatalogHeaders),
     responses(
         (status = 200, description = "A page of conditions", body = ConditionList,
             headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
         (status = 304, description = "The client's copy is current"),
-        (status = 400, response = error::BadRequest),
-        (status = 422, response = error::Unprocessable),
-        (status = 500, response = error::Internal),
     )
 )]
 #[get("/conditions")]
@@ -67,15 +66,13 @@ pub async fn list_conditions(
 
 /// Get one condition: red flags, ranked points with evidence, routines.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::BadQuery, ProblemCode::NotFound]))),
     tag = "catalog",
     params(("slug" = String, Path, description = "Condition slug", example = "tension-headache"), CatalogHeaders),
     responses(
         (status = 200, description = "The condition", body = ConditionDetail,
             headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
         (status = 304, description = "The client's copy is current"),
-        (status = 404, response = error::NotFound),
-        (status = 400, response = error::BadRequest),
-        (status = 500, response = error::Internal),
     )
 )]
 #[get("/conditions/{slug}")]

@@ -4,23 +4,23 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use super::{CatalogHeaders, NoQuery, Read};
 use crate::catalog::cache::ReadKey;
+use crate::problems::ProblemCode;
 use crate::catalog::model::{MeridianDetail, MeridianList};
 use crate::catalog::store::CatalogStore;
-use crate::error::{self, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult};
 
 /// List the 14 meridians.
 ///
 /// The twelve regular meridians and the Governor (GV) and Conception (CV) vessels,
 /// in WHO order. Names follow `Accept-Language`.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::BadQuery]))),
     tag = "catalog",
     params(CatalogHeaders),
     responses(
         (status = 200, description = "All meridians", body = MeridianList,
             headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
         (status = 304, description = "The client's copy is current"),
-        (status = 400, response = error::BadRequest),
-        (status = 500, response = error::Internal),
     )
 )]
 #[get("/meridians")]
@@ -46,15 +46,13 @@ pub async fn list_meridians(
 /// The code is matched case-insensitively, and older codes resolve to the WHO code
 /// (`SJ` → `TE`, `LV` → `LR`, `DU` → `GV`, `REN` → `CV`).
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::BadQuery, ProblemCode::NotFound]))),
     tag = "catalog",
     params(("code" = String, Path, description = "Meridian code or alias", example = "LI"), CatalogHeaders),
     responses(
         (status = 200, description = "The meridian with its points", body = MeridianDetail,
             headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
         (status = 304, description = "The client's copy is current"),
-        (status = 404, response = error::NotFound),
-        (status = 400, response = error::BadRequest),
-        (status = 500, response = error::Internal),
     )
 )]
 #[get("/meridians/{code}")]

@@ -6,12 +6,13 @@ use utoipa::IntoParams;
 
 use super::{CatalogHeaders, NoQuery, Read};
 use crate::catalog::cache::{Page, PointFilters, ReadKey};
+use crate::problems::ProblemCode;
 use crate::catalog::data::{BODY_REGIONS, PointKind, Pregnancy};
 use crate::catalog::model::{PointDetail, PointList};
 use crate::catalog::query;
 use crate::catalog::search::{self, Umlaut};
 use crate::catalog::store::{CatalogStore, Snapshot};
-use crate::error::{self, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult};
 
 /// Filters for the point list. All are optional and combine with AND.
 #[derive(Deserialize, IntoParams)]
@@ -115,15 +116,13 @@ fn point_filters(snapshot: &Snapshot, p: &PointsQuery) -> ApiResult<PointFilters
 /// come first. With `q`, the best matches come first and each item's `matches` says
 /// why it matched.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::InvalidCursor, ProblemCode::ValidationFailed]))),
     tag = "catalog",
     params(PointsQuery, CatalogHeaders),
     responses(
         (status = 200, description = "A page of points", body = PointList,
             headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
         (status = 304, description = "The client's copy is current"),
-        (status = 400, response = error::BadRequest),
-        (status = 422, response = error::Unprocessable),
-        (status = 500, response = error::Internal),
     )
 )]
 #[get("/points")]
@@ -146,15 +145,13 @@ pub async fn list_points(
 /// The code may be written in any spelling (`LI4`, `li-4`, `Li 4`); old names
 /// (`Renzhong` for GV26) and unambiguous pinyin (`hegu`) resolve too.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::BadQuery, ProblemCode::NotFound]))),
     tag = "catalog",
     params(("code" = String, Path, description = "Point code, alias or pinyin", example = "LI4"), CatalogHeaders),
     responses(
         (status = 200, description = "The point", body = PointDetail,
             headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
         (status = 304, description = "The client's copy is current"),
-        (status = 404, response = error::NotFound),
-        (status = 400, response = error::BadRequest),
-        (status = 500, response = error::Internal),
     )
 )]
 #[get("/points/{code}")]

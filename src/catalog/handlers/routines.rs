@@ -6,9 +6,10 @@ use utoipa::IntoParams;
 
 use super::{CatalogHeaders, NoQuery, Read};
 use crate::catalog::cache::{Page, ReadKey};
+use crate::problems::ProblemCode;
 use crate::catalog::model::{RoutineDetail, RoutineList};
 use crate::catalog::store::CatalogStore;
-use crate::error::{self, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult};
 use crate::pagination;
 
 /// Paging and filters for routines.
@@ -29,15 +30,13 @@ pub struct RoutinesQuery {
 
 /// List curated routines.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::InvalidCursor, ProblemCode::ValidationFailed]))),
     tag = "catalog",
     params(RoutinesQuery, CatalogHeaders),
     responses(
         (status = 200, description = "A page of routines", body = RoutineList,
             headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
         (status = 304, description = "The client's copy is current"),
-        (status = 400, response = error::BadRequest),
-        (status = 422, response = error::Unprocessable),
-        (status = 500, response = error::Internal),
     )
 )]
 #[get("/routines")]
@@ -63,15 +62,13 @@ pub async fn list_routines(
 
 /// Get one routine with its ordered steps and total duration.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::BadQuery, ProblemCode::NotFound]))),
     tag = "catalog",
     params(("slug" = String, Path, description = "Routine slug", example = "sleep-wind-down"), CatalogHeaders),
     responses(
         (status = 200, description = "The routine", body = RoutineDetail,
             headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
         (status = 304, description = "The client's copy is current"),
-        (status = 404, response = error::NotFound),
-        (status = 400, response = error::BadRequest),
-        (status = 500, response = error::Internal),
     )
 )]
 #[get("/routines/{slug}")]

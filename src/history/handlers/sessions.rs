@@ -10,9 +10,10 @@ use uuid::Uuid;
 
 use super::{in_supported_range, time_zone};
 use crate::auth::{AuthUser, BearerClaims};
+use crate::problems::ProblemCode;
 use crate::catalog::store::{CatalogStore, Snapshot};
 use crate::db::{self, DbPool};
-use crate::error::{self, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult};
 use crate::history::model::*;
 use crate::history::{cursor, session, store};
 use crate::http::Json;
@@ -30,6 +31,7 @@ use crate::pagination;
 /// checked against the catalog. Points that are not advised for this user's safety
 /// profile are accepted, with `warnings`.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::SessionExists, ProblemCode::IdempotencyKeyReused, ProblemCode::IdempotencyKeyInFlight]))),
     tag = "history",
     security(("bearer" = [])),
     params(("idempotency-key" = Option<Uuid>, Header, description = "Makes retries safe")),
@@ -43,11 +45,6 @@ use crate::pagination;
                     description = "`true` when this is the first response to the same \
                         Idempotency-Key and body, sent again; absent on a first response"),
             )),
-        (status = 400, response = error::BadRequest),
-        (status = 401, response = error::Unauthorized),
-        (status = 409, response = error::Conflict),
-        (status = 422, response = error::Unprocessable),
-        (status = 503, response = error::Unavailable),
     )
 )]
 #[post("/me/sessions")]
@@ -199,15 +196,12 @@ fn parse_bound(field: &str, raw: &str, tz: chrono_tz::Tz, end: bool) -> ApiResul
 /// Keyset pagination on (started_at, id): every page costs the same however long the
 /// history is.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::InvalidCursor, ProblemCode::ValidationFailed]))),
     tag = "history",
     security(("bearer" = [])),
     params(SessionsQuery),
     responses(
         (status = 200, description = "A page of sessions", body = SessionList),
-        (status = 400, response = error::BadRequest),
-        (status = 401, response = error::Unauthorized),
-        (status = 422, response = error::Unprocessable),
-        (status = 503, response = error::Unavailable),
     )
 )]
 #[get("/me/sessions")]
@@ -240,15 +234,12 @@ pub async fn list_sessions(
 
 /// One session. Another user's session is 404, as if it did not exist.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::NotFound]))),
     tag = "history",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Session id")),
     responses(
         (status = 200, description = "The session", body = Session),
-        (status = 400, response = error::BadRequest),
-        (status = 401, response = error::Unauthorized),
-        (status = 404, response = error::NotFound),
-        (status = 503, response = error::Unavailable),
     )
 )]
 #[get("/me/sessions/{id}")]
@@ -264,15 +255,13 @@ pub async fn get_session(
 
 /// Change a session. Absent fields stay; `null` clears an optional one.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::NotFound]))),
     tag = "history",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Session id")),
     request_body = SessionPatch,
     responses(
         (status = 200, description = "The changed session", body = SessionWithWarnings),
-        (status = 401, response = error::Unauthorized),
-        (status = 404, response = error::NotFound),
-        (status = 503, response = error::Unavailable),
     )
 )]
 #[patch("/me/sessions/{id}")]
@@ -291,15 +280,12 @@ pub async fn update_session(
 
 /// Delete a session (it becomes a tombstone that sync pulls report for 90 days).
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::NotFound]))),
     tag = "history",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Session id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, response = error::BadRequest),
-        (status = 401, response = error::Unauthorized),
-        (status = 404, response = error::NotFound),
-        (status = 503, response = error::Unavailable),
     )
 )]
 #[delete("/me/sessions/{id}")]

@@ -7,8 +7,9 @@ use utoipa::IntoParams;
 
 use super::{in_supported_range, time_zone};
 use crate::auth::AuthUser;
+use crate::problems::ProblemCode;
 use crate::db::{self, DbPool};
-use crate::error::{self, ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult};
 use crate::history::model::*;
 use crate::history::stats;
 
@@ -67,15 +68,12 @@ fn date(field: &str, raw: Option<&str>) -> ApiResult<Option<NaiveDate>> {
 /// the routines and points with the largest average improvement, each with the number
 /// of sessions behind it, none on fewer than 3.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::ValidationFailed]))),
     tag = "history",
     security(("bearer" = [])),
     params(StatsQuery),
     responses(
         (status = 200, description = "Statistics", body = Stats),
-        (status = 400, response = error::BadRequest),
-        (status = 401, response = error::Unauthorized),
-        (status = 422, response = error::Unprocessable),
-        (status = 503, response = error::Unavailable),
     )
 )]
 #[get("/me/stats")]

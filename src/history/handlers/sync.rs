@@ -6,9 +6,10 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::AuthUser;
+use crate::problems::ProblemCode;
 use crate::catalog::store::CatalogStore;
 use crate::db::{self, DbPool};
-use crate::error::{self, ApiResult};
+use crate::error::ApiResult;
 use crate::history::model::*;
 use crate::history::sync;
 use crate::http::Json;
@@ -29,15 +30,12 @@ pub struct PullQuery {
 /// counter, not a clock, so a change committed while another was being read is never
 /// skipped. A cursor older than the 90 days of tombstones kept gets 410.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::InvalidCursor, ProblemCode::SyncCursorExpired, ProblemCode::ValidationFailed]))),
     tag = "history",
     security(("bearer" = [])),
     params(PullQuery),
     responses(
         (status = 200, description = "Changes since the cursor", body = SyncPull),
-        (status = 400, response = error::BadRequest),
-        (status = 401, response = error::Unauthorized),
-        (status = 410, response = error::Gone),
-        (status = 503, response = error::Unavailable),
     )
 )]
 #[get("/me/sync")]
@@ -58,15 +56,12 @@ pub async fn pull_changes(
 /// on the server after the client's cursor, nothing is applied: 409 listing them; pull,
 /// merge and push again.
 #[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::InvalidCursor, ProblemCode::SyncConflict, ProblemCode::SyncCursorExpired, ProblemCode::IdempotencyKeyReused, ProblemCode::IdempotencyKeyInFlight]))),
     tag = "history",
     security(("bearer" = [])),
     request_body = SyncPush,
     responses(
         (status = 200, description = "All changes applied", body = SyncPushResult),
-        (status = 401, response = error::Unauthorized),
-        (status = 409, response = error::Conflict),
-        (status = 410, response = error::Gone),
-        (status = 503, response = error::Unavailable),
     )
 )]
 #[post("/me/sync")]
