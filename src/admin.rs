@@ -5,10 +5,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
-use crate::problems::ProblemCode;
 use crate::catalog::store::CatalogStore;
 use crate::db::DbPool;
 use crate::error::ApiResult;
+use crate::problems::ProblemCode;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(reload_catalog);

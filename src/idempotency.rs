@@ -7,7 +7,6 @@
 //! before the commit. A request that fails, times out or loses its connection rolls
 //! back: its lock ends with it and nothing is stored, so a retry runs at once.
 
-use crate::problems::ProblemCode;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName};
 use actix_web::{HttpRequest, HttpResponse};
@@ -21,6 +20,7 @@ use uuid::Uuid;
 
 use crate::db::schema::idempotency_keys;
 use crate::error::{ApiError, ApiResult};
+use crate::problems::ProblemCode;
 
 pub const HEADER: &str = "idempotency-key";
 /// Sent with `true` on a replayed response.

@@ -11,9 +11,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::catalog::store::CatalogStore;
-use crate::problems::ProblemCode;
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
+use crate::problems::ProblemCode;
 
 /// How long readiness waits for the database before answering 503.
 const READY_DEADLINE: Duration = Duration::from_millis(1500);
@@ -25,11 +25,20 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(problem_pages::problem_page);
 }
 
+/// What a probe found.
+#[derive(Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthStatus {
+    /// Liveness: the process answers.
+    Ok,
+    /// Readiness: the database answers and the instance is not draining.
+    Ready,
+}
+
 #[derive(Serialize, ToSchema)]
 #[schema(example = json!({"status": "ok"}))]
 pub struct Health {
-    /// `ok` for liveness, `ready` for readiness.
-    pub status: &'static str,
+    pub status: HealthStatus,
 }
 
 /// Liveness: the process is up. Never touches the database.
@@ -41,7 +50,9 @@ pub struct Health {
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
-        .json(Health { status: "ok" })
+        .json(Health {
+            status: HealthStatus::Ok,
+        })
 }
 
 /// Whether this instance is draining: set by the server once SIGTERM or SIGINT arrived;
@@ -93,7 +104,9 @@ pub async fn readyz(pool: web::Data<DbPool>, drain: web::Data<Drain>) -> ApiResu
     db::ping(&pool, READY_DEADLINE).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
-        .json(Health { status: "ready" }))
+        .json(Health {
+            status: HealthStatus::Ready,
+        }))
 }
 
 /// Metrics in the Prometheus text format.

@@ -2,7 +2,6 @@
 //! that ties a cursor to its query, and opaque cursors (base64url of a small JSON
 //! body), with the one `invalid_cursor` problem for any cursor that does not fit.
 
-use crate::problems::ProblemCode;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use base64::Engine;
@@ -11,6 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, FieldError};
+use crate::problems::ProblemCode;
 
 pub const DEFAULT_LIMIT: usize = 20;
 pub const MAX_LIMIT: usize = 100;

@@ -3,12 +3,12 @@
 
 use diesel_async::AsyncConnection;
 use uuid::Uuid;
-use crate::problems::ProblemCode;
 
 use crate::auth::model::AuthResponse;
 use crate::auth::{AuthService, sessions, store};
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
+use crate::problems::ProblemCode;
 use crate::users::model::User;
 use crate::users::store::{self as user_store, NewUser};
 use crate::users::{Email, TimeZone};
@@ -17,7 +17,10 @@ use crate::validate;
 /// A write that broke the unique email index is 409 `email_taken`; anything else as is.
 fn email_taken_or(e: diesel::result::Error) -> ApiError {
     if store::is_unique_violation(&e) {
-        ApiError::conflict(ProblemCode::EmailTaken, "an account with this email already exists")
+        ApiError::conflict(
+            ProblemCode::EmailTaken,
+            "an account with this email already exists",
+        )
     } else {
         e.into()
     }

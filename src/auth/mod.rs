@@ -9,7 +9,6 @@ pub mod sessions;
 pub mod store;
 pub mod tokens;
 
-use crate::problems::ProblemCode;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
@@ -23,6 +22,7 @@ use uuid::Uuid;
 use crate::config::Config;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
+use crate::problems::ProblemCode;
 use crate::users::Role;
 use ratelimit::AuthLimits;
 use tokens::{Claims, TokenKeys};

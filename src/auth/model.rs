@@ -75,6 +75,12 @@ pub struct LogoutAllRequest {
     pub include_current: bool,
 }
 
+/// How the access token is sent: `Authorization: Bearer <access_token>`.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema, PartialEq, Eq)]
+pub enum TokenType {
+    Bearer,
+}
+
 /// A short-lived access token and a long-lived, single-use refresh token.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"access_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiIuLi4ifQ.sig",
@@ -82,8 +88,7 @@ pub struct LogoutAllRequest {
     "refresh_expires_at": "2027-01-20T08:30:00Z", "session_id": "0193a5c2-7000-7c1a-9a57-3f0b5c1d2e4f"}))]
 pub struct TokenPair {
     pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: String,
+    pub token_type: TokenType,
     /// Seconds until the access token expires.
     pub expires_in: u64,
     /// Exchange it at `/v1/auth/refresh`; each one works once.
@@ -117,6 +122,7 @@ pub struct Device {
     /// The session id (`sid` in the access token).
     pub id: Uuid,
     pub device_name: String,
+    #[schema(required = true)]
     pub user_agent: Option<String>,
     pub created_at: DateTime<Utc>,
     /// Last sign-in or token refresh.

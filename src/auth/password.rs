@@ -1,7 +1,6 @@
 //! Password hashing (Argon2id) and strength checks (zxcvbn), both off the async
 //! workers, on the NFKC form of the password.
 
-use crate::problems::ProblemCode;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Sender};
@@ -13,6 +12,7 @@ use argon2::{Algorithm, Argon2, Block, Params, Version};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::error::{ApiError, FieldError};
+use crate::problems::ProblemCode;
 
 /// Limits on a password both as sent and in NFKC form (the one hashed and estimated,
 /// which can be up to 18 times longer).

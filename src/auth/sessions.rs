@@ -4,12 +4,12 @@
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
-use crate::problems::ProblemCode;
 
-use crate::auth::model::{AuthResponse, TokenPair};
+use crate::auth::model::{AuthResponse, TokenPair, TokenType};
 use crate::auth::{AuthService, password, store, tokens};
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
+use crate::problems::ProblemCode;
 use crate::users::Email;
 use crate::users::store as user_store;
 
@@ -22,7 +22,7 @@ fn token_pair(
 ) -> ApiResult<TokenPair> {
     Ok(TokenPair {
         access_token: auth.keys.issue(user, session)?,
-        token_type: "Bearer".into(),
+        token_type: TokenType::Bearer,
         expires_in: auth.keys.access_ttl().as_secs(),
         refresh_token,
         refresh_expires_at: Utc::now() + auth.refresh_ttl,
@@ -45,7 +45,10 @@ pub async fn sign_in(
 }
 
 fn invalid_credentials() -> ApiError {
-    ApiError::unauthorized(ProblemCode::InvalidCredentials, "the email or password is not right")
+    ApiError::unauthorized(
+        ProblemCode::InvalidCredentials,
+        "the email or password is not right",
+    )
 }
 
 /// Signs a device in with an email and password. An unknown email and a wrong password
@@ -155,7 +158,10 @@ pub async fn refresh(
             ProblemCode::RefreshTokenReused,
             "this refresh token was already used; the session has been signed out",
         )),
-        Refreshed::Invalid(detail) => Err(ApiError::unauthorized(ProblemCode::InvalidRefreshToken, detail)),
+        Refreshed::Invalid(detail) => Err(ApiError::unauthorized(
+            ProblemCode::InvalidRefreshToken,
+            detail,
+        )),
     }
 }
 

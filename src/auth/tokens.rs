@@ -1,6 +1,5 @@
 //! Access tokens (HS256 JWTs, keys chosen by `kid`) and opaque refresh tokens.
 
-use crate::problems::ProblemCode;
 use std::time::Duration;
 
 use base64::Engine;
@@ -12,6 +11,7 @@ use uuid::Uuid;
 
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::problems::ProblemCode;
 
 /// The claims of an access token.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

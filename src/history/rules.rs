@@ -6,7 +6,9 @@ use uuid::Uuid;
 use crate::catalog::data::Pregnancy;
 use crate::catalog::store::Snapshot;
 use crate::error::{ApiError, FieldError};
-use crate::history::model::{Pressure, Session, SessionInput, SessionPatch, Step, Warning};
+use crate::history::model::{
+    Pressure, Session, SessionInput, SessionPatch, Step, Warning, WarningCode,
+};
 use crate::users::model::SafetyProfile;
 use crate::validate::{self, TextRule};
 
@@ -180,13 +182,13 @@ pub fn patched(current: Session, patch: SessionPatch) -> SessionInput {
 /// stored either way: the app decides how to show them.
 pub fn warnings(snapshot: &Snapshot, profile: &SafetyProfile, steps: &[Step]) -> Vec<Warning> {
     let mut out: Vec<Warning> = Vec::new();
-    let mut push = |code: &str, point: Option<&str>, message: String| {
+    let mut push = |code: WarningCode, point: Option<&str>, message: String| {
         if !out
             .iter()
             .any(|w| w.code == code && w.point.as_deref() == point)
         {
             out.push(Warning {
-                code: code.to_owned(),
+                code,
                 point: point.map(str::to_owned),
                 message,
             });
@@ -200,7 +202,7 @@ pub fn warnings(snapshot: &Snapshot, profile: &SafetyProfile, steps: &[Step]) ->
         if profile.pregnant {
             match point.pregnancy {
                 Pregnancy::Contraindicated => push(
-                    "pregnancy_contraindicated",
+                    WarningCode::PregnancyContraindicated,
                     Some(&point.code),
                     format!(
                         "{} is traditionally avoided during pregnancy; skip it until after the birth.",
@@ -208,7 +210,7 @@ pub fn warnings(snapshot: &Snapshot, profile: &SafetyProfile, steps: &[Step]) ->
                     ),
                 ),
                 Pregnancy::Caution => push(
-                    "pregnancy_caution",
+                    WarningCode::PregnancyCaution,
                     Some(&point.code),
                     format!(
                         "{} is treated with caution in pregnancy; press it only if your midwife or doctor agrees.",
@@ -220,7 +222,7 @@ pub fn warnings(snapshot: &Snapshot, profile: &SafetyProfile, steps: &[Step]) ->
         }
         if profile.bleeding_risk && step.pressure == Pressure::Firm {
             push(
-                "bleeding_risk_firm_pressure",
+                WarningCode::BleedingRiskFirmPressure,
                 Some(&point.code),
                 format!(
                     "Firm pressure on {} can bruise with a bleeding disorder or blood thinners; use light pressure.",
@@ -235,7 +237,7 @@ pub fn warnings(snapshot: &Snapshot, profile: &SafetyProfile, steps: &[Step]) ->
             )
         {
             push(
-                "varicose_veins_leg",
+                WarningCode::VaricoseVeinsLeg,
                 Some(&point.code),
                 format!(
                     "{} is on the leg: never press directly on a varicose vein.",
@@ -247,7 +249,7 @@ pub fn warnings(snapshot: &Snapshot, profile: &SafetyProfile, steps: &[Step]) ->
     if !steps.is_empty() {
         if profile.recent_surgery_or_fracture {
             push(
-                "recent_surgery_or_fracture",
+                WarningCode::RecentSurgeryOrFracture,
                 None,
                 "Keep away from a recent operation site or fracture until it has healed."
                     .to_owned(),
@@ -255,7 +257,7 @@ pub fn warnings(snapshot: &Snapshot, profile: &SafetyProfile, steps: &[Step]) ->
         }
         if profile.skin_condition {
             push(
-                "skin_condition",
+                WarningCode::SkinCondition,
                 None,
                 "Do not press on broken, inflamed or infected skin; choose the same point on the other side.".to_owned(),
             );

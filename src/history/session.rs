@@ -1,7 +1,6 @@
 //! One session: read, record, change, delete. Each write moves the user's history
 //! version on in the same transaction, so sync pulls see every write once.
 
-use crate::problems::ProblemCode;
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
@@ -12,6 +11,7 @@ use crate::catalog::store::Snapshot;
 use crate::error::{ApiError, ApiResult};
 use crate::history::model::{Session, SessionInput, SessionPatch, SessionWithWarnings};
 use crate::history::{rules, store};
+use crate::problems::ProblemCode;
 
 fn session_exists() -> ApiError {
     ApiError::conflict(

@@ -1,7 +1,6 @@
 //! Offline sync: what a pull returns, how a push is checked against what changed on the
 //! server since the client's cursor, and how it is applied (all or nothing).
 
-use crate::problems::ProblemCode;
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
@@ -14,6 +13,7 @@ use crate::history::model::{
 };
 use crate::history::rules::{self, ValidSession};
 use crate::history::store::{self, SessionRow};
+use crate::problems::ProblemCode;
 
 /// Most changes in one pull response; `has_more` says when to pull again.
 pub const PULL_PAGE: usize = 500;

@@ -2,7 +2,6 @@
 //! within a deadline and a memory budget shared by all requests, so that clients sending
 //! slowly, or not at all, cannot hold connections or memory (checklist line 30).
 
-use crate::problems::ProblemCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,6 +16,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::config::Config;
 use crate::error::{ApiError, FieldError};
+use crate::problems::ProblemCode;
 
 /// Reads a body that must be a JSON object. serde would also build a struct from an
 /// array of its fields in order (`[]` for one whose fields are all optional), which no

@@ -1,11 +1,11 @@
 //! Path and query parameters: actix's extractors answer a malformed one with
 //! problem+json instead of plain text.
 
-use crate::problems::ProblemCode;
 use actix_web::error::{PathError, QueryPayloadError};
 use actix_web::web;
 
 use crate::error::ApiError;
+use crate::problems::ProblemCode;
 
 /// Extractor settings whose errors are problem+json instead of actix's plain text.
 pub fn extractor_configs() -> (web::PathConfig, web::QueryConfig) {

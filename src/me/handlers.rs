@@ -1,6 +1,5 @@
 //! `/v1/me`: the profile with its safety answers, password, devices, deletion, export.
 
-use crate::problems::ProblemCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, put, web};
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -14,6 +13,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::Json;
 use crate::me::model::*;
 use crate::me::store::{self, ProfileChanges, UserLock};
+use crate::problems::ProblemCode;
 use crate::users::TimeZone;
 use crate::users::model::User;
 use crate::users::store::{self as user_store, UserRow};

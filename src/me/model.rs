@@ -89,9 +89,12 @@ pub struct Export {
 pub struct ExportedDevice {
     pub id: Uuid,
     pub device_name: String,
+    #[schema(required = true)]
     pub user_agent: Option<String>,
     pub created_at: DateTime<Utc>,
     pub last_used_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub revoked_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     pub revoke_reason: Option<String>,
 }

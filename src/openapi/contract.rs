@@ -98,6 +98,70 @@ pub fn apply(doc: &mut Value) {
             .into(),
     );
     components["schemas"]["ProblemCode"]["description"] = problems::code_table().into();
+    let schemas = components["schemas"]
+        .as_object_mut()
+        .expect("the document has schemas");
+    name_tagged_variants(schemas);
+}
+
+/// The property all variants of a `oneOf` tag themselves with, each with one value, if any.
+fn tag_of(variants: &[Value]) -> Option<String> {
+    let first = variants.first()?["properties"].as_object()?;
+    first
+        .keys()
+        .find(|name| {
+            variants.iter().all(|v| {
+                v["properties"][name.as_str()]["enum"]
+                    .as_array()
+                    .is_some_and(|values| values.len() == 1)
+                    && v["required"]
+                        .as_array()
+                        .is_some_and(|r| r.iter().any(|n| n == name.as_str()))
+            })
+        })
+        .cloned()
+}
+
+/// Inline `oneOf` variants of a tagged enum (serde `tag = "op"`) become named schemas
+/// (`PushedChangeUpsert`), referenced from the `oneOf` with a discriminator on the tag, so
+/// generated clients name the variants and tell them apart by the tag.
+fn name_tagged_variants(schemas: &mut Map<String, Value>) {
+    let mut named = Vec::new();
+    for (name, schema) in schemas.iter_mut() {
+        let Some(variants) = schema.get("oneOf").and_then(Value::as_array) else {
+            continue;
+        };
+        if variants.iter().any(|v| v.get("$ref").is_some()) {
+            continue;
+        }
+        let Some(tag) = tag_of(variants) else {
+            continue;
+        };
+        let mut refs = Vec::new();
+        let mut mapping = Map::new();
+        for variant in variants {
+            let value = variant["properties"][tag.as_str()]["enum"][0]
+                .as_str()
+                .expect("tags are strings");
+            let pascal: String = value
+                .split('_')
+                .map(|w| w[..1].to_uppercase() + &w[1..])
+                .collect();
+            let variant_name = format!("{name}{pascal}");
+            let reference = format!("#/components/schemas/{variant_name}");
+            refs.push(json!({"$ref": reference}));
+            mapping.insert(value.to_owned(), reference.into());
+            named.push((variant_name, variant.clone()));
+        }
+        schema["oneOf"] = refs.into();
+        schema["discriminator"] = json!({"propertyName": tag, "mapping": mapping});
+    }
+    for (name, variant) in named {
+        assert!(
+            schemas.insert(name.clone(), variant).is_none(),
+            "schema {name} exists already"
+        );
+    }
 }
 
 /// Every answer names the headers of every answer; inline copies of shared headers become

@@ -32,6 +32,7 @@ pub struct SafetyProfile {
 pub struct User {
     pub id: Uuid,
     /// Null for a guest account.
+    #[schema(required = true)]
     pub email: Option<String>,
     pub display_name: String,
     /// BCP 47 language tag, e.g. `en`, `zh-Hans`.

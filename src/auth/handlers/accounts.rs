@@ -4,11 +4,11 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use super::{check_limits, device_of};
 use crate::auth::model::*;
-use crate::problems::ProblemCode;
 use crate::auth::{AuthService, AuthUser, accounts, password};
 use crate::db::DbPool;
 use crate::error::ApiResult;
 use crate::http::{Json, OptionalJson};
+use crate::problems::ProblemCode;
 use crate::users::Email;
 use crate::users::model::User;
 use crate::users::store::NewUser;

@@ -4,11 +4,11 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use super::{check_limits, device_of};
 use crate::auth::model::*;
-use crate::problems::ProblemCode;
 use crate::auth::{AuthService, AuthUser, BearerClaims, client_address, sessions, store};
 use crate::db::{self, DbPool};
 use crate::error::ApiResult;
 use crate::http::{Json, OptionalJson};
+use crate::problems::ProblemCode;
 use crate::users::Email;
 
 /// Sign in with email and password.

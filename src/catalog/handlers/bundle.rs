@@ -5,10 +5,10 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use super::{CatalogHeaders, NoQuery, Read};
 use crate::catalog::cache::ReadKey;
-use crate::problems::ProblemCode;
 use crate::catalog::model::{Catalog, CatalogVersion, Safety};
 use crate::catalog::store::CatalogStore;
 use crate::error::ApiResult;
+use crate::problems::ProblemCode;
 
 /// Safety: general precautions, pregnancy lists and the disclaimer.
 ///

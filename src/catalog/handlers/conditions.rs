@@ -6,12 +6,12 @@ use utoipa::IntoParams;
 
 use super::{CatalogHeaders, NoQuery, Read};
 use crate::catalog::cache::{Page, ReadKey};
-use crate::problems::ProblemCode;
 use crate::catalog::data::CONDITION_CATEGORIES;
 use crate::catalog::model::{ConditionDetail, ConditionList};
 use crate::catalog::query;
 use crate::catalog::store::CatalogStore;
 use crate::error::{ApiError, ApiResult};
+use crate::problems::ProblemCode;
 
 /// Paging and filters for conditions.
 #[derive(Deserialize, IntoParams)]

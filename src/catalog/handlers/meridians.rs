@@ -4,10 +4,10 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use super::{CatalogHeaders, NoQuery, Read};
 use crate::catalog::cache::ReadKey;
-use crate::problems::ProblemCode;
 use crate::catalog::model::{MeridianDetail, MeridianList};
 use crate::catalog::store::CatalogStore;
 use crate::error::{ApiError, ApiResult};
+use crate::problems::ProblemCode;
 
 /// List the 14 meridians.
 ///

@@ -6,13 +6,13 @@ use utoipa::IntoParams;
 
 use super::{CatalogHeaders, NoQuery, Read};
 use crate::catalog::cache::{Page, PointFilters, ReadKey};
-use crate::problems::ProblemCode;
 use crate::catalog::data::{BODY_REGIONS, PointKind, Pregnancy};
 use crate::catalog::model::{PointDetail, PointList};
 use crate::catalog::query;
 use crate::catalog::search::{self, Umlaut};
 use crate::catalog::store::{CatalogStore, Snapshot};
 use crate::error::{ApiError, ApiResult};
+use crate::problems::ProblemCode;
 
 /// Filters for the point list. All are optional and combine with AND.
 #[derive(Deserialize, IntoParams)]

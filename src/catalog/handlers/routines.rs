@@ -6,11 +6,11 @@ use utoipa::IntoParams;
 
 use super::{CatalogHeaders, NoQuery, Read};
 use crate::catalog::cache::{Page, ReadKey};
-use crate::problems::ProblemCode;
 use crate::catalog::model::{RoutineDetail, RoutineList};
 use crate::catalog::store::CatalogStore;
 use crate::error::{ApiError, ApiResult};
 use crate::pagination;
+use crate::problems::ProblemCode;
 
 /// Paging and filters for routines.
 #[derive(Deserialize, IntoParams)]

@@ -10,7 +10,6 @@ use uuid::Uuid;
 
 use super::{in_supported_range, time_zone};
 use crate::auth::{AuthUser, BearerClaims};
-use crate::problems::ProblemCode;
 use crate::catalog::store::{CatalogStore, Snapshot};
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
@@ -19,6 +18,7 @@ use crate::history::{cursor, session, store};
 use crate::http::Json;
 use crate::idempotency::{self, Claim};
 use crate::pagination;
+use crate::problems::ProblemCode;
 
 /// Record a session.
 ///

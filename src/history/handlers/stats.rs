@@ -7,11 +7,11 @@ use utoipa::IntoParams;
 
 use super::{in_supported_range, time_zone};
 use crate::auth::AuthUser;
-use crate::problems::ProblemCode;
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
 use crate::history::model::*;
 use crate::history::stats;
+use crate::problems::ProblemCode;
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

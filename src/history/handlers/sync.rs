@@ -6,13 +6,13 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::AuthUser;
-use crate::problems::ProblemCode;
 use crate::catalog::store::CatalogStore;
 use crate::db::{self, DbPool};
 use crate::error::ApiResult;
 use crate::history::model::*;
 use crate::history::sync;
 use crate::http::Json;
+use crate::problems::ProblemCode;
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]

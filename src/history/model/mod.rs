@@ -8,7 +8,7 @@ mod sync;
 pub use fields::as_stored;
 pub use session::{
     Pressure, Session, SessionInput, SessionList, SessionPatch, SessionWithWarnings, Side, Step,
-    Warning,
+    Warning, WarningCode,
 };
 pub use stats::{Changes, Helper, KeyedChanges, PeriodCount, PointUse, Stats, Streaks, WhatWorks};
 pub use sync::{PulledChange, PushedChange, SessionWarnings, SyncPull, SyncPush, SyncPushResult};

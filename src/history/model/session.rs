@@ -160,17 +160,43 @@ pub struct Session {
     pub id: Uuid,
     pub started_at: DateTime<Utc>,
     pub duration_seconds: i32,
+    #[schema(required = true)]
     pub routine: Option<String>,
+    #[schema(required = true)]
     pub condition: Option<String>,
     pub steps: Vec<Step>,
+    #[schema(required = true)]
     pub pain_before: Option<i16>,
+    #[schema(required = true)]
     pub pain_after: Option<i16>,
+    #[schema(required = true)]
     pub stress_before: Option<i16>,
+    #[schema(required = true)]
     pub stress_after: Option<i16>,
+    #[schema(required = true)]
     pub mood: Option<String>,
+    #[schema(required = true)]
     pub notes: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// Why a warning is shown: which part of the safety profile meets which point.
+#[derive(Clone, Copy, Debug, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningCode {
+    /// The user is pregnant and the point is traditionally avoided in pregnancy.
+    PregnancyContraindicated,
+    /// The user is pregnant and the point is treated with caution in pregnancy.
+    PregnancyCaution,
+    /// The user bleeds or bruises easily and the step asks for firm pressure.
+    BleedingRiskFirmPressure,
+    /// The user has varicose veins and the point is on the leg (thigh, knee, lower leg, ankle).
+    VaricoseVeinsLeg,
+    /// The user had recent surgery or a fracture: keep away from the site (any session with steps).
+    RecentSurgeryOrFracture,
+    /// The user has a skin condition: do not press on broken or inflamed skin (any session with steps).
+    SkinCondition,
 }
 
 /// Something the app should show the user about what they pressed.
@@ -178,10 +204,9 @@ pub struct Session {
 #[schema(example = json!({"code": "pregnancy_contraindicated", "point": "LI4",
     "message": "LI4 is traditionally avoided during pregnancy."}))]
 pub struct Warning {
-    /// `pregnancy_contraindicated`, `pregnancy_caution`, `bleeding_risk_firm_pressure`,
-    /// `varicose_veins_leg`, `recent_surgery_or_fracture` or `skin_condition`.
-    pub code: String,
+    pub code: WarningCode,
     /// The point concerned, if any.
+    #[schema(required = true)]
     pub point: Option<String>,
     pub message: String,
 }
@@ -205,5 +230,6 @@ pub struct SessionWithWarnings {
 #[schema(example = json!({"items": [], "next_cursor": null}))]
 pub struct SessionList {
     pub items: Vec<Session>,
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }

@@ -19,8 +19,10 @@ pub struct PeriodCount {
 #[derive(Debug, Serialize, ToSchema, PartialEq)]
 pub struct Changes {
     pub sessions: i64,
+    #[schema(required = true)]
     pub pain_change: Option<f64>,
     pub pain_sessions: i64,
+    #[schema(required = true)]
     pub stress_change: Option<f64>,
     pub stress_sessions: i64,
 }
