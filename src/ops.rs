@@ -42,6 +42,9 @@ pub struct Health {
 }
 
 /// Liveness: the process is up. Never touches the database.
+///
+/// Answers 200 as long as the process can serve HTTP; use it as the liveness probe. It
+/// reads nothing, so a database outage does not make it fail.
 #[utoipa::path(
     tag = "operations",
     responses((status = 200, description = "The process is alive", body = Health))
@@ -89,6 +92,9 @@ pub async fn close_connections_when_draining(
 
 /// Readiness: the database answers within a short deadline, and the instance is not
 /// shutting down (503 `shutting_down` from the moment SIGTERM arrives).
+///
+/// Use it as the readiness probe of a load balancer or orchestrator: 200 when the instance
+/// should get traffic, 503 with a problem document otherwise.
 #[utoipa::path(
     extensions(("x-problem-codes" = json!([ProblemCode::ServiceUnavailable, ProblemCode::ShuttingDown]))),
     tag = "operations",

@@ -90,6 +90,9 @@ async fn recheck_under_lock(
 }
 
 /// The signed-in user's profile.
+///
+/// The account as its owner sees it, with the safety profile that the warnings on sessions
+/// are computed from.
 #[utoipa::path(
     tag = "me",
     security(("bearer" = [])),
@@ -233,6 +236,9 @@ pub async fn delete_me(
 }
 
 /// Download everything stored about the signed-in user, as JSON.
+///
+/// The account, every device session ever opened and every session logged, in one JSON
+/// document sent as an attachment (data portability).
 #[utoipa::path(
     tag = "me",
     security(("bearer" = [])),
@@ -276,6 +282,9 @@ pub async fn export_me(user: AuthUser, pool: web::Data<DbPool>) -> ApiResult<Htt
 }
 
 /// The devices signed in to this account.
+///
+/// Every device session that is still signed in, most recently used first, with the one
+/// making the request marked `current`.
 #[utoipa::path(
     tag = "me",
     security(("bearer" = [])),
@@ -287,10 +296,7 @@ pub async fn export_me(user: AuthUser, pool: web::Data<DbPool>) -> ApiResult<Htt
 pub async fn list_devices(user: AuthUser, pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
     let mut conn = db::conn(&pool).await?;
     let items = auth_store::live_devices(&mut conn, user.user_id, user.session_id).await?;
-    Ok(HttpResponse::Ok().json(DeviceList {
-        items,
-        next_cursor: None,
-    }))
+    Ok(HttpResponse::Ok().json(DeviceList { items }))
 }
 
 /// Sign one device out.

@@ -6,10 +6,12 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::model::Device;
+use crate::http::patch::not_null;
 use crate::users::model::User;
 
-/// Changes to the profile; absent fields stay as they are. Unknown fields, and fields
-/// the server owns (`id`, `email`, `role`, `created_at`, ...), are refused with 422.
+/// Changes to the profile, as a JSON merge patch: absent fields stay as they are. None
+/// of these fields can be cleared, so `null` for any of them is a 422. Unknown fields, and
+/// fields the server owns (`id`, `email`, `role`, `created_at`, ...), are refused with 422.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"display_name": "Mei", "time_zone": "Asia/Shanghai",
@@ -17,31 +19,51 @@ use crate::users::model::User;
 pub struct ProfilePatch {
     /// 1 to 80 characters once NFC-normalised; control, invisible formatting,
     /// separator, private-use and noncharacter code points are refused.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = String)]
     pub display_name: Option<String>,
+    /// A language tag such as `en` or `zh-Hans`.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = String)]
     pub locale: Option<String>,
+    /// An IANA time zone such as `Europe/Berlin`.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = String)]
     pub time_zone: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = SafetyProfilePatch)]
     pub safety_profile: Option<SafetyProfilePatch>,
 }
 
-/// Changes to the safety profile; absent answers stay as they are.
+/// Changes to the safety profile: absent answers stay as they are; `null` is a 422.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SafetyProfilePatch {
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = bool)]
     pub pregnant: Option<bool>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = bool)]
     pub bleeding_risk: Option<bool>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = bool)]
     pub varicose_veins: Option<bool>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = bool)]
     pub recent_surgery_or_fracture: Option<bool>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = bool)]
     pub skin_condition: Option<bool>,
 }
 
-/// The user's signed-in devices, most recently used first.
+/// The user's signed-in devices, most recently used first: all of them, in one answer
+/// (signing in is rate limited, so the list stays short).
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"items": [{"id": "0193a5c2-7000-7c1a-9a57-3f0b5c1d2e4f",
     "device_name": "Mei's iPhone", "user_agent": null, "created_at": "2026-11-21T08:30:00Z",
-    "last_used_at": "2026-11-21T09:10:00Z", "current": true}], "next_cursor": null}))]
+    "last_used_at": "2026-11-21T09:10:00Z", "current": true}]}))]
 pub struct DeviceList {
     pub items: Vec<Device>,
-    pub next_cursor: Option<String>,
 }
 
 /// Confirms a destructive action with the current password (guests send `{}`).

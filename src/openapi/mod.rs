@@ -20,6 +20,7 @@ pub use problems::EXTENSION as PROBLEM_CODES;
             with a stable `code`. Catalog responses carry strong ETags; send `If-None-Match` \
             to revalidate.",
         license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0"),
+        contact(name = "acupress maintainers"),
     ),
     servers((url = "/", description = "This server")),
     tags(

@@ -97,6 +97,10 @@ pub async fn get_catalog(
 }
 
 /// The catalog's content version, to check cheaply whether an offline copy is current.
+///
+/// The version changes whenever any catalog content changes. An app that keeps the offline
+/// bundle compares it with its copy's version, or revalidates with `If-None-Match` and gets
+/// 304 while nothing changed.
 #[utoipa::path(
     extensions(("x-problem-codes" = json!([ProblemCode::BadQuery]))),
     tag = "catalog",

@@ -34,6 +34,9 @@ pub struct ConditionsQuery {
 }
 
 /// List conditions.
+///
+/// Conditions in name order, each with its category and the number of points that serve it.
+/// Cursor-paginated; filter by category.
 #[utoipa::path(
     extensions(("x-problem-codes" = json!([ProblemCode::InvalidCursor, ProblemCode::ValidationFailed]))),
     tag = "catalog",
@@ -65,6 +68,10 @@ pub async fn list_conditions(
 }
 
 /// Get one condition: red flags, ranked points with evidence, routines.
+///
+/// Everything an app shows on a condition's page: when to see a doctor instead, the points
+/// ranked by how often they are used for it with an honest evidence level, and the routines
+/// that address it.
 #[utoipa::path(
     extensions(("x-problem-codes" = json!([ProblemCode::BadQuery, ProblemCode::NotFound]))),
     tag = "catalog",

@@ -29,6 +29,9 @@ pub struct RoutinesQuery {
 }
 
 /// List curated routines.
+///
+/// Curated routines in name order, with their level, the conditions they address, step
+/// count and total duration. Cursor-paginated; filter by condition or level.
 #[utoipa::path(
     extensions(("x-problem-codes" = json!([ProblemCode::InvalidCursor, ProblemCode::ValidationFailed]))),
     tag = "catalog",
@@ -61,6 +64,9 @@ pub async fn list_routines(
 }
 
 /// Get one routine with its ordered steps and total duration.
+///
+/// The routine with its ordered steps: the point, side, seconds and pressure of each, ready
+/// to guide a person through it or to copy into a session.
 #[utoipa::path(
     extensions(("x-problem-codes" = json!([ProblemCode::BadQuery, ProblemCode::NotFound]))),
     tag = "catalog",

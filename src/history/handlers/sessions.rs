@@ -233,6 +233,9 @@ pub async fn list_sessions(
 }
 
 /// One session. Another user's session is 404, as if it did not exist.
+///
+/// The session as stored, with the safety warnings that apply to it for this user's current
+/// safety profile.
 #[utoipa::path(
     extensions(("x-problem-codes" = json!([ProblemCode::NotFound]))),
     tag = "history",
@@ -254,6 +257,10 @@ pub async fn get_session(
 }
 
 /// Change a session. Absent fields stay; `null` clears an optional one.
+///
+/// A JSON merge patch: absent fields stay as they are; `null` clears routine, condition,
+/// the ratings, mood or notes, and is a 422 for `started_at`, `duration_seconds` and
+/// `steps`, which cannot be empty. The answer is the whole session with its warnings.
 #[utoipa::path(
     extensions(("x-problem-codes" = json!([ProblemCode::NotFound]))),
     tag = "history",
@@ -279,6 +286,10 @@ pub async fn update_session(
 }
 
 /// Delete a session (it becomes a tombstone that sync pulls report for 90 days).
+///
+/// The content is erased at once. A tombstone with the id and times stays for 90 days so
+/// that other devices learn of the deletion when they sync; deleting twice is 404 the
+/// second time.
 #[utoipa::path(
     extensions(("x-problem-codes" = json!([ProblemCode::NotFound]))),
     tag = "history",

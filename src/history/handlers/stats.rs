@@ -17,7 +17,8 @@ use crate::problems::ProblemCode;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct StatsQuery {
-    /// First local date (default: 29 days before `to`).
+    /// First local date (default: 29 days before `to`). The range may cover at most
+    /// 1,098 days (three years) and may not run backwards.
     #[param(value_type = Option<String>, format = Date, example = "2026-01-01")]
     pub from: Option<String>,
     /// Last local date, inclusive (default: today in the user's time zone).

@@ -1,5 +1,4 @@
-//! Field readers shared by the request types: instants kept as PostgreSQL stores them,
-//! and merge-patch fields (absent, `null`, or a value).
+//! Field readers shared by the request types: instants kept as PostgreSQL stores them.
 
 use chrono::{DateTime, Timelike, Utc};
 use serde::{Deserialize, Deserializer};
@@ -29,21 +28,6 @@ pub(super) fn stored_instant_not_null<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<DateTime<Utc>>, D::Error> {
     stored_instant(d).map(Some)
-}
-
-/// `Some(None)` for an explicit null (clear the field), `None` when absent.
-pub(super) fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
-/// A field that may be absent but, when present, must not be `null` (it cannot be
-/// cleared): `null` is a type error, answered 422 like any other.
-pub(super) fn not_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<T>, D::Error> {
-    T::deserialize(d).map(Some)
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::fields::{not_null, present, stored_instant, stored_instant_not_null};
+use super::fields::{stored_instant, stored_instant_not_null};
+use crate::http::patch::{clearable, not_null};
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -108,42 +109,45 @@ pub struct SessionInput {
     pub notes: Option<String>,
 }
 
-/// Changes to a session; absent fields stay, `null` clears an optional field.
+/// Changes to a session, as a JSON merge patch: absent fields stay; `null` clears the
+/// fields that may be empty (routine, condition, ratings, mood, notes) and is a 422 for
+/// the others (`started_at`, `duration_seconds`, `steps`).
 #[derive(Clone, Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"pain_after": 2, "notes": null}))]
 pub struct SessionPatch {
     /// Kept to the microsecond, like `started_at` of a new session.
     #[serde(default, deserialize_with = "stored_instant_not_null")]
+    #[schema(value_type = DateTime<Utc>)]
     pub started_at: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(minimum = 1, maximum = 86400)]
+    #[schema(value_type = i32, minimum = 1, maximum = 86400)]
     pub duration_seconds: Option<i32>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "clearable")]
     #[schema(value_type = Option<String>, max_length = 80)]
     pub routine: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "clearable")]
     #[schema(value_type = Option<String>, max_length = 80)]
     pub condition: Option<Option<String>>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(max_items = 100)]
+    #[schema(value_type = Vec<Step>, max_items = 100)]
     pub steps: Option<Vec<Step>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "clearable")]
     #[schema(value_type = Option<i16>, minimum = 0, maximum = 10)]
     pub pain_before: Option<Option<i16>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "clearable")]
     #[schema(value_type = Option<i16>, minimum = 0, maximum = 10)]
     pub pain_after: Option<Option<i16>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "clearable")]
     #[schema(value_type = Option<i16>, minimum = 0, maximum = 10)]
     pub stress_before: Option<Option<i16>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "clearable")]
     #[schema(value_type = Option<i16>, minimum = 0, maximum = 10)]
     pub stress_after: Option<Option<i16>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "clearable")]
     #[schema(value_type = Option<String>, max_length = 40)]
     pub mood: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "clearable")]
     #[schema(value_type = Option<String>, max_length = 2000)]
     pub notes: Option<Option<String>>,
 }

@@ -89,8 +89,8 @@ pub struct Stats {
     pub total: Changes,
     pub per_day: Vec<PeriodCount>,
     pub per_week: Vec<PeriodCount>,
-    /// Within the range: `current` ends on `to` (or the day before) when `to` is today
-    /// or later; `longest` is the longest run inside the range.
+    /// `current` runs up to today through all of the history, whatever the range;
+    /// `longest` is the longest run inside the range.
     pub streaks: Streaks,
     pub per_condition: Vec<KeyedChanges>,
     pub per_routine: Vec<KeyedChanges>,

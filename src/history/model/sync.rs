@@ -22,6 +22,8 @@ pub enum PulledChange {
 #[schema(example = json!({"changes": [{"op": "delete", "id": "0193a5c2-8000-7c1a-9a57-3f0b5c1d2e4f",
     "deleted_at": "2026-11-21T08:00:00Z"}], "cursor": "eyJ2IjoyLCJ1IjoiM2Y5YTJiN2MxZDBlIiwiaCI6NDJ9", "has_more": false}))]
 pub struct SyncPull {
+    /// At most 500 per pull; `has_more` says when more are waiting.
+    #[schema(max_items = 500)]
     pub changes: Vec<PulledChange>,
     /// Send it with the next pull or push.
     pub cursor: String,
@@ -49,7 +51,8 @@ pub enum PushedChange {
 pub struct SyncPush {
     /// The cursor of the client's last pull (or null when it never pulled).
     pub cursor: Option<String>,
-    /// Up to 500 changes.
+    /// Up to 500 changes; more is a 422.
+    #[schema(max_items = 500)]
     pub changes: Vec<PushedChange>,
 }
 
