@@ -60,6 +60,13 @@ pub async fn update(
         let current = store::find(conn, user_id, id)
             .await?
             .ok_or_else(|| no_session(id))?;
+        if patch == SessionPatch::default() {
+            // An empty merge patch changes nothing: no new version for sync to send.
+            return Ok(SessionWithWarnings {
+                warnings: rules::warnings(snapshot, &lock.safety, &current.steps),
+                session: current,
+            });
+        }
         let valid = rules::validate(snapshot, rules::patched(current, patch), Utc::now())?;
         let session = store::upsert(conn, user_id, &valid, lock.version + 1).await?;
         store::set_history_version(conn, user_id, lock.version + 1).await?;

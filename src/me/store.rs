@@ -12,7 +12,7 @@ use crate::users::TimeZone;
 use crate::users::store::UserRow;
 
 /// Columns a profile patch may change (already validated).
-#[derive(AsChangeset, Default)]
+#[derive(AsChangeset, Default, PartialEq)]
 #[diesel(table_name = users)]
 pub struct ProfileChanges {
     pub display_name: Option<String>,
@@ -26,6 +26,11 @@ pub struct ProfileChanges {
 }
 
 impl ProfileChanges {
+    /// Whether the patch changes nothing at all.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
     /// The safety answers of a patch (text fields are validated by the caller).
     pub fn with_safety(mut self, patch: &ProfilePatch) -> Self {
         if let Some(s) = &patch.safety_profile {
@@ -45,6 +50,16 @@ pub async fn update_profile(
     id: Uuid,
     changes: ProfileChanges,
 ) -> Result<UserRow, DbError> {
+    if changes.is_empty() {
+        // Nothing to change: the row as it is, `updated_at` untouched.
+        let current = users::table
+            .find(id)
+            .select(UserRow::as_select())
+            .first(conn)
+            .await
+            .optional()?;
+        return current.ok_or(DbError::AccountGone);
+    }
     let update = diesel::update(users::table.find(id))
         .set((changes, users::updated_at.eq(diesel::dsl::now)))
         .returning(UserRow::as_returning());

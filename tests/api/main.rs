@@ -7,6 +7,7 @@ mod binary;
 mod catalog;
 mod common;
 mod content;
+mod contract;
 mod errors;
 mod hardening_server;
 mod history;

@@ -234,8 +234,8 @@ pub async fn list_sessions(
 
 /// One session. Another user's session is 404, as if it did not exist.
 ///
-/// The session as stored, with the safety warnings that apply to it for this user's current
-/// safety profile.
+/// The session as stored. The warnings for it come with the answers that write it (create
+/// and PATCH); an app that shows a stored session again can PATCH nothing (`{}`) to get them.
 #[utoipa::path(
     extensions(("x-problem-codes" = json!([ProblemCode::NotFound]))),
     tag = "history",

@@ -112,7 +112,7 @@ pub struct SessionInput {
 /// Changes to a session, as a JSON merge patch: absent fields stay; `null` clears the
 /// fields that may be empty (routine, condition, ratings, mood, notes) and is a 422 for
 /// the others (`started_at`, `duration_seconds`, `steps`).
-#[derive(Clone, Debug, Default, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Default, Deserialize, ToSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"pain_after": 2, "notes": null}))]
 pub struct SessionPatch {
