@@ -428,18 +428,13 @@ async fn a_rotated_token_within_grace_works_and_after_grace_revokes_the_family()
 async fn two_refreshes_at_once_both_succeed() {
     let app = TestApp::with_config(|c| c.refresh_grace = Duration::from_secs(1)).await;
     let account = app.register("mei@example.com").await;
-    let service = actix_web::test::init_service(acupress::app::build(app.state.clone())).await;
     let req = || {
         post(
             "/v1/auth/refresh",
             json!({"refresh_token": account.refresh}),
         )
     };
-    let (a, b) = futures_util::future::join(
-        crate::common::call(&service, req()),
-        crate::common::call(&service, req()),
-    )
-    .await;
+    let (a, b) = futures_util::future::join(app.send(req()), app.send(req())).await;
     assert_eq!((a.status, b.status), (200, 200));
     assert_ne!(a.json()["refresh_token"], b.json()["refresh_token"]);
     // The phone goes on with one of the two; using it retires the other, which is

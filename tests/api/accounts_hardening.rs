@@ -14,7 +14,7 @@ use diesel::connection::SimpleConnection;
 use futures_util::future::join_all;
 use serde_json::json;
 
-use crate::common::{Account, PASSWORD, Response, TestApp, call, count_rows, send_to, test_config};
+use crate::common::{Account, PASSWORD, Response, TestApp, count_rows, send_to, test_config};
 
 const NEW_PASSWORD: &str = "amber heron copper willow";
 const OTHER_PASSWORD: &str = "silent maple harbor drum";
@@ -143,19 +143,18 @@ async fn a_password_change_from_a_device_signed_out_meanwhile_writes_nothing() {
     let url = app._db.url.clone();
     let owner = app.register("mei@example.com").await;
     let attacker = second_device(&app, &owner).await;
-    let service = actix_web::test::init_service(acupress::app::build(app.state.clone())).await;
     // The attacker's change is verified and waits at the user's row; the owner signs
     // that device out in the meantime.
     let lock = RowLock::user(&url, &owner);
     let (changed, _) = tokio::join!(
-        call(&service, change_password(&attacker, PASSWORD, NEW_PASSWORD)),
+        app.send(change_password(&attacker, PASSWORD, NEW_PASSWORD)),
         async {
             lock_waiters(&url, 1).await;
             let revoke = bearer(
                 TestRequest::delete().uri(&format!("/v1/me/devices/{}", attacker.session)),
                 &owner.access,
             );
-            assert_eq!(call(&service, revoke).await.status, 204);
+            assert_eq!(app.send(revoke).await.status, 204);
             lock.release();
         }
     );
@@ -177,14 +176,10 @@ async fn of_two_concurrent_password_changes_one_wins_and_its_password_works() {
     let app = TestApp::new().await;
     let url = app._db.url.clone();
     let account = app.register("mei@example.com").await;
-    let service = actix_web::test::init_service(acupress::app::build(app.state.clone())).await;
     let lock = RowLock::user(&url, &account);
     let (first, second, _) = tokio::join!(
-        call(&service, change_password(&account, PASSWORD, NEW_PASSWORD)),
-        call(
-            &service,
-            change_password(&account, PASSWORD, OTHER_PASSWORD)
-        ),
+        app.send(change_password(&account, PASSWORD, NEW_PASSWORD)),
+        app.send(change_password(&account, PASSWORD, OTHER_PASSWORD)),
         async {
             lock_waiters(&url, 2).await;
             lock.release();
@@ -220,11 +215,10 @@ async fn concurrent_password_changes_from_two_devices_sign_the_loser_out() {
     let url = app._db.url.clone();
     let one = app.register("mei@example.com").await;
     let two = second_device(&app, &one).await;
-    let service = actix_web::test::init_service(acupress::app::build(app.state.clone())).await;
     let lock = RowLock::user(&url, &one);
     let (first, second, _) = tokio::join!(
-        call(&service, change_password(&one, PASSWORD, NEW_PASSWORD)),
-        call(&service, change_password(&two, PASSWORD, OTHER_PASSWORD)),
+        app.send(change_password(&one, PASSWORD, NEW_PASSWORD)),
+        app.send(change_password(&two, PASSWORD, OTHER_PASSWORD)),
         async {
             lock_waiters(&url, 2).await;
             lock.release();
@@ -252,15 +246,14 @@ async fn deleting_the_account_from_a_device_signed_out_meanwhile_deletes_nothing
     let url = app._db.url.clone();
     let owner = app.register("mei@example.com").await;
     let attacker = second_device(&app, &owner).await;
-    let service = actix_web::test::init_service(acupress::app::build(app.state.clone())).await;
     let lock = RowLock::user(&url, &owner);
-    let (deleted, _) = tokio::join!(call(&service, delete_account(&attacker, PASSWORD)), async {
+    let (deleted, _) = tokio::join!(app.send(delete_account(&attacker, PASSWORD)), async {
         lock_waiters(&url, 1).await;
         let revoke = bearer(
             TestRequest::delete().uri(&format!("/v1/me/devices/{}", attacker.session)),
             &owner.access,
         );
-        assert_eq!(call(&service, revoke).await.status, 204);
+        assert_eq!(app.send(revoke).await.status, 204);
         lock.release();
     });
     deleted.problem(401, "session_revoked");
@@ -274,14 +267,13 @@ async fn deleting_the_account_after_its_password_changed_meanwhile_deletes_nothi
     let app = TestApp::new().await;
     let url = app._db.url.clone();
     let account = app.register("mei@example.com").await;
-    let service = actix_web::test::init_service(acupress::app::build(app.state.clone())).await;
     // Both verified the same password; the change takes the row first.
     let lock = RowLock::user(&url, &account);
     let (changed, deleted, _) = tokio::join!(
-        call(&service, change_password(&account, PASSWORD, NEW_PASSWORD)),
+        app.send(change_password(&account, PASSWORD, NEW_PASSWORD)),
         async {
             lock_waiters(&url, 1).await;
-            call(&service, delete_account(&account, PASSWORD)).await
+            app.send(delete_account(&account, PASSWORD)).await
         },
         async {
             lock_waiters(&url, 2).await;
@@ -331,7 +323,6 @@ async fn password_confirmations_and_logins_share_one_guess_budget() {
 async fn concurrent_refreshes_of_sibling_tokens_never_deadlock() {
     let app = TestApp::with_config(|c| c.refresh_grace = Duration::from_secs(30)).await;
     let account = app.register("mei@example.com").await;
-    let service = actix_web::test::init_service(acupress::app::build(app.state.clone())).await;
     let refresh = |token: &str| post("/v1/auth/refresh", json!({"refresh_token": token}));
     let mut statuses = Vec::new();
     let mut current = account.refresh.clone();
@@ -340,12 +331,11 @@ async fn concurrent_refreshes_of_sibling_tokens_never_deadlock() {
         // one more live token of the same device session.
         let mut siblings = Vec::new();
         for _ in 0..8 {
-            let res = call(&service, refresh(&current)).await;
+            let res = app.send(refresh(&current)).await;
             assert_eq!(res.status, 200);
             siblings.push(res.json()["refresh_token"].as_str().unwrap().to_owned());
         }
-        let answers: Vec<Response> =
-            join_all(siblings.iter().map(|t| call(&service, refresh(t)))).await;
+        let answers: Vec<Response> = join_all(siblings.iter().map(|t| app.send(refresh(t)))).await;
         statuses.extend(answers.iter().map(|r| r.status));
         current = answers
             .iter()

@@ -2,6 +2,7 @@
 //! migrated and loaded once per test process and dropped when the process exits.
 
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -18,6 +19,7 @@ use acupress::db::{bootstrap, embedded};
 use acupress::server;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
+use futures_util::future::LocalBoxFuture;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -247,8 +249,9 @@ pub fn test_config(database_url: &str) -> Config {
     config
 }
 
-/// The real application on its own database.
+/// The real application on its own database, built once and reused by every request.
 pub struct TestApp {
+    service: InProcess,
     pub state: AppState,
     pub _db: TestDb,
 }
@@ -263,12 +266,16 @@ impl TestApp {
         let mut config = test_config(&db.url);
         adjust(&mut config);
         let state = server::prepare(config).await.expect("app state");
-        Self { state, _db: db }
+        Self {
+            service: InProcess::build(state.clone()).await,
+            state,
+            _db: db,
+        }
     }
 
     /// Sends one request through the complete app (middleware, routing, handlers).
     pub async fn send(&self, req: TestRequest) -> Response {
-        send_to(self.state.clone(), req).await
+        self.service.send(req).await
     }
 
     pub async fn get(&self, uri: &str) -> Response {
@@ -276,10 +283,28 @@ impl TestApp {
     }
 }
 
-/// Sends one request to an app built from `state`.
+/// The actix service of the whole app, built from one state; cheap to clone, and
+/// requests may run through it concurrently.
+#[derive(Clone)]
+pub struct InProcess(Rc<dyn Fn(TestRequest) -> LocalBoxFuture<'static, Response>>);
+
+impl InProcess {
+    pub async fn build(state: AppState) -> Self {
+        let service = Rc::new(test::init_service(app::build(state)).await);
+        Self(Rc::new(move |req| {
+            let service = service.clone();
+            Box::pin(async move { call(&*service, req).await })
+        }))
+    }
+
+    pub async fn send(&self, req: TestRequest) -> Response {
+        (self.0)(req).await
+    }
+}
+
+/// Sends one request to an app built from `state` (for tests that change the state).
 pub async fn send_to(state: AppState, req: TestRequest) -> Response {
-    let service = test::init_service(app::build(state)).await;
-    call(&service, req).await
+    InProcess::build(state).await.send(req).await
 }
 
 /// Sends a request to any actix service and collects the whole response.

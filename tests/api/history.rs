@@ -721,12 +721,10 @@ async fn sync_push_upserts_by_client_id_and_rejects_stale_batches_whole() {
 async fn concurrent_writers_never_hide_a_change_from_a_pull() {
     let app = TestApp::with_config(|c| c.db_pool_size = 12).await;
     let mei = app.register("mei@example.com").await;
-    let service = actix_web::test::init_service(acupress::app::build(app.state.clone())).await;
     let writers = 4;
     let per_writer = 15;
     let write = |w: usize| {
-        let service = &service;
-        let access = mei.access.clone();
+        let (app, access) = (&app, mei.access.clone());
         async move {
             let mut ids = Vec::new();
             for i in 0..per_writer {
@@ -734,7 +732,7 @@ async fn concurrent_writers_never_hide_a_change_from_a_pull() {
                     .uri("/v1/me/sessions")
                     .insert_header(("authorization", format!("Bearer {access}")))
                     .set_json(session(&format!("2026-10-{:02}T{:02}:00:00Z", 1 + w, i)));
-                let res = crate::common::call(service, req).await;
+                let res = app.send(req).await;
                 assert_eq!(res.status, 201);
                 ids.push(res.json()["session"]["id"].as_str().unwrap().to_owned());
             }
@@ -750,7 +748,7 @@ async fn concurrent_writers_never_hide_a_change_from_a_pull() {
             let req = TestRequest::get()
                 .uri(&uri)
                 .insert_header(("authorization", format!("Bearer {}", mei.access)));
-            let body = crate::common::call(&service, req).await.json();
+            let body = app.send(req).await.json();
             seen.extend(
                 body["changes"]
                     .as_array()

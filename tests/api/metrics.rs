@@ -1,13 +1,11 @@
 //! Metrics stay bounded whatever clients send, and can be served apart from the API.
 
-use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::Method;
-use actix_web::test::{self, TestRequest};
-use acupress::app;
+use actix_web::test::TestRequest;
 use acupress::server::metrics_listener as serve;
 use rand::Rng;
 
-use crate::common::{TestApp, call};
+use crate::common::TestApp;
 
 /// Characters of a method name (RFC 9110 `tchar`) that the HTTP stack passes on.
 const TCHAR: &[u8] = b"!*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -18,12 +16,8 @@ fn random_token(rng: &mut impl Rng, alphabet: &[u8], len: usize) -> String {
         .collect()
 }
 
-async fn scrape<S, B>(service: &S) -> String
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: actix_web::body::MessageBody,
-{
-    let res = call(service, TestRequest::get().uri("/metrics")).await;
+async fn scrape(app: &TestApp) -> String {
+    let res = app.get("/metrics").await;
     assert_eq!(res.status, 200);
     String::from_utf8(res.body.to_vec()).unwrap()
 }
@@ -50,7 +44,6 @@ fn count(text: &str, series: &str) -> u64 {
 async fn odd_methods_and_unknown_paths_leave_the_metrics_small() {
     const FLOOD: usize = 300;
     let app = TestApp::new().await;
-    let service = test::init_service(app::build(app.state.clone())).await;
     let mut rng = rand::rng();
     let methods: Vec<String> = (0..2 * FLOOD)
         .map(|i| {
@@ -72,30 +65,30 @@ async fn odd_methods_and_unknown_paths_leave_the_metrics_small() {
             )
         })
         .collect();
-    let before = scrape(&service).await;
+    let before = scrape(&app).await;
     for i in 0..FLOOD {
         let odd = |j: usize| Method::from_bytes(methods[j].as_bytes()).unwrap();
-        let known = call(
-            &service,
-            TestRequest::default()
-                .method(odd(2 * i))
-                .uri("/v1/points/LI4"),
-        )
-        .await;
+        let known = app
+            .send(
+                TestRequest::default()
+                    .method(odd(2 * i))
+                    .uri("/v1/points/LI4"),
+            )
+            .await;
         assert_eq!(known.status, 405, "{}", methods[2 * i]);
-        let unknown = call(
-            &service,
-            TestRequest::default()
-                .method(odd(2 * i + 1))
-                .uri(&paths[2 * i]),
-        )
-        .await;
+        let unknown = app
+            .send(
+                TestRequest::default()
+                    .method(odd(2 * i + 1))
+                    .uri(&paths[2 * i]),
+            )
+            .await;
         assert_eq!(unknown.status, 404);
-        let get = call(&service, TestRequest::get().uri(&paths[2 * i + 1])).await;
+        let get = app.send(TestRequest::get().uri(&paths[2 * i + 1])).await;
         assert_eq!(get.status, 404);
     }
     let started = std::time::Instant::now();
-    let after = scrape(&service).await;
+    let after = scrape(&app).await;
     let took = started.elapsed();
     let grown = after.len().saturating_sub(before.len());
     println!(

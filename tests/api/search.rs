@@ -1,15 +1,14 @@
 //! Point search from memory: prefixes as a user types them, typos, ties, old codes,
 //! rebuilding with the catalog, and the response cache keyed on canonical parameters.
 
-use actix_web::test::{self, TestRequest};
-use acupress::app;
+use actix_web::test::TestRequest;
 use acupress::catalog::cache::{MAX_ENTRIES, Page, PointFilters, ReadKey};
 use acupress::http::Lang;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use serde_json::Value;
 
-use crate::common::{TestApp, blocking, call};
+use crate::common::{TestApp, blocking};
 
 /// The codes of the first page for `q`, and the page itself.
 async fn search(app: &TestApp, q: &str) -> (Vec<String>, Value) {
@@ -262,7 +261,6 @@ async fn equivalent_urls_share_one_cached_body() {
 #[actix_web::test]
 async fn a_full_cache_evicts_the_least_recently_used_body() {
     let app = TestApp::new().await;
-    let service = test::init_service(app::build(app.state.clone())).await;
     let get = |n: usize| TestRequest::get().uri(&format!("/v1/points?q=zz{n}&limit=1"));
     let key = |n: usize| {
         let filters = PointFilters {
@@ -281,14 +279,14 @@ async fn a_full_cache_evicts_the_least_recently_used_body() {
         )
     };
     for n in 0..MAX_ENTRIES {
-        assert_eq!(call(&service, get(n)).await.status, 200);
+        assert_eq!(app.send(get(n)).await.status, 200);
     }
     let snapshot = app.state.catalog.get();
     assert_eq!(snapshot.cached_responses(), MAX_ENTRIES);
     // Reading the oldest makes it the most recent.
-    assert_eq!(call(&service, get(0)).await.status, 200);
+    assert_eq!(app.send(get(0)).await.status, 200);
     for n in MAX_ENTRIES..MAX_ENTRIES + 2 {
-        assert_eq!(call(&service, get(n)).await.status, 200);
+        assert_eq!(app.send(get(n)).await.status, 200);
     }
     assert_eq!(snapshot.cached_responses(), MAX_ENTRIES);
     assert!(
