@@ -6,24 +6,7 @@ use actix_web::test::TestRequest;
 use acupress::config::RateLimit;
 use serde_json::json;
 
-use crate::common::{Account, PASSWORD, TestApp, count_rows};
-
-fn post(uri: &str, body: serde_json::Value) -> TestRequest {
-    TestRequest::post().uri(uri).set_json(body)
-}
-
-async fn login(app: &TestApp, email: &str, password: &str) -> crate::common::Response {
-    app.send(post(
-        "/v1/auth/login",
-        json!({"email": email, "password": password}),
-    ))
-    .await
-}
-
-async fn refresh(app: &TestApp, token: &str) -> crate::common::Response {
-    app.send(post("/v1/auth/refresh", json!({"refresh_token": token})))
-        .await
-}
+use crate::common::{PASSWORD, TestApp, count_rows, guesses_per_account};
 
 /// Counts rows that still mention a user: the user row, the refresh tokens of their
 /// device sessions, and every row of every table with a `user_id` column (found in the
@@ -44,17 +27,22 @@ fn rows_of(url: &str, id: &str) -> i64 {
     )
 }
 
+/// A registration body with [`PASSWORD`] and this display name.
+fn registration(email: &str, display_name: &str) -> serde_json::Value {
+    json!({"email": email, "password": PASSWORD, "display_name": display_name})
+}
+
 #[actix_web::test]
 async fn register_normalises_email_and_refuses_duplicates() {
     let app = TestApp::new().await;
     let res = app
-        .send(post(
+        .post(
             "/v1/auth/register",
             json!({
                 "email": "  Mei.Lin@Example.COM ", "password": PASSWORD, "display_name": "Mei",
                 "locale": "zh-Hans", "time_zone": "Asia/Shanghai"
             }),
-        ))
+        )
         .await;
     assert_eq!(res.status, 201);
     assert_eq!(
@@ -75,10 +63,7 @@ async fn register_normalises_email_and_refuses_duplicates() {
         "  mei.lin@example.com\t",
     ] {
         let dup = app
-            .send(post(
-                "/v1/auth/register",
-                json!({"email": email, "password": PASSWORD, "display_name": "X"}),
-            ))
+            .post("/v1/auth/register", registration(email, "X"))
             .await;
         dup.problem(409, "email_taken");
     }
@@ -87,82 +72,59 @@ async fn register_normalises_email_and_refuses_duplicates() {
 #[actix_web::test]
 async fn weak_and_overlong_passwords_are_refused_with_reasons() {
     let app = TestApp::new().await;
+    let register = async |password: &str| {
+        app.post(
+            "/v1/auth/register",
+            json!({"email": "mei@example.com", "password": password, "display_name": "Mei"}),
+        )
+        .await
+    };
     for password in [
         "password1",
         "Password1!",
         "mei@example.com1",
         "aaaaaaaaaaaa",
     ] {
-        let res = app
-            .send(post(
-                "/v1/auth/register",
-                json!({"email": "mei@example.com", "password": password, "display_name": "Mei"}),
-            ))
-            .await;
-        let body = res.problem(422, "weak_password");
+        let body = register(password).await.problem(422, "weak_password");
         assert!(
             !body["errors"].as_array().unwrap().is_empty(),
             "{password}: reasons"
         );
     }
     let long = "correct horse battery staple ".repeat(5);
-    let res = app
-        .send(post(
-            "/v1/auth/register",
-            json!({"email": "mei@example.com", "password": long, "display_name": "Mei"}),
-        ))
-        .await;
     assert_eq!(
-        res.problem(422, "validation_failed")["errors"][0]["field"],
+        register(&long).await.problem(422, "validation_failed")["errors"][0]["field"],
         "password"
     );
     // No composition rules: a long lower-case phrase is fine.
-    let ok = app
-        .send(post("/v1/auth/register", json!({"email": "mei@example.com", "password": "plum harbor violin seventeen", "display_name": "Mei"})))
-        .await;
+    let ok = register("plum harbor violin seventeen").await;
     assert_eq!(ok.status, 201);
 }
 
 #[actix_web::test]
 async fn bad_registration_fields_are_422() {
     let app = TestApp::new().await;
+    let with = |key: &str, value: serde_json::Value| {
+        let mut body = registration("a@b.co", "M");
+        body[key] = value;
+        body
+    };
     for (body, field) in [
-        (
-            json!({"email": "not-an-email", "password": PASSWORD, "display_name": "M"}),
-            "email",
-        ),
-        (
-            json!({"email": "a@b.co", "password": PASSWORD, "display_name": ""}),
-            "display_name",
-        ),
-        (
-            json!({"email": "a@b.co", "password": PASSWORD, "display_name": "x".repeat(81)}),
-            "display_name",
-        ),
-        (
-            json!({"email": "a@b.co", "password": PASSWORD, "display_name": "M\u{0}"}),
-            "display_name",
-        ),
-        (
-            json!({"email": "a@b.co", "password": PASSWORD, "display_name": "M", "time_zone": "Mars/Base"}),
-            "time_zone",
-        ),
-        (
-            json!({"email": "a@b.co", "password": PASSWORD, "display_name": "M", "locale": "not a locale"}),
-            "locale",
-        ),
+        (registration("not-an-email", "M"), "email"),
+        (registration("a@b.co", ""), "display_name"),
+        (registration("a@b.co", &"x".repeat(81)), "display_name"),
+        (registration("a@b.co", "M\u{0}"), "display_name"),
+        (with("time_zone", json!("Mars/Base")), "time_zone"),
+        (with("locale", json!("not a locale")), "locale"),
     ] {
-        let res = app.send(post("/v1/auth/register", body)).await;
+        let res = app.post("/v1/auth/register", body).await;
         assert_eq!(
             res.problem(422, "validation_failed")["errors"][0]["field"],
             field
         );
     }
     let res = app
-        .send(post(
-            "/v1/auth/register",
-            json!({"email": "a@b.co", "password": PASSWORD, "display_name": "M", "role": "admin"}),
-        ))
+        .post("/v1/auth/register", with("role", json!("admin")))
         .await;
     res.problem(422, "validation_failed");
 }
@@ -172,14 +134,14 @@ async fn unknown_email_and_wrong_password_look_the_same() {
     let app = TestApp::new().await;
     let account = app.register("mei@example.com").await;
     // Warm both paths once, then time them.
-    login(&app, "nobody@example.com", PASSWORD).await;
+    app.login("nobody@example.com", PASSWORD).await;
     let (mut unknown, mut wrong) = (Duration::ZERO, Duration::ZERO);
     for _ in 0..3 {
         let started = Instant::now();
-        let a = login(&app, "nobody@example.com", PASSWORD).await;
+        let a = app.login("nobody@example.com", PASSWORD).await;
         unknown += started.elapsed();
         let started = Instant::now();
-        let b = login(&app, &account.email, "wrong password entirely").await;
+        let b = app.login(&account.email, "wrong password entirely").await;
         wrong += started.elapsed();
         let (pa, pb) = (
             a.problem(401, "invalid_credentials"),
@@ -193,38 +155,44 @@ async fn unknown_email_and_wrong_password_look_the_same() {
         (0.5..2.0).contains(&ratio),
         "unknown {unknown:?} vs wrong {wrong:?}"
     );
-    let ok = login(&app, "  MEI@example.com ", PASSWORD).await;
+    let ok = app.login("  MEI@example.com ", PASSWORD).await;
     assert_eq!(ok.status, 200);
+}
+
+/// A sign-in attempt from the client address `peer`.
+fn login_from(peer: &str, email: &str, password: &str) -> TestRequest {
+    TestRequest::post()
+        .uri("/v1/auth/login")
+        .set_json(json!({"email": email, "password": password}))
+        .peer_addr(peer.parse().unwrap())
 }
 
 #[actix_web::test]
 async fn repeated_logins_are_rate_limited_then_allowed_again() {
-    let app = TestApp::with_config(|c| {
-        c.auth_rate_account = RateLimit {
-            burst: 3,
-            // Long enough that slow hashing on a busy machine refills no attempt
-            // before the third login.
-            period: Duration::from_secs(3),
-        };
-    })
+    let app = TestApp::with_config(guesses_per_account(
+        3,
+        // Long enough that slow hashing on a busy machine refills no attempt
+        // before the third login.
+        Duration::from_secs(3),
+    ))
     .await;
     let account = app.register("mei@example.com").await;
     // The registration took one attempt for this account.
     for _ in 0..2 {
-        login(&app, &account.email, "wrong password entirely")
+        app.login(&account.email, "wrong password entirely")
             .await
             .problem(401, "invalid_credentials");
     }
-    let limited = login(&app, &account.email, PASSWORD).await;
+    let limited = app.login(&account.email, PASSWORD).await;
     limited.problem(429, "rate_limited");
     let retry: u64 = limited.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=3).contains(&retry), "{retry}");
     // Another account is not affected.
     let other = app.register("li@example.com").await;
-    assert_eq!(login(&app, &other.email, PASSWORD).await.status, 200);
+    assert_eq!(app.login(&other.email, PASSWORD).await.status, 200);
     actix_web::rt::time::sleep(Duration::from_millis(3100)).await;
     assert_eq!(
-        login(&app, &account.email, PASSWORD).await.status,
+        app.login(&account.email, PASSWORD).await.status,
         200,
         "not blocked forever"
     );
@@ -239,13 +207,7 @@ async fn one_client_address_is_rate_limited_across_accounts() {
         };
     })
     .await;
-    let from = |addr: &str, email: &str| {
-        post(
-            "/v1/auth/login",
-            json!({"email": email, "password": "wrong password entirely"}),
-        )
-        .peer_addr(addr.parse().unwrap())
-    };
+    let from = |addr: &str, email: &str| login_from(addr, email, "wrong password entirely");
     for i in 0..4 {
         app.send(from("203.0.113.7:5000", &format!("u{i}@example.com")))
             .await
@@ -260,21 +222,9 @@ async fn one_client_address_is_rate_limited_across_accounts() {
 
 #[actix_web::test]
 async fn an_attacker_cannot_lock_an_owner_out_from_elsewhere() {
-    let app = TestApp::with_config(|c| {
-        c.auth_rate_account = RateLimit {
-            burst: 3,
-            period: Duration::from_secs(60),
-        };
-    })
-    .await;
+    let app = TestApp::with_config(guesses_per_account(3, Duration::from_secs(60))).await;
     let account = app.register("mei@example.com").await;
-    let from = |addr: &str, password: &str| {
-        post(
-            "/v1/auth/login",
-            json!({"email": account.email, "password": password}),
-        )
-        .peer_addr(addr.parse().unwrap())
-    };
+    let from = |addr: &str, password: &str| login_from(addr, &account.email, password);
     for _ in 0..3 {
         app.send(from("203.0.113.7:5000", "wrong password entirely"))
             .await
@@ -317,11 +267,7 @@ async fn the_client_address_comes_from_trusted_proxies_only() {
     })
     .await;
     let attempt = |peer: &str, forwarded: Option<&str>| {
-        let mut req = post(
-            "/v1/auth/login",
-            json!({"email": "nobody@example.com", "password": "wrong password entirely"}),
-        )
-        .peer_addr(peer.parse().unwrap());
+        let mut req = login_from(peer, "nobody@example.com", "wrong password entirely");
         if let Some(f) = forwarded {
             req = req.insert_header(("x-forwarded-for", f.to_owned()));
         }
@@ -367,7 +313,7 @@ async fn the_client_address_comes_from_trusted_proxies_only() {
 async fn refresh_rotates_and_old_tokens_stop_working() {
     let app = TestApp::with_config(|c| c.refresh_grace = Duration::from_millis(500)).await;
     let account = app.register("mei@example.com").await;
-    let first = refresh(&app, &account.refresh).await;
+    let first = account.refresh().await;
     assert_eq!(first.status, 200);
     let pair = first.json();
     assert_ne!(pair["refresh_token"], account.refresh.as_str());
@@ -381,9 +327,9 @@ async fn refresh_rotates_and_old_tokens_stop_working() {
         200
     );
     // The chain goes on.
-    let second = refresh(&app, pair["refresh_token"].as_str().unwrap()).await;
+    let second = app.refresh(pair["refresh_token"].as_str().unwrap()).await;
     assert_eq!(second.status, 200);
-    refresh(&app, "never-issued")
+    app.refresh("never-issued")
         .await
         .problem(401, "invalid_refresh_token");
 }
@@ -392,18 +338,18 @@ async fn refresh_rotates_and_old_tokens_stop_working() {
 async fn a_rotated_token_within_grace_works_and_after_grace_revokes_the_family() {
     let app = TestApp::with_config(|c| c.refresh_grace = Duration::from_secs(1)).await;
     let account = app.register("mei@example.com").await;
-    let newer = refresh(&app, &account.refresh).await.json();
+    let newer = account.refresh().await.json();
     // A phone that lost the response retries at once: no logout.
-    let retry = refresh(&app, &account.refresh).await;
+    let retry = account.refresh().await;
     assert_eq!(retry.status, 200, "within the grace period");
     actix_web::rt::time::sleep(Duration::from_millis(1300)).await;
-    let reuse = refresh(&app, &account.refresh).await;
+    let reuse = account.refresh().await;
     reuse.problem(401, "refresh_token_reused");
     // Every token of that session is gone: refresh tokens and access tokens.
-    refresh(&app, newer["refresh_token"].as_str().unwrap())
+    app.refresh(newer["refresh_token"].as_str().unwrap())
         .await
         .problem(401, "invalid_refresh_token");
-    refresh(&app, retry.json()["refresh_token"].as_str().unwrap())
+    app.refresh(retry.json()["refresh_token"].as_str().unwrap())
         .await
         .problem(401, "invalid_refresh_token");
     let me = app
@@ -414,41 +360,31 @@ async fn a_rotated_token_within_grace_works_and_after_grace_revokes_the_family()
         .await;
     me.problem(401, "session_revoked");
     // The other device of the same user is untouched.
-    let other = login(&app, &account.email, PASSWORD).await.json();
-    let other_access = other["tokens"]["access_token"].as_str().unwrap();
-    assert_eq!(
-        app.authed(TestRequest::get().uri("/v1/me"), other_access)
-            .await
-            .status,
-        200
-    );
+    let other = account.second_device().await;
+    assert_eq!(other.me().await.status, 200);
 }
 
 #[actix_web::test]
 async fn two_refreshes_at_once_both_succeed() {
     let app = TestApp::with_config(|c| c.refresh_grace = Duration::from_secs(1)).await;
     let account = app.register("mei@example.com").await;
-    let req = || {
-        post(
-            "/v1/auth/refresh",
-            json!({"refresh_token": account.refresh}),
-        )
-    };
-    let (a, b) = futures_util::future::join(app.send(req()), app.send(req())).await;
+    let (a, b) = futures_util::future::join(account.refresh(), account.refresh()).await;
     assert_eq!((a.status, b.status), (200, 200));
     assert_ne!(a.json()["refresh_token"], b.json()["refresh_token"]);
     // The phone goes on with one of the two; using it retires the other, which is
     // still honoured within the grace period (a phone that kept the other answer).
-    let kept = refresh(&app, a.json()["refresh_token"].as_str().unwrap()).await;
+    let kept = app
+        .refresh(a.json()["refresh_token"].as_str().unwrap())
+        .await;
     assert_eq!(kept.status, 200);
     let other = b.json()["refresh_token"].as_str().unwrap().to_owned();
-    assert_eq!(refresh(&app, &other).await.status, 200, "within grace");
+    assert_eq!(app.refresh(&other).await.status, 200, "within grace");
     // Later, the other branch is a replay (say of a stolen token): the session ends.
     actix_web::rt::time::sleep(Duration::from_millis(1300)).await;
-    refresh(&app, &other)
+    app.refresh(&other)
         .await
         .problem(401, "refresh_token_reused");
-    refresh(&app, kept.json()["refresh_token"].as_str().unwrap())
+    app.refresh(kept.json()["refresh_token"].as_str().unwrap())
         .await
         .problem(401, "invalid_refresh_token");
 }
@@ -457,13 +393,11 @@ async fn two_refreshes_at_once_both_succeed() {
 async fn logout_is_immediate_and_idempotent() {
     let app = TestApp::new().await;
     let account = app.register("mei@example.com").await;
-    let logout = || app.authed(TestRequest::post().uri("/v1/auth/logout"), &account.access);
-    assert_eq!(logout().await.status, 204);
-    assert_eq!(logout().await.status, 204, "again is fine");
-    app.authed(TestRequest::get().uri("/v1/me"), &account.access)
-        .await
-        .problem(401, "session_revoked");
-    refresh(&app, &account.refresh)
+    assert_eq!(account.logout().await.status, 204);
+    assert_eq!(account.logout().await.status, 204, "again is fine");
+    account.me().await.problem(401, "session_revoked");
+    account
+        .refresh()
         .await
         .problem(401, "invalid_refresh_token");
 }
@@ -472,18 +406,9 @@ async fn logout_is_immediate_and_idempotent() {
 async fn devices_can_be_listed_and_signed_out() {
     let app = TestApp::new().await;
     let phone = app.register("mei@example.com").await;
-    let tablet = Account::from_auth(
-        &login(&app, &phone.email, PASSWORD).await.json(),
-        &phone.email,
-    );
-    let laptop = Account::from_auth(
-        &login(&app, &phone.email, PASSWORD).await.json(),
-        &phone.email,
-    );
-    let list = app
-        .authed(TestRequest::get().uri("/v1/me/devices"), &phone.access)
-        .await
-        .json();
+    let tablet = phone.second_device().await;
+    let laptop = phone.second_device().await;
+    let list = phone.get("/v1/me/devices").await.json();
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), 3);
     assert_eq!(items.iter().filter(|d| d["current"] == true).count(), 1);
@@ -493,123 +418,66 @@ async fn devices_can_be_listed_and_signed_out() {
             .any(|d| d["id"] == phone.session.as_str() && d["current"] == true)
     );
 
-    let revoke = app
-        .authed(
-            TestRequest::delete().uri(&format!("/v1/me/devices/{}", tablet.session)),
-            &phone.access,
-        )
+    let revoke = phone
+        .delete(&format!("/v1/me/devices/{}", tablet.session))
         .await;
     assert_eq!(revoke.status, 204);
-    app.authed(TestRequest::get().uri("/v1/me"), &tablet.access)
-        .await
-        .problem(401, "session_revoked");
-    assert_eq!(
-        app.authed(TestRequest::get().uri("/v1/me"), &laptop.access)
-            .await
-            .status,
-        200
-    );
+    tablet.me().await.problem(401, "session_revoked");
+    assert_eq!(laptop.me().await.status, 200);
     // Someone else's device, an unknown one, a malformed id.
     let other = app.register("li@example.com").await;
-    app.authed(
-        TestRequest::delete().uri(&format!("/v1/me/devices/{}", laptop.session)),
-        &other.access,
-    )
-    .await
-    .problem(404, "not_found");
-    assert_eq!(
-        app.authed(TestRequest::get().uri("/v1/me"), &laptop.access)
-            .await
-            .status,
-        200,
-        "nothing changed"
-    );
-    app.authed(
-        TestRequest::delete().uri("/v1/me/devices/not-a-uuid"),
-        &phone.access,
-    )
-    .await
-    .problem(400, "bad_request");
+    other
+        .delete(&format!("/v1/me/devices/{}", laptop.session))
+        .await
+        .problem(404, "not_found");
+    assert_eq!(laptop.me().await.status, 200, "nothing changed");
+    phone
+        .delete("/v1/me/devices/not-a-uuid")
+        .await
+        .problem(400, "bad_request");
 
     // Log out everywhere else: the current device stays.
-    let all = app
-        .authed(
-            TestRequest::post().uri("/v1/auth/logout-all"),
-            &phone.access,
-        )
+    let all = phone
+        .send(TestRequest::post().uri("/v1/auth/logout-all"))
         .await;
     assert_eq!(all.status, 204);
-    app.authed(TestRequest::get().uri("/v1/me"), &laptop.access)
-        .await
-        .problem(401, "session_revoked");
-    assert_eq!(
-        app.authed(TestRequest::get().uri("/v1/me"), &phone.access)
-            .await
-            .status,
-        200
-    );
-    let everything = app
-        .authed(
-            TestRequest::post()
-                .uri("/v1/auth/logout-all")
-                .set_json(json!({"include_current": true})),
-            &phone.access,
-        )
+    laptop.me().await.problem(401, "session_revoked");
+    assert_eq!(phone.me().await.status, 200);
+    let everything = phone
+        .post("/v1/auth/logout-all", json!({"include_current": true}))
         .await;
     assert_eq!(everything.status, 204);
-    app.authed(TestRequest::get().uri("/v1/me"), &phone.access)
-        .await
-        .problem(401, "session_revoked");
+    phone.me().await.problem(401, "session_revoked");
 }
 
 #[actix_web::test]
 async fn password_change_needs_the_current_one_and_signs_out_others() {
     let app = TestApp::new().await;
     let phone = app.register("mei@example.com").await;
-    let tablet = Account::from_auth(
-        &login(&app, &phone.email, PASSWORD).await.json(),
-        &phone.email,
-    );
-    let change = |current: &str, new: &str| {
-        TestRequest::put()
-            .uri("/v1/me/password")
-            .set_json(json!({"current_password": current, "new_password": new}))
-    };
-    app.authed(
-        change("not my password", "seven copper kites at dawn"),
-        &phone.access,
-    )
-    .await
-    .problem(403, "forbidden");
-    app.authed(change(PASSWORD, "password123"), &phone.access)
+    let tablet = phone.second_device().await;
+    phone
+        .change_password("not my password", "seven copper kites at dawn")
+        .await
+        .problem(403, "forbidden");
+    phone
+        .change_password(PASSWORD, "password123")
         .await
         .problem(422, "weak_password");
     assert_eq!(
-        app.authed(
-            change(PASSWORD, "seven copper kites at dawn"),
-            &phone.access
-        )
-        .await
-        .status,
-        204
-    );
-    app.authed(TestRequest::get().uri("/v1/me"), &tablet.access)
-        .await
-        .problem(401, "session_revoked");
-    refresh(&app, &tablet.refresh)
-        .await
-        .problem(401, "invalid_refresh_token");
-    assert_eq!(
-        app.authed(TestRequest::get().uri("/v1/me"), &phone.access)
+        phone
+            .change_password(PASSWORD, "seven copper kites at dawn")
             .await
             .status,
-        200
+        204
     );
-    login(&app, &phone.email, PASSWORD)
+    tablet.me().await.problem(401, "session_revoked");
+    tablet.refresh().await.problem(401, "invalid_refresh_token");
+    assert_eq!(phone.me().await.status, 200);
+    app.login(&phone.email, PASSWORD)
         .await
         .problem(401, "invalid_credentials");
     assert_eq!(
-        login(&app, &phone.email, "seven copper kites at dawn")
+        app.login(&phone.email, "seven copper kites at dawn")
             .await
             .status,
         200
@@ -620,14 +488,11 @@ async fn password_change_needs_the_current_one_and_signs_out_others() {
 async fn profile_updates_and_refuses_server_owned_fields() {
     let app = TestApp::new().await;
     let account = app.register("mei@example.com").await;
-    let patch = |body: serde_json::Value| TestRequest::patch().uri("/v1/me").set_json(body);
-    let res = app
-        .authed(
-            patch(
-                json!({"display_name": "Mei L.", "time_zone": "America/New_York",
+    let res = account
+        .patch(
+            "/v1/me",
+            json!({"display_name": "Mei L.", "time_zone": "America/New_York",
             "safety_profile": {"pregnant": true, "bleeding_risk": true}}),
-            ),
-            &account.access,
         )
         .await;
     assert_eq!(res.status, 200);
@@ -637,11 +502,8 @@ async fn profile_updates_and_refuses_server_owned_fields() {
     assert_eq!(me["safety_profile"]["pregnant"], true);
     assert_eq!(me["safety_profile"]["varicose_veins"], false);
     // A partial safety patch leaves the other answers alone.
-    let me = app
-        .authed(
-            patch(json!({"safety_profile": {"pregnant": false}})),
-            &account.access,
-        )
+    let me = account
+        .patch("/v1/me", json!({"safety_profile": {"pregnant": false}}))
         .await
         .json();
     assert_eq!(me["safety_profile"]["pregnant"], false);
@@ -659,13 +521,10 @@ async fn profile_updates_and_refuses_server_owned_fields() {
         json!({"display_name": "x".repeat(200)}),
         json!({"display_name": "bell\u{7}"}),
     ] {
-        let res = app.authed(patch(body.clone()), &account.access).await;
+        let res = account.patch("/v1/me", body.clone()).await;
         res.problem(422, "validation_failed");
     }
-    let after = app
-        .authed(TestRequest::get().uri("/v1/me"), &account.access)
-        .await
-        .json();
+    let after = account.me().await.json();
     assert_eq!(after["role"], "user");
     assert_eq!(after["email"], "mei@example.com");
     assert_eq!(after["display_name"], "Mei L.", "nothing applied");
@@ -675,75 +534,50 @@ async fn profile_updates_and_refuses_server_owned_fields() {
 async fn delete_account_needs_the_password_and_leaves_nothing() {
     let app = TestApp::new().await;
     let account = app.register("mei@example.com").await;
-    let second = Account::from_auth(
-        &login(&app, &account.email, PASSWORD).await.json(),
-        &account.email,
-    );
+    let second = account.second_device().await;
     let other = app.register("li@example.com").await;
-    let delete = |password: Option<&str>| {
-        TestRequest::delete()
-            .uri("/v1/me")
-            .set_json(json!({"password": password}))
-    };
-    app.authed(delete(Some("not my password")), &account.access)
+    account
+        .delete_account("not my password")
         .await
         .problem(403, "forbidden");
-    app.authed(delete(None), &account.access)
+    account
+        .send(
+            TestRequest::delete()
+                .uri("/v1/me")
+                .set_json(json!({"password": null})),
+        )
         .await
         .problem(422, "validation_failed");
     // history, an idempotency key and (after a statistics read) rollups too
-    let res = app
-        .authed(
-            TestRequest::post()
-                .uri("/v1/me/sessions")
-                .insert_header(("idempotency-key", "6f9619ff-8b86-4011-b42d-00c04fc964ff"))
-                .set_json(json!({"started_at": "2026-11-20T21:00:00Z", "duration_seconds": 300,
-                    "condition": "insomnia",
-                    "steps": [{"point": "HT7", "side": "both", "seconds": 60, "pressure": "light"}]})),
-            &account.access,
+    let res = account
+        .create_session_keyed(
+            json!({"started_at": "2026-11-20T21:00:00Z", "duration_seconds": 300,
+                "condition": "insomnia",
+                "steps": [{"point": "HT7", "side": "both", "seconds": 60, "pressure": "light"}]}),
+            "6f9619ff-8b86-4011-b42d-00c04fc964ff",
         )
         .await;
     assert_eq!(res.status, 201);
-    let stats = app
-        .authed(
-            TestRequest::get().uri("/v1/me/stats?from=2026-11-01&to=2026-11-30"),
-            &account.access,
-        )
-        .await;
-    assert_eq!(stats.status, 200);
+    account.stats("from=2026-11-01&to=2026-11-30").await;
     assert_eq!(
         rows_of(&app.state.config.database_url, &account.id),
         9,
         "user, 2 device sessions, 2 tokens, a session, its key, a day and a point-day rollup"
     );
-    assert_eq!(
-        app.authed(delete(Some(PASSWORD)), &account.access)
-            .await
-            .status,
-        204
-    );
+    assert_eq!(account.delete_account(PASSWORD).await.status, 204);
     assert_eq!(
         rows_of(&app.state.config.database_url, &account.id),
         0,
         "no row left behind"
     );
-    for token in [&account.access, &second.access] {
-        app.authed(TestRequest::get().uri("/v1/me"), token)
-            .await
-            .problem(401, "session_revoked");
+    for device in [&account, &second] {
+        device.me().await.problem(401, "session_revoked");
     }
-    refresh(&app, &second.refresh)
-        .await
-        .problem(401, "invalid_refresh_token");
-    login(&app, &account.email, PASSWORD)
+    second.refresh().await.problem(401, "invalid_refresh_token");
+    app.login(&account.email, PASSWORD)
         .await
         .problem(401, "invalid_credentials");
-    assert_eq!(
-        app.authed(TestRequest::get().uri("/v1/me"), &other.access)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(other.me().await.status, 200);
     assert_eq!(rows_of(&app.state.config.database_url, &other.id), 3);
 }
 
@@ -752,16 +586,10 @@ async fn export_has_everything_about_me_and_nothing_of_others() {
     let app = TestApp::new().await;
     let account = app.register("mei@example.com").await;
     let other = app.register("li@example.com").await;
-    app.authed(
-        TestRequest::patch()
-            .uri("/v1/me")
-            .set_json(json!({"safety_profile": {"pregnant": true}})),
-        &account.access,
-    )
-    .await;
-    let res = app
-        .authed(TestRequest::get().uri("/v1/me/export"), &account.access)
+    account
+        .set_profile(json!({"safety_profile": {"pregnant": true}}))
         .await;
+    let res = account.export().await;
     assert_eq!(res.status, 200);
     assert!(
         res.header("content-disposition")
@@ -773,7 +601,7 @@ async fn export_has_everything_about_me_and_nothing_of_others() {
     assert_eq!(export["user"]["safety_profile"]["pregnant"], true);
     assert_eq!(export["devices"].as_array().unwrap().len(), 1);
     let text = export.to_string();
-    assert!(!text.contains(&other.id) && !text.contains("li@example.com"));
+    assert!(!text.contains(&other.id) && !text.contains(&other.email));
     assert!(!text.contains("argon2"), "no password hash");
 }
 
@@ -785,28 +613,25 @@ async fn guests_start_without_an_account_and_upgrade_keeping_everything() {
     let body = res.json();
     assert_eq!(body["user"]["is_guest"], true);
     assert!(body["user"]["email"].is_null());
-    let guest = Account::from_auth(&body, "");
-    app.authed(
-        TestRequest::patch()
-            .uri("/v1/me")
-            .set_json(json!({"safety_profile": {"varicose_veins": true}})),
-        &guest.access,
-    )
-    .await;
-    let upgrade = |email: &str, password: &str| {
-        TestRequest::post()
-            .uri("/v1/auth/upgrade")
-            .set_json(json!({"email": email, "password": password, "display_name": "Mei"}))
-    };
-    app.authed(upgrade("mei@example.com", "password"), &guest.access)
+    let guest = app.account(&body, "");
+    guest
+        .patch(
+            "/v1/me",
+            json!({"safety_profile": {"varicose_veins": true}}),
+        )
+        .await;
+    let upgrade = |email: &str, password: &str| json!({"email": email, "password": password, "display_name": "Mei"});
+    guest
+        .post("/v1/auth/upgrade", upgrade("mei@example.com", "password"))
         .await
         .problem(422, "weak_password");
     let taken = app.register("taken@example.com").await;
-    app.authed(upgrade("taken@example.com", PASSWORD), &guest.access)
+    guest
+        .post("/v1/auth/upgrade", upgrade("taken@example.com", PASSWORD))
         .await
         .problem(409, "email_taken");
-    let res = app
-        .authed(upgrade(" Mei@Example.com", PASSWORD), &guest.access)
+    let res = guest
+        .post("/v1/auth/upgrade", upgrade(" Mei@Example.com", PASSWORD))
         .await;
     assert_eq!(res.status, 200);
     let user = res.json();
@@ -817,32 +642,20 @@ async fn guests_start_without_an_account_and_upgrade_keeping_everything() {
         user["safety_profile"]["varicose_veins"], true,
         "kept what it owned"
     );
-    assert_eq!(
-        app.authed(TestRequest::get().uri("/v1/me"), &guest.access)
-            .await
-            .status,
-        200,
-        "still signed in"
-    );
-    assert_eq!(login(&app, "mei@example.com", PASSWORD).await.status, 200);
-    app.authed(upgrade("again@example.com", PASSWORD), &guest.access)
+    assert_eq!(guest.me().await.status, 200, "still signed in");
+    assert_eq!(app.login("mei@example.com", PASSWORD).await.status, 200);
+    guest
+        .post("/v1/auth/upgrade", upgrade("again@example.com", PASSWORD))
         .await
         .problem(409, "not_a_guest");
-    app.authed(upgrade("x@example.com", PASSWORD), &taken.access)
+    taken
+        .post("/v1/auth/upgrade", upgrade("x@example.com", PASSWORD))
         .await
         .problem(409, "not_a_guest");
     // A guest deletes itself without a password.
-    let other_guest = Account::from_auth(
-        &app.send(TestRequest::post().uri("/v1/auth/guest"))
-            .await
-            .json(),
-        "",
-    );
-    let res = app
-        .authed(
-            TestRequest::delete().uri("/v1/me").set_json(json!({})),
-            &other_guest.access,
-        )
+    let other_guest = app.guest().await;
+    let res = other_guest
+        .send(TestRequest::delete().uri("/v1/me").set_json(json!({})))
         .await;
     assert_eq!(res.status, 204);
 }
@@ -852,12 +665,8 @@ async fn only_admins_change_catalog_content() {
     let app = TestApp::new().await;
     let user = app.register("mei@example.com").await;
     let reload = || TestRequest::post().uri("/v1/admin/catalog/reload");
-    app.authed(reload(), &user.access)
-        .await
-        .problem(403, "forbidden");
-    app.send(TestRequest::post().uri("/v1/admin/catalog/reload"))
-        .await
-        .problem(401, "missing_token");
+    user.send(reload()).await.problem(403, "forbidden");
+    app.send(reload()).await.problem(401, "missing_token");
 
     let mut config = app.state.config.as_ref().clone();
     config.database_url = app.state.config.database_url.clone();
@@ -870,18 +679,13 @@ async fn only_admins_change_catalog_content() {
             .await
             .is_err()
     );
-    let res = app.authed(reload(), &user.access).await;
+    let res = user.send(reload()).await;
     assert_eq!(res.status, 200);
     assert_eq!(
         res.json()["version"],
         app.state.catalog.get().version.as_str()
     );
-    assert_eq!(
-        app.authed(TestRequest::get().uri("/v1/me"), &user.access)
-            .await
-            .json()["role"],
-        "admin"
-    );
+    assert_eq!(user.me().await.json()["role"], "admin");
 }
 
 #[actix_web::test]
@@ -934,14 +738,9 @@ async fn an_optional_body_may_be_left_out_but_not_sent_broken() {
         .await
         .problem(413, "payload_too_large");
     let mei = app.register("mei@example.com").await;
-    app.authed(
-        TestRequest::post()
-            .uri("/v1/auth/logout-all")
-            .set_json(json!({"include_current": "yes"})),
-        &mei.access,
-    )
-    .await
-    .problem(422, "validation_failed");
+    mei.post("/v1/auth/logout-all", json!({"include_current": "yes"}))
+        .await
+        .problem(422, "validation_failed");
     // serde would read a struct from an array of its fields; a body must be an object.
     for (req, body) in [
         (TestRequest::post().uri("/v1/auth/logout-all"), json!([])),
@@ -952,27 +751,25 @@ async fn an_optional_body_may_be_left_out_but_not_sent_broken() {
             json!(["2026-11-20T08:00:00Z", 300]),
         ),
     ] {
-        app.authed(req.set_json(body), &mei.access)
+        mei.send(req.set_json(body))
             .await
             .problem(422, "validation_failed");
     }
-    app.send(
-        TestRequest::post()
-            .uri("/v1/auth/register")
-            .set_json(json!(["li@example.com", PASSWORD, "Li"])),
+    app.post(
+        "/v1/auth/register",
+        json!(["li@example.com", PASSWORD, "Li"]),
     )
     .await
     .problem(422, "validation_failed");
     // A field twice is refused, not "last one wins".
-    let twice = app
-        .authed(
+    let twice = mei
+        .send(
             TestRequest::post()
                 .uri("/v1/me/sessions")
                 .insert_header(("content-type", "application/json"))
                 .set_payload(
                     r#"{"started_at": "2026-11-20T08:00:00Z", "duration_seconds": 1, "duration_seconds": 600}"#,
                 ),
-            &mei.access,
         )
         .await
         .problem(422, "validation_failed");
@@ -989,18 +786,10 @@ async fn housekeeping_forgets_sign_ins_nobody_can_use() {
     let app = TestApp::new().await;
     let url = app.state.config.database_url.clone();
     let phone = app.register("mei@example.com").await;
-    let tablet = Account::from_auth(
-        &login(&app, &phone.email, PASSWORD).await.json(),
-        &phone.email,
-    );
+    let tablet = phone.second_device().await;
     // the phone refreshes: its first token is rotated, kept to catch reuse
-    let newer = refresh(&app, &phone.refresh).await.json();
-    let guest = Account::from_auth(
-        &app.send(TestRequest::post().uri("/v1/auth/guest"))
-            .await
-            .json(),
-        "",
-    );
+    let newer = phone.refresh().await.json();
+    let guest = app.guest().await;
     // the tablet's and the guest's refresh tokens ran out long ago
     crate::common::execute(
         &url,
@@ -1014,10 +803,7 @@ async fn housekeeping_forgets_sign_ins_nobody_can_use() {
         ),
     );
     // a device whose refresh token has expired is no longer listed
-    let devices = app
-        .authed(TestRequest::get().uri("/v1/me/devices"), &phone.access)
-        .await
-        .json();
+    let devices = phone.get("/v1/me/devices").await.json();
     assert_eq!(devices["items"].as_array().unwrap().len(), 1);
     let done = acupress::server::housekeeping(&app.state.pool)
         .await
@@ -1033,14 +819,9 @@ async fn housekeeping_forgets_sign_ins_nobody_can_use() {
         0
     );
     // the phone is untouched: its live token works, its rotated one is still caught
+    assert_eq!(phone.me().await.status, 200);
     assert_eq!(
-        app.authed(TestRequest::get().uri("/v1/me"), &phone.access)
-            .await
-            .status,
-        200
-    );
-    assert_eq!(
-        refresh(&app, newer["refresh_token"].as_str().unwrap())
+        app.refresh(newer["refresh_token"].as_str().unwrap())
             .await
             .status,
         200

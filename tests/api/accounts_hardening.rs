@@ -6,57 +6,25 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use actix_web::test::TestRequest;
-use acupress::config::RateLimit;
-use acupress::db::{self, SessionSettings, SyncPgConnection};
+use acupress::db::SyncPgConnection;
 use acupress::server;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use futures_util::future::join_all;
 use serde_json::json;
 
-use crate::common::{Account, PASSWORD, Response, TestApp, count_rows, send_to, test_config};
+use crate::common::{
+    Account, InProcess, PASSWORD, Response, TestApp, count_rows, guesses_per_account, lock_waiters,
+    pool_at, test_config,
+};
 
 const NEW_PASSWORD: &str = "amber heron copper willow";
 const OTHER_PASSWORD: &str = "silent maple harbor drum";
 
-fn post(uri: &str, body: serde_json::Value) -> TestRequest {
-    TestRequest::post().uri(uri).set_json(body)
-}
-
 fn login_request(email: &str, password: &str) -> TestRequest {
-    post(
-        "/v1/auth/login",
-        json!({"email": email, "password": password}),
-    )
-}
-
-fn bearer(req: TestRequest, token: &str) -> TestRequest {
-    req.insert_header(("authorization", format!("Bearer {token}")))
-}
-
-fn change_password(account: &Account, current: &str, new: &str) -> TestRequest {
-    bearer(
-        TestRequest::put()
-            .uri("/v1/me/password")
-            .set_json(json!({"current_password": current, "new_password": new})),
-        &account.access,
-    )
-}
-
-fn delete_account(account: &Account, password: &str) -> TestRequest {
-    bearer(
-        TestRequest::delete()
-            .uri("/v1/me")
-            .set_json(json!({"password": password})),
-        &account.access,
-    )
-}
-
-/// Signs in again as `account`: a second device session of the same user.
-async fn second_device(app: &TestApp, account: &Account) -> Account {
-    let res = app.send(login_request(&account.email, PASSWORD)).await;
-    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
-    Account::from_auth(&res.json(), &account.email)
+    TestRequest::post()
+        .uri("/v1/auth/login")
+        .set_json(json!({"email": email, "password": password}))
 }
 
 /// A row lock held by the test on its own connection (a transaction on a thread of its
@@ -85,7 +53,7 @@ impl RowLock {
         }
     }
 
-    fn user(url: &str, account: &Account) -> Self {
+    fn user(url: &str, account: &Account<'_>) -> Self {
         Self::hold(
             url,
             format!("SELECT 1 FROM users WHERE id = '{}' FOR UPDATE", account.id),
@@ -110,24 +78,49 @@ impl Drop for RowLock {
     }
 }
 
-/// Waits (bounded) until `n` backends of the test's database wait for a lock.
-async fn lock_waiters(url: &str, n: i64) {
-    for _ in 0..500 {
-        let waiting = count_rows(
-            url,
-            "SELECT count(*) AS n FROM pg_stat_activity
-              WHERE datname = current_database() AND wait_event_type = 'Lock'"
-                .into(),
-        );
-        if waiting >= n {
-            return;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("{n} requests never came to wait for the lock");
+/// Once a request waits at the user's row, `owner` signs `device` out; then the lock goes.
+async fn sign_out_then_release(
+    owner: &Account<'_>,
+    device: &Account<'_>,
+    lock: RowLock,
+    url: &str,
+) {
+    lock_waiters(url, 1).await;
+    let revoke = owner
+        .delete(&format!("/v1/me/devices/{}", device.session))
+        .await;
+    assert_eq!(revoke.status, 204);
+    lock.release();
 }
 
-fn users_with_id(url: &str, account: &Account) -> i64 {
+/// `a` changes the password to [`NEW_PASSWORD`] and `b` to [`OTHER_PASSWORD`], both
+/// queued behind a lock on the user's row; returns the winner's (204) and the loser's
+/// new password with the answer each got.
+async fn race_password_changes(
+    url: &str,
+    a: &Account<'_>,
+    b: &Account<'_>,
+) -> ((&'static str, Response), (&'static str, Response)) {
+    let lock = RowLock::user(url, a);
+    let (first, second, ()) = tokio::join!(
+        a.change_password(PASSWORD, NEW_PASSWORD),
+        b.change_password(PASSWORD, OTHER_PASSWORD),
+        async {
+            lock_waiters(url, 2).await;
+            lock.release();
+        }
+    );
+    match (first.status, second.status) {
+        (204, _) => ((NEW_PASSWORD, first), (OTHER_PASSWORD, second)),
+        (_, 204) => ((OTHER_PASSWORD, second), (NEW_PASSWORD, first)),
+        _ => panic!(
+            "one change must win: {} and {}",
+            first.status, second.status
+        ),
+    }
+}
+
+fn users_with_id(url: &str, account: &Account<'_>) -> i64 {
     count_rows(
         url,
         format!(
@@ -142,33 +135,24 @@ async fn a_password_change_from_a_device_signed_out_meanwhile_writes_nothing() {
     let app = TestApp::new().await;
     let url = app._db.url.clone();
     let owner = app.register("mei@example.com").await;
-    let attacker = second_device(&app, &owner).await;
+    let attacker = owner.second_device().await;
     // The attacker's change is verified and waits at the user's row; the owner signs
     // that device out in the meantime.
     let lock = RowLock::user(&url, &owner);
-    let (changed, _) = tokio::join!(
-        app.send(change_password(&attacker, PASSWORD, NEW_PASSWORD)),
-        async {
-            lock_waiters(&url, 1).await;
-            let revoke = bearer(
-                TestRequest::delete().uri(&format!("/v1/me/devices/{}", attacker.session)),
-                &owner.access,
-            );
-            assert_eq!(app.send(revoke).await.status, 204);
-            lock.release();
-        }
+    let (changed, ()) = tokio::join!(
+        attacker.change_password(PASSWORD, NEW_PASSWORD),
+        sign_out_then_release(&owner, &attacker, lock, &url)
     );
     changed.problem(401, "session_revoked");
     assert_eq!(
-        app.send(login_request(&owner.email, PASSWORD)).await.status,
+        app.login(&owner.email, PASSWORD).await.status,
         200,
         "the password is unchanged"
     );
-    app.send(login_request(&owner.email, NEW_PASSWORD))
+    app.login(&owner.email, NEW_PASSWORD)
         .await
         .problem(401, "invalid_credentials");
-    let me = bearer(TestRequest::get().uri("/v1/me"), &owner.access);
-    assert_eq!(app.send(me).await.status, 200, "nobody else signed out");
+    assert_eq!(owner.me().await.status, 200, "nobody else signed out");
 }
 
 #[actix_web::test]
@@ -176,34 +160,15 @@ async fn of_two_concurrent_password_changes_one_wins_and_its_password_works() {
     let app = TestApp::new().await;
     let url = app._db.url.clone();
     let account = app.register("mei@example.com").await;
-    let lock = RowLock::user(&url, &account);
-    let (first, second, _) = tokio::join!(
-        app.send(change_password(&account, PASSWORD, NEW_PASSWORD)),
-        app.send(change_password(&account, PASSWORD, OTHER_PASSWORD)),
-        async {
-            lock_waiters(&url, 2).await;
-            lock.release();
-        }
-    );
-    let (winner, loser) = match (first.status, second.status) {
-        (204, _) => ((first, NEW_PASSWORD), (second, OTHER_PASSWORD)),
-        (_, 204) => ((second, OTHER_PASSWORD), (first, NEW_PASSWORD)),
-        _ => panic!(
-            "one change must win: {} and {}",
-            first.status, second.status
-        ),
-    };
-    assert_eq!(winner.0.status, 204);
-    loser.0.problem(409, "password_changed");
+    let ((winner, _), (tried, loser)) = race_password_changes(&url, &account, &account).await;
+    loser.problem(409, "password_changed");
     assert_eq!(
-        app.send(login_request(&account.email, winner.1))
-            .await
-            .status,
+        app.login(&account.email, winner).await.status,
         200,
         "the winner's password works"
     );
-    for password in [loser.1, PASSWORD] {
-        app.send(login_request(&account.email, password))
+    for password in [tried, PASSWORD] {
+        app.login(&account.email, password)
             .await
             .problem(401, "invalid_credentials");
     }
@@ -214,30 +179,11 @@ async fn concurrent_password_changes_from_two_devices_sign_the_loser_out() {
     let app = TestApp::new().await;
     let url = app._db.url.clone();
     let one = app.register("mei@example.com").await;
-    let two = second_device(&app, &one).await;
-    let lock = RowLock::user(&url, &one);
-    let (first, second, _) = tokio::join!(
-        app.send(change_password(&one, PASSWORD, NEW_PASSWORD)),
-        app.send(change_password(&two, PASSWORD, OTHER_PASSWORD)),
-        async {
-            lock_waiters(&url, 2).await;
-            lock.release();
-        }
-    );
+    let two = one.second_device().await;
     // The winner signs every other device out, the loser's among them.
-    let (winner, loser) = match (first.status, second.status) {
-        (204, _) => (NEW_PASSWORD, second),
-        (_, 204) => (OTHER_PASSWORD, first),
-        _ => panic!(
-            "one change must win: {} and {}",
-            first.status, second.status
-        ),
-    };
+    let ((winner, _), (_, loser)) = race_password_changes(&url, &one, &two).await;
     loser.problem(401, "session_revoked");
-    assert_eq!(
-        app.send(login_request(&one.email, winner)).await.status,
-        200
-    );
+    assert_eq!(app.login(&one.email, winner).await.status, 200);
 }
 
 #[actix_web::test]
@@ -245,21 +191,15 @@ async fn deleting_the_account_from_a_device_signed_out_meanwhile_deletes_nothing
     let app = TestApp::new().await;
     let url = app._db.url.clone();
     let owner = app.register("mei@example.com").await;
-    let attacker = second_device(&app, &owner).await;
+    let attacker = owner.second_device().await;
     let lock = RowLock::user(&url, &owner);
-    let (deleted, _) = tokio::join!(app.send(delete_account(&attacker, PASSWORD)), async {
-        lock_waiters(&url, 1).await;
-        let revoke = bearer(
-            TestRequest::delete().uri(&format!("/v1/me/devices/{}", attacker.session)),
-            &owner.access,
-        );
-        assert_eq!(app.send(revoke).await.status, 204);
-        lock.release();
-    });
+    let (deleted, ()) = tokio::join!(
+        attacker.delete_account(PASSWORD),
+        sign_out_then_release(&owner, &attacker, lock, &url)
+    );
     deleted.problem(401, "session_revoked");
     assert_eq!(users_with_id(&url, &owner), 1, "the account is still there");
-    let me = bearer(TestRequest::get().uri("/v1/me"), &owner.access);
-    assert_eq!(app.send(me).await.status, 200);
+    assert_eq!(owner.me().await.status, 200);
 }
 
 #[actix_web::test]
@@ -270,10 +210,10 @@ async fn deleting_the_account_after_its_password_changed_meanwhile_deletes_nothi
     // Both verified the same password; the change takes the row first.
     let lock = RowLock::user(&url, &account);
     let (changed, deleted, _) = tokio::join!(
-        app.send(change_password(&account, PASSWORD, NEW_PASSWORD)),
+        account.change_password(PASSWORD, NEW_PASSWORD),
         async {
             lock_waiters(&url, 1).await;
-            app.send(delete_account(&account, PASSWORD)).await
+            account.delete_account(PASSWORD).await
         },
         async {
             lock_waiters(&url, 2).await;
@@ -287,33 +227,26 @@ async fn deleting_the_account_after_its_password_changed_meanwhile_deletes_nothi
 
 #[actix_web::test]
 async fn password_confirmations_and_logins_share_one_guess_budget() {
-    let app = TestApp::with_config(|c| {
-        c.auth_rate_account = RateLimit {
-            burst: 4,
-            period: Duration::from_secs(60),
-        };
-    })
-    .await;
+    let app = TestApp::with_config(guesses_per_account(4, Duration::from_secs(60))).await;
     // Registration takes one attempt; two wrong confirmations through a stolen access
     // token, one wrong login: the budget is spent, for the right password too.
     let account = app.register("mei@example.com").await;
-    app.send(change_password(
-        &account,
-        "wrong password entirely",
-        NEW_PASSWORD,
-    ))
-    .await
-    .problem(403, "forbidden");
-    app.send(delete_account(&account, "wrong password entirely"))
+    account
+        .change_password("wrong password entirely", NEW_PASSWORD)
         .await
         .problem(403, "forbidden");
-    app.send(login_request(&account.email, "wrong password entirely"))
+    account
+        .delete_account("wrong password entirely")
+        .await
+        .problem(403, "forbidden");
+    app.login(&account.email, "wrong password entirely")
         .await
         .problem(401, "invalid_credentials");
-    app.send(login_request(&account.email, PASSWORD))
+    app.login(&account.email, PASSWORD)
         .await
         .problem(429, "rate_limited");
-    app.send(delete_account(&account, PASSWORD))
+    account
+        .delete_account(PASSWORD)
         .await
         .problem(429, "rate_limited");
     assert_eq!(users_with_id(&app._db.url, &account), 1);
@@ -323,7 +256,6 @@ async fn password_confirmations_and_logins_share_one_guess_budget() {
 async fn concurrent_refreshes_of_sibling_tokens_never_deadlock() {
     let app = TestApp::with_config(|c| c.refresh_grace = Duration::from_secs(30)).await;
     let account = app.register("mei@example.com").await;
-    let refresh = |token: &str| post("/v1/auth/refresh", json!({"refresh_token": token}));
     let mut statuses = Vec::new();
     let mut current = account.refresh.clone();
     for _ in 0..4 {
@@ -331,11 +263,11 @@ async fn concurrent_refreshes_of_sibling_tokens_never_deadlock() {
         // one more live token of the same device session.
         let mut siblings = Vec::new();
         for _ in 0..8 {
-            let res = app.send(refresh(&current)).await;
+            let res = app.refresh(&current).await;
             assert_eq!(res.status, 200);
             siblings.push(res.json()["refresh_token"].as_str().unwrap().to_owned());
         }
-        let answers: Vec<Response> = join_all(siblings.iter().map(|t| app.send(refresh(t)))).await;
+        let answers: Vec<Response> = join_all(siblings.iter().map(|t| app.refresh(t))).await;
         statuses.extend(answers.iter().map(|r| r.status));
         current = answers
             .iter()
@@ -354,10 +286,15 @@ async fn concurrent_refreshes_of_sibling_tokens_never_deadlock() {
 
 /// The guesses one client gets at one account before a 429, sent round-robin to the
 /// given instances.
-async fn guesses_before_429(instances: &[acupress::app::AppState]) -> usize {
+async fn guesses_before_429(states: &[acupress::app::AppState]) -> usize {
+    let mut instances = Vec::new();
+    for state in states {
+        instances.push(InProcess::build(state.clone()).await);
+    }
     for n in 0..100 {
-        let state = instances[n % instances.len()].clone();
-        let res = send_to(state, login_request("nobody@example.com", PASSWORD)).await;
+        let res = instances[n % instances.len()]
+            .send(login_request("nobody@example.com", PASSWORD))
+            .await;
         if res.status == 429 {
             return n;
         }
@@ -368,12 +305,7 @@ async fn guesses_before_429(instances: &[acupress::app::AppState]) -> usize {
 
 #[actix_web::test]
 async fn rate_limits_hold_across_instances_on_one_database() {
-    let limits = |c: &mut acupress::config::Config| {
-        c.auth_rate_account = RateLimit {
-            burst: 5,
-            period: Duration::from_secs(60),
-        };
-    };
+    let limits = guesses_per_account(5, Duration::from_secs(60));
     let one = TestApp::with_config(limits).await;
     let alone = guesses_before_429(std::slice::from_ref(&one.state)).await;
     assert_eq!(alone, 5);
@@ -391,25 +323,19 @@ async fn sign_ins_answer_503_when_the_database_is_unreachable() {
     let app = TestApp::new().await;
     let account = app.register("mei@example.com").await;
     let mut state = app.state.clone();
-    state.pool = db::pool(
-        "postgres://postgres@127.0.0.1:1/acupress",
-        2,
-        Duration::from_millis(500),
-        SessionSettings {
-            statement_timeout: Duration::from_secs(1),
-            connect_timeout: Duration::from_millis(500),
-        },
-    );
+    state.pool = pool_at("postgres://postgres@127.0.0.1:1/acupress");
+    let unreachable = InProcess::build(state).await;
     let requests = [
         login_request(&account.email, PASSWORD),
-        post(
-            "/v1/auth/refresh",
-            json!({"refresh_token": account.refresh}),
-        ),
-        post("/v1/auth/guest", json!({})),
+        TestRequest::post()
+            .uri("/v1/auth/refresh")
+            .set_json(json!({"refresh_token": account.refresh})),
+        TestRequest::post()
+            .uri("/v1/auth/guest")
+            .set_json(json!({})),
     ];
     for req in requests {
-        let res = send_to(state.clone(), req).await;
+        let res = unreachable.send(req).await;
         res.problem(503, "service_unavailable");
         assert!(res.header("retry-after").is_some());
     }
@@ -417,19 +343,12 @@ async fn sign_ins_answer_503_when_the_database_is_unreachable() {
 
 #[actix_web::test]
 async fn housekeeping_forgets_rate_limit_buckets_that_are_full_again() {
-    let app = TestApp::with_config(|c| {
-        c.auth_rate_account = RateLimit {
-            burst: 2,
-            period: Duration::from_secs(60),
-        };
-    })
-    .await;
+    let app = TestApp::with_config(guesses_per_account(2, Duration::from_secs(60))).await;
     let url = app._db.url.clone();
     for _ in 0..3 {
-        app.send(login_request("nobody@example.com", PASSWORD))
-            .await;
+        app.login("nobody@example.com", PASSWORD).await;
     }
-    app.send(login_request("nobody@example.com", PASSWORD))
+    app.login("nobody@example.com", PASSWORD)
         .await
         .problem(429, "rate_limited");
     let buckets = |url: &str| count_rows(url, "SELECT count(*) AS n FROM rate_limits".into());
@@ -446,9 +365,7 @@ async fn housekeeping_forgets_rate_limit_buckets_that_are_full_again() {
     assert_eq!(done.rate_limits, 2, "{done:?}");
     assert_eq!(buckets(&url), 0);
     assert_eq!(
-        app.send(login_request("nobody@example.com", PASSWORD))
-            .await
-            .status,
+        app.login("nobody@example.com", PASSWORD).await.status,
         401,
         "a forgotten bucket starts full"
     );

@@ -1,6 +1,7 @@
 //! Test support: every test gets its own database, cloned from a template that is
 //! migrated and loaded once per test process and dropped when the process exits.
 
+use std::fmt::Display;
 use std::path::Path;
 use std::rc::Rc;
 use std::sync::OnceLock;
@@ -20,7 +21,7 @@ use acupress::server;
 use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use futures_util::future::LocalBoxFuture;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::time::Duration;
 
 /// The server the tests use: `TEST_DATABASE_URL`, else `DATABASE_URL`, else the local
@@ -185,6 +186,39 @@ pub fn execute(url: &str, sql: String) {
     });
 }
 
+/// Waits (at most 10 s) until `n` backends of the database at `url` wait for a lock,
+/// and returns their process ids.
+pub async fn lock_waiters(url: &str, n: usize) -> Vec<i32> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let url = url.to_owned();
+        let waiting = blocking(move || {
+            use diesel::RunQueryDsl;
+            #[derive(diesel::QueryableByName)]
+            struct Pid {
+                #[diesel(sql_type = diesel::sql_types::Integer)]
+                pid: i32,
+            }
+            let mut conn = SyncPgConnection::establish(&url).unwrap();
+            diesel::sql_query(
+                "SELECT pid FROM pg_stat_activity
+                  WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .load::<Pid>(&mut conn)
+            .unwrap()
+        });
+        if waiting.len() >= n {
+            return waiting.into_iter().map(|p| p.pid).collect();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {} of {n} requests wait for the lock",
+            waiting.len()
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// A database of its own for one test; dropped when the guard goes away.
 pub struct TestDb {
     pub name: String,
@@ -249,6 +283,12 @@ pub fn test_config(database_url: &str) -> Config {
     config
 }
 
+/// Configures the sign-in limit per account for a test: `burst` attempts, then one per
+/// `period` (the defaults of [`test_config`] are generous).
+pub fn guesses_per_account(burst: u32, period: Duration) -> impl Fn(&mut Config) + Copy {
+    move |config| config.auth_rate_account = RateLimit { burst, period }
+}
+
 /// The real application on its own database, built once and reused by every request.
 pub struct TestApp {
     service: InProcess,
@@ -300,11 +340,23 @@ impl InProcess {
     pub async fn send(&self, req: TestRequest) -> Response {
         (self.0)(req).await
     }
+
+    pub async fn get(&self, uri: &str) -> Response {
+        self.send(TestRequest::get().uri(uri)).await
+    }
 }
 
-/// Sends one request to an app built from `state` (for tests that change the state).
-pub async fn send_to(state: AppState, req: TestRequest) -> Response {
-    InProcess::build(state).await.send(req).await
+/// A small pool for `url` with short deadlines, for a state whose database is broken.
+pub fn pool_at(url: &str) -> acupress::db::DbPool {
+    acupress::db::pool(
+        url,
+        2,
+        Duration::from_millis(500),
+        acupress::db::SessionSettings {
+            statement_timeout: Duration::from_secs(1),
+            connect_timeout: Duration::from_millis(500),
+        },
+    )
 }
 
 /// Sends a request to any actix service and collects the whole response.
@@ -342,6 +394,19 @@ impl Response {
         })
     }
 
+    /// Asserts the status (the body in the message when it differs) and passes the
+    /// response on.
+    #[track_caller]
+    pub fn assert_status(self, status: u16) -> Self {
+        assert_eq!(self.status, status, "{}", self.text());
+        self
+    }
+
+    /// The body as text, for failure messages.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
@@ -376,8 +441,72 @@ impl Response {
     }
 }
 
-/// A registered account and its first token pair.
-pub struct Account {
+pub const PASSWORD: &str = "quiet otter lantern river";
+
+impl TestApp {
+    /// Registers `email` with [`PASSWORD`] (201 expected) and signs in as it.
+    pub async fn register(&self, email: &str) -> Account<'_> {
+        let res = self
+            .post(
+                "/v1/auth/register",
+                json!({"email": email, "password": PASSWORD, "display_name": "Tester", "device_name": "phone"}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        self.account(&res.json(), email)
+    }
+
+    /// A new guest account (201 expected).
+    pub async fn guest(&self) -> Account<'_> {
+        let res = self.send(TestRequest::post().uri("/v1/auth/guest")).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        self.account(&res.json(), "")
+    }
+
+    /// The account an answer with `user` and `tokens` signs in as.
+    pub fn account(&self, auth: &Value, email: &str) -> Account<'_> {
+        let token = |name: &str| auth["tokens"][name].as_str().unwrap().to_owned();
+        Account {
+            app: self,
+            id: auth["user"]["id"].as_str().unwrap().to_owned(),
+            email: email.to_owned(),
+            access: token("access_token"),
+            refresh: token("refresh_token"),
+            session: token("session_id"),
+        }
+    }
+
+    pub async fn post(&self, uri: &str, body: Value) -> Response {
+        self.send(TestRequest::post().uri(uri).set_json(body)).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post(
+            "/v1/auth/login",
+            json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Exchanges a refresh token.
+    pub async fn refresh(&self, token: &str) -> Response {
+        self.post("/v1/auth/refresh", json!({"refresh_token": token}))
+            .await
+    }
+
+    /// Sends a request with `Authorization: Bearer <token>`.
+    pub async fn authed(&self, req: TestRequest, token: &str) -> Response {
+        self.send(bearer(req, token)).await
+    }
+}
+
+pub fn bearer(req: TestRequest, token: &str) -> TestRequest {
+    req.insert_header(("authorization", format!("Bearer {token}")))
+}
+
+/// A signed-in device of an account: every request it sends carries its access token.
+pub struct Account<'a> {
+    pub app: &'a TestApp,
     pub id: String,
     pub email: String,
     pub access: String,
@@ -385,34 +514,145 @@ pub struct Account {
     pub session: String,
 }
 
-pub const PASSWORD: &str = "quiet otter lantern river";
-
-impl TestApp {
-    pub async fn register(&self, email: &str) -> Account {
-        let res = self
-            .send(TestRequest::post().uri("/v1/auth/register").set_json(serde_json::json!({
-                "email": email, "password": PASSWORD, "display_name": "Tester", "device_name": "phone"
-            })))
-            .await;
-        assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
-        Account::from_auth(&res.json(), email)
+impl Account<'_> {
+    pub async fn send(&self, req: TestRequest) -> Response {
+        self.app.authed(req, &self.access).await
     }
 
-    /// Sends a request with `Authorization: Bearer <token>`.
-    pub async fn authed(&self, req: TestRequest, token: &str) -> Response {
-        self.send(req.insert_header(("authorization", format!("Bearer {token}"))))
+    pub async fn get(&self, uri: &str) -> Response {
+        self.send(TestRequest::get().uri(uri)).await
+    }
+
+    pub async fn post(&self, uri: &str, body: Value) -> Response {
+        self.send(TestRequest::post().uri(uri).set_json(body)).await
+    }
+
+    pub async fn put(&self, uri: &str, body: Value) -> Response {
+        self.send(TestRequest::put().uri(uri).set_json(body)).await
+    }
+
+    pub async fn patch(&self, uri: &str, body: Value) -> Response {
+        self.send(TestRequest::patch().uri(uri).set_json(body))
             .await
+    }
+
+    pub async fn delete(&self, uri: &str) -> Response {
+        self.send(TestRequest::delete().uri(uri)).await
+    }
+
+    /// `GET /v1/me`.
+    pub async fn me(&self) -> Response {
+        self.get("/v1/me").await
+    }
+
+    /// Patches the profile (200 expected) and returns it.
+    pub async fn set_profile(&self, patch: Value) -> Value {
+        let res = self.patch("/v1/me", patch).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        res.json()
+    }
+
+    /// Signs in again with [`PASSWORD`] (200 expected): another device of this account.
+    pub async fn second_device(&self) -> Self {
+        let res = self.app.login(&self.email, PASSWORD).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        self.app.account(&res.json(), &self.email)
+    }
+
+    /// Exchanges this device's first refresh token.
+    pub async fn refresh(&self) -> Response {
+        self.app.refresh(&self.refresh).await
+    }
+
+    pub async fn logout(&self) -> Response {
+        self.send(TestRequest::post().uri("/v1/auth/logout")).await
+    }
+
+    pub async fn change_password(&self, current: &str, new: &str) -> Response {
+        self.put(
+            "/v1/me/password",
+            json!({"current_password": current, "new_password": new}),
+        )
+        .await
+    }
+
+    /// `DELETE /v1/me`, confirmed with `password`.
+    pub async fn delete_account(&self, password: &str) -> Response {
+        self.send(
+            TestRequest::delete()
+                .uri("/v1/me")
+                .set_json(json!({ "password": password })),
+        )
+        .await
+    }
+
+    pub async fn export(&self) -> Response {
+        self.get("/v1/me/export").await
+    }
+
+    pub async fn create_session(&self, body: Value) -> Response {
+        self.post("/v1/me/sessions", body).await
+    }
+
+    /// Creates a session with an `Idempotency-Key`.
+    pub async fn create_session_keyed(&self, body: Value, key: impl Display) -> Response {
+        self.send(keyed(body, key)).await
+    }
+
+    /// Creates a session (201 expected) and returns its id.
+    pub async fn new_session(&self, body: Value) -> String {
+        let res = self.create_session(body).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        res.json()["session"]["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn session(&self, id: &str) -> Response {
+        self.get(&format!("/v1/me/sessions/{id}")).await
+    }
+
+    pub async fn edit_session(&self, id: &str, patch: Value) -> Response {
+        self.patch(&format!("/v1/me/sessions/{id}"), patch).await
+    }
+
+    pub async fn delete_session(&self, id: &str) -> Response {
+        self.delete(&format!("/v1/me/sessions/{id}")).await
+    }
+
+    /// `GET /v1/me/sessions` with `query` (`""` or `"?limit=2"`).
+    pub async fn list_sessions(&self, query: &str) -> Response {
+        self.get(&format!("/v1/me/sessions{query}")).await
+    }
+
+    pub async fn sync_pull(&self, cursor: Option<&str>) -> Response {
+        match cursor {
+            Some(c) => self.get(&format!("/v1/me/sync?cursor={c}")).await,
+            None => self.get("/v1/me/sync").await,
+        }
+    }
+
+    /// The cursor of a full pull (200 expected).
+    pub async fn sync_cursor(&self) -> String {
+        let res = self.sync_pull(None).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        res.json()["cursor"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn sync_push(&self, body: Value) -> Response {
+        self.post("/v1/me/sync", body).await
+    }
+
+    /// Statistics for `query` (`from=...&to=...`), 200 expected.
+    pub async fn stats(&self, query: &str) -> Value {
+        let res = self.get(&format!("/v1/me/stats?{query}")).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        res.json()
     }
 }
 
-impl Account {
-    pub fn from_auth(body: &Value, email: &str) -> Self {
-        Self {
-            id: body["user"]["id"].as_str().unwrap().to_owned(),
-            email: email.to_owned(),
-            access: body["tokens"]["access_token"].as_str().unwrap().to_owned(),
-            refresh: body["tokens"]["refresh_token"].as_str().unwrap().to_owned(),
-            session: body["tokens"]["session_id"].as_str().unwrap().to_owned(),
-        }
-    }
+/// `POST /v1/me/sessions` with `body` and an `Idempotency-Key`.
+pub fn keyed(body: Value, key: impl Display) -> TestRequest {
+    TestRequest::post()
+        .uri("/v1/me/sessions")
+        .insert_header(("idempotency-key", key.to_string()))
+        .set_json(body)
 }

@@ -203,12 +203,11 @@ async fn an_internal_error_is_a_generic_500_with_the_request_id() {
         &app.state.config.database_url,
         "ALTER TABLE massage_sessions RENAME TO massage_sessions_gone".into(),
     );
-    let res = app
-        .authed(
+    let res = mei
+        .send(
             TestRequest::get()
                 .uri("/v1/me/sessions")
                 .insert_header(("x-request-id", "trace-me-500")),
-            &mei.access,
         )
         .await;
     let problem = res.problem(500, "internal_error");

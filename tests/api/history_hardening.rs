@@ -10,7 +10,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncC
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::common::{Account, PASSWORD, Response, TestApp, count_rows};
+use crate::common::{Account, PASSWORD, Response, TestApp, count_rows, keyed, lock_waiters};
 
 fn session(started_at: &str) -> Value {
     json!({"started_at": started_at, "duration_seconds": 300,
@@ -26,42 +26,15 @@ fn sessions_uri(id: Uuid) -> String {
     format!("/v1/me/sessions/{id}")
 }
 
-fn create_req(body: Value, key: Option<Uuid>) -> TestRequest {
-    let req = TestRequest::post().uri("/v1/me/sessions").set_json(body);
-    match key {
-        Some(key) => req.insert_header(("idempotency-key", key.to_string())),
-        None => req,
-    }
+/// A sync push body.
+fn batch(cursor: Option<&str>, changes: Value) -> Value {
+    json!({"cursor": cursor, "changes": changes})
 }
 
 fn push_req(cursor: Option<&str>, changes: Value) -> TestRequest {
     TestRequest::post()
         .uri("/v1/me/sync")
-        .set_json(json!({"cursor": cursor, "changes": changes}))
-}
-
-fn pull_req(cursor: &str) -> TestRequest {
-    TestRequest::get().uri(&format!("/v1/me/sync?cursor={cursor}"))
-}
-
-async fn cursor_of(app: &TestApp, who: &Account) -> String {
-    let res = app
-        .authed(TestRequest::get().uri("/v1/me/sync"), &who.access)
-        .await;
-    assert_eq!(res.status, 200);
-    res.json()["cursor"].as_str().unwrap().to_owned()
-}
-
-async fn second_device(app: &TestApp, who: &Account) -> Account {
-    let res = app
-        .send(
-            TestRequest::post().uri("/v1/auth/login").set_json(
-                json!({"email": who.email, "password": PASSWORD, "device_name": "tablet"}),
-            ),
-        )
-        .await;
-    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
-    Account::from_auth(&res.json(), &who.email)
+        .set_json(batch(cursor, changes))
 }
 
 fn rows_with_id(app: &TestApp, id: Uuid) -> i64 {
@@ -77,122 +50,52 @@ async fn connect(app: &TestApp) -> AsyncPgConnection {
         .expect("test connection")
 }
 
-#[derive(diesel::QueryableByName)]
-struct Pid {
-    #[diesel(sql_type = Integer)]
-    pid: i32,
-}
-
-/// Waits (at most 10 s) until `n` other backends of this database wait on a lock, and
-/// returns their process ids.
-async fn lock_waiters(monitor: &mut AsyncPgConnection, n: usize) -> Vec<i32> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let waiting: Vec<Pid> = diesel::sql_query(
-            "SELECT pid FROM pg_stat_activity
-              WHERE datname = current_database() AND wait_event_type IN ('Lock', 'advisory')
-                AND pid <> pg_backend_pid()",
-        )
-        .load(monitor)
-        .await
-        .unwrap();
-        if waiting.len() >= n {
-            return waiting.into_iter().map(|p| p.pid).collect();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "only {} of {n} requests wait",
-            waiting.len()
-        );
-        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[actix_web::test]
 async fn two_accounts_store_the_same_client_uuid() {
     let app = TestApp::new().await;
     let mei = app.register("mei@example.com").await;
     let li = app.register("li@example.com").await;
     let id = Uuid::new_v4();
-    let res = app
-        .authed(
-            create_req(with_id(session("2026-11-20T21:00:00Z"), id), None),
-            &mei.access,
-        )
+    let res = mei
+        .create_session(with_id(session("2026-11-20T21:00:00Z"), id))
         .await;
     assert_eq!(res.status, 201);
     // The same id from another account is a new record of that account, by create...
-    let res = app
-        .authed(
-            create_req(with_id(session("2026-11-19T07:00:00Z"), id), None),
-            &li.access,
-        )
-        .await;
-    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    let res = li
+        .create_session(with_id(session("2026-11-19T07:00:00Z"), id))
+        .await
+        .assert_status(201);
     assert_eq!(res.json()["session"]["id"], json!(id));
     // ...and by push; li's own record again conflicts with li only.
     let other = Uuid::new_v4();
-    app.authed(
-        create_req(with_id(session("2026-11-18T07:00:00Z"), other), None),
-        &mei.access,
-    )
-    .await;
+    mei.create_session(with_id(session("2026-11-18T07:00:00Z"), other))
+        .await;
     let mut pushed = with_id(session("2026-11-17T07:00:00Z"), other);
     pushed["notes"] = json!("li's");
-    let res = app
-        .authed(
-            push_req(None, json!([{"op": "upsert", "session": pushed}])),
-            &li.access,
-        )
-        .await;
-    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
-    app.authed(
-        create_req(with_id(session("2026-11-19T07:00:00Z"), id), None),
-        &li.access,
-    )
-    .await
-    .problem(409, "session_exists");
+    li.sync_push(batch(None, json!([{"op": "upsert", "session": pushed}])))
+        .await
+        .assert_status(200);
+    li.create_session(with_id(session("2026-11-19T07:00:00Z"), id))
+        .await
+        .problem(409, "session_exists");
     assert_eq!(rows_with_id(&app, id), 2);
     assert_eq!(rows_with_id(&app, other), 2);
 
     // A change or deletion by li touches li's record only.
-    let res = app
-        .authed(
-            TestRequest::patch()
-                .uri(&sessions_uri(id))
-                .set_json(json!({"notes": "mine"})),
-            &li.access,
-        )
-        .await;
+    let res = li.patch(&sessions_uri(id), json!({"notes": "mine"})).await;
     assert_eq!(res.status, 200);
-    assert_eq!(
-        app.authed(TestRequest::delete().uri(&sessions_uri(other)), &li.access)
-            .await
-            .status,
-        204
-    );
-    let mei_first = app
-        .authed(TestRequest::get().uri(&sessions_uri(id)), &mei.access)
-        .await
-        .json();
+    assert_eq!(li.delete(&sessions_uri(other)).await.status, 204);
+    let mei_first = mei.get(&sessions_uri(id)).await.json();
     assert_eq!(mei_first["started_at"], "2026-11-20T21:00:00Z");
     assert!(mei_first["notes"].is_null());
-    let mei_other = app
-        .authed(TestRequest::get().uri(&sessions_uri(other)), &mei.access)
-        .await;
+    let mei_other = mei.get(&sessions_uri(other)).await;
     assert_eq!(mei_other.status, 200, "mei's record survives li's delete");
     assert!(mei_other.json()["notes"].is_null());
-    let li_first = app
-        .authed(TestRequest::get().uri(&sessions_uri(id)), &li.access)
-        .await
-        .json();
+    let li_first = li.get(&sessions_uri(id)).await.json();
     assert_eq!(li_first["started_at"], "2026-11-19T07:00:00Z");
     assert_eq!(li_first["notes"], "mine");
     // Each pull sees its own records only.
-    let mei_pull = app
-        .authed(TestRequest::get().uri("/v1/me/sync"), &mei.access)
-        .await
-        .json();
+    let mei_pull = mei.sync_pull(None).await.json();
     assert_eq!(mei_pull["changes"].as_array().unwrap().len(), 2);
     assert!(
         mei_pull["changes"]
@@ -201,10 +104,7 @@ async fn two_accounts_store_the_same_client_uuid() {
             .iter()
             .all(|c| c["op"] == "upsert" && c["session"]["notes"].is_null())
     );
-    let li_pull = app
-        .authed(TestRequest::get().uri("/v1/me/sync"), &li.access)
-        .await
-        .json();
+    let li_pull = li.sync_pull(None).await.json();
     let ops: Vec<&str> = li_pull["changes"]
         .as_array()
         .unwrap()
@@ -217,40 +117,24 @@ async fn two_accounts_store_the_same_client_uuid() {
 #[actix_web::test]
 async fn a_guest_that_registers_a_new_account_pushes_its_offline_queue() {
     let app = TestApp::new().await;
-    let res = app.send(TestRequest::post().uri("/v1/auth/guest")).await;
-    assert_eq!(res.status, 201);
-    let guest = Account::from_auth(&res.json(), "");
+    let guest = app.guest().await;
     let id = Uuid::new_v4();
     let queue = json!([{"op": "upsert", "session": with_id(session("2026-11-20T21:00:00Z"), id)}]);
     assert_eq!(
-        app.authed(push_req(None, queue.clone()), &guest.access)
-            .await
-            .status,
+        guest.sync_push(batch(None, queue.clone())).await.status,
         200
     );
     // The person registers a new account instead of upgrading the guest; the phone
     // pushes its queue again, then deletes the record.
     let mei = app.register("mei@example.com").await;
-    let res = app.authed(push_req(None, queue), &mei.access).await;
-    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let res = mei.sync_push(batch(None, queue)).await.assert_status(200);
     let cursor = res.json()["cursor"].as_str().unwrap().to_owned();
-    let res = app
-        .authed(
-            push_req(Some(&cursor), json!([{"op": "delete", "id": id}])),
-            &mei.access,
-        )
-        .await;
-    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
-    app.authed(TestRequest::get().uri(&sessions_uri(id)), &mei.access)
+    mei.sync_push(batch(Some(&cursor), json!([{"op": "delete", "id": id}])))
         .await
-        .problem(404, "not_found");
+        .assert_status(200);
+    mei.get(&sessions_uri(id)).await.problem(404, "not_found");
     // The guest's record is untouched.
-    assert_eq!(
-        app.authed(TestRequest::get().uri(&sessions_uri(id)), &guest.access)
-            .await
-            .status,
-        200
-    );
+    assert_eq!(guest.get(&sessions_uri(id)).await.status, 200);
 }
 
 /// The requests of a second device on every route that writes or reads the history
@@ -280,24 +164,32 @@ fn second_device_requests(id: Uuid, cursor: &str) -> Vec<(&'static str, TestRequ
                 json!([{"op": "upsert", "session": with_id(session("2026-11-02T08:00:00Z"), Uuid::new_v4())}]),
             ),
         ),
-        ("sync pull", pull_req(cursor)),
+        (
+            "sync pull",
+            TestRequest::get().uri(&format!("/v1/me/sync?cursor={cursor}")),
+        ),
         (
             "keyed create",
-            create_req(session("2026-11-03T08:00:00Z"), Some(Uuid::new_v4())),
+            keyed(session("2026-11-03T08:00:00Z"), Uuid::new_v4()),
         ),
-        ("create", create_req(session("2026-11-04T08:00:00Z"), None)),
+        (
+            "create",
+            TestRequest::post()
+                .uri("/v1/me/sessions")
+                .set_json(session("2026-11-04T08:00:00Z")),
+        ),
     ]
 }
 
+/// Sends every request at once from `device`.
 async fn send_all(
-    app: &TestApp,
-    token: &str,
+    device: &Account<'_>,
     requests: Vec<(&'static str, TestRequest)>,
 ) -> Vec<(&'static str, Response)> {
     futures_util::future::join_all(
         requests
             .into_iter()
-            .map(|(route, req)| async move { (route, app.authed(req, token).await) }),
+            .map(|(route, req)| async move { (route, device.send(req).await) }),
     )
     .await
 }
@@ -306,14 +198,11 @@ async fn send_all(
 async fn requests_waiting_while_the_account_is_deleted_get_401() {
     let app = TestApp::with_config(|c| c.db_pool_size = 16).await;
     let mei = app.register("mei@example.com").await;
-    let tablet = second_device(&app, &mei).await;
+    let tablet = mei.second_device().await;
     let id = Uuid::new_v4();
-    app.authed(
-        create_req(with_id(session("2026-11-01T08:00:00Z"), id), None),
-        &mei.access,
-    )
-    .await;
-    let cursor = cursor_of(&app, &tablet).await;
+    mei.create_session(with_id(session("2026-11-01T08:00:00Z"), id))
+        .await;
+    let cursor = tablet.sync_cursor().await;
     // The test holds the account's row and the history table, as a deletion does while
     // it runs; every request waits on it, then the deletion commits.
     let mut deletion = connect(&app).await;
@@ -325,11 +214,10 @@ async fn requests_waiting_while_the_account_is_deleted_get_401() {
         ))
         .await
         .unwrap();
-    let mut monitor = connect(&app).await;
     let requests = second_device_requests(id, &cursor);
     let n = requests.len();
     let delete = async {
-        lock_waiters(&mut monitor, n).await;
+        lock_waiters(&app.state.config.database_url, n).await;
         deletion
             .batch_execute(&format!(
                 "DELETE FROM users WHERE id = '{}'; COMMIT",
@@ -338,15 +226,9 @@ async fn requests_waiting_while_the_account_is_deleted_get_401() {
             .await
             .unwrap();
     };
-    let (responses, ()) =
-        futures_util::future::join(send_all(&app, &tablet.access, requests), delete).await;
+    let (responses, ()) = futures_util::future::join(send_all(&tablet, requests), delete).await;
     for (route, res) in responses {
-        assert_eq!(
-            res.status,
-            401,
-            "{route}: {}",
-            String::from_utf8_lossy(&res.body)
-        );
+        assert_eq!(res.status, 401, "{route}: {}", res.text());
         res.problem(401, "session_revoked");
     }
 }
@@ -357,37 +239,26 @@ async fn deleting_the_account_while_another_device_writes_never_gives_500() {
     let mut answered = std::collections::BTreeMap::<(&str, u16), usize>::new();
     for round in 0..4 {
         let mei = app.register(&format!("mei{round}@example.com")).await;
-        let tablet = second_device(&app, &mei).await;
+        let tablet = mei.second_device().await;
         let id = Uuid::new_v4();
-        app.authed(
-            create_req(with_id(session("2026-11-01T08:00:00Z"), id), None),
-            &mei.access,
-        )
-        .await;
-        let cursor = cursor_of(&app, &tablet).await;
+        mei.create_session(with_id(session("2026-11-01T08:00:00Z"), id))
+            .await;
+        let cursor = tablet.sync_cursor().await;
         let mut requests = second_device_requests(id, &cursor);
         requests.extend(second_device_requests(id, &cursor));
-        let delete = app.authed(
-            TestRequest::delete()
-                .uri("/v1/me")
-                .set_json(json!({"password": PASSWORD})),
-            &mei.access,
-        );
         let (responses, deleted) =
-            futures_util::future::join(send_all(&app, &tablet.access, requests), delete).await;
+            futures_util::future::join(send_all(&tablet, requests), mei.delete_account(PASSWORD))
+                .await;
         assert_eq!(deleted.status, 204);
         for (route, res) in responses {
-            assert!(
-                res.status < 500,
-                "{route}: {}",
-                String::from_utf8_lossy(&res.body)
-            );
+            assert!(res.status < 500, "{route}: {}", res.text());
             if res.status == 401 {
                 res.problem(401, "session_revoked");
             }
             *answered.entry((route, res.status)).or_default() += 1;
         }
-        app.authed(TestRequest::get().uri("/v1/me/sessions"), &tablet.access)
+        tablet
+            .list_sessions("")
             .await
             .problem(401, "session_revoked");
     }
@@ -407,21 +278,14 @@ async fn a_key_is_in_flight_exactly_while_its_request_runs() {
         .execute(&mut running)
         .await
         .unwrap();
-    app.authed(
-        create_req(session("2026-11-01T08:00:00Z"), Some(key)),
-        &mei.access,
-    )
-    .await
-    .problem(409, "idempotency_key_in_flight");
+    mei.create_session_keyed(session("2026-11-01T08:00:00Z"), key)
+        .await
+        .problem(409, "idempotency_key_in_flight");
     // Its end (here its connection closing) frees the key at once.
     drop(running);
-    let res = app
-        .authed(
-            create_req(session("2026-11-01T08:00:00Z"), Some(key)),
-            &mei.access,
-        )
-        .await;
-    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    mei.create_session_keyed(session("2026-11-01T08:00:00Z"), key)
+        .await
+        .assert_status(201);
 }
 
 #[actix_web::test]
@@ -444,33 +308,25 @@ async fn a_retry_after_the_connection_was_cut_succeeds_at_once() {
         .unwrap();
     let mut monitor = connect(&app).await;
     let cut = async {
-        let pids = lock_waiters(&mut monitor, 1).await;
+        let pids = lock_waiters(&app.state.config.database_url, 1).await;
         diesel::sql_query("SELECT pg_terminate_backend($1)")
             .bind::<Integer, _>(pids[0])
             .execute(&mut monitor)
             .await
             .unwrap();
     };
-    let (first, ()) = futures_util::future::join(
-        app.authed(create_req(body.clone(), Some(key)), &mei.access),
-        cut,
-    )
-    .await;
+    let (first, ()) =
+        futures_util::future::join(mei.create_session_keyed(body.clone(), key), cut).await;
     first.problem(503, "service_unavailable");
     holder.batch_execute("ROLLBACK").await.unwrap();
     let started = Instant::now();
-    let retry = app
-        .authed(create_req(body.clone(), Some(key)), &mei.access)
-        .await;
-    assert_eq!(
-        retry.status,
-        201,
-        "{}",
-        String::from_utf8_lossy(&retry.body)
-    );
+    let retry = mei
+        .create_session_keyed(body.clone(), key)
+        .await
+        .assert_status(201);
     assert!(retry.header("idempotency-replayed").is_none());
     assert!(started.elapsed() < Duration::from_secs(2));
-    let replay = app.authed(create_req(body, Some(key)), &mei.access).await;
+    let replay = mei.create_session_keyed(body, key).await;
     assert_eq!(replay.header("idempotency-replayed"), Some("true"));
     assert_eq!(
         count_rows(
@@ -492,18 +348,12 @@ async fn a_replay_sends_the_first_response_bytes() {
     let mut body = session("2026-11-01T08:00:00.5Z");
     body["notes"] = json!("Ü \u{1F33F} \"quoted\"");
     body["pain_before"] = json!(6);
-    let first = app
-        .authed(create_req(body.clone(), Some(key)), &mei.access)
-        .await;
+    let first = mei.create_session_keyed(body.clone(), key).await;
     assert_eq!(first.status, 201);
-    let again = app.authed(create_req(body, Some(key)), &mei.access).await;
+    let again = mei.create_session_keyed(body, key).await;
     assert_eq!(again.status, 201);
     assert_eq!(again.header("idempotency-replayed"), Some("true"));
-    assert_eq!(
-        String::from_utf8_lossy(&again.body),
-        String::from_utf8_lossy(&first.body),
-        "byte for byte"
-    );
+    assert_eq!(again.text(), first.text(), "byte for byte");
     for name in ["content-type", "location"] {
         assert_eq!(again.header(name), first.header(name), "{name}");
     }
@@ -526,25 +376,20 @@ async fn a_retried_push_with_finer_than_microsecond_times_is_not_a_conflict() {
             "2026-11-03T07:15:59.999999Z",
         ),
     ] {
-        let cursor = cursor_of(&app, &phone).await;
+        let cursor = phone.sync_cursor().await;
         let id = Uuid::new_v4();
-        let batch = json!([{"op": "upsert", "session": with_id(session(started_at), id)}]);
+        let changes = json!([{"op": "upsert", "session": with_id(session(started_at), id)}]);
         // The response is lost; the phone sends the same batch with the same cursor.
         for attempt in 0..2 {
-            let res = app
-                .authed(push_req(Some(&cursor), batch.clone()), &phone.access)
-                .await;
+            let res = phone.sync_push(batch(Some(&cursor), changes.clone())).await;
             assert_eq!(
                 res.status,
                 200,
                 "{started_at}, attempt {attempt}: {}",
-                String::from_utf8_lossy(&res.body)
+                res.text()
             );
         }
-        let got = app
-            .authed(TestRequest::get().uri(&sessions_uri(id)), &phone.access)
-            .await
-            .json();
+        let got = phone.get(&sessions_uri(id)).await.json();
         assert_eq!(got["started_at"], stored, "{started_at}");
     }
 }

@@ -1,9 +1,8 @@
 use std::time::{Duration, Instant};
 
-use acupress::db::{self, SessionSettings};
+use acupress::db;
 
-use crate::common::{TestApp, send_to};
-use actix_web::test::TestRequest;
+use crate::common::{InProcess, Response, TestApp, pool_at};
 
 #[actix_web::test]
 async fn health_and_readiness_when_the_database_is_up() {
@@ -16,38 +15,37 @@ async fn health_and_readiness_when_the_database_is_up() {
     assert_eq!(res.json()["status"], "ready");
 }
 
-#[actix_web::test]
-async fn readiness_fails_fast_when_the_database_is_unreachable() {
-    let app = TestApp::new().await;
+/// The app with its pool pointed at `url`, and its readiness answer: a 503 within 2 s.
+async fn unready_with_database_at(app: &TestApp, url: &str) -> (InProcess, Response) {
     let mut state = app.state.clone();
-    // A second pool pointed at a port where nothing listens.
-    let settings = SessionSettings {
-        statement_timeout: Duration::from_secs(1),
-        connect_timeout: Duration::from_millis(500),
-    };
-    state.pool = db::pool(
-        "postgres://postgres@127.0.0.1:1/acupress",
-        2,
-        Duration::from_millis(500),
-        settings,
-    );
+    state.pool = pool_at(url);
+    let broken = InProcess::build(state).await;
     let started = Instant::now();
-    let res = send_to(state.clone(), TestRequest::get().uri("/readyz")).await;
+    let res = broken.get("/readyz").await;
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "{:?}",
         started.elapsed()
     );
     res.problem(503, "service_unavailable");
+    (broken, res)
+}
+
+#[actix_web::test]
+async fn readiness_fails_fast_when_the_database_is_unreachable() {
+    let app = TestApp::new().await;
+    // A second pool pointed at a port where nothing listens.
+    let (unreachable, res) =
+        unready_with_database_at(&app, "postgres://postgres@127.0.0.1:1/acupress").await;
     assert_eq!(res.header("retry-after"), Some("2"));
     assert!(
         !String::from_utf8_lossy(&res.body).contains("127.0.0.1:1"),
         "no internals"
     );
-    let health = send_to(state.clone(), TestRequest::get().uri("/healthz")).await;
+    let health = unreachable.get("/healthz").await;
     assert_eq!(health.status, 200, "liveness never needs the database");
     // The catalog is served from memory and keeps working.
-    let catalog = send_to(state, TestRequest::get().uri("/v1/meridians")).await;
+    let catalog = unreachable.get("/v1/meridians").await;
     assert_eq!(catalog.status, 200);
 }
 
@@ -139,24 +137,11 @@ async fn readiness_fails_fast_when_the_database_accepts_but_never_answers() {
     // A listener whose connections are accepted by the kernel and then left silent.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = silent.local_addr().unwrap().port();
-    let mut state = app.state.clone();
-    state.pool = db::pool(
+    unready_with_database_at(
+        &app,
         &format!("postgres://postgres@127.0.0.1:{port}/acupress"),
-        2,
-        Duration::from_millis(500),
-        SessionSettings {
-            statement_timeout: Duration::from_secs(1),
-            connect_timeout: Duration::from_millis(500),
-        },
-    );
-    let started = Instant::now();
-    let res = send_to(state, TestRequest::get().uri("/readyz")).await;
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
-    res.problem(503, "service_unavailable");
+    )
+    .await;
     drop(silent);
 }
 

@@ -1,26 +1,13 @@
 //! Text input (checklist 33): limits after Unicode normalisation, characters refused in
 //! names and free text, passwords compared in NFKC form.
 
-use actix_web::test::TestRequest;
 use acupress::auth::password;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::common::{Account, PASSWORD, Response, TestApp, count_rows, execute};
+use crate::common::{PASSWORD, Response, TestApp, count_rows, execute};
 
 /// Right-to-left override, zero-width space, line separator, a noncharacter.
 const REFUSED: [char; 4] = ['\u{202E}', '\u{200B}', '\u{2028}', '\u{FFFE}'];
-
-fn post(uri: &str, body: Value) -> TestRequest {
-    TestRequest::post().uri(uri).set_json(body)
-}
-
-async fn login(app: &TestApp, email: &str, password: &str) -> Response {
-    app.send(post(
-        "/v1/auth/login",
-        json!({"email": email, "password": password}),
-    ))
-    .await
-}
 
 /// Asserts a 422 whose only problem is `field`.
 fn refused(res: &Response, field: &str) {
@@ -43,13 +30,13 @@ async fn an_email_over_254_octets_once_normalised_is_refused() {
     let wide = format!("{}{}@example.com", "\u{e9}".repeat(10), "a".repeat(223));
     for email in [&grows, &wide] {
         let res = app
-            .send(post(
+            .post(
                 "/v1/auth/register",
                 json!({"email": email, "password": PASSWORD, "display_name": "Mei"}),
-            ))
+            )
             .await;
         refused(&res, "email");
-        refused(&login(&app, email, PASSWORD).await, "email");
+        refused(&app.login(email, PASSWORD).await, "email");
     }
     let url = &app.state.config.database_url;
     assert_eq!(count_rows(url, "SELECT count(*) AS n FROM users".into()), 0);
@@ -59,79 +46,54 @@ async fn an_email_over_254_octets_once_normalised_is_refused() {
 async fn names_mood_and_notes_refuse_invisible_and_separator_characters() {
     let app = TestApp::new().await;
     let mei = app.register("mei@example.com").await;
-    let session = app
-        .authed(
-            post(
-                "/v1/me/sessions",
-                json!({"started_at": "2026-11-21T07:45:00Z", "duration_seconds": 300}),
-            ),
-            &mei.access,
-        )
+    let session_id = mei
+        .new_session(json!({"started_at": "2026-11-21T07:45:00Z", "duration_seconds": 300}))
         .await;
-    assert_eq!(session.status, 201);
-    let session_uri = format!(
-        "/v1/me/sessions/{}",
-        session.json()["session"]["id"].as_str().unwrap()
-    );
     for c in REFUSED {
         let bad = format!("Mei{c}Lin");
         let res = app
-            .send(post(
+            .post(
                 "/v1/auth/register",
                 json!({"email": "lin@example.com", "password": PASSWORD, "display_name": bad}),
-            ))
-            .await;
-        refused(&res, "display_name");
-        let res = app
-            .send(post(
-                "/v1/auth/register",
-                json!({"email": "lin@example.com", "password": PASSWORD,
-                    "display_name": "Lin", "device_name": bad}),
-            ))
-            .await;
-        refused(&res, "device_name");
-        let res = app
-            .send(post(
-                "/v1/auth/login",
-                json!({"email": mei.email, "password": PASSWORD, "device_name": bad}),
-            ))
-            .await;
-        refused(&res, "device_name");
-        refused(
-            &app.send(post("/v1/auth/guest", json!({"device_name": bad})))
-                .await,
-            "device_name",
-        );
-        let res = app
-            .authed(
-                TestRequest::patch()
-                    .uri("/v1/me")
-                    .set_json(json!({"display_name": bad})),
-                &mei.access,
             )
             .await;
         refused(&res, "display_name");
+        let res = app
+            .post(
+                "/v1/auth/register",
+                json!({"email": "lin@example.com", "password": PASSWORD,
+                    "display_name": "Lin", "device_name": bad}),
+            )
+            .await;
+        refused(&res, "device_name");
+        let res = app
+            .post(
+                "/v1/auth/login",
+                json!({"email": mei.email, "password": PASSWORD, "device_name": bad}),
+            )
+            .await;
+        refused(&res, "device_name");
+        refused(
+            &app.post("/v1/auth/guest", json!({"device_name": bad}))
+                .await,
+            "device_name",
+        );
+        refused(
+            &mei.patch("/v1/me", json!({"display_name": bad})).await,
+            "display_name",
+        );
         for field in ["mood", "notes"] {
-            let res = app
-                .authed(
-                    post(
-                        "/v1/me/sessions",
-                        json!({"started_at": "2026-11-21T07:45:00Z", "duration_seconds": 300,
-                            field: bad}),
-                    ),
-                    &mei.access,
+            let res = mei
+                .create_session(
+                    json!({"started_at": "2026-11-21T07:45:00Z", "duration_seconds": 300,
+                        field: bad}),
                 )
                 .await;
             refused(&res, field);
-            let res = app
-                .authed(
-                    TestRequest::patch()
-                        .uri(&session_uri)
-                        .set_json(json!({ field: bad })),
-                    &mei.access,
-                )
-                .await;
-            refused(&res, field);
+            refused(
+                &mei.edit_session(&session_id, json!({ field: bad })).await,
+                field,
+            );
         }
     }
     // nothing was stored: one account, its name and its one session unchanged
@@ -157,15 +119,10 @@ async fn names_mood_and_notes_refuse_invisible_and_separator_characters() {
         1
     );
     // multi-line notes keep their line breaks, Windows ones as \n
-    let res = app
-        .authed(
-            TestRequest::patch()
-                .uri(&session_uri)
-                .set_json(json!({"notes": "Calmer.\r\nSlept well."})),
-            &mei.access,
-        )
-        .await;
-    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    let res = mei
+        .edit_session(&session_id, json!({"notes": "Calmer.\r\nSlept well."}))
+        .await
+        .assert_status(200);
     assert_eq!(res.json()["session"]["notes"], "Calmer.\nSlept well.");
 }
 
@@ -187,26 +144,21 @@ async fn a_password_signs_in_whatever_unicode_form_it_is_typed_in() {
     ];
     for (email, registered, typed) in cases {
         let res = app
-            .send(post(
+            .post(
                 "/v1/auth/register",
                 json!({"email": email, "password": registered, "display_name": "Ren"}),
-            ))
-            .await;
-        assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
-        let account = Account::from_auth(&res.json(), email);
+            )
+            .await
+            .assert_status(201);
+        let account = app.account(&res.json(), email);
         for form in [registered, typed] {
-            assert_eq!(login(&app, email, form).await.status, 200, "{form:?}");
+            assert_eq!(app.login(email, form).await.status, 200, "{form:?}");
         }
         // confirming with the current password takes either form too
-        let res = app
-            .authed(
-                TestRequest::put().uri("/v1/me/password").set_json(
-                    json!({"current_password": typed, "new_password": "seven copper kites at dawn"}),
-                ),
-                &account.access,
-            )
-            .await;
-        assert_eq!(res.status, 204, "{}", String::from_utf8_lossy(&res.body));
+        account
+            .change_password(typed, "seven copper kites at dawn")
+            .await
+            .assert_status(204);
     }
 }
 
@@ -225,28 +177,22 @@ async fn a_hash_of_a_password_as_typed_before_normalisation_still_signs_in() {
             mei.id
         ),
     );
-    let res = login(&app, &mei.email, typed).await;
-    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
-    let signed_in = Account::from_auth(&res.json(), &mei.email);
+    let res = app.login(&mei.email, typed).await.assert_status(200);
+    let signed_in = app.account(&res.json(), &mei.email);
     // the NFKC form is not what was hashed then, so it does not match that hash
     assert_eq!(
-        login(&app, &mei.email, "Ren\u{e9}e otter lantern river")
+        app.login(&mei.email, "Ren\u{e9}e otter lantern river")
             .await
             .status,
         401
     );
     // changing the password stores its NFKC form: from then on either form signs in
     let new = "Rene\u{301}e copper kites at dawn";
-    let res = app
-        .authed(
-            TestRequest::put()
-                .uri("/v1/me/password")
-                .set_json(json!({"current_password": typed, "new_password": new})),
-            &signed_in.access,
-        )
-        .await;
-    assert_eq!(res.status, 204, "{}", String::from_utf8_lossy(&res.body));
+    signed_in
+        .change_password(typed, new)
+        .await
+        .assert_status(204);
     for form in [new, "Ren\u{e9}e copper kites at dawn"] {
-        assert_eq!(login(&app, &mei.email, form).await.status, 200, "{form:?}");
+        assert_eq!(app.login(&mei.email, form).await.status, 200, "{form:?}");
     }
 }

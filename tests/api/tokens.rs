@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::json;
 
-use crate::common::{TEST_KID, TEST_SECRET, TestApp};
+use crate::common::{InProcess, TEST_KID, TEST_SECRET, TestApp, bearer};
 
 fn now() -> u64 {
     jsonwebtoken::get_current_timestamp()
@@ -192,27 +192,21 @@ async fn signing_keys_rotate_without_signing_anyone_out() {
         ("next".into(), acupress::config::Secret(new_secret.clone())),
     );
     state.auth = std::sync::Arc::new(acupress::auth::AuthService::from_config(&config));
-    let send = |token: String| {
-        crate::common::send_to(
-            state.clone(),
-            TestRequest::get()
-                .uri("/v1/me")
-                .insert_header(("authorization", format!("Bearer {token}"))),
-        )
-    };
+    let rotated = InProcess::build(state).await;
+    let send = |token: String| rotated.send(bearer(TestRequest::get().uri("/v1/me"), &token));
     assert_eq!(
         send(account.access.clone()).await.status,
         200,
         "old-key token still valid"
     );
-    let fresh = crate::common::send_to(
-        state.clone(),
-        TestRequest::post()
-            .uri("/v1/auth/refresh")
-            .set_json(json!({"refresh_token": account.refresh})),
-    )
-    .await
-    .json();
+    let fresh = rotated
+        .send(
+            TestRequest::post()
+                .uri("/v1/auth/refresh")
+                .set_json(json!({"refresh_token": account.refresh})),
+        )
+        .await
+        .json();
     let token = fresh["access_token"].as_str().unwrap().to_owned();
     let header = jsonwebtoken::decode_header(&token).unwrap();
     assert_eq!(
