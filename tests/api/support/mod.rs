@@ -1,0 +1,14 @@
+//! Test support, by concern: the database each test gets, the app it talks to, the
+//! accounts that talk to it, the responses they read, and the real binary.
+
+mod account;
+mod app;
+mod binary;
+mod database;
+mod response;
+
+pub use account::*;
+pub use app::*;
+pub use binary::*;
+pub use database::*;
+pub use response::*;
