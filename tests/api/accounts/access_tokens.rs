@@ -181,7 +181,7 @@ async fn forged_and_expired_tokens_are_401() {
 
 #[actix_web::test]
 async fn signing_keys_rotate_without_signing_anyone_out() {
-    let app = TestApp::new().await;
+    let app = local_app!("builds instances from a changed state");
     let account = app.register("mei@example.com").await;
     // Deploy a new key first in the list; the old one stays for verification.
     let new_secret = b"the-next-signing-secret-32-bytes".to_vec();

@@ -2,18 +2,16 @@
 
 use actix_web::test::TestRequest;
 
-use crate::support::TestApp;
-
 #[actix_web::test]
 async fn only_admins_change_catalog_content() {
-    let app = TestApp::new().await;
+    let app = local_app!("grants the admin role through the library");
     let user = app.register("mei@example.com").await;
     let reload = || TestRequest::post().uri("/v1/admin/catalog/reload");
     user.send(reload()).await.problem(403, "forbidden");
     app.send(reload()).await.problem(401, "missing_token");
 
     let mut config = app.state.config.as_ref().clone();
-    config.database_url = app.state.config.database_url.clone();
+    config.database_url = app.db_url().to_owned();
     let message = acupress::admin::grant(&config, "MEI@example.com")
         .await
         .unwrap();

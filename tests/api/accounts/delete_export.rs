@@ -27,7 +27,7 @@ fn rows_of(url: &str, id: &str) -> i64 {
 
 #[actix_web::test]
 async fn delete_account_needs_the_password_and_leaves_nothing() {
-    let app = TestApp::new().await;
+    let app = local_app!("counts the account's rows in the database");
     let account = app.register("mei@example.com").await;
     let second = account.second_device().await;
     let other = app.register("li@example.com").await;
@@ -55,16 +55,12 @@ async fn delete_account_needs_the_password_and_leaves_nothing() {
     assert_eq!(res.status, 201);
     account.stats("from=2026-11-01&to=2026-11-30").await;
     assert_eq!(
-        rows_of(&app.state.config.database_url, &account.id),
+        rows_of(app.db_url(), &account.id),
         9,
         "user, 2 device sessions, 2 tokens, a session, its key, a day and a point-day rollup"
     );
     assert_eq!(account.delete_account(PASSWORD).await.status, 204);
-    assert_eq!(
-        rows_of(&app.state.config.database_url, &account.id),
-        0,
-        "no row left behind"
-    );
+    assert_eq!(rows_of(app.db_url(), &account.id), 0, "no row left behind");
     for device in [&account, &second] {
         device.me().await.problem(401, "session_revoked");
     }
@@ -73,7 +69,7 @@ async fn delete_account_needs_the_password_and_leaves_nothing() {
         .await
         .problem(401, "invalid_credentials");
     assert_eq!(other.me().await.status, 200);
-    assert_eq!(rows_of(&app.state.config.database_url, &other.id), 3);
+    assert_eq!(rows_of(app.db_url(), &other.id), 3);
 }
 
 #[actix_web::test]

@@ -20,7 +20,8 @@ async fn guests_start_without_an_account_and_upgrade_keeping_everything() {
             json!({"safety_profile": {"varicose_veins": true}}),
         )
         .await;
-    let upgrade = |email: &str, password: &str| json!({"email": email, "password": password, "display_name": "Mei"});
+    // every email named here is made unique in black-box mode
+    let upgrade = |email: &str, password: &str| json!({"email": app.email(email), "password": password, "display_name": "Mei"});
     guest
         .post("/v1/auth/upgrade", upgrade("mei@example.com", "password"))
         .await
@@ -37,13 +38,18 @@ async fn guests_start_without_an_account_and_upgrade_keeping_everything() {
     let user = res.json();
     assert_eq!(user["id"], guest.id.as_str(), "same account");
     assert_eq!(user["is_guest"], false);
-    assert_eq!(user["email"], "mei@example.com");
+    assert_eq!(user["email"], app.email("mei@example.com"));
     assert_eq!(
         user["safety_profile"]["varicose_veins"], true,
         "kept what it owned"
     );
     assert_eq!(guest.me().await.status, 200, "still signed in");
-    assert_eq!(app.login("mei@example.com", PASSWORD).await.status, 200);
+    assert_eq!(
+        app.login(&app.email("mei@example.com"), PASSWORD)
+            .await
+            .status,
+        200
+    );
     guest
         .post("/v1/auth/upgrade", upgrade("again@example.com", PASSWORD))
         .await

@@ -48,18 +48,18 @@ async fn profile_updates_and_refuses_server_owned_fields() {
     }
     let after = account.me().await.json();
     assert_eq!(after["role"], "user");
-    assert_eq!(after["email"], "mei@example.com");
+    assert_eq!(after["email"], account.email);
     assert_eq!(after["display_name"], "Mei L.", "nothing applied");
 }
 
 #[actix_web::test]
 async fn a_stored_zone_the_server_does_not_know_is_an_error_not_utc() {
-    let app = TestApp::new().await;
+    let app = local_app!("writes a time zone into the database");
     let mei = app.register("zone@example.com").await;
     // Written around the application: PostgreSQL takes the POSIX zone `UTC+3` (and
     // would compute days in it), chrono-tz does not know it.
     execute(
-        &app._db.url,
+        app.db_url(),
         format!(
             "UPDATE users SET time_zone = 'UTC+3' WHERE id = '{}'",
             mei.id

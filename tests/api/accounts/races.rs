@@ -8,7 +8,7 @@ use diesel::Connection;
 use diesel::connection::SimpleConnection;
 
 use super::{NEW_PASSWORD, users_with_id};
-use crate::support::{Account, PASSWORD, Response, TestApp, lock_waiters};
+use crate::support::{Account, PASSWORD, Response, lock_waiters};
 
 const OTHER_PASSWORD: &str = "silent maple harbor drum";
 
@@ -107,8 +107,8 @@ async fn race_password_changes(
 
 #[actix_web::test]
 async fn a_password_change_from_a_device_signed_out_meanwhile_writes_nothing() {
-    let app = TestApp::new().await;
-    let url = app._db.url.clone();
+    let app = local_app!("holds row locks in the database");
+    let url = app.db_url().to_owned();
     let owner = app.register("mei@example.com").await;
     let attacker = owner.second_device().await;
     // The attacker's change is verified and waits at the user's row; the owner signs
@@ -132,8 +132,8 @@ async fn a_password_change_from_a_device_signed_out_meanwhile_writes_nothing() {
 
 #[actix_web::test]
 async fn of_two_concurrent_password_changes_one_wins_and_its_password_works() {
-    let app = TestApp::new().await;
-    let url = app._db.url.clone();
+    let app = local_app!("holds row locks in the database");
+    let url = app.db_url().to_owned();
     let account = app.register("mei@example.com").await;
     let ((winner, _), (tried, loser)) = race_password_changes(&url, &account, &account).await;
     loser.problem(409, "password_changed");
@@ -151,8 +151,8 @@ async fn of_two_concurrent_password_changes_one_wins_and_its_password_works() {
 
 #[actix_web::test]
 async fn concurrent_password_changes_from_two_devices_sign_the_loser_out() {
-    let app = TestApp::new().await;
-    let url = app._db.url.clone();
+    let app = local_app!("holds row locks in the database");
+    let url = app.db_url().to_owned();
     let one = app.register("mei@example.com").await;
     let two = one.second_device().await;
     // The winner signs every other device out, the loser's among them.
@@ -163,8 +163,8 @@ async fn concurrent_password_changes_from_two_devices_sign_the_loser_out() {
 
 #[actix_web::test]
 async fn deleting_the_account_from_a_device_signed_out_meanwhile_deletes_nothing() {
-    let app = TestApp::new().await;
-    let url = app._db.url.clone();
+    let app = local_app!("holds row locks in the database");
+    let url = app.db_url().to_owned();
     let owner = app.register("mei@example.com").await;
     let attacker = owner.second_device().await;
     let lock = RowLock::user(&url, &owner);
@@ -179,8 +179,8 @@ async fn deleting_the_account_from_a_device_signed_out_meanwhile_deletes_nothing
 
 #[actix_web::test]
 async fn deleting_the_account_after_its_password_changed_meanwhile_deletes_nothing() {
-    let app = TestApp::new().await;
-    let url = app._db.url.clone();
+    let app = local_app!("holds row locks in the database");
+    let url = app.db_url().to_owned();
     let account = app.register("mei@example.com").await;
     // Both verified the same password; the change takes the row first.
     let lock = RowLock::user(&url, &account);

@@ -9,12 +9,15 @@ use serde_json::json;
 
 use super::{NEW_PASSWORD, login_request, users_with_id};
 use crate::support::{
-    InProcess, PASSWORD, TestApp, count_rows, guesses_per_account, pool_at, test_config,
+    InProcess, LocalApp, PASSWORD, count_rows, guesses_per_account, pool_at, test_config,
 };
 
 #[actix_web::test]
 async fn password_confirmations_and_logins_share_one_guess_budget() {
-    let app = TestApp::with_config(guesses_per_account(4, Duration::from_secs(60))).await;
+    let app = local_app!(
+        "sets its own sign-in limits",
+        guesses_per_account(4, Duration::from_secs(60))
+    );
     // Registration takes one attempt; two wrong confirmations through a stolen access
     // token, one wrong login: the budget is spent, for the right password too.
     let account = app.register("mei@example.com").await;
@@ -36,13 +39,15 @@ async fn password_confirmations_and_logins_share_one_guess_budget() {
         .delete_account(PASSWORD)
         .await
         .problem(429, "rate_limited");
-    assert_eq!(users_with_id(&app._db.url, &account), 1);
+    assert_eq!(users_with_id(app.db_url(), &account), 1);
 }
 
 #[actix_web::test]
 async fn password_confirmation_is_rate_limited() {
-    let app =
-        TestApp::with_config(guesses_per_account(3, std::time::Duration::from_secs(60))).await;
+    let app = local_app!(
+        "sets its own sign-in limits",
+        guesses_per_account(3, std::time::Duration::from_secs(60))
+    );
     let mei = app.register("mei@example.com").await;
     let mut statuses = Vec::new();
     for _ in 0..5 {
@@ -77,12 +82,12 @@ async fn guesses_before_429(states: &[acupress::app::AppState]) -> usize {
 #[actix_web::test]
 async fn rate_limits_hold_across_instances_on_one_database() {
     let limits = guesses_per_account(5, Duration::from_secs(60));
-    let one = TestApp::with_config(limits).await;
+    let one = local_app!("sets its own sign-in limits on two instances", limits);
     let alone = guesses_before_429(std::slice::from_ref(&one.state)).await;
     assert_eq!(alone, 5);
 
-    let first = TestApp::with_config(limits).await;
-    let mut config = test_config(&first._db.url);
+    let first = LocalApp::with_config(limits).await;
+    let mut config = test_config(first.db_url());
     limits(&mut config);
     let second = server::prepare(config).await.expect("a second instance");
     let spread = guesses_before_429(&[first.state.clone(), second]).await;
@@ -91,7 +96,7 @@ async fn rate_limits_hold_across_instances_on_one_database() {
 
 #[actix_web::test]
 async fn sign_ins_answer_503_when_the_database_is_unreachable() {
-    let app = TestApp::new().await;
+    let app = local_app!("points the app at a database that is not there");
     let account = app.register("mei@example.com").await;
     let mut state = app.state.clone();
     state.pool = pool_at("postgres://postgres@127.0.0.1:1/acupress");
@@ -114,8 +119,11 @@ async fn sign_ins_answer_503_when_the_database_is_unreachable() {
 
 #[actix_web::test]
 async fn housekeeping_forgets_rate_limit_buckets_that_are_full_again() {
-    let app = TestApp::with_config(guesses_per_account(2, Duration::from_secs(60))).await;
-    let url = app._db.url.clone();
+    let app = local_app!(
+        "sets its own sign-in limits and runs housekeeping",
+        guesses_per_account(2, Duration::from_secs(60))
+    );
+    let url = app.db_url().to_owned();
     for _ in 0..3 {
         app.login("nobody@example.com", PASSWORD).await;
     }

@@ -18,7 +18,7 @@ async fn register_normalises_email_and_refuses_duplicates() {
         .post(
             "/v1/auth/register",
             json!({
-                "email": "  Mei.Lin@Example.COM ", "password": PASSWORD, "display_name": "Mei",
+                "email": app.email("  Mei.Lin@Example.COM "), "password": PASSWORD, "display_name": "Mei",
                 "locale": "zh-Hans", "time_zone": "Asia/Shanghai"
             }),
         )
@@ -30,7 +30,7 @@ async fn register_normalises_email_and_refuses_duplicates() {
         "tokens are never cached"
     );
     let body = res.json();
-    assert_eq!(body["user"]["email"], "mei.lin@example.com");
+    assert_eq!(body["user"]["email"], app.email("mei.lin@example.com"));
     assert_eq!(body["user"]["time_zone"], "Asia/Shanghai");
     assert_eq!(body["user"]["role"], "user");
     assert_eq!(body["tokens"]["token_type"], "Bearer");
@@ -42,7 +42,7 @@ async fn register_normalises_email_and_refuses_duplicates() {
         "  mei.lin@example.com\t",
     ] {
         let dup = app
-            .post("/v1/auth/register", registration(email, "X"))
+            .post("/v1/auth/register", registration(&app.email(email), "X"))
             .await;
         dup.problem(409, "email_taken");
     }
@@ -51,17 +51,18 @@ async fn register_normalises_email_and_refuses_duplicates() {
 #[actix_web::test]
 async fn weak_and_overlong_passwords_are_refused_with_reasons() {
     let app = TestApp::new().await;
+    let email = app.email("mei@example.com");
     let register = async |password: &str| {
         app.post(
             "/v1/auth/register",
-            json!({"email": "mei@example.com", "password": password, "display_name": "Mei"}),
+            json!({"email": email, "password": password, "display_name": "Mei"}),
         )
         .await
     };
     for password in [
         "password1",
         "Password1!",
-        "mei@example.com1",
+        &format!("{email}1"),
         "aaaaaaaaaaaa",
     ] {
         let body = register(password).await.problem(422, "weak_password");
@@ -148,15 +149,7 @@ async fn an_optional_body_may_be_left_out_but_not_sent_broken() {
             .await;
         assert_eq!(res.status, 201, "{nothing:?}");
     }
-    let small = TestApp::with_config(|c| c.body_limit = 2048).await;
-    small
-        .send(
-            guest(TestRequest::post())
-                .insert_header(("content-type", "application/json"))
-                .set_payload(format!("{{\"device_name\": \"{}\"}}", "x".repeat(4096))),
-        )
-        .await
-        .problem(413, "payload_too_large");
+    // An optional body over the limit: an_optional_body_over_the_limit_is_413.
     let mei = app.register("mei@example.com").await;
     mei.post("/v1/auth/logout-all", json!({"include_current": "yes"}))
         .await
@@ -199,4 +192,18 @@ async fn an_optional_body_may_be_left_out_but_not_sent_broken() {
             .unwrap()
             .contains("duplicate field")
     );
+}
+
+#[actix_web::test]
+async fn an_optional_body_over_the_limit_is_413() {
+    let small = local_app!("sets its own body limit", |c| c.body_limit = 2048);
+    small
+        .send(
+            TestRequest::post()
+                .uri("/v1/auth/guest")
+                .insert_header(("content-type", "application/json"))
+                .set_payload(format!("{{\"device_name\": \"{}\"}}", "x".repeat(4096))),
+        )
+        .await
+        .problem(413, "payload_too_large");
 }

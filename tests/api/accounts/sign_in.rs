@@ -35,7 +35,7 @@ async fn unknown_email_and_wrong_password_look_the_same() {
         (0.5..2.0).contains(&ratio),
         "unknown {unknown:?} vs wrong {wrong:?}"
     );
-    let ok = app.login("  MEI@example.com ", PASSWORD).await;
+    let ok = app.login(&app.email("  MEI@example.com "), PASSWORD).await;
     assert_eq!(ok.status, 200);
 }
 
@@ -49,13 +49,15 @@ fn login_from(peer: &str, email: &str, password: &str) -> TestRequest {
 
 #[actix_web::test]
 async fn repeated_logins_are_rate_limited_then_allowed_again() {
-    let app = TestApp::with_config(guesses_per_account(
-        3,
-        // Long enough that slow hashing on a busy machine refills no attempt
-        // before the third login.
-        Duration::from_secs(3),
-    ))
-    .await;
+    let app = local_app!(
+        "sets its own sign-in limits",
+        guesses_per_account(
+            3,
+            // Long enough that slow hashing on a busy machine refills no attempt
+            // before the third login.
+            Duration::from_secs(3),
+        )
+    );
     let account = app.register("mei@example.com").await;
     // The registration took one attempt for this account.
     for _ in 0..2 {
@@ -80,13 +82,12 @@ async fn repeated_logins_are_rate_limited_then_allowed_again() {
 
 #[actix_web::test]
 async fn one_client_address_is_rate_limited_across_accounts() {
-    let app = TestApp::with_config(|c| {
+    let app = local_app!("sets its own sign-in limits and client addresses", |c| {
         c.auth_rate_address = RateLimit {
             burst: 4,
             period: Duration::from_secs(60),
         };
-    })
-    .await;
+    });
     let from = |addr: &str, email: &str| login_from(addr, email, "wrong password entirely");
     for i in 0..4 {
         app.send(from("203.0.113.7:5000", &format!("u{i}@example.com")))
@@ -102,7 +103,10 @@ async fn one_client_address_is_rate_limited_across_accounts() {
 
 #[actix_web::test]
 async fn an_attacker_cannot_lock_an_owner_out_from_elsewhere() {
-    let app = TestApp::with_config(guesses_per_account(3, Duration::from_secs(60))).await;
+    let app = local_app!(
+        "sets its own sign-in limits and client addresses",
+        guesses_per_account(3, Duration::from_secs(60))
+    );
     let account = app.register("mei@example.com").await;
     let from = |addr: &str, password: &str| login_from(addr, &account.email, password);
     for _ in 0..3 {
@@ -138,14 +142,13 @@ async fn an_attacker_cannot_lock_an_owner_out_from_elsewhere() {
 
 #[actix_web::test]
 async fn the_client_address_comes_from_trusted_proxies_only() {
-    let app = TestApp::with_config(|c| {
+    let app = local_app!("sets its own trusted proxies and client addresses", |c| {
         c.auth_rate_address = RateLimit {
             burst: 2,
             period: Duration::from_secs(60),
         };
         c.trusted_proxies = vec!["10.0.0.0/8".parse().unwrap()];
-    })
-    .await;
+    });
     let attempt = |peer: &str, forwarded: Option<&str>| {
         let mut req = login_from(peer, "nobody@example.com", "wrong password entirely");
         if let Some(f) = forwarded {

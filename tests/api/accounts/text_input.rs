@@ -23,7 +23,7 @@ fn refused(res: &Response, field: &str) {
 
 #[actix_web::test]
 async fn an_email_over_254_octets_once_normalised_is_refused() {
-    let app = TestApp::new().await;
+    let app = local_app!("counts the accounts in the database");
     // 73 characters as typed; NFKC turns each ⅷ into viii: 256 octets
     let grows = format!("{}@example.com", "\u{2177}".repeat(61));
     // 245 characters, ten of them é: 255 octets
@@ -38,13 +38,13 @@ async fn an_email_over_254_octets_once_normalised_is_refused() {
         refused(&res, "email");
         refused(&app.login(email, PASSWORD).await, "email");
     }
-    let url = &app.state.config.database_url;
+    let url = app.db_url();
     assert_eq!(count_rows(url, "SELECT count(*) AS n FROM users".into()), 0);
 }
 
 #[actix_web::test]
 async fn names_mood_and_notes_refuse_invisible_and_separator_characters() {
-    let app = TestApp::new().await;
+    let app = local_app!("counts rows in the database");
     let mei = app.register("mei@example.com").await;
     let session_id = mei
         .new_session(json!({"started_at": "2026-11-21T07:45:00Z", "duration_seconds": 300}))
@@ -97,7 +97,7 @@ async fn names_mood_and_notes_refuse_invisible_and_separator_characters() {
         }
     }
     // nothing was stored: one account, its name and its one session unchanged
-    let url = &app.state.config.database_url;
+    let url = app.db_url();
     assert_eq!(
         count_rows(
             url,
@@ -143,6 +143,7 @@ async fn a_password_signs_in_whatever_unicode_form_it_is_typed_in() {
         ),
     ];
     for (email, registered, typed) in cases {
+        let email = &app.email(email);
         let res = app
             .post(
                 "/v1/auth/register",
@@ -164,8 +165,8 @@ async fn a_password_signs_in_whatever_unicode_form_it_is_typed_in() {
 
 #[actix_web::test]
 async fn a_hash_of_a_password_as_typed_before_normalisation_still_signs_in() {
-    let app = TestApp::new().await;
-    let url = app.state.config.database_url.clone();
+    let app = local_app!("writes a password hash into the database");
+    let url = app.db_url().to_owned();
     let mei = app.register("mei@example.com").await;
     // stored before passwords were normalised: the decomposed form, hashed as typed
     let typed = "Rene\u{301}e otter lantern river";

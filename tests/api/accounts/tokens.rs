@@ -10,7 +10,8 @@ use crate::support::{Response, TestApp, count_rows};
 
 #[actix_web::test]
 async fn refresh_rotates_and_old_tokens_stop_working() {
-    let app = TestApp::with_config(|c| c.refresh_grace = Duration::from_millis(500)).await;
+    let app = local_app!("sets its own refresh grace period", |c| c.refresh_grace =
+        Duration::from_millis(500));
     let account = app.register("mei@example.com").await;
     let first = account.refresh().await;
     assert_eq!(first.status, 200);
@@ -35,7 +36,8 @@ async fn refresh_rotates_and_old_tokens_stop_working() {
 
 #[actix_web::test]
 async fn a_rotated_token_within_grace_works_and_after_grace_revokes_the_family() {
-    let app = TestApp::with_config(|c| c.refresh_grace = Duration::from_secs(1)).await;
+    let app = local_app!("sets its own refresh grace period", |c| c.refresh_grace =
+        Duration::from_secs(1));
     let account = app.register("mei@example.com").await;
     let newer = account.refresh().await.json();
     // A phone that lost the response retries at once: no logout.
@@ -65,7 +67,8 @@ async fn a_rotated_token_within_grace_works_and_after_grace_revokes_the_family()
 
 #[actix_web::test]
 async fn two_refreshes_at_once_both_succeed() {
-    let app = TestApp::with_config(|c| c.refresh_grace = Duration::from_secs(1)).await;
+    let app = local_app!("sets its own refresh grace period", |c| c.refresh_grace =
+        Duration::from_secs(1));
     let account = app.register("mei@example.com").await;
     let (a, b) = futures_util::future::join(account.refresh(), account.refresh()).await;
     assert_eq!((a.status, b.status), (200, 200));
@@ -90,7 +93,8 @@ async fn two_refreshes_at_once_both_succeed() {
 
 #[actix_web::test]
 async fn concurrent_refreshes_of_sibling_tokens_never_deadlock() {
-    let app = TestApp::with_config(|c| c.refresh_grace = Duration::from_secs(30)).await;
+    let app = local_app!("sets its own refresh grace period", |c| c.refresh_grace =
+        Duration::from_secs(30));
     let account = app.register("mei@example.com").await;
     let mut statuses = Vec::new();
     let mut current = account.refresh.clone();
@@ -135,8 +139,8 @@ async fn logout_is_immediate_and_idempotent() {
 
 #[actix_web::test]
 async fn housekeeping_forgets_sign_ins_nobody_can_use() {
-    let app = TestApp::new().await;
-    let url = app.state.config.database_url.clone();
+    let app = local_app!("ages tokens in the database and runs housekeeping");
+    let url = app.db_url().to_owned();
     let phone = app.register("mei@example.com").await;
     let tablet = phone.second_device().await;
     // the phone refreshes: its first token is rotated, kept to catch reuse

@@ -179,7 +179,7 @@ async fn offline_bundle_is_complete_and_small() {
 
 #[actix_web::test]
 async fn equivalent_urls_share_one_cached_body() {
-    let app = TestApp::new().await;
+    let app = local_app!("reads the response cache of the app");
     let cached = || app.state.catalog.get().cached_responses();
     for group in [
         &[
@@ -224,7 +224,7 @@ async fn equivalent_urls_share_one_cached_body() {
 
 #[actix_web::test]
 async fn a_full_cache_evicts_the_least_recently_used_body() {
-    let app = TestApp::new().await;
+    let app = local_app!("reads the response cache of the app");
     let get = |n: usize| TestRequest::get().uri(&format!("/v1/points?q=zz{n}&limit=1"));
     let key = |n: usize| {
         let filters = PointFilters {

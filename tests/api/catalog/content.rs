@@ -7,7 +7,7 @@ use acupress::db::SyncPgConnection;
 use acupress::db::bootstrap;
 use diesel::Connection;
 
-use crate::support::{TestApp, blocking, data_dir};
+use crate::support::{blocking, data_dir};
 
 /// A private copy of `data/` to edit.
 struct DataCopy(PathBuf);
@@ -60,15 +60,12 @@ fn seed(url: &str, dataset: Dataset) -> acupress::catalog::seed::SeedOutcome {
 
 #[actix_web::test]
 async fn a_content_change_changes_the_version_and_every_etag() {
-    let app = TestApp::new().await;
+    let app = local_app!("loads edited content into the database");
     let before = app.get("/v1/points/LI4").await;
     let old_version = app.state.catalog.get().version.clone();
 
     // Loading the same files again changes nothing.
-    let same = seed(
-        &app.state.config.database_url,
-        Dataset::load(&data_dir()).unwrap(),
-    );
+    let same = seed(app.db_url(), Dataset::load(&data_dir()).unwrap());
     assert!(!same.changed);
     assert_eq!(same.version, old_version);
 
@@ -81,7 +78,7 @@ async fn a_content_change_changes_the_version_and_every_etag() {
     );
     let edited = Dataset::load(&copy.0).unwrap();
     assert_ne!(edited.version, old_version);
-    let outcome = seed(&app.state.config.database_url, edited);
+    let outcome = seed(app.db_url(), edited);
     assert!(outcome.changed);
 
     assert!(

@@ -256,9 +256,9 @@ async fn older_codes_and_u_umlaut_spellings_are_searched() {
 
 #[actix_web::test]
 async fn the_index_is_rebuilt_with_the_catalog() {
-    let app = TestApp::new().await;
+    let app = local_app!("edits the catalog in the database");
     assert!(search(&app, "quartz%20lantern").await.0.is_empty());
-    let url = app._db.url.clone();
+    let url = app.db_url().to_owned();
     blocking(move || {
         let mut conn = acupress::db::SyncPgConnection::establish(&url).unwrap();
         conn.batch_execute(

@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{batch, connect, count_sessions, session, sessions_uri, with_id};
-use crate::support::{Account, PASSWORD, Response, TestApp, count_rows, keyed, lock_waiters};
+use crate::support::{
+    Account, LocalApp, PASSWORD, Response, TestApp, count_rows, keyed, lock_waiters,
+};
 
 #[actix_web::test]
 async fn another_users_sessions_are_404_on_every_route() {
@@ -38,7 +40,7 @@ async fn another_users_sessions_are_404_on_every_route() {
 
 #[actix_web::test]
 async fn two_accounts_store_the_same_client_uuid() {
-    let app = TestApp::new().await;
+    let app = local_app!("counts rows in the database");
     let mei = app.register("mei@example.com").await;
     let li = app.register("li@example.com").await;
     let id = Uuid::new_v4();
@@ -188,7 +190,7 @@ async fn send_all(
 
 #[actix_web::test]
 async fn requests_waiting_while_the_account_is_deleted_get_401() {
-    let app = TestApp::with_config(|c| c.db_pool_size = 16).await;
+    let app = local_app!("holds locks in the database", |c| c.db_pool_size = 16);
     let mei = app.register("mei@example.com").await;
     let tablet = mei.second_device().await;
     let id = Uuid::new_v4();
@@ -209,7 +211,7 @@ async fn requests_waiting_while_the_account_is_deleted_get_401() {
     let requests = second_device_requests(id, &cursor);
     let n = requests.len();
     let delete = async {
-        lock_waiters(&app.state.config.database_url, n).await;
+        lock_waiters(app.db_url(), n).await;
         deletion
             .batch_execute(&format!(
                 "DELETE FROM users WHERE id = '{}'; COMMIT",
@@ -227,7 +229,7 @@ async fn requests_waiting_while_the_account_is_deleted_get_401() {
 
 #[actix_web::test]
 async fn deleting_the_account_while_another_device_writes_never_gives_500() {
-    let app = TestApp::with_config(|c| c.db_pool_size = 16).await;
+    let app = local_app!("sets its own pool size", |c| c.db_pool_size = 16);
     let mut answered = std::collections::BTreeMap::<(&str, u16), usize>::new();
     for round in 0..4 {
         let mei = app.register(&format!("mei{round}@example.com")).await;
@@ -259,7 +261,7 @@ async fn deleting_the_account_while_another_device_writes_never_gives_500() {
 
 #[actix_web::test]
 async fn deleting_the_account_removes_its_history() {
-    let app = TestApp::new().await;
+    let app = local_app!("counts rows in the database");
     let mei = app.register("mei@example.com").await;
     let key = "3f2504e0-4f89-41d3-9a0c-0305e82c3301";
     let res = mei
@@ -270,12 +272,12 @@ async fn deleting_the_account_removes_its_history() {
     assert_eq!(export["sessions"].as_array().unwrap().len(), 1);
     let res = mei.delete_account(crate::support::PASSWORD).await;
     assert_eq!(res.status, 204);
-    assert_eq!(count_sessions(&app.state.config.database_url, &mei.id), 0);
+    assert_eq!(count_sessions(app.db_url(), &mei.id), 0);
 }
 
-fn rows_with_id(app: &TestApp, id: Uuid) -> i64 {
+fn rows_with_id(app: &LocalApp, id: Uuid) -> i64 {
     count_rows(
-        &app.state.config.database_url,
+        app.db_url(),
         format!("SELECT count(*) AS n FROM massage_sessions WHERE id = '{id}'"),
     )
 }

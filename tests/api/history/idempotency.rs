@@ -13,7 +13,7 @@ use crate::support::{TestApp, count_rows, lock_waiters};
 
 #[actix_web::test]
 async fn idempotency_keys_replay_refuse_and_block() {
-    let app = TestApp::new().await;
+    let app = local_app!("counts rows in the database");
     let mei = app.register("mei@example.com").await;
     let key = "0f8fad5b-d9cb-469f-a165-70867728950e";
     let body = session("2026-11-20T21:00:00Z");
@@ -29,11 +29,7 @@ async fn idempotency_keys_replay_refuse_and_block() {
     );
     assert_eq!(first.header("location"), Some(location.as_str()));
     assert_eq!(again.header("location"), first.header("location"));
-    assert_eq!(
-        count_sessions(&app.state.config.database_url, &mei.id),
-        1,
-        "one row"
-    );
+    assert_eq!(count_sessions(app.db_url(), &mei.id), 1, "one row");
     let mut other = body.clone();
     other["duration_seconds"] = json!(999);
     mei.create_session_keyed(other, key)
@@ -59,7 +55,7 @@ async fn idempotency_keys_replay_refuse_and_block() {
 
 #[actix_web::test]
 async fn a_key_is_in_flight_exactly_while_its_request_runs() {
-    let app = TestApp::new().await;
+    let app = local_app!("holds an advisory lock in the database");
     let mei = app.register("mei@example.com").await;
     let user: Uuid = mei.id.parse().unwrap();
     let key = Uuid::new_v4();
@@ -82,7 +78,7 @@ async fn a_key_is_in_flight_exactly_while_its_request_runs() {
 
 #[actix_web::test]
 async fn a_retry_after_the_connection_was_cut_succeeds_at_once() {
-    let app = TestApp::new().await;
+    let app = local_app!("cuts a connection in the database");
     let mei = app.register("mei@example.com").await;
     let key = Uuid::new_v4();
     let body = session("2026-11-01T08:00:00Z");
@@ -100,7 +96,7 @@ async fn a_retry_after_the_connection_was_cut_succeeds_at_once() {
         .unwrap();
     let mut monitor = connect(&app).await;
     let cut = async {
-        let pids = lock_waiters(&app.state.config.database_url, 1).await;
+        let pids = lock_waiters(app.db_url(), 1).await;
         diesel::sql_query("SELECT pg_terminate_backend($1)")
             .bind::<Integer, _>(pids[0])
             .execute(&mut monitor)
@@ -122,7 +118,7 @@ async fn a_retry_after_the_connection_was_cut_succeeds_at_once() {
     assert_eq!(replay.header("idempotency-replayed"), Some("true"));
     assert_eq!(
         count_rows(
-            &app.state.config.database_url,
+            app.db_url(),
             format!(
                 "SELECT count(*) AS n FROM massage_sessions WHERE user_id = '{}'",
                 mei.id

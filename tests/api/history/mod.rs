@@ -14,7 +14,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::support::{TestApp, count_rows};
+use crate::support::{LocalApp, count_rows};
 
 fn session(started_at: &str) -> Value {
     json!({"started_at": started_at, "duration_seconds": 300,
@@ -62,8 +62,8 @@ fn local_days(s: &Value) -> Vec<&str> {
         .collect()
 }
 
-async fn connect(app: &TestApp) -> AsyncPgConnection {
-    AsyncPgConnection::establish(&app.state.config.database_url)
+async fn connect(app: &LocalApp) -> AsyncPgConnection {
+    AsyncPgConnection::establish(app.db_url())
         .await
         .expect("test connection")
 }

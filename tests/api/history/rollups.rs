@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::local_days;
-use crate::support::{Account, TestApp, execute};
+use crate::support::{Account, execute};
 
 /// Ten minutes for `condition` on one point, with pain before and after.
 fn with_pain(at: &str, condition: &str, pain: (i64, i64), point: &str) -> Value {
@@ -26,9 +26,9 @@ async fn two_insomnia_sessions(who: &Account<'_>) -> (String, String) {
 
 #[actix_web::test]
 async fn folded_rollups_match_a_rebuild_after_every_kind_of_change() {
-    let app = TestApp::new().await;
+    let app = local_app!("empties the rollups in the database");
     let mei = app.register("mei@example.com").await;
-    let url = app.state.config.database_url.clone();
+    let url = app.db_url().to_owned();
     let range = "from=2026-05-01&to=2026-06-30";
     // Statistics read now (folding what is pending) must equal statistics computed from
     // nothing (rollups emptied, every session folded again).
@@ -96,13 +96,13 @@ async fn statistics_count_sessions_not_folded_yet() {
     // What a write committed between the fold and the read leaves: some sessions folded,
     // a folded one changed (its old state taken out) and new ones pending. Folding is
     // switched off here so the read has to add the pending sessions itself.
-    let app = TestApp::new().await;
+    let app = local_app!("switches folding off in the database");
     let mei = app.register("mei@example.com").await;
     let (a, b) = two_insomnia_sessions(&mei).await;
     let range = "from=2026-05-01&to=2026-06-30";
     assert_eq!(mei.stats(range).await["total"]["sessions"], 2);
     execute(
-        &app.state.config.database_url,
+        app.db_url(),
         "CREATE OR REPLACE FUNCTION history_fold(uid uuid) RETURNS void LANGUAGE sql AS $$ SELECT $$"
             .into(),
     );

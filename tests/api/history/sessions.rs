@@ -72,7 +72,7 @@ async fn a_session_is_stored_with_canonical_codes_and_safety_warnings() {
 
 #[actix_web::test]
 async fn every_bad_field_is_a_422_naming_it() {
-    let app = TestApp::new().await;
+    let app = local_app!("counts rows in the database");
     let mei = app.register("mei@example.com").await;
     let base = session("2026-11-20T21:00:00Z");
     let with = |key: &str, value: Value| {
@@ -161,7 +161,7 @@ async fn every_bad_field_is_a_422_naming_it() {
         assert_eq!(problem["errors"][0]["field"], field, "{problem}");
     }
     assert_eq!(
-        count_sessions(&app.state.config.database_url, &mei.id),
+        count_sessions(app.db_url(), &mei.id),
         0,
         "nothing half-written"
     );
@@ -169,7 +169,7 @@ async fn every_bad_field_is_a_422_naming_it() {
 
 #[actix_web::test]
 async fn patch_and_delete() {
-    let app = TestApp::new().await;
+    let app = local_app!("reads the tombstone in the database");
     let mei = app.register("mei@example.com").await;
     let mut body = session("2026-11-20T21:00:00Z");
     body["notes"] = json!("first");
@@ -225,7 +225,7 @@ async fn patch_and_delete() {
     // the tombstone keeps nothing the person wrote or felt
     assert_eq!(
         count_rows(
-            &app.state.config.database_url,
+            app.db_url(),
             format!(
                 "SELECT count(*) AS n FROM massage_sessions WHERE id = '{id}'
                    AND deleted_at IS NOT NULL AND notes IS NULL AND pain_before IS NULL
@@ -240,7 +240,7 @@ async fn patch_and_delete() {
 
 #[actix_web::test]
 async fn a_signed_out_device_cannot_record_sessions() {
-    let app = TestApp::new().await;
+    let app = local_app!("counts rows in the database");
     let mei = app.register("mei@example.com").await;
     assert_eq!(mei.logout().await.status, 204);
     mei.create_session(session("2026-11-01T08:00:00Z"))
@@ -252,7 +252,7 @@ async fn a_signed_out_device_cannot_record_sessions() {
     )
     .await
     .problem(401, "session_revoked");
-    assert_eq!(count_sessions(&app.state.config.database_url, &mei.id), 0);
+    assert_eq!(count_sessions(app.db_url(), &mei.id), 0);
     app.post("/v1/me/sessions", session("2026-11-01T08:00:00Z"))
         .await
         .problem(401, "missing_token");

@@ -49,7 +49,7 @@ async fn sync_pulls_changes_and_tombstones_once() {
 
 #[actix_web::test]
 async fn sync_push_upserts_by_client_id_and_rejects_stale_batches_whole() {
-    let app = TestApp::new().await;
+    let app = local_app!("counts rows in the database");
     let phone = app.register("mei@example.com").await;
     let cursor0 = phone.sync_cursor().await;
     let id = uuid::Uuid::new_v4().to_string();
@@ -67,7 +67,7 @@ async fn sync_push_upserts_by_client_id_and_rejects_stale_batches_whole() {
         .await;
     assert_eq!(res.status, 200);
     let cursor2 = res.json()["cursor"].as_str().unwrap().to_owned();
-    assert_eq!(count_sessions(&app.state.config.database_url, &phone.id), 1);
+    assert_eq!(count_sessions(app.db_url(), &phone.id), 1);
     // Deleting twice is fine.
     for _ in 0..2 {
         let res = phone
@@ -113,7 +113,7 @@ async fn sync_push_upserts_by_client_id_and_rejects_stale_batches_whole() {
 
 #[actix_web::test]
 async fn a_retried_push_is_applied_once_not_refused() {
-    let app = TestApp::new().await;
+    let app = local_app!("counts rows in the database");
     let phone = app.register("mei@example.com").await;
     let cursor = phone.sync_cursor().await;
     let mut offline = session("2026-11-03T08:00:00Z");
@@ -122,7 +122,7 @@ async fn a_retried_push_is_applied_once_not_refused() {
     // The response is lost; the phone sends the same batch with the same cursor.
     assert_eq!(phone.sync_push(batch.clone()).await.status, 200);
     assert_eq!(phone.sync_push(batch).await.status, 200);
-    assert_eq!(count_sessions(&app.state.config.database_url, &phone.id), 1);
+    assert_eq!(count_sessions(app.db_url(), &phone.id), 1);
 }
 
 #[actix_web::test]
@@ -162,7 +162,7 @@ async fn a_retried_push_with_finer_than_microsecond_times_is_not_a_conflict() {
 
 #[actix_web::test]
 async fn concurrent_writers_never_hide_a_change_from_a_pull() {
-    let app = TestApp::with_config(|c| c.db_pool_size = 12).await;
+    let app = local_app!("sets its own pool size", |c| c.db_pool_size = 12);
     let mei = app.register("mei@example.com").await;
     let writers = 4;
     let per_writer = 15;
@@ -204,14 +204,14 @@ async fn concurrent_writers_never_hide_a_change_from_a_pull() {
 
 #[actix_web::test]
 async fn old_cursors_get_410_after_tombstones_are_purged() {
-    let app = TestApp::new().await;
+    let app = local_app!("ages a tombstone in the database and runs housekeeping");
     let mei = app.register("mei@example.com").await;
     let old_cursor = mei.sync_cursor().await;
     let id = mei.new_session(session("2026-11-01T08:00:00Z")).await;
     let keep = mei.new_session(session("2026-11-02T08:00:00Z")).await;
     mei.delete_session(&id).await;
     execute(
-        &app.state.config.database_url,
+        app.db_url(),
         format!(
             "UPDATE massage_sessions SET deleted_at = now() - interval '91 days' WHERE id = '{id}'"
         ),

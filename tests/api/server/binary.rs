@@ -17,6 +17,7 @@ async fn meridian_count(base: &str) -> usize {
 
 #[actix_web::test]
 async fn binary_creates_its_database_serves_and_stops_on_sigterm() {
+    skip_in_black_box!("starts the binary");
     let db = TestDb::named();
     let server = Server::start(&db);
     assert_eq!(meridian_count(&server.base).await, 14);
@@ -36,6 +37,7 @@ async fn binary_creates_its_database_serves_and_stops_on_sigterm() {
 
 #[actix_web::test]
 async fn two_instances_starting_at_once_share_one_fresh_database() {
+    skip_in_black_box!("starts the binary");
     let db = TestDb::named();
     let (a, b) = std::thread::scope(|s| {
         let a = s.spawn(|| Server::start(&db));
@@ -50,6 +52,7 @@ async fn two_instances_starting_at_once_share_one_fresh_database() {
 
 #[test]
 fn malformed_configuration_stops_start_up_naming_the_variable() {
+    skip_in_black_box!("starts the binary");
     for (var, value) in [
         ("ACUPRESS_LISTEN", "not-an-address"),
         ("ACUPRESS_DB_POOL_SIZE", "many"),
@@ -68,6 +71,7 @@ fn malformed_configuration_stops_start_up_naming_the_variable() {
 
 #[actix_web::test]
 async fn sigterm_under_load_finishes_requests_in_flight_then_refuses_new_ones() {
+    skip_in_black_box!("starts the binary");
     let db = TestDb::named();
     let server = Server::start_with(&db, &[("ACUPRESS_AUTH_RATE_ACCOUNT_BURST", "1000")]);
     let client = reqwest::Client::new();
@@ -120,6 +124,7 @@ enum Outcome {
 
 #[actix_web::test]
 async fn sigterm_drains_every_request_sent_across_the_signal_is_answered_and_kept() {
+    skip_in_black_box!("starts the binary");
     let db = TestDb::cloned();
     let mut server = Server::start_with(&db, &[("ACUPRESS_DRAIN_MS", "1500")]);
     let client = reqwest::Client::new();
@@ -230,6 +235,7 @@ async fn sigterm_drains_every_request_sent_across_the_signal_is_answered_and_kep
 
 #[actix_web::test]
 async fn metrics_can_be_served_on_an_address_of_their_own() {
+    skip_in_black_box!("starts the binary");
     let db = TestDb::named();
     let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let metrics = free.local_addr().unwrap().to_string();

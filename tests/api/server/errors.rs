@@ -81,8 +81,8 @@ async fn responses_are_compressed_when_accepted() {
 
 #[actix_web::test]
 async fn cors_allows_only_configured_origins() {
-    let app =
-        TestApp::with_config(|c| c.cors_origins = vec!["https://app.example.com".into()]).await;
+    let app = local_app!("sets its own CORS origins", |c| c.cors_origins =
+        vec!["https://app.example.com".into()]);
     let allowed = app
         .send(
             TestRequest::get()
@@ -163,7 +163,7 @@ async fn path_and_query_errors_are_400_problems() {
 
 #[actix_web::test]
 async fn json_endpoints_answer_framework_errors_as_problems() {
-    let app = TestApp::with_config(|c| c.body_limit = 2048).await;
+    let app = local_app!("sets its own body limit", |c| c.body_limit = 2048);
     let register = || TestRequest::post().uri("/v1/auth/register");
     app.send(
         register()
@@ -196,11 +196,11 @@ async fn json_endpoints_answer_framework_errors_as_problems() {
 
 #[actix_web::test]
 async fn an_internal_error_is_a_generic_500_with_the_request_id() {
-    let app = TestApp::new().await;
+    let app = local_app!("breaks a table in the database");
     let mei = app.register("mei@example.com").await;
     // Break this test's own database under the running app.
     crate::support::execute(
-        &app.state.config.database_url,
+        app.db_url(),
         "ALTER TABLE massage_sessions RENAME TO massage_sessions_gone".into(),
     );
     let res = mei

@@ -74,6 +74,7 @@ fn median_and_max(sorted: &[f64]) -> (f64, f64) {
 
 #[actix_web::test]
 async fn slow_bodies_get_408_after_the_deadline_while_others_keep_their_latency() {
+    skip_in_black_box!("starts the binary");
     let db = TestDb::cloned();
     let server = Server::start_with(&db, &[("ACUPRESS_BODY_TIMEOUT_MS", "2000")]);
     let client = reqwest::Client::new();
@@ -125,6 +126,7 @@ async fn slow_bodies_get_408_after_the_deadline_while_others_keep_their_latency(
 
 #[actix_web::test]
 async fn bodies_in_flight_share_a_memory_budget_and_beyond_it_get_503() {
+    skip_in_black_box!("starts the binary");
     let db = TestDb::cloned();
     let server = Server::start_with(
         &db,
@@ -179,6 +181,7 @@ async fn bodies_in_flight_share_a_memory_budget_and_beyond_it_get_503() {
 
 #[actix_web::test]
 async fn open_connections_per_worker_are_bounded() {
+    skip_in_black_box!("starts the binary");
     let db = TestDb::cloned();
     let server = Server::start_with(&db, &[("ACUPRESS_MAX_CONNECTIONS", "3")]);
     let idle: Vec<TcpStream> = (0..3)
@@ -209,6 +212,7 @@ async fn open_connections_per_worker_are_bounded() {
 
 #[actix_web::test]
 async fn malformed_requests_are_logged_as_warnings_never_errors() {
+    skip_in_black_box!("starts the binary");
     let db = TestDb::cloned();
     let server = Server::start_with(&db, &[("ACUPRESS_BODY_TIMEOUT_MS", "500")]);
     for raw in [
@@ -306,8 +310,8 @@ async fn html_pages_carry_a_content_security_policy_and_refuse_framing() {
 
 #[actix_web::test]
 async fn browsers_may_read_location_replay_and_download_headers() {
-    let app =
-        TestApp::with_config(|c| c.cors_origins = vec!["https://app.example.com".into()]).await;
+    let app = local_app!("sets its own CORS origins", |c| c.cors_origins =
+        vec!["https://app.example.com".into()]);
     let res = app
         .send(
             TestRequest::get()

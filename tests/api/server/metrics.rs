@@ -5,7 +5,7 @@ use actix_web::test::TestRequest;
 use acupress::server::metrics_listener as serve;
 use rand::Rng;
 
-use crate::support::TestApp;
+use crate::support::{LocalApp, TestApp};
 
 /// Characters of a method name (RFC 9110 `tchar`) that the HTTP stack passes on.
 const TCHAR: &[u8] = b"!*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -132,8 +132,8 @@ async fn odd_methods_and_unknown_paths_leave_the_metrics_small() {
 
 #[actix_web::test]
 async fn a_separate_metrics_address_serves_them_and_the_api_port_does_not() {
-    let app =
-        TestApp::with_config(|c| c.metrics_listen = Some("127.0.0.1:0".parse().unwrap())).await;
+    let app = local_app!("sets its own metrics address", |c| c.metrics_listen =
+        Some("127.0.0.1:0".parse().unwrap()));
     assert_eq!(app.get("/v1/points/LI4").await.status, 200);
     let public = app.get("/metrics").await;
     let problem = public.problem(404, "not_found");
@@ -191,7 +191,7 @@ async fn a_separate_metrics_address_serves_them_and_the_api_port_does_not() {
     );
 
     // Unset, nothing more listens and the API port keeps serving the metrics.
-    let plain = TestApp::new().await;
+    let plain = LocalApp::with_config(|_| {}).await;
     assert!(serve::start(&plain.state).unwrap().addrs().is_empty());
     assert_eq!(plain.get("/metrics").await.status, 200);
 }

@@ -2,7 +2,7 @@ use std::time::{Duration, Instant};
 
 use acupress::db;
 
-use crate::support::{InProcess, Response, TestApp, pool_at};
+use crate::support::{InProcess, LocalApp, Response, TestApp, pool_at};
 
 #[actix_web::test]
 async fn health_and_readiness_when_the_database_is_up() {
@@ -16,7 +16,7 @@ async fn health_and_readiness_when_the_database_is_up() {
 }
 
 /// The app with its pool pointed at `url`, and its readiness answer: a 503 within 2 s.
-async fn unready_with_database_at(app: &TestApp, url: &str) -> (InProcess, Response) {
+async fn unready_with_database_at(app: &LocalApp, url: &str) -> (InProcess, Response) {
     let mut state = app.state.clone();
     state.pool = pool_at(url);
     let broken = InProcess::build(state).await;
@@ -33,7 +33,7 @@ async fn unready_with_database_at(app: &TestApp, url: &str) -> (InProcess, Respo
 
 #[actix_web::test]
 async fn readiness_fails_fast_when_the_database_is_unreachable() {
-    let app = TestApp::new().await;
+    let app = local_app!("points the app at a database that is not there");
     // A second pool pointed at a port where nothing listens.
     let (unreachable, res) =
         unready_with_database_at(&app, "postgres://postgres@127.0.0.1:1/acupress").await;
@@ -51,11 +51,10 @@ async fn readiness_fails_fast_when_the_database_is_unreachable() {
 
 #[actix_web::test]
 async fn an_exhausted_pool_yields_503_with_retry_after_not_a_hang() {
-    let app = TestApp::with_config(|c| {
+    let app = local_app!("holds the only connection of its pool", |c| {
         c.db_pool_size = 1;
         c.db_pool_timeout = Duration::from_millis(200);
-    })
-    .await;
+    });
     let held = db::conn(&app.state.pool)
         .await
         .expect("the only connection");
@@ -133,7 +132,7 @@ async fn metrics_count_requests_by_route_template() {
 
 #[actix_web::test]
 async fn readiness_fails_fast_when_the_database_accepts_but_never_answers() {
-    let app = TestApp::new().await;
+    let app = local_app!("points the app at a database that never answers");
     // A listener whose connections are accepted by the kernel and then left silent.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = silent.local_addr().unwrap().port();
@@ -147,7 +146,7 @@ async fn readiness_fails_fast_when_the_database_accepts_but_never_answers() {
 
 #[actix_web::test]
 async fn start_up_gives_up_at_once_on_refused_credentials() {
-    let app = TestApp::new().await;
+    let app = local_app!("starts up with refused credentials");
     let mut config = (*app.state.config).clone();
     config.database_url = acupress::config::with_database(
         &config

@@ -96,6 +96,7 @@ async fn ready(listen: &str) {
 
 #[actix_web::test]
 async fn without_database_url_or_a_usable_default_the_server_runs_a_private_cluster() {
+    skip_in_black_box!("starts the binary on a private cluster");
     let folder = Folder::new("private");
     // Nothing listens on port 1.
     let (server, lines) = start(acupress(
@@ -128,6 +129,7 @@ async fn without_database_url_or_a_usable_default_the_server_runs_a_private_clus
 
 #[test]
 fn without_a_server_or_binaries_the_error_says_what_to_install_or_set() {
+    skip_in_black_box!("starts the binary");
     let folder = Folder::new("nobin");
     let mut child = acupress(
         &folder,

@@ -11,8 +11,10 @@ use super::{Response, TestApp};
 pub const PASSWORD: &str = "quiet otter lantern river";
 
 impl TestApp {
-    /// Registers `email` with [`PASSWORD`] (201 expected) and signs in as it.
+    /// Registers `email` (made unique in black-box mode: [`TestApp::email`]) with
+    /// [`PASSWORD`], 201 expected, and signs in as it.
     pub async fn register(&self, email: &str) -> Account<'_> {
+        let email = &self.email(email);
         let res = self
             .post(
                 "/v1/auth/register",

@@ -1,5 +1,9 @@
-//! Test support, by concern: the database each test gets, the app it talks to, the
-//! accounts that talk to it, the responses they read, and the real binary.
+//! Test support, by concern: the database each test gets, the app it talks to (in
+//! process, or over HTTP in black-box mode), the accounts that talk to it, the
+//! responses they read, and the real binary.
+
+#[macro_use]
+mod remote;
 
 mod account;
 mod app;
@@ -11,4 +15,5 @@ pub use account::*;
 pub use app::*;
 pub use binary::*;
 pub use database::*;
+pub use remote::*;
 pub use response::*;
