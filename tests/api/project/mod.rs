@@ -1,6 +1,7 @@
 //! Checks of the repository itself: the dependency rule, migrations that revert
-//! cleanly, and the committed OpenAPI document.
+//! cleanly, the committed OpenAPI document and the contract read from it.
 
 mod architecture;
+mod contract;
 mod migrations;
 mod openapi;

@@ -17,7 +17,7 @@ use acupress::config::{Config, JwtKeys, RateLimit, Secret};
 use acupress::server;
 use futures_util::future::LocalBoxFuture;
 
-use super::{Remote, Response, TestDb, data_dir};
+use super::{Remote, Response, TestDb, data_dir, observe};
 
 pub const TEST_KID: &str = "test-key";
 pub const TEST_SECRET: &[u8; 32] = b"acupress-test-signing-secret-32b";
@@ -81,13 +81,14 @@ impl TestApp {
         }
     }
 
-    /// Sends one request through the complete app (middleware, routing, handlers).
+    /// Sends one request through the complete app (middleware, routing, handlers) and
+    /// holds the answer to the contract of the spec ([`observe`]).
     pub async fn send(&self, req: TestRequest) -> Response {
-        let req = req.to_request();
-        match &self.target {
+        observed(req.to_request(), async |req| match &self.target {
             Target::InProcess(service) => service.call(req).await,
             Target::Remote(remote) => remote.send(req).await,
-        }
+        })
+        .await
     }
 
     pub async fn get(&self, uri: &str) -> Response {
@@ -183,8 +184,9 @@ impl InProcess {
         (self.0)(req).await
     }
 
+    /// Sends one request, its answer held to the contract as [`TestApp::send`] does.
     pub async fn send(&self, req: TestRequest) -> Response {
-        self.call(req.to_request()).await
+        observed(req.to_request(), async |req| self.call(req).await).await
     }
 
     pub async fn get(&self, uri: &str) -> Response {
@@ -192,7 +194,16 @@ impl InProcess {
     }
 }
 
-/// Sends a request to any actix service and collects the whole response.
+/// Sends `req` with `send` and checks the answer against the spec's contract.
+async fn observed(req: Request, send: impl AsyncFnOnce(Request) -> Response) -> Response {
+    let (method, path) = (req.method().to_string(), req.path().to_owned());
+    let res = send(req).await;
+    observe(&method, &path, &res);
+    res
+}
+
+/// Sends a request to any actix service and collects the whole response (no contract:
+/// for services other than the app).
 pub async fn call<S, B>(service: &S, req: TestRequest) -> Response
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,

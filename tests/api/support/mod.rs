@@ -8,12 +8,14 @@ mod remote;
 mod account;
 mod app;
 mod binary;
+mod contract;
 mod database;
 mod response;
 
 pub use account::*;
 pub use app::*;
 pub use binary::*;
+pub use contract::*;
 pub use database::*;
 pub use remote::*;
 pub use response::*;
