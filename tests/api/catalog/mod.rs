@@ -18,7 +18,7 @@ use crate::support::{Response, TestApp};
 fn codes(res: &Response) -> Vec<String> {
     res.json()["items"]
         .as_array()
-        .unwrap_or_else(|| panic!("{}", String::from_utf8_lossy(&res.body)))
+        .unwrap_or_else(|| panic!("{}", res.text()))
         .iter()
         .map(|i| i["code"].as_str().unwrap().to_owned())
         .collect()
@@ -28,14 +28,7 @@ fn codes(res: &Response) -> Vec<String> {
 async fn walk(app: &TestApp, first: &str) -> Vec<Value> {
     let (mut items, mut uri) = (Vec::new(), first.to_owned());
     loop {
-        let res = app.get(&uri).await;
-        assert_eq!(
-            res.status,
-            200,
-            "{uri}: {}",
-            String::from_utf8_lossy(&res.body)
-        );
-        let body = res.json();
+        let body = app.get_json(&uri).await;
         items.extend(body["items"].as_array().unwrap().iter().cloned());
         match body["next_cursor"].as_str() {
             Some(cursor) => {

@@ -181,6 +181,7 @@ fn operations_without_problem_codes_and_unknown_ones_are_not_checked() {
         ("GET", "/v1/plain"),
         ("POST", "/v1/things/7"),
         ("HEAD", "/v1/things/7"),
+        ("get", "/v1/things/7"),
         ("GET", "/v1/nothing/here"),
     ] {
         assert_eq!(

@@ -49,6 +49,13 @@ impl TestApp {
         self.send(TestRequest::post().uri(uri).set_json(body)).await
     }
 
+    /// The JSON body of `GET uri`, 200 expected.
+    pub async fn get_json(&self, uri: &str) -> Value {
+        let res = self.get(uri).await;
+        assert_eq!(res.status, 200, "{uri}: {}", res.text());
+        res.json()
+    }
+
     pub async fn login(&self, email: &str, password: &str) -> Response {
         self.post(
             "/v1/auth/login",

@@ -91,7 +91,11 @@ impl Contract {
 
     /// The operation for `method` at the path template `path` matches, literal
     /// segments preferred over `{parameters}` (`/v1/me/sessions` before `/v1/me/{x}`).
+    /// Methods are case-sensitive: `get` is not `GET`, and no operation of the spec.
     fn operation(&self, method: &str, path: &str) -> Option<&Value> {
+        if method != method.to_ascii_uppercase() {
+            return None;
+        }
         let segments: Vec<&str> = path.split('/').collect();
         let (_, item) = self
             .spec

@@ -77,29 +77,29 @@ fn admin() -> SyncPgConnection {
         .expect("PostgreSQL must be running: see the README, Quick start")
 }
 
-/// Drops databases left by test processes that no longer run (killed runs).
-fn drop_stale(conn: &mut SyncPgConnection) {
+/// The names of the databases whose names are `LIKE` the pattern.
+fn databases_like(conn: &mut SyncPgConnection, pattern: &str) -> Vec<String> {
     #[derive(diesel::QueryableByName)]
     struct Name {
         #[diesel(sql_type = diesel::sql_types::Text)]
         datname: String,
     }
-    let names: Vec<Name> = diesel::RunQueryDsl::load(
-        diesel::sql_query(format!(
-            "SELECT datname FROM pg_database WHERE datname LIKE '{PREFIX}%'"
-        )),
-        conn,
-    )
-    .unwrap_or_default();
-    for Name { datname } in names {
-        let pid = datname[PREFIX.len()..]
-            .split('_')
-            .next()
-            .unwrap_or_default();
+    let query = format!("SELECT datname FROM pg_database WHERE datname LIKE '{pattern}'");
+    diesel::RunQueryDsl::load::<Name>(diesel::sql_query(query), conn)
+        .map(|names| names.into_iter().map(|n| n.datname).collect())
+        .unwrap_or_default()
+}
+
+fn drop_database(conn: &mut SyncPgConnection, name: &str) {
+    let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+}
+
+/// Drops databases left by test processes that no longer run (killed runs).
+fn drop_stale(conn: &mut SyncPgConnection) {
+    for name in databases_like(conn, &format!("{PREFIX}%")) {
+        let pid = name[PREFIX.len()..].split('_').next().unwrap_or_default();
         if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = conn.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS \"{datname}\" WITH (FORCE)"
-            ));
+            drop_database(conn, &name);
         }
     }
 }
@@ -129,22 +129,8 @@ fn drop_template() {
     let pid = std::process::id();
     let _ = blocking(move || {
         let mut conn = SyncPgConnection::establish(&url_for("postgres")).ok()?;
-        #[derive(diesel::QueryableByName)]
-        struct Name {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            datname: String,
-        }
-        let names: Vec<Name> = diesel::RunQueryDsl::load(
-            diesel::sql_query(format!(
-                "SELECT datname FROM pg_database WHERE datname LIKE '{PREFIX}{pid}\\_%'"
-            )),
-            &mut conn,
-        )
-        .ok()?;
-        for Name { datname } in names {
-            let _ = conn.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS \"{datname}\" WITH (FORCE)"
-            ));
+        for name in databases_like(&mut conn, &format!("{PREFIX}{pid}\\_%")) {
+            drop_database(&mut conn, &name);
         }
         Some(())
     });
