@@ -41,13 +41,7 @@ async fn missing_malformed_or_non_bearer_authorization_is_401() {
         "bearer not.a.jwt",
         "Bearerabc",
     ] {
-        let res = app
-            .send(
-                TestRequest::get()
-                    .uri("/v1/me")
-                    .insert_header(("authorization", value)),
-            )
-            .await;
+        let res = app.get_with("/v1/me", &[("authorization", value)]).await;
         res.problem(401, "invalid_token");
         assert!(
             res.header("www-authenticate")

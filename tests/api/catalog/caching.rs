@@ -1,12 +1,9 @@
 //! Caching: strong ETags per coding and language, 304s, the offline bundle, and the
 //! response cache keyed on canonical parameters.
 
-use std::io::Read;
-
 use actix_web::test::TestRequest;
 use acupress::catalog::cache::{MAX_ENTRIES, Page, PointFilters, ReadKey};
 use acupress::http::Lang;
-use serde_json::Value;
 
 use crate::support::TestApp;
 
@@ -35,13 +32,7 @@ async fn revalidation_answers_304_on_every_catalog_read() {
                 .unwrap()
                 .starts_with("public, max-age=")
         );
-        let again = app
-            .send(
-                TestRequest::get()
-                    .uri(uri)
-                    .insert_header(("if-none-match", etag.as_str())),
-            )
-            .await;
+        let again = app.get_with(uri, &[("if-none-match", etag.as_str())]).await;
         assert_eq!(again.status, 304, "{uri}");
         assert!(again.body.is_empty());
     }
@@ -57,21 +48,11 @@ async fn preconditions_never_hide_errors() {
         ("/v1/points?cursor=zzz", 400),
         ("/v1/points?limit=0", 422),
     ] {
-        let res = app
-            .send(
-                TestRequest::get()
-                    .uri(uri)
-                    .insert_header(("if-none-match", "*")),
-            )
-            .await;
+        let res = app.get_with(uri, &[("if-none-match", "*")]).await;
         assert_eq!(res.status, status, "{uri}");
     }
     let res = app
-        .send(
-            TestRequest::get()
-                .uri("/v1/points/LI4")
-                .insert_header(("if-none-match", "*")),
-        )
+        .get_with("/v1/points/LI4", &[("if-none-match", "*")])
         .await;
     assert_eq!(res.status, 304);
 }
@@ -96,21 +77,18 @@ async fn each_content_coding_has_its_own_strong_etag() {
     assert_ne!(plain_tag, gzip_tag);
     assert!(gzip_tag.ends_with("-gzip\""), "{gzip_tag}");
     let revalidate = app
-        .send(
-            TestRequest::get()
-                .uri("/v1/points?limit=50")
-                .insert_header(("accept-encoding", "gzip"))
-                .insert_header(("if-none-match", gzip_tag.as_str())),
+        .get_with(
+            "/v1/points?limit=50",
+            &[
+                ("accept-encoding", "gzip"),
+                ("if-none-match", gzip_tag.as_str()),
+            ],
         )
         .await;
     assert_eq!(revalidate.status, 304);
     assert_eq!(revalidate.header("etag"), Some(gzip_tag.as_str()));
     let bundle = app
-        .send(
-            TestRequest::get()
-                .uri("/v1/catalog")
-                .insert_header(("accept-encoding", "gzip")),
-        )
+        .get_with("/v1/catalog", &[("accept-encoding", "gzip")])
         .await;
     assert!(bundle.header("etag").unwrap().ends_with("-gzip\""));
 }
@@ -118,13 +96,7 @@ async fn each_content_coding_has_its_own_strong_etag() {
 #[actix_web::test]
 async fn accept_language_picks_chinese_names() {
     let app = TestApp::new().await;
-    let get = |uri: &'static str, lang: &'static str| {
-        app.send(
-            TestRequest::get()
-                .uri(uri)
-                .insert_header(("accept-language", lang)),
-        )
-    };
+    let get = async |uri: &str, lang: &str| app.get_with(uri, &[("accept-language", lang)]).await;
     let hans = get("/v1/points/PC6", "zh-CN").await;
     assert_eq!(hans.header("content-language"), Some("zh-Hans"));
     assert_eq!(hans.json()["name"], "内关");
@@ -144,11 +116,7 @@ async fn accept_language_picks_chinese_names() {
 async fn offline_bundle_is_complete_and_small() {
     let app = TestApp::new().await;
     let res = app
-        .send(
-            TestRequest::get()
-                .uri("/v1/catalog")
-                .insert_header(("accept-encoding", "gzip")),
-        )
+        .get_with("/v1/catalog", &[("accept-encoding", "gzip")])
         .await;
     assert_eq!(res.status, 200);
     assert_eq!(res.header("content-encoding"), Some("gzip"));
@@ -157,11 +125,7 @@ async fn offline_bundle_is_complete_and_small() {
         "{} bytes gzipped",
         res.body.len()
     );
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(&res.body[..])
-        .read_to_string(&mut text)
-        .unwrap();
-    let catalog: Value = serde_json::from_str(&text).unwrap();
+    let catalog = res.gunzip_json();
     let version = app.get("/v1/catalog/version").await.json();
     assert_eq!(catalog["version"], version["version"]);
     assert_eq!(

@@ -93,21 +93,18 @@ async fn etag_revalidation_answers_304() {
     );
     assert!(first.header("cache-control").unwrap().contains("max-age"));
     let again = app
-        .send(
-            TestRequest::get()
-                .uri("/v1/meridians")
-                .insert_header(("if-none-match", etag.as_str())),
-        )
+        .get_with("/v1/meridians", &[("if-none-match", etag.as_str())])
         .await;
     assert_eq!(again.status, 304);
     assert!(again.body.is_empty());
     assert_eq!(again.header("etag"), Some(etag.as_str()));
     let other_lang = app
-        .send(
-            TestRequest::get()
-                .uri("/v1/meridians")
-                .insert_header(("if-none-match", etag.as_str()))
-                .insert_header(("accept-language", "zh-Hans")),
+        .get_with(
+            "/v1/meridians",
+            &[
+                ("if-none-match", etag.as_str()),
+                ("accept-language", "zh-Hans"),
+            ],
         )
         .await;
     assert_eq!(
@@ -115,11 +112,7 @@ async fn etag_revalidation_answers_304() {
         "another language is another representation"
     );
     let stale = app
-        .send(
-            TestRequest::get()
-                .uri("/v1/meridians")
-                .insert_header(("if-none-match", "\"old\"")),
-        )
+        .get_with("/v1/meridians", &[("if-none-match", "\"old\"")])
         .await;
     assert_eq!(stale.status, 200);
 }

@@ -1,7 +1,5 @@
 //! Cross-cutting behaviour: every error is problem+json, every response has a request id.
 
-use std::io::Read;
-
 use actix_web::middleware::from_fn;
 use actix_web::test::{self, TestRequest};
 use actix_web::{App, HttpResponse, get, web};
@@ -39,19 +37,11 @@ async fn request_ids_are_made_or_echoed() {
     let id = made.header("x-request-id").expect("request id");
     assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
     let echoed = app
-        .send(
-            TestRequest::get()
-                .uri("/healthz")
-                .insert_header(("x-request-id", "app-1234.abc")),
-        )
+        .get_with("/healthz", &[("x-request-id", "app-1234.abc")])
         .await;
     assert_eq!(echoed.header("x-request-id"), Some("app-1234.abc"));
     let unsafe_id = app
-        .send(
-            TestRequest::get()
-                .uri("/healthz")
-                .insert_header(("x-request-id", "a b<script>")),
-        )
+        .get_with("/healthz", &[("x-request-id", "a b<script>")])
         .await;
     assert_ne!(unsafe_id.header("x-request-id"), Some("a b<script>"));
     let error = app.get("/v1/meridians/ZZ").await;
@@ -63,19 +53,11 @@ async fn request_ids_are_made_or_echoed() {
 async fn responses_are_compressed_when_accepted() {
     let app = TestApp::new().await;
     let res = app
-        .send(
-            TestRequest::get()
-                .uri("/v1/meridians")
-                .insert_header(("accept-encoding", "gzip")),
-        )
+        .get_with("/v1/meridians", &[("accept-encoding", "gzip")])
         .await;
     assert_eq!(res.status, 200);
     assert_eq!(res.header("content-encoding"), Some("gzip"));
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(&res.body[..])
-        .read_to_string(&mut text)
-        .unwrap();
-    let body: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let body = res.gunzip_json();
     assert_eq!(body["items"].as_array().unwrap().len(), 14);
 }
 
@@ -84,22 +66,14 @@ async fn cors_allows_only_configured_origins() {
     let app = local_app!("sets its own CORS origins", |c| c.cors_origins =
         vec!["https://app.example.com".into()]);
     let allowed = app
-        .send(
-            TestRequest::get()
-                .uri("/v1/meridians")
-                .insert_header(("origin", "https://app.example.com")),
-        )
+        .get_with("/v1/meridians", &[("origin", "https://app.example.com")])
         .await;
     assert_eq!(
         allowed.header("access-control-allow-origin"),
         Some("https://app.example.com")
     );
     let other = app
-        .send(
-            TestRequest::get()
-                .uri("/v1/meridians")
-                .insert_header(("origin", "https://evil.example")),
-        )
+        .get_with("/v1/meridians", &[("origin", "https://evil.example")])
         .await;
     assert_eq!(other.header("access-control-allow-origin"), None);
     let preflight = app
@@ -204,11 +178,7 @@ async fn an_internal_error_is_a_generic_500_with_the_request_id() {
         "ALTER TABLE massage_sessions RENAME TO massage_sessions_gone".into(),
     );
     let res = mei
-        .send(
-            TestRequest::get()
-                .uri("/v1/me/sessions")
-                .insert_header(("x-request-id", "trace-me-500")),
-        )
+        .get_with("/v1/me/sessions", &[("x-request-id", "trace-me-500")])
         .await;
     let problem = res.problem(500, "internal_error");
     assert_eq!(res.header("x-request-id"), Some("trace-me-500"));

@@ -5,8 +5,6 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use actix_web::test::TestRequest;
-
 use crate::support::{Server, TestApp, TestDb};
 
 /// Opens a connection that sends complete headers for a body of `declared` bytes, then
@@ -313,11 +311,7 @@ async fn browsers_may_read_location_replay_and_download_headers() {
     let app = local_app!("sets its own CORS origins", |c| c.cors_origins =
         vec!["https://app.example.com".into()]);
     let res = app
-        .send(
-            TestRequest::get()
-                .uri("/v1/meridians")
-                .insert_header(("origin", "https://app.example.com")),
-        )
+        .get_with("/v1/meridians", &[("origin", "https://app.example.com")])
         .await;
     assert_eq!(res.status, 200);
     let exposed = res

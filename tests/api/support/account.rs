@@ -6,7 +6,7 @@ use std::fmt::Display;
 use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 
-use super::{Response, TestApp};
+use super::{Response, TestApp, get_with};
 
 pub const PASSWORD: &str = "quiet otter lantern river";
 
@@ -101,6 +101,11 @@ impl Account<'_> {
 
     pub async fn post(&self, uri: &str, body: Value) -> Response {
         self.send(TestRequest::post().uri(uri).set_json(body)).await
+    }
+
+    /// `GET uri` with these request headers (and the token).
+    pub async fn get_with(&self, uri: &str, headers: &[(&str, &str)]) -> Response {
+        self.send(get_with(uri, headers)).await
     }
 
     pub async fn put(&self, uri: &str, body: Value) -> Response {

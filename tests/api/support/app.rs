@@ -95,6 +95,11 @@ impl TestApp {
         self.send(TestRequest::get().uri(uri)).await
     }
 
+    /// `GET uri` with these request headers.
+    pub async fn get_with(&self, uri: &str, headers: &[(&str, &str)]) -> Response {
+        self.send(get_with(uri, headers)).await
+    }
+
     /// `email` made unique to this test and run in black-box mode (as it is otherwise):
     /// `mei@example.com` becomes `mei+<tag>@example.com`. Registration applies it.
     pub fn email(&self, email: &str) -> String {
@@ -105,6 +110,15 @@ impl TestApp {
             _ => email.to_owned(),
         }
     }
+}
+
+/// A `GET` of `uri` with these request headers.
+pub fn get_with(uri: &str, headers: &[(&str, &str)]) -> TestRequest {
+    headers
+        .iter()
+        .fold(TestRequest::get().uri(uri), |req, &(name, value)| {
+            req.insert_header((name, value))
+        })
 }
 
 /// A tag no earlier run can have used: the time this process started, its id and a

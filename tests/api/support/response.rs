@@ -1,6 +1,8 @@
 //! A whole response, read once: status, headers and body, with the checks every test
 //! makes of a problem answer.
 
+use std::io::Read;
+
 use actix_web::http::header::HeaderMap;
 use actix_web::web::Bytes;
 use serde_json::Value;
@@ -29,6 +31,15 @@ impl Response {
     pub fn assert_status(self, status: u16) -> Self {
         assert_eq!(self.status, status, "{}", self.text());
         self
+    }
+
+    /// The body, decompressed from gzip, as JSON.
+    pub fn gunzip_json(&self) -> Value {
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&self.body[..])
+            .read_to_string(&mut text)
+            .expect("a gzip body");
+        serde_json::from_str(&text).expect("JSON inside the gzip body")
     }
 
     /// The body as text, for failure messages.
