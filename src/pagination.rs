@@ -294,4 +294,98 @@ mod tests {
         }
         assert_eq!(seen, (0..45).collect::<Vec<_>>());
     }
+
+    fn walk(items: &[(SortKey, usize)], limit: usize) -> Vec<Vec<usize>> {
+        let (mut pages, mut cursor) = (Vec::new(), None);
+        loop {
+            let (page, next) = paginate(items.to_vec(), cursor, limit, 7);
+            pages.push(page);
+            match next {
+                Some(c) => cursor = decode_cursor(Some(&c), 7).unwrap(),
+                None => return pages,
+            }
+        }
+    }
+
+    #[test]
+    fn an_exact_last_page_has_no_next_cursor() {
+        let items: Vec<(SortKey, usize)> = (0..6).map(|i| ([i, 0, 0], i as usize)).collect();
+        assert_eq!(walk(&items, 3), [vec![0, 1, 2], vec![3, 4, 5]]);
+        assert_eq!(walk(&items, 6), [vec![0, 1, 2, 3, 4, 5]]);
+        assert_eq!(walk(&items, 100), [vec![0, 1, 2, 3, 4, 5]]);
+        assert_eq!(walk(&items, 1).len(), 6, "one item a page");
+        assert_eq!(
+            walk(&[], 20),
+            [Vec::<usize>::new()],
+            "an empty list is one empty page"
+        );
+    }
+
+    #[test]
+    fn a_page_starts_strictly_after_its_cursor() {
+        let items: Vec<(SortKey, usize)> = (0..5).map(|i| ([1, i, 0], i as usize)).collect();
+        let (page, _) = paginate(items.clone(), Some([1, 2, 0]), 10, 7);
+        assert_eq!(page, [3, 4]);
+        // The item the cursor stood on is gone (deleted meanwhile): the page goes on after
+        // where it stood, without repeating or skipping.
+        let (page, _) = paginate(items.clone(), Some([1, 2, -1]), 10, 7);
+        assert_eq!(page, [2, 3, 4]);
+        let (page, next) = paginate(items, Some([9, 0, 0]), 10, 7);
+        assert!(page.is_empty() && next.is_none(), "past the end");
+    }
+
+    #[test]
+    fn cursors_keep_the_extreme_keys() {
+        let key = [i64::MIN, i64::MAX, 0];
+        let f = filter_hash(&"extremes");
+        let c = encode_cursor(key, f);
+        assert_eq!(decode_cursor(Some(&c), f).unwrap(), Some(key));
+        let with_u64_max = encode_cursor(key, u64::MAX);
+        assert_eq!(
+            decode_cursor(Some(&with_u64_max), u64::MAX).unwrap(),
+            Some(key)
+        );
+    }
+
+    #[test]
+    fn a_cursor_altered_in_transit_or_of_another_list_is_refused() {
+        let f = filter_hash(&("meridian", "LI"));
+        let c = encode_cursor([1, 2, 3], f);
+        let refused = |raw: &str| {
+            matches!(
+                decode_cursor(Some(raw), f),
+                Err(ApiError::BadRequest {
+                    code: ProblemCode::InvalidCursor,
+                    ..
+                })
+            )
+        };
+        // padding, a character that is not base64url, a cut, another filter hash
+        for raw in [
+            format!("{c}="),
+            format!("{c}+"),
+            c[..c.len() - 2].to_owned(),
+            format!("f{}", &c[1..]),
+            seal(&serde_json::json!({"v": 1, "k": [1, 2, 3], "f": f.wrapping_add(1)})),
+        ] {
+            assert!(refused(&raw), "{raw}");
+        }
+        // bodies of another shape: a key of two numbers, numbers as strings, no version
+        for body in [
+            serde_json::json!({"v": 1, "k": [1, 2], "f": f}),
+            serde_json::json!({"v": 1, "k": ["1", "2", "3"], "f": f}),
+            serde_json::json!({"k": [1, 2, 3], "f": f}),
+        ] {
+            assert!(refused(&seal(&body)), "{body}");
+        }
+    }
+
+    #[test]
+    fn limit_accepts_a_sign_and_refuses_separators() {
+        assert_eq!(parse_limit(Some("+5")).unwrap(), 5);
+        for raw in ["1_0", "1,0", "5 5", "\u{0}5"] {
+            assert!(is_bad_request(parse_limit(Some(raw))), "{raw:?}");
+        }
+        assert!(is_unprocessable(parse_limit(Some("-0"))), "zero, signed");
+    }
 }

@@ -396,4 +396,156 @@ mod tests {
         assert!(text("x", "ok\u{7}", 10).is_err());
         assert!(text("x", &"a".repeat(11), 10).is_err());
     }
+
+    /// The field a 422 names, or `None` when the result is not a 422.
+    fn refused_field<T>(result: Result<T, ApiError>) -> Option<String> {
+        match result {
+            Err(ApiError::Validation { errors, .. }) => Some(errors[0].field.clone()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn character_limits_hold_at_their_bound_after_trimming() {
+        let name = "n".repeat(MAX_NAME_CHARS);
+        assert_eq!(display_name(&name).unwrap(), name, "exactly the limit");
+        assert_eq!(
+            refused_field(display_name(&format!("{name}n"))).as_deref(),
+            Some("display_name"),
+            "one more"
+        );
+        // Surrounding spaces are trimmed before the text is measured.
+        assert_eq!(display_name(&format!("  {name}\t")).unwrap(), name);
+        // Characters, not octets: 80 CJK characters are 240 octets and still fit.
+        let wide = "\u{6885}".repeat(MAX_NAME_CHARS);
+        assert_eq!(display_name(&wide).unwrap(), wide);
+        let rule = TextRule::line(3);
+        let err = checked("mood", "abcd", rule).unwrap_err();
+        assert_eq!(
+            (err.field.as_str(), err.message.as_str()),
+            ("mood", "must be at most 3 characters")
+        );
+    }
+
+    #[test]
+    fn octet_limits_count_utf8_bytes() {
+        let rule = TextRule {
+            form: Form::Nfc,
+            limit: Limit::Octets(4),
+            multiline: false,
+        };
+        assert_eq!(
+            checked("f", "\u{e9}\u{e9}", rule).unwrap().as_deref(),
+            Some("\u{e9}\u{e9}")
+        );
+        let err = checked("f", "\u{e9}\u{e9}a", rule).unwrap_err();
+        assert_eq!(err.message, "must be at most 4 bytes in UTF-8");
+    }
+
+    #[test]
+    fn emails_need_a_dotted_domain_without_edge_dots() {
+        for bad in ["mei@.example.com", "mei@example.com.", "mei@example .com"] {
+            assert_eq!(
+                refused_field(email(bad)).as_deref(),
+                Some("email"),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            email("Mei+Tag@Mail.Example.COM").unwrap(),
+            "mei+tag@mail.example.com"
+        );
+        assert_eq!(
+            refused_field(email("   ")).as_deref(),
+            Some("email"),
+            "empty"
+        );
+    }
+
+    #[test]
+    fn locales_take_a_language_of_two_or_three_letters_and_short_subtags() {
+        for fine in ["en", "yue", "zh-Hant-TW", "de-CH-1996", "sr-Latn", "en-a"] {
+            assert_eq!(locale(fine).unwrap(), fine);
+        }
+        for bad in [
+            "e",
+            "engl",
+            "e1",
+            "en-",
+            "en--GB",
+            "en-abcdefghi",
+            "en_GB",
+            "\u{fc}n",
+            "en-\u{e9}",
+        ] {
+            assert_eq!(
+                refused_field(locale(bad)).as_deref(),
+                Some("locale"),
+                "{bad:?}"
+            );
+        }
+        // Over 35 characters is refused for its length, before its shape.
+        let long = format!("en{}", "-abcdefgh".repeat(4));
+        assert_eq!(long.chars().count(), 38);
+        let Err(ApiError::Validation { errors, .. }) = locale(&long) else {
+            panic!("too long");
+        };
+        assert_eq!(errors[0].message, "must be at most 35 characters");
+    }
+
+    #[test]
+    fn time_zones_are_trimmed_bounded_and_named_in_errors() {
+        assert_eq!(time_zone(" Asia/Tokyo ").unwrap().name(), "Asia/Tokyo");
+        assert_eq!(time_zone("UTC").unwrap().name(), "UTC");
+        for bad in ["", "Europe/Berlin\u{200B}", "UTC+3", &"A".repeat(65)] {
+            assert_eq!(
+                refused_field(time_zone(bad)).as_deref(),
+                Some("time_zone"),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn device_names_fall_back_to_a_short_user_agent_then_to_a_default() {
+        assert_eq!(
+            device_name(Some(" Mei's phone "), None).unwrap(),
+            "Mei's phone"
+        );
+        assert_eq!(
+            refused_field(device_name(Some("  "), Some("App/1.0"))).as_deref(),
+            Some("device_name"),
+            "a name sent must not be empty"
+        );
+        let long_agent = format!("App/1.0 {}", "x".repeat(200));
+        let name = device_name(None, Some(&long_agent)).unwrap();
+        assert_eq!(
+            name.chars().count(),
+            MAX_NAME_CHARS,
+            "cut to a name's length"
+        );
+        assert!(long_agent.starts_with(&name));
+        assert_eq!(device_name(None, Some("   ")).unwrap(), "Unnamed device");
+        assert_eq!(device_name(None, None).unwrap(), "Unnamed device");
+    }
+
+    #[test]
+    fn user_agents_are_kept_short_and_printable_or_not_at_all() {
+        assert_eq!(user_agent(None), None);
+        assert_eq!(user_agent(Some("")), None);
+        assert_eq!(
+            user_agent(Some("App\u{1}/1.0")),
+            None,
+            "a control character"
+        );
+        let long = "a".repeat(MAX_USER_AGENT_CHARS + 10);
+        assert_eq!(
+            user_agent(Some(&long)).map(|ua| ua.chars().count()),
+            Some(MAX_USER_AGENT_CHARS)
+        );
+        assert_eq!(
+            user_agent(Some("App/1.0 (iOS)")).as_deref(),
+            Some("App/1.0 (iOS)")
+        );
+    }
 }

@@ -193,4 +193,83 @@ mod tests {
             Err(ApiError::Gone(_))
         ));
     }
+
+    #[test]
+    fn list_cursor_keeps_microseconds_and_the_id() {
+        let t: DateTime<Utc> = "2026-11-20T08:30:00.123456Z".parse().unwrap();
+        let id = Uuid::max();
+        let c = encode_list(t, id, u64::MAX);
+        assert_eq!(decode_list(Some(&c), u64::MAX).unwrap(), Some((t, id)));
+    }
+
+    #[test]
+    fn a_cursor_of_the_other_kind_is_refused() {
+        let list = encode_list(Utc::now(), user(), 42);
+        let sync = encode_sync(user(), 3);
+        assert!(
+            invalid(&decode_sync(user(), Some(&list), 10, 0)),
+            "list as sync"
+        );
+        assert!(invalid(&decode_list(Some(&sync), 42)), "sync as list");
+        // a catalog list's cursor, even with the same filter hash
+        let catalog = pagination::encode_cursor([1, 2, 3], 42);
+        assert!(invalid(&decode_list(Some(&catalog), 42)));
+        assert!(invalid(&decode_sync(user(), Some(&catalog), 10, 0)));
+    }
+
+    #[test]
+    fn list_cursor_with_a_malformed_position_is_refused() {
+        for body in [
+            serde_json::json!({"t": "yesterday", "i": user(), "f": 42}),
+            serde_json::json!({"t": "2026-11-20T08:30:00Z", "i": "not-a-uuid", "f": 42}),
+            serde_json::json!({"t": "2026-11-20T08:30:00Z", "f": 42}),
+            serde_json::json!({"t": "2026-11-20T08:30:00Z", "i": user(), "f": -1}),
+        ] {
+            assert!(
+                invalid(&decode_list(Some(&pagination::seal(&body)), 42)),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn sync_cursor_bounds_are_inclusive() {
+        // the first version and the user's current one; at the horizon itself
+        let zero = encode_sync(user(), 0);
+        assert_eq!(decode_sync(user(), Some(&zero), 0, 0).unwrap(), 0);
+        let c = encode_sync(user(), 9);
+        assert_eq!(decode_sync(user(), Some(&c), 9, 9).unwrap(), 9);
+        assert!(matches!(
+            decode_sync(user(), Some(&c), 9, 10),
+            Err(ApiError::Gone(_))
+        ));
+        // Gone is decided after the cursor is found to be ours: a foreign cursor is 400
+        // even when everything is older than the horizon.
+        let foreign = encode_sync(Uuid::from_u128(2), 1);
+        assert!(invalid(&decode_sync(user(), Some(&foreign), 9, 5)));
+    }
+
+    #[test]
+    fn sync_cursor_with_a_wrong_fingerprint_or_field_is_refused() {
+        let c = encode_sync(user(), 3);
+        let mut body: serde_json::Value = pagination::open(&c).unwrap();
+        body["u"] = serde_json::json!(account_fingerprint(user()).to_uppercase());
+        assert!(
+            invalid(&decode_sync(user(), Some(&pagination::seal(&body)), 10, 0)),
+            "the fingerprint is compared exactly"
+        );
+        for body in [
+            serde_json::json!({"v": SYNC_CURSOR_FORMAT, "u": account_fingerprint(user()), "h": "3"}),
+            serde_json::json!({"v": SYNC_CURSOR_FORMAT, "h": 3}),
+        ] {
+            assert!(
+                invalid(&decode_sync(user(), Some(&pagination::seal(&body)), 10, 0)),
+                "{body}"
+            );
+        }
+        assert!(
+            invalid(&decode_sync(user(), Some(" "), 10, 0)),
+            "spaces are no cursor"
+        );
+    }
 }

@@ -50,7 +50,21 @@ const HEADERS: &[(&str, &str, &str)] = &[
     ),
     ("retry-after", "integer", "Seconds to wait before retrying."),
     ("allow", "string", "The methods the path takes."),
+    (
+        "content-security-policy",
+        "string",
+        "The policy of the HTML pages: nothing loaded from elsewhere.",
+    ),
+    (
+        "x-frame-options",
+        "string",
+        "`DENY`: the HTML pages may not be framed.",
+    ),
 ];
+
+/// Paths whose every answer is an HTML page's (or its error's) and carries the page
+/// security headers (see `app::security_headers`).
+const PAGE_PATHS: &str = "/problems/";
 
 /// Headers on every answer.
 const EVERY_ANSWER: [&str; 2] = ["x-request-id", "x-content-type-options"];
@@ -74,7 +88,7 @@ pub fn apply(doc: &mut Value) {
             if let Some(op) = item.get_mut(method) {
                 let name = format!("{} {path}", method.to_uppercase());
                 problems::document(op, &name, header_ref);
-                share_headers(op);
+                share_headers(op, path.starts_with(PAGE_PATHS));
                 open_public(op);
                 quiet_optional_parameters(op);
             }
@@ -169,7 +183,7 @@ const REVALIDATION: [&str; 3] = ["etag", "cache-control", "content-language"];
 
 /// Every answer names the headers of every answer; inline copies of shared headers become
 /// references; a 304 names the validators and caching headers of its 200.
-fn share_headers(op: &mut Value) {
+fn share_headers(op: &mut Value, page: bool) {
     let Some(responses) = op["responses"].as_object_mut() else {
         return;
     };
@@ -200,6 +214,11 @@ fn share_headers(op: &mut Value) {
         }
         for name in EVERY_ANSWER {
             headers.insert(name.into(), header_ref(name));
+        }
+        if page {
+            for name in ["content-security-policy", "x-frame-options"] {
+                headers.insert(name.into(), header_ref(name));
+            }
         }
     }
 }

@@ -1,0 +1,38 @@
+//! Accounts: registration, sign-in, tokens, devices, profile, guests, deletion and
+//! export, and the races between devices of one account.
+
+mod access_tokens;
+mod admin;
+mod delete_export;
+mod devices;
+mod guests;
+mod profile;
+mod races;
+mod rate_limits;
+mod register;
+mod sign_in;
+mod text_input;
+mod tokens;
+
+use actix_web::test::TestRequest;
+use serde_json::json;
+
+use crate::support::{Account, count_rows};
+
+const NEW_PASSWORD: &str = "amber heron copper willow";
+
+fn login_request(email: &str, password: &str) -> TestRequest {
+    TestRequest::post()
+        .uri("/v1/auth/login")
+        .set_json(json!({"email": email, "password": password}))
+}
+
+fn users_with_id(url: &str, account: &Account<'_>) -> i64 {
+    count_rows(
+        url,
+        format!(
+            "SELECT count(*) AS n FROM users WHERE id = '{}'",
+            account.id
+        ),
+    )
+}
