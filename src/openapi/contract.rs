@@ -67,7 +67,7 @@ const HEADERS: &[(&str, &str, &str)] = &[
 const PAGE_PATHS: &str = "/problems/";
 
 /// Headers on every answer.
-const EVERY_ANSWER: [&str; 2] = ["x-request-id", "x-content-type-options"];
+const EVERY_ANSWER: [&str; 3] = ["x-request-id", "x-content-type-options", "cache-control"];
 
 /// A reference to the shared definition of a response header.
 fn header_ref(name: &str) -> Value {
@@ -168,6 +168,7 @@ fn name_tagged_variants(schemas: &mut Map<String, Value>) {
             named.push((variant_name, variant.clone()));
         }
         schema["oneOf"] = refs.into();
+        schema["type"] = "object".into();
         schema["discriminator"] = json!({"propertyName": tag, "mapping": mapping});
     }
     for (name, variant) in named {
