@@ -43,6 +43,19 @@ impl AuthService {
             refresh_grace: config.refresh_grace,
         }
     }
+
+    /// Takes one attempt from the client `address` and, when given, the `account` (an
+    /// email, or an id): 429 when a limit is spent. Its own connection, given back before
+    /// any hashing.
+    pub async fn check_limits(
+        &self,
+        pool: &DbPool,
+        address: &str,
+        account: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let mut conn = db::conn(pool).await?;
+        self.limits.check(&mut conn, address, account).await
+    }
 }
 
 /// The client address used for rate limits. It is the TCP peer, unless the peer is a
