@@ -1,7 +1,9 @@
 //! Session history: logged self-massage sessions, offline sync and statistics.
 
 pub mod cursor;
+pub mod dates;
 pub mod handlers;
+pub mod list;
 pub mod model;
 pub mod rules;
 pub mod session;

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::fields::{not_null, present, stored_instant, stored_instant_not_null};
@@ -206,4 +206,29 @@ pub struct SessionWithWarnings {
 pub struct SessionList {
     pub items: Vec<Session>,
     pub next_cursor: Option<String>,
+}
+
+/// Filters of the session list.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SessionsQuery {
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page (opaque).
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
+    pub cursor: Option<String>,
+    /// From this local date (`2026-11-01`, in the user's time zone) or instant (RFC 3339), inclusive.
+    #[param(example = "2026-11-01")]
+    pub from: Option<String>,
+    /// Up to this local date, inclusive, or instant, exclusive.
+    #[param(example = "2026-11-30")]
+    pub to: Option<String>,
+    /// Condition slug.
+    pub condition: Option<String>,
+    /// Routine slug.
+    pub routine: Option<String>,
+    /// Point code in any spelling: sessions that pressed it.
+    pub point: Option<String>,
 }
