@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod handlers;
+mod id;
 pub mod model;
 pub mod password;
 pub mod ratelimit;
@@ -17,12 +18,12 @@ use std::time::Duration;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
-use uuid::Uuid;
 
 use crate::config::Config;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
-use crate::users::Role;
+use crate::users::{Role, UserId};
+pub use id::DeviceSessionId;
 use ratelimit::AuthLimits;
 use tokens::{Claims, TokenKeys};
 
@@ -158,8 +159,8 @@ impl FromRequest for BearerClaims {
 /// The signed-in user: a valid access token of a session that is still signed in.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthUser {
-    pub user_id: Uuid,
-    pub session_id: Uuid,
+    pub user_id: UserId,
+    pub session_id: DeviceSessionId,
     pub role: Role,
 }
 

@@ -3,13 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
-use uuid::Uuid;
 
 use crate::catalog::store::Snapshot;
 use crate::error::ApiResult;
 use crate::history::model::{SessionList, SessionsQuery};
 use crate::history::{cursor, dates, store};
 use crate::pagination;
+use crate::users::UserId;
 use crate::users::store as user_store;
 
 /// The hash of the filters as sent, which a cursor must match.
@@ -27,7 +27,7 @@ fn filter_hash(q: &SessionsQuery) -> u64 {
 /// is a bound to place in it.
 async fn bounds(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
+    user_id: UserId,
     q: &SessionsQuery,
 ) -> ApiResult<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
     if q.from.is_none() && q.to.is_none() {
@@ -46,7 +46,7 @@ async fn bounds(
 pub async fn page(
     conn: &mut AsyncPgConnection,
     snapshot: &Snapshot,
-    user_id: Uuid,
+    user_id: UserId,
     q: &SessionsQuery,
 ) -> ApiResult<SessionList> {
     let limit = pagination::parse_limit(q.limit.as_deref())?;

@@ -3,6 +3,7 @@
 pub mod cursor;
 pub mod dates;
 pub mod handlers;
+mod id;
 pub mod list;
 pub mod model;
 pub mod rules;
@@ -10,3 +11,5 @@ pub mod session;
 pub mod stats;
 pub mod store;
 pub mod sync;
+
+pub use id::SessionId;

@@ -9,13 +9,13 @@ use diesel::QueryableByName;
 use diesel::sql_types::{Date, Jsonb, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::db::prepared::PreparedSql;
 use crate::error::{ApiError, ApiResult};
 use crate::history::dates;
 use crate::history::model::*;
 use crate::users::TimeZone;
+use crate::users::UserId;
 use crate::users::store as user_store;
 
 /// Fewest sessions behind a "what works for you" figure.
@@ -169,7 +169,7 @@ fn range(q: &StatsQuery, today: NaiveDate) -> ApiResult<(NaiveDate, NaiveDate)> 
 /// (where "today" is, too).
 pub async fn of_user(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
+    user_id: UserId,
     q: &StatsQuery,
 ) -> ApiResult<Stats> {
     let zone = user_store::time_zone_of(conn, user_id).await?;
@@ -180,7 +180,7 @@ pub async fn of_user(
 
 pub async fn compute(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
+    user_id: UserId,
     zone: TimeZone,
     from: NaiveDate,
     to: NaiveDate,

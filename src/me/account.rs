@@ -2,7 +2,6 @@
 //! each confirmed with the current password and checked again under the row's lock.
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use uuid::Uuid;
 
 use crate::auth::store as auth_store;
 use crate::auth::{AuthService, AuthUser, password, session_revoked};
@@ -10,17 +9,18 @@ use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
 use crate::me::model::Export;
 use crate::me::store::{self, UserLock};
+use crate::users::UserId;
 use crate::users::store::{self as user_store, UserRow};
 
 /// The user's row; 401 `session_revoked` when the account no longer exists.
-pub async fn row(conn: &mut AsyncPgConnection, user_id: Uuid) -> ApiResult<UserRow> {
+pub async fn row(conn: &mut AsyncPgConnection, user_id: UserId) -> ApiResult<UserRow> {
     user_store::user_by_id(conn, user_id)
         .await?
         .ok_or_else(|| ApiError::unauthorized("session_revoked", "this account no longer exists"))
 }
 
 /// [`row`] on a connection of its own.
-pub async fn current(pool: &DbPool, user_id: Uuid) -> ApiResult<UserRow> {
+pub async fn current(pool: &DbPool, user_id: UserId) -> ApiResult<UserRow> {
     let mut conn = db::conn(pool).await?;
     row(&mut conn, user_id).await
 }
@@ -130,7 +130,7 @@ pub async fn delete(
 
 /// Everything stored about the account, read in one snapshot: a write that lands
 /// meanwhile is wholly in the export or not at all.
-pub async fn export(pool: &DbPool, user_id: Uuid) -> ApiResult<Export> {
+pub async fn export(pool: &DbPool, user_id: UserId) -> ApiResult<Export> {
     let mut conn = db::conn(pool).await?;
     conn.build_transaction()
         .repeatable_read()

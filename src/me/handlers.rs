@@ -1,10 +1,9 @@
 //! `/v1/me`: the profile with its safety answers, password, devices, deletion, export.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, put, web};
-use uuid::Uuid;
 
 use crate::auth::store as auth_store;
-use crate::auth::{AuthService, AuthUser, client_address};
+use crate::auth::{AuthService, AuthUser, DeviceSessionId, client_address};
 use crate::db::{self, DbPool};
 use crate::error::{self, ApiError, ApiResult};
 use crate::http::Json;
@@ -218,7 +217,7 @@ pub async fn list_devices(user: AuthUser, pool: web::Data<DbPool>) -> ApiResult<
 #[delete("/me/devices/{id}")]
 pub async fn revoke_device(
     user: AuthUser,
-    id: web::Path<Uuid>,
+    id: web::Path<DeviceSessionId>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = db::conn(&pool).await?;

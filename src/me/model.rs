@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
+use crate::auth::DeviceSessionId;
 use crate::auth::model::Device;
 use crate::users::model::User;
 
@@ -87,7 +87,8 @@ pub struct Export {
 /// A device session in the export, with its revocation if any.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExportedDevice {
-    pub id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub id: DeviceSessionId,
     pub device_name: String,
     pub user_agent: Option<String>,
     pub created_at: DateTime<Utc>,

@@ -3,12 +3,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use diesel_async::AsyncConnection;
-use uuid::Uuid;
 
 use crate::auth::{AuthUser, BearerClaims};
 use crate::catalog::store::CatalogStore;
 use crate::db::{self, DbPool};
 use crate::error::{self, ApiError, ApiResult};
+use crate::history::SessionId;
 use crate::history::model::*;
 use crate::history::{list, session};
 use crate::http::Json;
@@ -83,7 +83,7 @@ pub async fn create_session(
     Ok(response.into_response(replayed))
 }
 
-fn location_of(id: Uuid) -> String {
+fn location_of(id: SessionId) -> String {
     format!("/v1/me/sessions/{id}")
 }
 
@@ -140,7 +140,7 @@ pub async fn list_sessions(
 #[get("/me/sessions/{id}")]
 pub async fn get_session(
     user: AuthUser,
-    id: web::Path<Uuid>,
+    id: web::Path<SessionId>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = db::conn(&pool).await?;
@@ -164,7 +164,7 @@ pub async fn get_session(
 #[patch("/me/sessions/{id}")]
 pub async fn update_session(
     user: AuthUser,
-    id: web::Path<Uuid>,
+    id: web::Path<SessionId>,
     body: Json<SessionPatch>,
     pool: web::Data<DbPool>,
     catalog: web::Data<CatalogStore>,
@@ -191,7 +191,7 @@ pub async fn update_session(
 #[delete("/me/sessions/{id}")]
 pub async fn delete_session(
     user: AuthUser,
-    id: web::Path<Uuid>,
+    id: web::Path<SessionId>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = db::conn(&pool).await?;

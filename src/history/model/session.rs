@@ -3,9 +3,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
 use super::fields::{not_null, present, stored_instant, stored_instant_not_null};
+use crate::history::SessionId;
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -70,7 +70,8 @@ pub struct Step {
     "mood": "calmer", "notes": "Fell asleep before the last step."}))]
 pub struct SessionInput {
     /// The app's own UUID for the record (optional; lets an offline phone create it).
-    pub id: Option<Uuid>,
+    #[schema(value_type = Option<Uuid>)]
+    pub id: Option<SessionId>,
     /// RFC 3339; not before 2000 and not more than a day ahead. Kept to the
     /// microsecond (finer digits are dropped); a leap second (`23:59:60.5Z`) is kept
     /// as the last microsecond of its minute (`23:59:59.999999Z`).
@@ -157,7 +158,8 @@ pub struct SessionPatch {
     "mood": "calmer", "notes": "Fell asleep before the last step.",
     "created_at": "2026-11-21T07:51:02Z", "updated_at": "2026-11-21T07:51:02Z"}))]
 pub struct Session {
-    pub id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub id: SessionId,
     pub started_at: DateTime<Utc>,
     pub duration_seconds: i32,
     pub routine: Option<String>,
