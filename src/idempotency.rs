@@ -21,6 +21,7 @@ use uuid::Uuid;
 use crate::db::schema::idempotency_keys;
 use crate::error::{ApiError, ApiResult};
 use crate::problems::ProblemCode;
+use crate::users::UserId;
 
 pub const HEADER: &str = "idempotency-key";
 /// Sent with `true` on a replayed response.
@@ -48,9 +49,9 @@ pub fn fingerprint<T: Serialize>(body: &T) -> Vec<u8> {
 
 /// The advisory lock that marks `key` of `user_id` as in flight (64 bits of a hash of
 /// both; a collision only makes an unrelated request wait for a 409's retry).
-pub fn lock_id(user_id: Uuid, key: Uuid) -> i64 {
+pub fn lock_id(user_id: UserId, key: Uuid) -> i64 {
     let digest = Sha256::new()
-        .chain_update(user_id.as_bytes())
+        .chain_update(Uuid::from(user_id).as_bytes())
         .chain_update(key.as_bytes())
         .finalize();
     i64::from_be_bytes(digest[..8].try_into().expect("8 bytes"))
@@ -107,7 +108,7 @@ pub enum Claim {
 /// the claim lasts exactly as long as that transaction.
 pub async fn claim(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
+    user_id: UserId,
     key: Uuid,
     hash: &[u8],
 ) -> ApiResult<Claim> {
@@ -159,7 +160,7 @@ pub async fn claim(
 /// Records the response, in the transaction that did the work (after [`claim`]).
 pub async fn complete(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
+    user_id: UserId,
     key: Uuid,
     hash: &[u8],
     response: &Recorded,
@@ -224,8 +225,9 @@ mod tests {
     #[test]
     fn lock_ids_differ_by_user_and_key() {
         let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
-        assert_eq!(lock_id(a, b), lock_id(a, b));
-        assert_ne!(lock_id(a, b), lock_id(b, a));
-        assert_ne!(lock_id(a, b), lock_id(a, a));
+        let user = UserId::from;
+        assert_eq!(lock_id(user(a), b), lock_id(user(a), b));
+        assert_ne!(lock_id(user(a), b), lock_id(user(b), a));
+        assert_ne!(lock_id(user(a), b), lock_id(user(a), a));
     }
 }

@@ -2,7 +2,6 @@
 //! transaction, and a guest account given an email and password.
 
 use diesel_async::AsyncConnection;
-use uuid::Uuid;
 
 use crate::auth::model::AuthResponse;
 use crate::auth::{AuthService, sessions, store};
@@ -11,7 +10,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::problems::ProblemCode;
 use crate::users::model::User;
 use crate::users::store::{self as user_store, NewUser};
-use crate::users::{Email, TimeZone};
+use crate::users::{Email, TimeZone, UserId};
 use crate::validate;
 
 /// A write that broke the unique email index is 409 `email_taken`; anything else as is.
@@ -70,7 +69,7 @@ pub async fn open(
 /// 409 `email_taken`, or 409 `not_a_guest` when the account already has credentials.
 pub async fn upgrade(
     pool: &DbPool,
-    user: Uuid,
+    user: UserId,
     email: &Email,
     password_hash: &str,
     display_name: Option<&str>,

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod handlers;
+mod id;
 pub mod model;
 pub mod password;
 pub mod ratelimit;
@@ -17,13 +18,13 @@ use std::time::Duration;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
-use uuid::Uuid;
 
 use crate::config::Config;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::problems::ProblemCode;
-use crate::users::Role;
+use crate::users::{Role, UserId};
+pub use id::DeviceSessionId;
 use ratelimit::AuthLimits;
 use tokens::{Claims, TokenKeys};
 
@@ -43,6 +44,19 @@ impl AuthService {
             refresh_ttl: config.refresh_ttl,
             refresh_grace: config.refresh_grace,
         }
+    }
+
+    /// Takes one attempt from the client `address` and, when given, the `account` (an
+    /// email, or an id): 429 when a limit is spent. Its own connection, given back before
+    /// any hashing.
+    pub async fn check_limits(
+        &self,
+        pool: &DbPool,
+        address: &str,
+        account: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let mut conn = db::conn(pool).await?;
+        self.limits.check(&mut conn, address, account).await
     }
 }
 
@@ -152,8 +166,8 @@ impl FromRequest for BearerClaims {
 /// The signed-in user: a valid access token of a session that is still signed in.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthUser {
-    pub user_id: Uuid,
-    pub session_id: Uuid,
+    pub user_id: UserId,
+    pub session_id: DeviceSessionId,
     pub role: Role,
 }
 

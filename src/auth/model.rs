@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
+use crate::auth::DeviceSessionId;
 use crate::users::model::User;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -95,7 +95,8 @@ pub struct TokenPair {
     pub refresh_token: String,
     pub refresh_expires_at: DateTime<Utc>,
     /// This device's session id.
-    pub session_id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub session_id: DeviceSessionId,
 }
 
 /// The account and a token pair for this device.
@@ -120,7 +121,8 @@ pub struct AuthResponse {
     "last_used_at": "2026-11-21T09:10:00Z", "current": true}))]
 pub struct Device {
     /// The session id (`sid` in the access token).
-    pub id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub id: DeviceSessionId,
     pub device_name: String,
     #[schema(required = true)]
     pub user_agent: Option<String>,

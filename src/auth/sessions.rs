@@ -3,21 +3,20 @@
 
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use uuid::Uuid;
 
 use crate::auth::model::{AuthResponse, TokenPair, TokenType};
-use crate::auth::{AuthService, password, store, tokens};
+use crate::auth::{AuthService, DeviceSessionId, password, store, tokens};
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
 use crate::problems::ProblemCode;
-use crate::users::Email;
 use crate::users::store as user_store;
+use crate::users::{Email, UserId};
 
 /// A token pair around a refresh token that is already stored.
 fn token_pair(
     auth: &AuthService,
-    user: Uuid,
-    session: Uuid,
+    user: UserId,
+    session: DeviceSessionId,
     refresh_token: String,
 ) -> ApiResult<TokenPair> {
     Ok(TokenPair {
@@ -34,7 +33,7 @@ fn token_pair(
 pub async fn sign_in(
     conn: &mut AsyncPgConnection,
     auth: &AuthService,
-    user: Uuid,
+    user: UserId,
     device: &str,
     user_agent: Option<&str>,
 ) -> ApiResult<TokenPair> {
@@ -166,7 +165,11 @@ pub async fn refresh(
 }
 
 /// Signs out every device session of `user` but `keep` (all of them when `None`).
-pub async fn sign_out_others(pool: &DbPool, user: Uuid, keep: Option<Uuid>) -> ApiResult<()> {
+pub async fn sign_out_others(
+    pool: &DbPool,
+    user: UserId,
+    keep: Option<DeviceSessionId>,
+) -> ApiResult<()> {
     let mut conn = db::conn(pool).await?;
     conn.transaction::<_, ApiError, _>(async move |conn| {
         store::revoke_other_sessions(conn, user, keep, "logout_all").await?;

@@ -7,9 +7,10 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::auth::DeviceSessionId;
 use crate::auth::model::Device;
 use crate::db::schema::{auth_sessions, refresh_tokens, users};
-use crate::users::Role;
+use crate::users::{Role, UserId};
 
 /// Whether a failed write broke the unique email index.
 pub fn is_unique_violation(e: &DieselError) -> bool {
@@ -22,8 +23,8 @@ pub fn is_unique_violation(e: &DieselError) -> bool {
 /// The owner's role if session `sid` of user `sub` is still signed in.
 pub async fn live_session_role(
     conn: &mut AsyncPgConnection,
-    sid: Uuid,
-    sub: Uuid,
+    sid: DeviceSessionId,
+    sub: UserId,
 ) -> QueryResult<Option<Role>> {
     auth_sessions::table
         .inner_join(users::table)
@@ -41,7 +42,7 @@ pub async fn live_session_role(
 /// gone or has no password.
 pub async fn lock_password_hash(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
+    user_id: UserId,
 ) -> QueryResult<Option<String>> {
     Ok(users::table
         .find(user_id)
@@ -56,13 +57,13 @@ pub async fn lock_password_hash(
 /// Opens a device session with its first refresh token.
 pub async fn open_session(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
+    user_id: UserId,
     device_name: &str,
     user_agent: Option<&str>,
     token_hash: &[u8],
     expires_at: DateTime<Utc>,
-) -> QueryResult<Uuid> {
-    let id = Uuid::now_v7();
+) -> QueryResult<DeviceSessionId> {
+    let id = DeviceSessionId::new_v7();
     diesel::insert_into(auth_sessions::table)
         .values((
             auth_sessions::id.eq(id),
@@ -78,7 +79,7 @@ pub async fn open_session(
 
 pub async fn insert_refresh_token(
     conn: &mut AsyncPgConnection,
-    session_id: Uuid,
+    session_id: DeviceSessionId,
     token_hash: &[u8],
     expires_at: DateTime<Utc>,
 ) -> QueryResult<()> {
@@ -95,8 +96,8 @@ pub async fn insert_refresh_token(
 
 /// A refresh token as found, locked for this transaction.
 pub struct PresentedToken {
-    pub session_id: Uuid,
-    pub user_id: Uuid,
+    pub session_id: DeviceSessionId,
+    pub user_id: UserId,
     pub expires_at: DateTime<Utc>,
     pub rotated_at: Option<DateTime<Utc>>,
     pub session_revoked: bool,
@@ -114,7 +115,7 @@ struct TokenRow {
 
 #[derive(Queryable)]
 struct DeviceRow {
-    id: Uuid,
+    id: DeviceSessionId,
     device_name: String,
     user_agent: Option<String>,
     created_at: DateTime<Utc>,
@@ -130,7 +131,7 @@ pub async fn lock_refresh_token(
     conn: &mut AsyncPgConnection,
     hash: &[u8],
 ) -> QueryResult<Option<PresentedToken>> {
-    let session: Option<(Uuid, Uuid, Option<DateTime<Utc>>)> = auth_sessions::table
+    let session: Option<(DeviceSessionId, UserId, Option<DateTime<Utc>>)> = auth_sessions::table
         .filter(
             auth_sessions::id.eq_any(
                 refresh_tokens::table
@@ -176,7 +177,10 @@ pub async fn lock_refresh_token(
 /// sibling handed out within a grace period. Only the pair issued now stays live, so a
 /// chain forked by a replayed token ends at the next refresh and a later use of the
 /// other branch is caught as reuse.
-pub async fn mark_rotated(conn: &mut AsyncPgConnection, session_id: Uuid) -> QueryResult<()> {
+pub async fn mark_rotated(
+    conn: &mut AsyncPgConnection,
+    session_id: DeviceSessionId,
+) -> QueryResult<()> {
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::session_id.eq(session_id))
@@ -188,7 +192,7 @@ pub async fn mark_rotated(conn: &mut AsyncPgConnection, session_id: Uuid) -> Que
     Ok(())
 }
 
-pub async fn touch_session(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
+pub async fn touch_session(conn: &mut AsyncPgConnection, id: DeviceSessionId) -> QueryResult<()> {
     diesel::update(auth_sessions::table.find(id))
         .set(auth_sessions::last_used_at.eq(diesel::dsl::now))
         .execute(conn)
@@ -199,8 +203,8 @@ pub async fn touch_session(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResul
 /// Signs one session out; its refresh tokens die with it. Returns whether it was live.
 pub async fn revoke_session(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
-    id: Uuid,
+    user_id: UserId,
+    id: DeviceSessionId,
     reason: &str,
 ) -> QueryResult<bool> {
     let n = diesel::update(
@@ -229,18 +233,18 @@ pub async fn revoke_session(
 /// sessions, then tokens) and cannot deadlock.
 pub async fn revoke_other_sessions(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
-    keep: Option<Uuid>,
+    user_id: UserId,
+    keep: Option<DeviceSessionId>,
     reason: &str,
 ) -> QueryResult<usize> {
     users::table
         .find(user_id)
         .select(users::id)
         .for_no_key_update()
-        .load::<Uuid>(conn)
+        .load::<UserId>(conn)
         .await?;
-    let keep = keep.unwrap_or(Uuid::nil());
-    let revoked: Vec<Uuid> = diesel::update(
+    let keep = keep.unwrap_or(DeviceSessionId::from(Uuid::nil()));
+    let revoked: Vec<DeviceSessionId> = diesel::update(
         auth_sessions::table
             .filter(auth_sessions::user_id.eq(user_id))
             .filter(auth_sessions::id.ne(keep))
@@ -308,8 +312,8 @@ pub async fn purge_expired(conn: &mut AsyncPgConnection) -> QueryResult<Purged> 
 /// not expired.
 pub async fn live_devices(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
-    current: Uuid,
+    user_id: UserId,
+    current: DeviceSessionId,
 ) -> QueryResult<Vec<Device>> {
     let rows: Vec<DeviceRow> = auth_sessions::table
         .filter(auth_sessions::user_id.eq(user_id))

@@ -9,9 +9,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::auth::DeviceSessionId;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::problems::ProblemCode;
+use crate::users::UserId;
 
 /// The claims of an access token.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -19,9 +21,9 @@ pub struct Claims {
     pub iss: String,
     pub aud: String,
     /// The user id.
-    pub sub: Uuid,
+    pub sub: UserId,
     /// The device session id; checked on every request, so logout is immediate.
-    pub sid: Uuid,
+    pub sid: DeviceSessionId,
     pub iat: u64,
     pub exp: u64,
     /// Unique per token.
@@ -74,7 +76,7 @@ impl TokenKeys {
     }
 
     /// A signed access token for a user's session.
-    pub fn issue(&self, user: Uuid, session: Uuid) -> Result<String, ApiError> {
+    pub fn issue(&self, user: UserId, session: DeviceSessionId) -> Result<String, ApiError> {
         let now = jsonwebtoken::get_current_timestamp();
         let claims = Claims {
             iss: self.issuer.clone(),
@@ -166,7 +168,7 @@ mod tests {
 
     #[test]
     fn tokens_round_trip_and_rotate() {
-        let (user, session) = (Uuid::now_v7(), Uuid::now_v7());
+        let (user, session) = (UserId::new_v7(), DeviceSessionId::new_v7());
         let old = keys(&[("k1", 1)]);
         let token = old.issue(user, session).unwrap();
         let claims = old.verify(&token).unwrap();

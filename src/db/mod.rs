@@ -1,6 +1,7 @@
 //! Connection pool, start-up (wait, create, migrate, load) and shared helpers.
 
 pub mod embedded;
+pub mod id;
 pub mod prepared;
 pub mod schema;
 

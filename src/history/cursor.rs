@@ -6,26 +6,31 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
+use crate::history::SessionId;
 use crate::pagination::{self, NOT_FOR_THIS_QUERY};
+use crate::users::UserId;
 
 /// Where a page of the session list ended: the last session's start and id, and the
 /// hash of the filters it was listed with.
 #[derive(Serialize, Deserialize)]
 struct ListCursor {
     t: DateTime<Utc>,
-    i: Uuid,
+    i: SessionId,
     f: u64,
 }
 
 /// The cursor that continues the session list after the session started at `t` with
 /// id `i`, for the filters hashed as `filters`.
-pub fn encode_list(t: DateTime<Utc>, i: Uuid, filters: u64) -> String {
+pub fn encode_list(t: DateTime<Utc>, i: SessionId, filters: u64) -> String {
     pagination::seal(&ListCursor { t, i, f: filters })
 }
 
 /// The position a list cursor stands for; no cursor (or an empty one) is the first page,
 /// a cursor of another query or not ours is a 400.
-pub fn decode_list(raw: Option<&str>, filters: u64) -> ApiResult<Option<(DateTime<Utc>, Uuid)>> {
+pub fn decode_list(
+    raw: Option<&str>,
+    filters: u64,
+) -> ApiResult<Option<(DateTime<Utc>, SessionId)>> {
     let Some(raw) = raw.filter(|c| !c.is_empty()) else {
         return Ok(None);
     };
@@ -47,13 +52,13 @@ struct SyncCursor {
 
 const SYNC_CURSOR_FORMAT: u8 = 2;
 
-fn account_fingerprint(user_id: Uuid) -> String {
+fn account_fingerprint(user_id: UserId) -> String {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(user_id.as_bytes());
+    let digest = Sha256::digest(Uuid::from(user_id).as_bytes());
     digest[..6].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub fn encode_sync(user_id: Uuid, version: i64) -> String {
+pub fn encode_sync(user_id: UserId, version: i64) -> String {
     pagination::seal(&SyncCursor {
         v: SYNC_CURSOR_FORMAT,
         u: account_fingerprint(user_id),
@@ -63,7 +68,12 @@ pub fn encode_sync(user_id: Uuid, version: i64) -> String {
 
 /// The version a cursor stands for, checked against the account, the user's counter and
 /// horizon. No cursor means everything (a full download is never too old).
-pub fn decode_sync(user_id: Uuid, raw: Option<&str>, current: i64, purged: i64) -> ApiResult<i64> {
+pub fn decode_sync(
+    user_id: UserId,
+    raw: Option<&str>,
+    current: i64,
+    purged: i64,
+) -> ApiResult<i64> {
     let version = match raw.filter(|r| !r.is_empty()) {
         None => return Ok(0),
         Some(raw) => pagination::open::<SyncCursor>(raw)
@@ -90,8 +100,12 @@ mod tests {
     use super::*;
     use crate::problems::ProblemCode;
 
-    fn user() -> Uuid {
-        Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0001)
+    fn user() -> UserId {
+        UserId::from(Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0001))
+    }
+
+    fn session() -> SessionId {
+        SessionId::from(Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0002))
     }
 
     fn invalid<T>(r: &ApiResult<T>) -> bool {
@@ -114,15 +128,15 @@ mod tests {
     #[test]
     fn list_cursor_round_trips() {
         let t = "2026-11-20T08:30:00Z".parse().unwrap();
-        let c = encode_list(t, user(), 42);
-        assert_eq!(decode_list(Some(&c), 42).unwrap(), Some((t, user())));
+        let c = encode_list(t, session(), 42);
+        assert_eq!(decode_list(Some(&c), 42).unwrap(), Some((t, session())));
         assert_eq!(decode_list(None, 42).unwrap(), None);
         assert_eq!(decode_list(Some(""), 42).unwrap(), None);
     }
 
     #[test]
     fn list_cursor_of_other_filters_is_refused() {
-        let c = encode_list(Utc::now(), user(), 42);
+        let c = encode_list(Utc::now(), session(), 42);
         assert!(invalid(&decode_list(Some(&c), 43)));
         assert!(
             invalid(&decode_list(Some(&tampered(&c, "f")), 42)),
@@ -148,7 +162,7 @@ mod tests {
 
     #[test]
     fn sync_cursor_of_another_account_is_refused() {
-        let other = Uuid::from_u128(2);
+        let other = UserId::from(Uuid::from_u128(2));
         let c = encode_sync(other, 3);
         assert!(invalid(&decode_sync(user(), Some(&c), 10, 0)));
         assert_eq!(decode_sync(other, Some(&c), 10, 0).unwrap(), 3);
@@ -197,14 +211,14 @@ mod tests {
     #[test]
     fn list_cursor_keeps_microseconds_and_the_id() {
         let t: DateTime<Utc> = "2026-11-20T08:30:00.123456Z".parse().unwrap();
-        let id = Uuid::max();
+        let id = SessionId::from(Uuid::max());
         let c = encode_list(t, id, u64::MAX);
         assert_eq!(decode_list(Some(&c), u64::MAX).unwrap(), Some((t, id)));
     }
 
     #[test]
     fn a_cursor_of_the_other_kind_is_refused() {
-        let list = encode_list(Utc::now(), user(), 42);
+        let list = encode_list(Utc::now(), SessionId::from(Uuid::from_u128(7)), 42);
         let sync = encode_sync(user(), 3);
         assert!(
             invalid(&decode_sync(user(), Some(&list), 10, 0)),
@@ -245,7 +259,7 @@ mod tests {
         ));
         // Gone is decided after the cursor is found to be ours: a foreign cursor is 400
         // even when everything is older than the horizon.
-        let foreign = encode_sync(Uuid::from_u128(2), 1);
+        let foreign = encode_sync(UserId::from(Uuid::from_u128(2)), 1);
         assert!(invalid(&decode_sync(user(), Some(&foreign), 9, 5)));
     }
 

@@ -1,11 +1,11 @@
 //! What makes a session valid, and which safety warnings apply to it.
 
 use chrono::{DateTime, Datelike, Duration, Utc};
-use uuid::Uuid;
 
 use crate::catalog::data::Pregnancy;
 use crate::catalog::store::Snapshot;
 use crate::error::{ApiError, FieldError};
+use crate::history::SessionId;
 use crate::history::model::{
     Pressure, Session, SessionInput, SessionPatch, Step, Warning, WarningCode,
 };
@@ -19,7 +19,7 @@ pub const MAX_NOTES_CHARS: usize = 2000;
 /// A session that passed every check, with codes in canonical form.
 #[derive(Clone, Debug)]
 pub struct ValidSession {
-    pub id: Uuid,
+    pub id: SessionId,
     pub started_at: DateTime<Utc>,
     pub duration_seconds: i32,
     pub routine: Option<String>,
@@ -120,7 +120,7 @@ pub fn validate(
         }
     }
     let valid = ValidSession {
-        id: input.id.unwrap_or_else(Uuid::now_v7),
+        id: input.id.unwrap_or_else(SessionId::new_v7),
         started_at: input.started_at,
         duration_seconds: input.duration_seconds,
         routine,

@@ -3,15 +3,16 @@
 
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::auth::tokens::Claims;
 use crate::catalog::store::Snapshot;
 use crate::error::{ApiError, ApiResult};
+use crate::history::SessionId;
 use crate::history::model::{Session, SessionInput, SessionPatch, SessionWithWarnings};
 use crate::history::{rules, store};
 use crate::problems::ProblemCode;
+use crate::users::UserId;
 
 fn session_exists() -> ApiError {
     ApiError::conflict(
@@ -20,7 +21,7 @@ fn session_exists() -> ApiError {
     )
 }
 
-fn no_session(id: Uuid) -> ApiError {
+fn no_session(id: SessionId) -> ApiError {
     ApiError::not_found(format!("no session {id}"))
 }
 
@@ -51,8 +52,8 @@ pub async fn create(
 pub async fn update(
     conn: &mut AsyncPgConnection,
     snapshot: &Snapshot,
-    user_id: Uuid,
-    id: Uuid,
+    user_id: UserId,
+    id: SessionId,
     patch: SessionPatch,
 ) -> ApiResult<SessionWithWarnings> {
     conn.transaction::<_, ApiError, _>(async move |conn| {
@@ -79,7 +80,7 @@ pub async fn update(
 }
 
 /// Turns this user's session `id` into a tombstone (404 when there is none).
-pub async fn delete(conn: &mut AsyncPgConnection, user_id: Uuid, id: Uuid) -> ApiResult<()> {
+pub async fn delete(conn: &mut AsyncPgConnection, user_id: UserId, id: SessionId) -> ApiResult<()> {
     conn.transaction::<_, ApiError, _>(async move |conn| {
         let lock = store::lock_history(conn, user_id).await?;
         if !store::tombstone(conn, user_id, id, lock.version + 1).await? {
@@ -92,7 +93,11 @@ pub async fn delete(conn: &mut AsyncPgConnection, user_id: Uuid, id: Uuid) -> Ap
 }
 
 /// This user's session `id`; 404 when there is none (another user's included).
-pub async fn find(conn: &mut AsyncPgConnection, user_id: Uuid, id: Uuid) -> ApiResult<Session> {
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+    id: SessionId,
+) -> ApiResult<Session> {
     store::find(conn, user_id, id)
         .await?
         .ok_or_else(|| no_session(id))

@@ -4,15 +4,19 @@
 //! writing a session costs no rollup work; whatever is still pending when the figures
 //! are read (a write in between) is added by the same statement.
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{Date, Jsonb, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::db::prepared::PreparedSql;
+use crate::error::{ApiError, ApiResult};
+use crate::history::dates;
 use crate::history::model::*;
+use crate::users::TimeZone;
+use crate::users::UserId;
+use crate::users::store as user_store;
 
 /// Fewest sessions behind a "what works for you" figure.
 pub const MIN_SESSIONS: i64 = 3;
@@ -140,10 +144,44 @@ fn changes(r: &ChangeRow) -> Changes {
     }
 }
 
+/// Longest range of local days one request may ask for.
+const MAX_STATS_DAYS: i64 = 3 * 366;
+
+/// The local days asked for, `from` to `to` inclusive: by default the 30 days up to
+/// `today`, never backwards nor [`MAX_STATS_DAYS`] or longer.
+fn range(q: &StatsQuery, today: NaiveDate) -> ApiResult<(NaiveDate, NaiveDate)> {
+    let to = dates::date("to", q.to.as_deref())?.unwrap_or(today);
+    let from = dates::date("from", q.from.as_deref())?
+        .unwrap_or_else(|| to.checked_sub_signed(Duration::days(29)).unwrap_or(to));
+    if from > to {
+        return Err(ApiError::invalid("from", "must not be after `to`"));
+    }
+    if (to - from).num_days() >= MAX_STATS_DAYS {
+        return Err(ApiError::invalid(
+            "from",
+            format!("the range must be shorter than {MAX_STATS_DAYS} days"),
+        ));
+    }
+    Ok((from, to))
+}
+
+/// The user's statistics over the range the query asks for, in the user's time zone
+/// (where "today" is, too).
+pub async fn of_user(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+    q: &StatsQuery,
+) -> ApiResult<Stats> {
+    let zone = user_store::time_zone_of(conn, user_id).await?;
+    let today = Utc::now().with_timezone(&zone.tz()).date_naive();
+    let (from, to) = range(q, today)?;
+    Ok(compute(conn, user_id, zone, from, to, today).await?)
+}
+
 pub async fn compute(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
-    tz: &str,
+    user_id: UserId,
+    zone: TimeZone,
     from: NaiveDate,
     to: NaiveDate,
     today: NaiveDate,
@@ -238,7 +276,7 @@ pub async fn compute(
     Ok(Stats {
         from,
         to,
-        time_zone: tz.to_owned(),
+        time_zone: zone.name().to_owned(),
         total,
         per_day,
         per_week,

@@ -3,10 +3,10 @@
 
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use uuid::Uuid;
 
 use crate::catalog::store::Snapshot;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::history::SessionId;
 use crate::history::cursor;
 use crate::history::model::{
     PulledChange, PushedChange, SessionWarnings, SyncPull, SyncPushResult,
@@ -14,6 +14,7 @@ use crate::history::model::{
 use crate::history::rules::{self, ValidSession};
 use crate::history::store::{self, SessionRow};
 use crate::problems::ProblemCode;
+use crate::users::UserId;
 
 /// Most changes in one pull response; `has_more` says when to pull again.
 pub const PULL_PAGE: usize = 500;
@@ -23,12 +24,12 @@ pub const PUSH_LIMIT: usize = 500;
 /// One change of a push, checked.
 pub enum Planned {
     Upsert(ValidSession),
-    Delete(Uuid),
+    Delete(SessionId),
 }
 
 impl Planned {
     /// The session the change is about.
-    pub fn id(&self) -> Uuid {
+    pub fn id(&self) -> SessionId {
         match self {
             Self::Upsert(valid) => valid.id,
             Self::Delete(id) => *id,
@@ -99,7 +100,7 @@ pub enum Verdict<'a> {
 /// for a push made from `since`; the push's last change to the record decides.
 pub fn verdict(
     planned: &[Planned],
-    id: Uuid,
+    id: SessionId,
     version: i64,
     deleted: bool,
     since: i64,
@@ -116,7 +117,7 @@ pub fn verdict(
 }
 
 /// The 409 listing the records that changed on the server after the cursor.
-fn conflict(ids: Vec<Uuid>) -> ApiError {
+fn conflict(ids: Vec<SessionId>) -> ApiError {
     ApiError::Conflict {
         code: ProblemCode::SyncConflict,
         detail: "some records changed on the server after your cursor; nothing was applied".into(),
@@ -154,7 +155,7 @@ pub fn pulled(mut rows: Vec<SessionRow>) -> Vec<PulledChange> {
 /// Every change since the cursor, at most [`PULL_PAGE`] of them.
 pub async fn pull(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
+    user_id: UserId,
     raw_cursor: Option<&str>,
 ) -> ApiResult<SyncPull> {
     let (current, purged) = store::history_marks(conn, user_id).await?;
@@ -180,7 +181,7 @@ pub async fn pull(
 pub async fn push(
     conn: &mut AsyncPgConnection,
     snapshot: &Snapshot,
-    user_id: Uuid,
+    user_id: UserId,
     raw_cursor: Option<&str>,
     planned: Vec<Planned>,
 ) -> ApiResult<SyncPushResult> {
@@ -188,8 +189,8 @@ pub async fn push(
         let lock = store::lock_history(conn, user_id).await?;
         let before = lock.version;
         let since = cursor::decode_sync(user_id, raw_cursor, before, lock.purged)?;
-        let ids: Vec<Uuid> = planned.iter().map(Planned::id).collect();
-        let mut conflicts: Vec<Uuid> = Vec::new();
+        let ids: Vec<SessionId> = planned.iter().map(Planned::id).collect();
+        let mut conflicts: Vec<SessionId> = Vec::new();
         // Only this account's records: ids are per account.
         for (id, version, deleted) in store::versions(conn, user_id, &ids).await? {
             let conflicting = match verdict(&planned, id, version, deleted, since) {
@@ -244,6 +245,12 @@ mod tests {
     use super::*;
     use crate::catalog::data::SafetyRecord;
     use crate::history::model::SessionInput;
+    use uuid::Uuid;
+
+    /// Session id `n` of the tests.
+    fn sid(n: u128) -> SessionId {
+        SessionId::from(Uuid::from_u128(n))
+    }
 
     fn empty_catalog() -> Snapshot {
         Snapshot::build(
@@ -279,8 +286,8 @@ mod tests {
     fn row(id: u128, version: i64, deleted: bool) -> SessionRow {
         let at: DateTime<Utc> = "2026-11-20T08:00:00Z".parse().unwrap();
         SessionRow {
-            id: Uuid::from_u128(id),
-            user_id: Uuid::from_u128(99),
+            id: sid(id),
+            user_id: UserId::from(Uuid::from_u128(99)),
             started_at: at,
             duration_seconds: 60,
             routine_slug: None,
@@ -305,14 +312,9 @@ mod tests {
 
     #[test]
     fn plan_keeps_the_order_of_the_changes() {
-        let p = planned(vec![
-            upsert(Some(1)),
-            PushedChange::Delete {
-                id: Uuid::from_u128(2),
-            },
-        ]);
-        let ids: Vec<Uuid> = p.iter().map(Planned::id).collect();
-        assert_eq!(ids, [Uuid::from_u128(1), Uuid::from_u128(2)]);
+        let p = planned(vec![upsert(Some(1)), PushedChange::Delete { id: sid(2) }]);
+        let ids: Vec<SessionId> = p.iter().map(Planned::id).collect();
+        assert_eq!(ids, [sid(1), sid(2)]);
         assert!(matches!(p[1], Planned::Delete(_)));
     }
 
@@ -343,9 +345,7 @@ mod tests {
     #[test]
     fn plan_refuses_too_many_changes() {
         let changes = (0..=PUSH_LIMIT as u128)
-            .map(|i| PushedChange::Delete {
-                id: Uuid::from_u128(i),
-            })
+            .map(|i| PushedChange::Delete { id: sid(i) })
             .collect();
         let Err(ApiError::Validation { errors, .. }) = plan(&empty_catalog(), changes, now())
         else {
@@ -357,19 +357,13 @@ mod tests {
     #[test]
     fn records_unchanged_since_the_cursor_are_clear() {
         let p = planned(vec![upsert(Some(1))]);
-        assert!(matches!(
-            verdict(&p, Uuid::from_u128(1), 5, false, 5),
-            Verdict::Clear
-        ));
-        assert!(matches!(
-            verdict(&p, Uuid::from_u128(1), 4, true, 5),
-            Verdict::Clear
-        ));
+        assert!(matches!(verdict(&p, sid(1), 5, false, 5), Verdict::Clear));
+        assert!(matches!(verdict(&p, sid(1), 4, true, 5), Verdict::Clear));
     }
 
     #[test]
     fn records_changed_after_the_cursor_conflict_unless_retried() {
-        let one = Uuid::from_u128(1);
+        let one = sid(1);
         let delete = planned(vec![PushedChange::Delete { id: one }]);
         assert!(
             matches!(verdict(&delete, one, 6, true, 5), Verdict::Clear),
@@ -385,14 +379,14 @@ mod tests {
             Verdict::UnlessStored(v) if v.id == one
         ));
         assert!(matches!(
-            verdict(&p, Uuid::from_u128(2), 6, false, 5),
+            verdict(&p, sid(2), 6, false, 5),
             Verdict::Conflict
         ));
     }
 
     #[test]
     fn the_last_change_to_a_record_decides() {
-        let one = Uuid::from_u128(1);
+        let one = sid(1);
         let p = planned(vec![upsert(Some(1)), PushedChange::Delete { id: one }]);
         assert!(matches!(verdict(&p, one, 6, true, 5), Verdict::Clear));
         let p = planned(vec![PushedChange::Delete { id: one }, upsert(Some(1))]);
@@ -404,14 +398,12 @@ mod tests {
 
     #[test]
     fn conflict_lists_every_record() {
-        let ApiError::Conflict { code, errors, .. } =
-            conflict(vec![Uuid::from_u128(1), Uuid::from_u128(2)])
-        else {
+        let ApiError::Conflict { code, errors, .. } = conflict(vec![sid(1), sid(2)]) else {
             panic!("409");
         };
         assert_eq!(code, ProblemCode::SyncConflict);
         assert_eq!(errors.len(), 2);
-        assert_eq!(errors[0].field, Uuid::from_u128(1).to_string());
+        assert_eq!(errors[0].field, sid(1).to_string());
     }
 
     #[test]
@@ -423,20 +415,13 @@ mod tests {
     #[test]
     fn pulled_changes_come_in_commit_order() {
         let changes = pulled(vec![row(1, 3, false), row(2, 1, true), row(3, 2, false)]);
-        let order: Vec<(Uuid, bool)> = changes
+        let order: Vec<(SessionId, bool)> = changes
             .iter()
             .map(|c| match c {
                 PulledChange::Upsert { session } => (session.id, true),
                 PulledChange::Delete { id, .. } => (*id, false),
             })
             .collect();
-        assert_eq!(
-            order,
-            [
-                (Uuid::from_u128(2), false),
-                (Uuid::from_u128(3), true),
-                (Uuid::from_u128(1), true),
-            ]
-        );
+        assert_eq!(order, [(sid(2), false), (sid(3), true), (sid(1), true),]);
     }
 }

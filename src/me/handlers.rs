@@ -1,22 +1,18 @@
 //! `/v1/me`: the profile with its safety answers, password, devices, deletion, export.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, put, web};
-use chrono::Utc;
-use diesel_async::{AsyncConnection, AsyncPgConnection};
-use uuid::Uuid;
 
-use crate::auth::handlers::check_limits;
 use crate::auth::store as auth_store;
-use crate::auth::{AuthService, AuthUser, password, session_revoked};
+use crate::auth::{AuthService, AuthUser, DeviceSessionId, client_address};
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
 use crate::http::Json;
+use crate::me::account;
 use crate::me::model::*;
-use crate::me::store::{self, ProfileChanges, UserLock};
+use crate::me::store::{self, ProfileChanges};
 use crate::problems::ProblemCode;
 use crate::users::TimeZone;
 use crate::users::model::User;
-use crate::users::store::{self as user_store, UserRow};
 use crate::validate;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -27,66 +23,6 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(export_me)
         .service(list_devices)
         .service(revoke_device);
-}
-
-async fn current_row(pool: &DbPool, user: &AuthUser) -> ApiResult<UserRow> {
-    let mut conn = db::conn(pool).await?;
-    user_row(&mut conn, user.user_id).await
-}
-
-/// The signed-in user's row; an account deleted meanwhile signs the token out.
-async fn user_row(conn: &mut AsyncPgConnection, user_id: Uuid) -> ApiResult<UserRow> {
-    user_store::user_by_id(conn, user_id).await?.ok_or_else(|| {
-        ApiError::unauthorized(ProblemCode::SessionRevoked, "this account no longer exists")
-    })
-}
-
-fn wrong_password() -> ApiError {
-    ApiError::Forbidden("the current password is not right".into())
-}
-
-/// Checks the account's password (guests have none and pass). Attempts take from the
-/// same budget as logins: the client address, and the account by its email, so a
-/// stolen access token gets no guesses of its own.
-async fn confirm_password(
-    req: &HttpRequest,
-    auth: &AuthService,
-    pool: &DbPool,
-    row: &UserRow,
-    given: Option<String>,
-) -> ApiResult<()> {
-    let Some(stored) = row.password_hash.clone() else {
-        return Ok(());
-    };
-    let account = row.email.clone().unwrap_or_else(|| row.id.to_string());
-    check_limits(pool, auth, req, Some(&account)).await?;
-    let given = given.ok_or_else(|| ApiError::invalid("password", "is required to confirm"))?;
-    if !password::verify(given, Some(stored)).await? {
-        return Err(wrong_password());
-    }
-    Ok(())
-}
-
-/// In the writing transaction of a password change or deletion: locks the user's row,
-/// then checks that this device is still signed in (else 401 `session_revoked`) and
-/// that the password is still the one verified before (else 409 `password_changed`).
-/// Either way the caller writes nothing.
-async fn recheck_under_lock(
-    conn: &mut AsyncPgConnection,
-    user: &AuthUser,
-    verified: Option<&str>,
-    lock: UserLock,
-) -> ApiResult<()> {
-    let stored = store::lock_for_credentials(conn, user.user_id, user.session_id, lock)
-        .await?
-        .ok_or_else(session_revoked)?;
-    if stored.as_deref() != verified {
-        return Err(ApiError::conflict(
-            ProblemCode::PasswordChanged,
-            "the password was changed while this request was handled; nothing was written",
-        ));
-    }
-    Ok(())
 }
 
 /// The signed-in user's profile.
@@ -102,7 +38,8 @@ async fn recheck_under_lock(
 )]
 #[get("/me")]
 pub async fn get_me(user: AuthUser, pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(current_row(&pool, &user).await?.to_user()))
+    let row = account::current(&pool, user.user_id).await?;
+    Ok(HttpResponse::Ok().json(row.to_user()))
 }
 
 /// Change the display name, language, time zone or safety profile.
@@ -167,35 +104,15 @@ pub async fn change_password(
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
-    let row = current_row(&pool, &user).await?;
-    if row.password_hash.is_none() {
-        return Err(ApiError::conflict(
-            ProblemCode::GuestAccount,
-            "a guest account has no password; upgrade it first",
-        ));
-    }
-    confirm_password(&req, &auth, &pool, &row, Some(body.current_password)).await?;
-    let email = row.email.clone().unwrap_or_default();
-    let hash = password::hash_new(
-        "new_password",
+    let address = client_address(&req);
+    account::change_password(
+        &pool,
+        &auth,
+        &address,
+        user,
+        body.current_password,
         &body.new_password,
-        &[&email, &row.display_name],
     )
-    .await?;
-    let mut conn = db::conn(&pool).await?;
-    let verified = row.password_hash;
-    conn.transaction::<_, ApiError, _>(async move |conn| {
-        recheck_under_lock(conn, &user, verified.as_deref(), UserLock::ForChange).await?;
-        store::set_password(conn, user.user_id, &hash).await?;
-        auth_store::revoke_other_sessions(
-            conn,
-            user.user_id,
-            Some(user.session_id),
-            "password_changed",
-        )
-        .await?;
-        Ok(())
-    })
     .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -222,16 +139,8 @@ pub async fn delete_me(
     body: Json<PasswordConfirmation>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
-    let row = current_row(&pool, &user).await?;
-    confirm_password(&req, &auth, &pool, &row, body.into_inner().password).await?;
-    let mut conn = db::conn(&pool).await?;
-    let verified = row.password_hash;
-    conn.transaction::<_, ApiError, _>(async move |conn| {
-        recheck_under_lock(conn, &user, verified.as_deref(), UserLock::ForDelete).await?;
-        store::delete_user(conn, user.user_id).await?;
-        Ok(())
-    })
-    .await?;
+    let password = body.into_inner().password;
+    account::delete(&pool, &auth, &client_address(&req), user, password).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -253,32 +162,14 @@ pub async fn delete_me(
 )]
 #[get("/me/export")]
 pub async fn export_me(user: AuthUser, pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
-    let mut conn = db::conn(&pool).await?;
-    let user_id = user.user_id;
-    // One snapshot: a write that lands meanwhile is wholly in the export or not at all.
-    let (row, devices, sessions) = conn
-        .build_transaction()
-        .repeatable_read()
-        .read_only()
-        .run::<_, ApiError, _>(async move |conn| {
-            let row = user_row(conn, user_id).await?;
-            let devices = store::all_sessions(conn, user_id).await?;
-            let sessions = crate::history::store::all_live(conn, user_id).await?;
-            Ok((row, devices, sessions))
-        })
-        .await?;
+    let export = account::export(&pool, user.user_id).await?;
     Ok(HttpResponse::Ok()
         .insert_header((
             "content-disposition",
             "attachment; filename=\"acupress-export.json\"",
         ))
         .insert_header(("cache-control", "no-store"))
-        .json(Export {
-            exported_at: Utc::now(),
-            user: row.to_user(),
-            devices,
-            sessions,
-        }))
+        .json(export))
 }
 
 /// The devices signed in to this account.
@@ -314,7 +205,7 @@ pub async fn list_devices(user: AuthUser, pool: web::Data<DbPool>) -> ApiResult<
 #[delete("/me/devices/{id}")]
 pub async fn revoke_device(
     user: AuthUser,
-    id: web::Path<Uuid>,
+    id: web::Path<DeviceSessionId>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = db::conn(&pool).await?;

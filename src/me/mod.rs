@@ -1,5 +1,6 @@
 //! The signed-in user's own data: profile, password, devices, deletion and export.
 
+pub mod account;
 pub mod handlers;
 pub mod model;
 pub mod store;

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
+use crate::auth::DeviceSessionId;
 use crate::auth::model::Device;
 use crate::http::patch::not_null;
 use crate::users::model::User;
@@ -109,7 +109,8 @@ pub struct Export {
 /// A device session in the export, with its revocation if any.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExportedDevice {
-    pub id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub id: DeviceSessionId,
     pub device_name: String,
     #[schema(required = true)]
     pub user_agent: Option<String>,

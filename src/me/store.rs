@@ -3,13 +3,13 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use uuid::Uuid;
 
+use crate::auth::DeviceSessionId;
 use crate::db::DbError;
 use crate::db::schema::{auth_sessions, users};
 use crate::me::model::{ExportedDevice, ProfilePatch};
-use crate::users::TimeZone;
 use crate::users::store::UserRow;
+use crate::users::{TimeZone, UserId};
 
 /// Columns a profile patch may change (already validated).
 #[derive(AsChangeset, Default, PartialEq)]
@@ -47,7 +47,7 @@ impl ProfileChanges {
 /// The changed row; `AccountGone` when the account was deleted meanwhile.
 pub async fn update_profile(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: UserId,
     changes: ProfileChanges,
 ) -> Result<UserRow, DbError> {
     if changes.is_empty() {
@@ -73,7 +73,7 @@ pub async fn update_profile(
 
 pub async fn set_password(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: UserId,
     password_hash: &str,
 ) -> QueryResult<()> {
     diesel::update(users::table.find(id))
@@ -102,8 +102,8 @@ pub enum UserLock {
 /// was signed out. Call it in the writing transaction.
 pub async fn lock_for_credentials(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
-    session_id: Uuid,
+    user_id: UserId,
+    session_id: DeviceSessionId,
     lock: UserLock,
 ) -> QueryResult<Option<Option<String>>> {
     let user = users::table.find(user_id).select(users::password_hash);
@@ -115,7 +115,7 @@ pub async fn lock_for_credentials(
     let Some(hash) = hash else {
         return Ok(None);
     };
-    let live: Option<Uuid> = auth_sessions::table
+    let live: Option<DeviceSessionId> = auth_sessions::table
         .filter(auth_sessions::id.eq(session_id))
         .filter(auth_sessions::user_id.eq(user_id))
         .filter(auth_sessions::revoked_at.is_null())
@@ -129,17 +129,17 @@ pub async fn lock_for_credentials(
 
 /// Deletes the user; sessions, tokens and everything else they own go with it
 /// (foreign keys cascade), in the caller's transaction.
-pub async fn delete_user(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<bool> {
+pub async fn delete_user(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<bool> {
     Ok(diesel::delete(users::table.find(id)).execute(conn).await? > 0)
 }
 
 /// Every session the user ever opened, for the export.
 pub async fn all_sessions(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
+    user_id: UserId,
 ) -> QueryResult<Vec<ExportedDevice>> {
     type Row = (
-        Uuid,
+        DeviceSessionId,
         String,
         Option<String>,
         DateTime<Utc>,

@@ -3,9 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
-use crate::users::Role;
+use crate::users::{Role, UserId};
 
 /// Health facts the app asks about once, used to warn about points. Each defaults to false.
 #[derive(Clone, Copy, Debug, Default, Serialize, ToSchema, PartialEq, Eq)]
@@ -30,7 +29,8 @@ pub struct SafetyProfile {
     "varicose_veins": false, "recent_surgery_or_fracture": false, "skin_condition": false},
     "created_at": "2026-11-21T08:30:00Z", "updated_at": "2026-11-21T08:30:00Z"}))]
 pub struct User {
-    pub id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub id: UserId,
     /// Null for a guest account.
     #[schema(required = true)]
     pub email: Option<String>,

@@ -4,18 +4,17 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use uuid::Uuid;
 
 use crate::db::DbError;
 use crate::db::schema::users;
 use crate::users::model::{SafetyProfile, User};
-use crate::users::{Email, Role, TimeZone};
+use crate::users::{Email, Role, TimeZone, UserId};
 
 /// A `users` row.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users, check_for_backend(diesel::pg::Pg))]
 pub struct UserRow {
-    pub id: Uuid,
+    pub id: UserId,
     pub email: Option<String>,
     pub password_hash: Option<String>,
     pub display_name: String,
@@ -83,7 +82,7 @@ impl From<SafetyRow> for SafetyProfile {
 #[derive(Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser<'a> {
-    pub id: Uuid,
+    pub id: UserId,
     pub email: Option<&'a Email>,
     pub password_hash: Option<&'a str>,
     pub display_name: &'a str,
@@ -102,7 +101,7 @@ impl<'a> NewUser<'a> {
         time_zone: TimeZone,
     ) -> Self {
         Self {
-            id: Uuid::now_v7(),
+            id: UserId::new_v7(),
             email: Some(email),
             password_hash: Some(password_hash),
             display_name,
@@ -115,7 +114,7 @@ impl<'a> NewUser<'a> {
     /// A guest account (no email, no password), under a new id.
     pub fn guest(locale: &'a str, time_zone: TimeZone) -> Self {
         Self {
-            id: Uuid::now_v7(),
+            id: UserId::new_v7(),
             email: None,
             password_hash: None,
             display_name: "Guest",
@@ -150,7 +149,7 @@ pub async fn user_by_email(
         .optional()
 }
 
-pub async fn user_by_id(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<UserRow>> {
+pub async fn user_by_id(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Option<UserRow>> {
     users::table
         .find(id)
         .select(UserRow::as_select())
@@ -162,7 +161,7 @@ pub async fn user_by_id(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<O
 /// The zone the user's local days are computed in; `AccountGone` when the account was
 /// deleted, and an error (a 500, logged) when the stored zone is not one this server
 /// knows, rather than days computed in UTC while the database computes them otherwise.
-pub async fn time_zone_of(conn: &mut AsyncPgConnection, id: Uuid) -> Result<TimeZone, DbError> {
+pub async fn time_zone_of(conn: &mut AsyncPgConnection, id: UserId) -> Result<TimeZone, DbError> {
     users::table
         .find(id)
         .select(users::time_zone)
@@ -175,7 +174,7 @@ pub async fn time_zone_of(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Time
 /// Attaches credentials to a guest; `None` when the account is not a guest.
 pub async fn upgrade_guest(
     conn: &mut AsyncPgConnection,
-    id: Uuid,
+    id: UserId,
     email: &Email,
     password_hash: &str,
     display_name: Option<&str>,

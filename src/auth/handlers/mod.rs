@@ -8,7 +8,7 @@ use actix_web::HttpRequest;
 use actix_web::http::header;
 
 use crate::auth::{AuthService, client_address};
-use crate::db::{self, DbPool};
+use crate::db::DbPool;
 use crate::error::ApiResult;
 use crate::validate;
 
@@ -38,16 +38,12 @@ fn device_of(req: &HttpRequest, device_name: Option<&str>) -> ApiResult<(String,
     Ok((device, agent))
 }
 
-/// Takes one attempt from the client address and, when given, the account (an email):
-/// 429 when a limit is spent. Its own connection, given back before any hashing.
-pub async fn check_limits(
+/// [`AuthService::check_limits`] for the address of this request.
+async fn check_limits(
     pool: &DbPool,
     auth: &AuthService,
     req: &HttpRequest,
     account: Option<&str>,
 ) -> ApiResult<()> {
-    let mut conn = db::conn(pool).await?;
-    auth.limits
-        .check(&mut conn, &client_address(req), account)
-        .await
+    auth.check_limits(pool, &client_address(req), account).await
 }

@@ -2,22 +2,17 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use diesel_async::AsyncConnection;
-use serde::Deserialize;
-use utoipa::IntoParams;
-use uuid::Uuid;
 
-use super::{in_supported_range, time_zone};
 use crate::auth::{AuthUser, BearerClaims};
-use crate::catalog::store::{CatalogStore, Snapshot};
+use crate::catalog::store::CatalogStore;
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
+use crate::history::SessionId;
 use crate::history::model::*;
-use crate::history::{cursor, session, store};
+use crate::history::{list, session};
 use crate::http::Json;
 use crate::idempotency::{self, Claim};
-use crate::pagination;
 use crate::problems::ProblemCode;
 
 /// Record a session.
@@ -85,7 +80,7 @@ pub async fn create_session(
     Ok(response.into_response(replayed))
 }
 
-fn location_of(id: Uuid) -> String {
+fn location_of(id: SessionId) -> String {
     format!("/v1/me/sessions/{id}")
 }
 
@@ -96,99 +91,6 @@ fn created(body: &SessionWithWarnings) -> ApiResult<idempotency::Recorded> {
         Some(location_of(body.session.id)),
         body,
     )
-}
-
-/// Filters of the session list.
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct SessionsQuery {
-    /// Page size, 1 to 100 (default 20).
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
-    pub limit: Option<String>,
-    /// `next_cursor` of the previous page (opaque).
-    #[param(pattern = "^[A-Za-z0-9_-]*$")]
-    pub cursor: Option<String>,
-    /// From this local date (`2026-11-01`, in the user's time zone) or instant (RFC 3339), inclusive.
-    #[param(example = "2026-11-01")]
-    pub from: Option<String>,
-    /// Up to this local date, inclusive, or instant, exclusive.
-    #[param(example = "2026-11-30")]
-    pub to: Option<String>,
-    /// Condition slug.
-    pub condition: Option<String>,
-    /// Routine slug.
-    pub routine: Option<String>,
-    /// Point code in any spelling: sessions that pressed it.
-    pub point: Option<String>,
-}
-
-impl SessionsQuery {
-    /// The hash of the filters as sent, which a cursor must match.
-    fn filter_hash(&self) -> u64 {
-        pagination::filter_hash(&[
-            ("from", self.from.as_deref()),
-            ("to", self.to.as_deref()),
-            ("condition", self.condition.as_deref()),
-            ("routine", self.routine.as_deref()),
-            ("point", self.point.as_deref()),
-        ])
-    }
-
-    /// The filters, checked: dates in `tz`, catalog references in canonical form.
-    fn filter(
-        &self,
-        snapshot: &Snapshot,
-        tz: chrono_tz::Tz,
-        before: Option<(DateTime<Utc>, Uuid)>,
-    ) -> ApiResult<store::ListFilter> {
-        Ok(store::ListFilter {
-            from: self
-                .from
-                .as_deref()
-                .map(|r| parse_bound("from", r, tz, false))
-                .transpose()?,
-            to: self
-                .to
-                .as_deref()
-                .map(|r| parse_bound("to", r, tz, !r.contains('T')))
-                .transpose()?,
-            condition: pagination::known("condition", self.condition.as_deref(), |s| {
-                snapshot.condition_slug(s)
-            })?,
-            routine: pagination::known("routine", self.routine.as_deref(), |s| {
-                snapshot.routine_slug(s)
-            })?,
-            point: pagination::known("point", self.point.as_deref(), |s| snapshot.point_code(s))?,
-            before,
-        })
-    }
-}
-
-/// A date (local midnight in `tz`; `end` moves to the next midnight) or an instant.
-fn parse_bound(field: &str, raw: &str, tz: chrono_tz::Tz, end: bool) -> ApiResult<DateTime<Utc>> {
-    if let Ok(instant) = DateTime::parse_from_rfc3339(raw.trim()) {
-        in_supported_range(field, instant.date_naive())?;
-        return Ok(as_stored(instant.with_timezone(&Utc)));
-    }
-    let date: NaiveDate = raw.trim().parse().map_err(|_| {
-        ApiError::bad_param(field, "must be a date (YYYY-MM-DD) or an RFC 3339 instant")
-    })?;
-    let date = in_supported_range(field, date)?;
-    let date = if end {
-        date.succ_opt().unwrap_or(date)
-    } else {
-        date
-    };
-    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
-    tz.from_local_datetime(&midnight)
-        .earliest()
-        .or_else(|| {
-            tz.from_local_datetime(&(midnight + Duration::hours(1)))
-                .earliest()
-        })
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| ApiError::invalid(field, "is not a date in your time zone"))
 }
 
 /// List sessions, newest first.
@@ -211,25 +113,9 @@ pub async fn list_sessions(
     pool: web::Data<DbPool>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let q = params.into_inner();
-    let limit = pagination::parse_limit(q.limit.as_deref())?;
-    // Dates are local days: the time zone is only needed for them.
-    let tz = if q.from.is_some() || q.to.is_some() {
-        time_zone(&pool, &user).await?
-    } else {
-        chrono_tz::UTC
-    };
-    let filters = q.filter_hash();
-    let before = cursor::decode_list(q.cursor.as_deref(), filters)?;
-    let filter = q.filter(&catalog.get(), tz, before)?;
     let mut conn = db::conn(&pool).await?;
-    let mut items = store::list(&mut conn, user.user_id, &filter, limit as i64 + 1).await?;
-    let next_cursor = (items.len() > limit).then(|| {
-        items.truncate(limit);
-        let last = items.last().expect("a full page");
-        cursor::encode_list(last.started_at, last.id, filters)
-    });
-    Ok(HttpResponse::Ok().json(SessionList { items, next_cursor }))
+    let page = list::page(&mut conn, &catalog.get(), user.user_id, &params).await?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// One session. Another user's session is 404, as if it did not exist.
@@ -248,7 +134,7 @@ pub async fn list_sessions(
 #[get("/me/sessions/{id}")]
 pub async fn get_session(
     user: AuthUser,
-    id: web::Path<Uuid>,
+    id: web::Path<SessionId>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = db::conn(&pool).await?;
@@ -274,7 +160,7 @@ pub async fn get_session(
 #[patch("/me/sessions/{id}")]
 pub async fn update_session(
     user: AuthUser,
-    id: web::Path<Uuid>,
+    id: web::Path<SessionId>,
     body: Json<SessionPatch>,
     pool: web::Data<DbPool>,
     catalog: web::Data<CatalogStore>,
@@ -302,7 +188,7 @@ pub async fn update_session(
 #[delete("/me/sessions/{id}")]
 pub async fn delete_session(
     user: AuthUser,
-    id: web::Path<Uuid>,
+    id: web::Path<SessionId>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = db::conn(&pool).await?;

@@ -2,8 +2,6 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::Utc;
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use crate::auth::AuthUser;
 use crate::catalog::store::CatalogStore;
@@ -13,15 +11,6 @@ use crate::history::model::*;
 use crate::history::sync;
 use crate::http::Json;
 use crate::problems::ProblemCode;
-
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PullQuery {
-    /// The cursor of the previous pull or push; absent for everything.
-    #[param(pattern = "^[A-Za-z0-9_-]*$")]
-    pub cursor: Option<String>,
-}
 
 /// Pull every change since a cursor.
 ///

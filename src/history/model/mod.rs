@@ -7,8 +7,12 @@ mod sync;
 
 pub use fields::as_stored;
 pub use session::{
-    Pressure, Session, SessionInput, SessionList, SessionPatch, SessionWithWarnings, Side, Step,
-    Warning, WarningCode,
+    Pressure, Session, SessionInput, SessionList, SessionPatch, SessionWithWarnings, SessionsQuery,
+    Side, Step, Warning, WarningCode,
 };
-pub use stats::{Changes, Helper, KeyedChanges, PeriodCount, PointUse, Stats, Streaks, WhatWorks};
-pub use sync::{PulledChange, PushedChange, SessionWarnings, SyncPull, SyncPush, SyncPushResult};
+pub use stats::{
+    Changes, Helper, KeyedChanges, PeriodCount, PointUse, Stats, StatsQuery, Streaks, WhatWorks,
+};
+pub use sync::{
+    PullQuery, PulledChange, PushedChange, SessionWarnings, SyncPull, SyncPush, SyncPushResult,
+};

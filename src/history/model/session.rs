@@ -2,10 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-use uuid::Uuid;
+use utoipa::{IntoParams, ToSchema};
 
 use super::fields::{stored_instant, stored_instant_not_null};
+use crate::history::SessionId;
 use crate::http::patch::{clearable, not_null};
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
@@ -71,7 +71,8 @@ pub struct Step {
     "mood": "calmer", "notes": "Fell asleep before the last step."}))]
 pub struct SessionInput {
     /// The app's own UUID for the record (optional; lets an offline phone create it).
-    pub id: Option<Uuid>,
+    #[schema(value_type = Option<Uuid>)]
+    pub id: Option<SessionId>,
     /// RFC 3339; not before 2000 and not more than a day ahead. Kept to the
     /// microsecond (finer digits are dropped); a leap second (`23:59:60.5Z`) is kept
     /// as the last microsecond of its minute (`23:59:59.999999Z`).
@@ -161,7 +162,8 @@ pub struct SessionPatch {
     "mood": "calmer", "notes": "Fell asleep before the last step.",
     "created_at": "2026-11-21T07:51:02Z", "updated_at": "2026-11-21T07:51:02Z"}))]
 pub struct Session {
-    pub id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub id: SessionId,
     pub started_at: DateTime<Utc>,
     pub duration_seconds: i32,
     #[schema(required = true)]
@@ -236,4 +238,29 @@ pub struct SessionList {
     pub items: Vec<Session>,
     #[schema(required = true)]
     pub next_cursor: Option<String>,
+}
+
+/// Filters of the session list.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SessionsQuery {
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page (opaque).
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
+    pub cursor: Option<String>,
+    /// From this local date (`2026-11-01`, in the user's time zone) or instant (RFC 3339), inclusive.
+    #[param(example = "2026-11-01")]
+    pub from: Option<String>,
+    /// Up to this local date, inclusive, or instant, exclusive.
+    #[param(example = "2026-11-30")]
+    pub to: Option<String>,
+    /// Condition slug.
+    pub condition: Option<String>,
+    /// Routine slug.
+    pub routine: Option<String>,
+    /// Point code in any spelling: sessions that pressed it.
+    pub point: Option<String>,
 }

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 /// Sessions and minutes in one period.
 #[derive(Debug, Serialize, ToSchema, PartialEq)]
@@ -98,4 +98,17 @@ pub struct Stats {
     /// Up to 10, most used first.
     pub most_used_points: Vec<PointUse>,
     pub what_works: Vec<WhatWorks>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StatsQuery {
+    /// First local date (default: 29 days before `to`). The range may cover at most
+    /// 1,098 days (three years) and may not run backwards.
+    #[param(value_type = Option<String>, format = Date, example = "2026-01-01")]
+    pub from: Option<String>,
+    /// Last local date, inclusive (default: today in the user's time zone).
+    #[param(value_type = Option<String>, format = Date, example = "2026-12-31")]
+    pub to: Option<String>,
 }

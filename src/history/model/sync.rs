@@ -2,10 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-use uuid::Uuid;
+use utoipa::{IntoParams, ToSchema};
 
 use super::session::{Session, SessionInput, Warning};
+use crate::history::SessionId;
 
 /// A change in a sync pull or push.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -14,7 +14,11 @@ pub enum PulledChange {
     /// Created or changed: the record as it is now.
     Upsert { session: Session },
     /// Deleted: a tombstone.
-    Delete { id: Uuid, deleted_at: DateTime<Utc> },
+    Delete {
+        #[schema(value_type = Uuid)]
+        id: SessionId,
+        deleted_at: DateTime<Utc>,
+    },
 }
 
 /// Everything changed since the cursor.
@@ -38,7 +42,10 @@ pub enum PushedChange {
     /// Create or replace the session with this `id` (required here).
     Upsert { session: SessionInput },
     /// Delete it; deleting what is already gone is fine.
-    Delete { id: Uuid },
+    Delete {
+        #[schema(value_type = Uuid)]
+        id: SessionId,
+    },
 }
 
 /// A batch of offline changes, applied all together or not at all.
@@ -70,6 +77,16 @@ pub struct SyncPushResult {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionWarnings {
-    pub id: Uuid,
+    #[schema(value_type = Uuid)]
+    pub id: SessionId,
     pub warnings: Vec<Warning>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PullQuery {
+    /// The cursor of the previous pull or push; absent for everything.
+    #[param(pattern = "^[A-Za-z0-9_-]*$")]
+    pub cursor: Option<String>,
 }

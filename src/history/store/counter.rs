@@ -3,10 +3,10 @@
 
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use uuid::Uuid;
 
 use crate::db::DbError;
 use crate::db::schema::users;
+use crate::users::UserId;
 use crate::users::model::SafetyProfile;
 use crate::users::store::SafetyRow;
 
@@ -21,7 +21,7 @@ pub struct HistoryLock {
 
 pub async fn lock_history(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
+    user_id: UserId,
 ) -> Result<HistoryLock, DbError> {
     let row: Option<(i64, i64, SafetyRow)> = users::table
         .find(user_id)
@@ -52,7 +52,7 @@ pub async fn lock_history(
 /// was deleted.
 pub async fn history_marks(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
+    user_id: UserId,
 ) -> Result<(i64, i64), DbError> {
     users::table
         .find(user_id)
@@ -65,7 +65,7 @@ pub async fn history_marks(
 
 pub async fn set_history_version(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
+    user_id: UserId,
     version: i64,
 ) -> QueryResult<()> {
     diesel::update(users::table.find(user_id))

@@ -8,11 +8,12 @@ mod writes;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use uuid::Uuid;
 
 use crate::db::schema::massage_sessions;
 use crate::history::model::{Session, Step};
 
+use crate::history::SessionId;
+use crate::users::UserId;
 pub use counter::{HistoryLock, history_marks, lock_history, set_history_version};
 pub use reads::{ListFilter, all_live, changes_since, find, list, versions};
 pub use writes::{insert_new, purge_tombstones, tombstone, upsert};
@@ -20,8 +21,8 @@ pub use writes::{insert_new, purge_tombstones, tombstone, upsert};
 #[derive(Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = massage_sessions, check_for_backend(diesel::pg::Pg))]
 pub struct SessionRow {
-    pub id: Uuid,
-    pub user_id: Uuid,
+    pub id: SessionId,
+    pub user_id: UserId,
     pub started_at: DateTime<Utc>,
     pub duration_seconds: i32,
     pub routine_slug: Option<String>,

@@ -4,19 +4,20 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use uuid::Uuid;
 
 use super::SessionRow;
 use crate::db::schema::massage_sessions;
+use crate::history::SessionId;
 use crate::history::model::Session;
+use crate::users::UserId;
 
 /// Versions of this user's sessions with the given ids (tombstones included), and
 /// whether each is a tombstone.
 pub async fn versions(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
-    ids: &[Uuid],
-) -> QueryResult<Vec<(Uuid, i64, bool)>> {
+    user_id: UserId,
+    ids: &[SessionId],
+) -> QueryResult<Vec<(SessionId, i64, bool)>> {
     massage_sessions::table
         .filter(massage_sessions::user_id.eq(user_id))
         .filter(massage_sessions::id.eq_any(ids))
@@ -32,8 +33,8 @@ pub async fn versions(
 /// One live session of this user.
 pub async fn find(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
-    id: Uuid,
+    user_id: UserId,
+    id: SessionId,
 ) -> QueryResult<Option<Session>> {
     let row: Option<SessionRow> = massage_sessions::table
         .filter(massage_sessions::id.eq(id))
@@ -55,13 +56,13 @@ pub struct ListFilter {
     pub routine: Option<String>,
     pub point: Option<String>,
     /// Keyset: strictly older than this (started_at, id).
-    pub before: Option<(DateTime<Utc>, Uuid)>,
+    pub before: Option<(DateTime<Utc>, SessionId)>,
 }
 
 /// Newest first, keyset on (started_at, id), `limit` rows.
 pub async fn list(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
+    user_id: UserId,
     f: &ListFilter,
     limit: i64,
 ) -> QueryResult<Vec<Session>> {
@@ -118,7 +119,7 @@ pub async fn list(
 /// Every change after `version`, oldest first, at most `limit`.
 pub async fn changes_since(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
+    user_id: UserId,
     version: i64,
     limit: i64,
 ) -> QueryResult<Vec<SessionRow>> {
@@ -133,7 +134,7 @@ pub async fn changes_since(
 }
 
 /// All live sessions of a user (the export).
-pub async fn all_live(conn: &mut AsyncPgConnection, user_id: Uuid) -> QueryResult<Vec<Session>> {
+pub async fn all_live(conn: &mut AsyncPgConnection, user_id: UserId) -> QueryResult<Vec<Session>> {
     let rows = massage_sessions::table
         .filter(massage_sessions::user_id.eq(user_id))
         .filter(massage_sessions::deleted_at.is_null())

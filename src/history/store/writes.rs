@@ -4,13 +4,15 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use uuid::Uuid;
 
 use super::{SessionRow, steps_json};
+use crate::auth::DeviceSessionId;
 use crate::db::prepared::PreparedSql;
 use crate::db::schema::massage_sessions;
+use crate::history::SessionId;
 use crate::history::model::Session;
 use crate::history::rules::ValidSession;
+use crate::users::UserId;
 use crate::users::model::SafetyProfile;
 use crate::users::store::SafetyRow;
 
@@ -29,8 +31,8 @@ struct Created {
 /// this id or the device session was signed out (the caller tells which).
 pub async fn insert_new(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
-    auth_session: Uuid,
+    user_id: UserId,
+    auth_session: DeviceSessionId,
     s: &ValidSession,
 ) -> QueryResult<Option<(Session, SafetyProfile)>> {
     use diesel::sql_types::{
@@ -78,8 +80,8 @@ pub async fn insert_new(
 #[derive(Insertable, AsChangeset)]
 #[diesel(table_name = massage_sessions, treat_none_as_null = true)]
 struct SessionValues<'a> {
-    id: Uuid,
-    user_id: Uuid,
+    id: SessionId,
+    user_id: UserId,
     started_at: DateTime<Utc>,
     duration_seconds: i32,
     routine_slug: Option<&'a str>,
@@ -99,7 +101,7 @@ struct SessionValues<'a> {
 /// another record, untouched.
 pub async fn upsert(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
+    user_id: UserId,
     s: &ValidSession,
     version: i64,
 ) -> QueryResult<Session> {
@@ -141,8 +143,8 @@ pub async fn upsert(
 /// was deleted.
 pub async fn tombstone(
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
-    id: Uuid,
+    user_id: UserId,
+    id: SessionId,
     version: i64,
 ) -> QueryResult<bool> {
     let n = diesel::update(

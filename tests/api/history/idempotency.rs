@@ -62,7 +62,7 @@ async fn a_key_is_in_flight_exactly_while_its_request_runs() {
     // Another request holds the claim: 409, and nothing is stored.
     let mut running = connect(&app).await;
     diesel::sql_query("SELECT pg_advisory_lock($1)")
-        .bind::<BigInt, _>(acupress::idempotency::lock_id(user, key))
+        .bind::<BigInt, _>(acupress::idempotency::lock_id(user.into(), key))
         .execute(&mut running)
         .await
         .unwrap();
