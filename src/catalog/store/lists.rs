@@ -2,7 +2,7 @@
 
 use super::Snapshot;
 use crate::catalog::cache::{Page, PointFilters};
-use crate::catalog::data::PointKind;
+use crate::catalog::data::{ConditionCategory, PointKind};
 use crate::catalog::model::{ConditionList, MatchReason, PointList, RoutineList};
 use crate::http::Lang;
 use crate::pagination::SortKey;
@@ -22,7 +22,7 @@ impl Snapshot {
             if f.meridian
                 .as_ref()
                 .is_some_and(|m| point.meridian.as_ref() != Some(m))
-                || f.region.as_ref().is_some_and(|r| &point.body_region != r)
+                || f.region.is_some_and(|r| point.body_region != r)
                 || f.pregnancy.is_some_and(|level| point.pregnancy != level)
                 || f.standard
                     .is_some_and(|s| (point.kind == PointKind::Standard) != s)
@@ -73,15 +73,11 @@ impl Snapshot {
     pub fn condition_page(
         &self,
         lang: Lang,
-        category: &Option<String>,
+        category: &Option<ConditionCategory>,
         page: &Page,
     ) -> ConditionList {
         let items = (0..self.conditions.len())
-            .filter(|&ci| {
-                category
-                    .as_ref()
-                    .is_none_or(|c| &self.conditions[ci].category == c)
-            })
+            .filter(|&ci| category.is_none_or(|c| self.conditions[ci].category == c))
             .map(|ci| ([0, 0, ci as i64], self.condition_summary(ci, lang)))
             .collect();
         let (items, next_cursor) = page.of(items, category);
