@@ -345,8 +345,8 @@ pub struct Safety {
 
 /// The version of the catalog content, and how much there is.
 #[derive(Clone, Debug, Serialize, ToSchema)]
-#[schema(example = json!({"version": "06d1ecd225887869", "meridians": 14, "points": 387,
-    "standard_points": 361, "conditions": 34, "routines": 17}))]
+#[schema(example = json!({"version": "c8beb48b775640ef", "meridians": 14, "points": 387,
+    "standard_points": 361, "conditions": 34, "routines": 20}))]
 pub struct CatalogVersion {
     /// Changes whenever any content changes.
     pub version: String,
@@ -359,7 +359,7 @@ pub struct CatalogVersion {
 
 /// The whole catalog in one document, for an app's offline copy.
 #[derive(Clone, Debug, Serialize, ToSchema)]
-#[schema(example = json!({"version": "06d1ecd225887869", "language": "en", "meridians": [],
+#[schema(example = json!({"version": "c8beb48b775640ef", "language": "en", "meridians": [],
     "points": [], "conditions": [], "routines": [], "safety": {"disclaimer": "...",
     "precautions": [], "pregnancy": {"contraindicated": [], "caution": []}}}))]
 pub struct Catalog {
