@@ -152,7 +152,10 @@ async fn the_loader_refuses_incomplete_or_inconsistent_data() {
     let copy = DataCopy::new();
     copy.edit("points.csv", ",hand\n", ",palm\n");
     let err = Dataset::load(&copy.0).unwrap_err().to_string();
-    assert!(err.contains("points.csv: row 11 (LU10)") && err.contains("palm"), "{err}");
+    assert!(
+        err.contains("points.csv: row 11 (LU10)") && err.contains("palm"),
+        "{err}"
+    );
     let copy = DataCopy::new();
     copy.edit("safety.toml", "level = \"avoid\"", "level = \"never\"");
     let err = Dataset::load(&copy.0).unwrap_err().to_string();

@@ -50,7 +50,7 @@ pub async fn list_conditions(
     let category: Option<ConditionCategory> =
         query::parse_choice("category", params.category.as_deref())?;
     let page = Page::parse(params.limit.as_deref(), params.cursor.as_deref(), &category)?;
-    let key = ReadKey::Conditions(category.clone(), page.clone());
+    let key = ReadKey::Conditions(category, page.clone());
     read.answer(&req, key, || {
         read.snapshot.condition_page(read.lang, &category, &page)
     })
