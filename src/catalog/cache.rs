@@ -7,7 +7,7 @@ use std::hash::Hash;
 
 use actix_web::web::Bytes;
 
-use crate::catalog::data::Pregnancy;
+use crate::catalog::data::{BodyRegion, ConditionCategory, Pregnancy};
 use crate::error::ApiError;
 use crate::http::Lang;
 use crate::pagination::{self, SortKey};
@@ -49,7 +49,7 @@ impl Page {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct PointFilters {
     pub meridian: Option<String>,
-    pub region: Option<String>,
+    pub region: Option<BodyRegion>,
     /// Condition indexes in the order asked (it orders each item's `matches`).
     pub conditions: Vec<usize>,
     pub pregnancy: Option<Pregnancy>,
@@ -66,7 +66,7 @@ pub enum ReadKey {
     Meridian(String),
     Points(PointFilters, Page),
     Point(usize),
-    Conditions(Option<String>, Page),
+    Conditions(Option<ConditionCategory>, Page),
     Condition(usize),
     Routines(Option<String>, Page),
     Routine(usize),

@@ -3,7 +3,10 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::catalog::data::{PointKind, PrecautionRecord, Pregnancy, SelfCare};
+use crate::catalog::data::{
+    BodyRegion, ConditionCategory, EvidenceLevel, PointKind, PrecautionRecord, Pregnancy, Pressure,
+    RoutineLevel, SelfCare, Side,
+};
 use crate::http::Lang;
 
 /// One of the 14 channels: 12 regular meridians plus the Governor and Conception vessels.
@@ -60,6 +63,8 @@ pub fn pick<'a>(lang: Lang, en: &'a str, hans: &'a str, hant: &'a str) -> &'a st
     "aliases": [], "point_count": 11}], "next_cursor": null}))]
 pub struct MeridianList {
     pub items: Vec<Meridian>,
+    /// The cursor of the next page; null on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -67,8 +72,7 @@ pub struct MeridianList {
 #[derive(Clone, Debug, Serialize, ToSchema, PartialEq)]
 #[schema(example = json!({"field": "pinyin", "value": "Hégǔ"}))]
 pub struct MatchReason {
-    /// `code`, `pinyin`, `hanzi`, `english_name`, `alias` or `condition`.
-    pub field: String,
+    pub field: crate::catalog::search::Field,
     /// The name or condition that matched.
     pub value: String,
 }
@@ -94,10 +98,12 @@ pub struct PointSummary {
     pub hanzi_traditional: String,
     pub kind: PointKind,
     /// Meridian code; null for extra points.
+    #[schema(required = true)]
     pub meridian: Option<String>,
     /// Number on the meridian; null for extra points.
+    #[schema(required = true)]
     pub number: Option<i32>,
-    pub body_region: String,
+    pub body_region: BodyRegion,
     pub pregnancy: Pregnancy,
     /// Whether full self-acupressure guidance exists for this point.
     pub has_selfcare: bool,
@@ -115,6 +121,8 @@ pub struct PointSummary {
     "has_selfcare": true}], "next_cursor": "eyJ2IjoxLCJrIjpbMCwwLDI0XSwiZiI6MH0"}))]
 pub struct PointList {
     pub items: Vec<PointSummary>,
+    /// The cursor of the next page; null on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -125,8 +133,7 @@ pub struct PointCondition {
     pub name: String,
     /// 1 = the condition's most relevant point.
     pub rank: i32,
-    /// `traditional`, `limited` or `reviewed`.
-    pub evidence: String,
+    pub evidence: EvidenceLevel,
     pub note: String,
 }
 
@@ -160,12 +167,21 @@ pub struct PointDetail {
     pub location: String,
     /// Older or alternative names.
     pub aliases: Vec<String>,
-    /// Where the code differs between standards (extra points).
+    /// Where the code differs between standards (extra points); null otherwise.
+    #[schema(required = true)]
     pub code_note: Option<String>,
-    /// Keys of the teaching lists that flag the point in pregnancy; for an extra
-    /// point (which the lists do not cover), the flagged standard points it lies level
-    /// with or over, whose strictest level it takes.
+    /// Why the point has its `pregnancy` level; empty for a point no list flags.
+    ///
+    /// For a standard point: one letter per traditional teaching list (a practitioner
+    /// manual or point reference) that flags it: `B`, `C`, `F`, `I`, `K`, `M`, `T` or
+    /// `W`. Each letter always stands for the same list, so the number of letters says
+    /// how many lists agree; the seven contraindicated points are flagged by nearly all.
+    /// For an extra point, which the lists do not cover: the codes of the flagged
+    /// standard points it lies level with or over, whose strictest level it takes.
+    #[schema(example = json!(["T", "M", "K", "C", "F", "B", "I", "W"]))]
     pub pregnancy_sources: Vec<String>,
+    /// Self-acupressure guidance; null for points without it (`has_selfcare` is false).
+    #[schema(required = true)]
     pub selfcare: Option<SelfCare>,
     pub conditions: Vec<PointCondition>,
     pub routines: Vec<RoutineRef>,
@@ -194,7 +210,7 @@ pub struct ConditionSummary {
     pub slug: String,
     pub name: String,
     pub english_name: String,
-    pub category: String,
+    pub category: ConditionCategory,
     pub description: String,
     pub point_count: usize,
 }
@@ -206,6 +222,8 @@ pub struct ConditionSummary {
     "next_cursor": null}))]
 pub struct ConditionList {
     pub items: Vec<ConditionSummary>,
+    /// The cursor of the next page; null on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -215,9 +233,7 @@ pub struct ConditionPoint {
     pub rank: i32,
     pub code: String,
     pub name: String,
-    /// `traditional` (tradition only), `limited` (small or low-quality trials) or
-    /// `reviewed` (a systematic review supports it; the note names it).
-    pub evidence: String,
+    pub evidence: EvidenceLevel,
     pub note: String,
     pub pregnancy: Pregnancy,
 }
@@ -237,6 +253,8 @@ pub struct ConditionDetail {
     pub summary: ConditionSummary,
     /// Signs that need a doctor rather than acupressure.
     pub see_a_doctor_when: Vec<String>,
+    /// A warning specific to this condition; null when there is none.
+    #[schema(required = true)]
     pub caution: Option<String>,
     pub points: Vec<ConditionPoint>,
     pub routines: Vec<RoutineRef>,
@@ -252,8 +270,7 @@ pub struct RoutineSummary {
     pub name: String,
     pub english_name: String,
     pub description: String,
-    /// `beginner` or `intermediate`.
-    pub level: String,
+    pub level: RoutineLevel,
     /// Slugs of the conditions the routine is meant for.
     pub conditions: Vec<String>,
     pub step_count: usize,
@@ -269,6 +286,8 @@ pub struct RoutineSummary {
     "next_cursor": null}))]
 pub struct RoutineList {
     pub items: Vec<RoutineSummary>,
+    /// The cursor of the next page; null on the last page.
+    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -279,12 +298,10 @@ pub struct RoutineStep {
     pub position: usize,
     pub point: String,
     pub point_name: String,
-    /// `left`, `right`, `both` or `midline`.
-    pub side: String,
+    pub side: Side,
     /// How long the step takes (for `both`, the time for both sides together).
     pub seconds: u32,
-    /// `light`, `medium` or `firm`.
-    pub pressure: String,
+    pub pressure: Pressure,
     pub instruction: String,
     /// The point's pregnancy level, so an app can warn before the step.
     pub pregnancy: Pregnancy,
@@ -327,8 +344,8 @@ pub struct Safety {
 
 /// The version of the catalog content, and how much there is.
 #[derive(Clone, Debug, Serialize, ToSchema)]
-#[schema(example = json!({"version": "06d1ecd225887869", "meridians": 14, "points": 387,
-    "standard_points": 361, "conditions": 34, "routines": 17}))]
+#[schema(example = json!({"version": "c8beb48b775640ef", "meridians": 14, "points": 387,
+    "standard_points": 361, "conditions": 34, "routines": 20}))]
 pub struct CatalogVersion {
     /// Changes whenever any content changes.
     pub version: String,
@@ -341,7 +358,7 @@ pub struct CatalogVersion {
 
 /// The whole catalog in one document, for an app's offline copy.
 #[derive(Clone, Debug, Serialize, ToSchema)]
-#[schema(example = json!({"version": "06d1ecd225887869", "language": "en", "meridians": [],
+#[schema(example = json!({"version": "c8beb48b775640ef", "language": "en", "meridians": [],
     "points": [], "conditions": [], "routines": [], "safety": {"disclaimer": "...",
     "precautions": [], "pregnancy": {"contraindicated": [], "caution": []}}}))]
 pub struct Catalog {

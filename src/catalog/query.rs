@@ -1,6 +1,8 @@
 //! Catalog list parameters: free-text search and fixed choices (the parameters every
 //! list shares are in [`crate::pagination`]).
 
+use std::str::FromStr;
+
 use crate::error::ApiError;
 
 const MAX_QUERY_CHARS: usize = 100;
@@ -29,18 +31,15 @@ pub fn parse_text(field: &str, raw: Option<&str>) -> Result<Option<String>, ApiE
     Ok(Some(text.to_owned()))
 }
 
-/// Checks a value against a fixed list (422 naming the allowed values otherwise).
-pub fn parse_choice<'a>(
+/// Parses a value of a closed set (422 naming the allowed values otherwise).
+pub fn parse_choice<T: FromStr<Err = String>>(
     field: &str,
-    raw: Option<&'a str>,
-    allowed: &[&str],
-) -> Result<Option<&'a str>, ApiError> {
-    match raw {
-        None => Ok(None),
-        Some(value) if allowed.contains(&value) => Ok(Some(value)),
-        Some(value) => Err(ApiError::invalid(
-            field,
-            format!("`{value}` is not one of: {}", allowed.join(", ")),
-        )),
-    }
+    raw: Option<&str>,
+) -> Result<Option<T>, ApiError> {
+    raw.map(|value| {
+        value
+            .parse()
+            .map_err(|e: String| ApiError::invalid(field, e))
+    })
+    .transpose()
 }

@@ -129,7 +129,7 @@ struct NewPoint<'a> {
     meridian_code: Option<&'a str>,
     number: Option<i32>,
     body_region: &'a str,
-    pregnancy: String,
+    pregnancy: &'static str,
     doc: Value,
 }
 
@@ -140,15 +140,11 @@ fn upsert_points(conn: &mut SyncPgConnection, records: &[PointRecord]) -> QueryR
         .map(|(i, p)| NewPoint {
             code: &p.code,
             position: i as i32 + 1,
-            kind: if p.meridian.is_some() {
-                "standard"
-            } else {
-                "extra"
-            },
+            kind: p.kind.as_str(),
             meridian_code: p.meridian.as_deref(),
             number: p.number,
-            body_region: &p.body_region,
-            pregnancy: to_doc(&p.pregnancy).as_str().unwrap_or_default().to_owned(),
+            body_region: p.body_region.as_str(),
+            pregnancy: p.pregnancy.as_str(),
             doc: to_doc(p),
         })
         .collect();
@@ -183,7 +179,7 @@ fn upsert_conditions(conn: &mut SyncPgConnection, records: &[ConditionRecord]) -
             .values((
                 conditions::slug.eq(&c.slug),
                 conditions::position.eq(i as i32 + 1),
-                conditions::category.eq(&c.category),
+                conditions::category.eq(c.category.as_str()),
                 conditions::doc.eq(&doc),
             ))
             .on_conflict(conditions::slug)
@@ -205,7 +201,7 @@ fn upsert_conditions(conn: &mut SyncPgConnection, records: &[ConditionRecord]) -
                     condition_points::condition_slug.eq(&c.slug),
                     condition_points::point_code.eq(&link.code),
                     condition_points::rank.eq(rank as i32 + 1),
-                    condition_points::evidence.eq(&link.evidence),
+                    condition_points::evidence.eq(link.evidence.as_str()),
                     condition_points::note.eq(&link.note),
                 )
             })

@@ -5,26 +5,11 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use super::records::{
-    ConditionRecord, MeridianRow, PointFacts, PointKind, PointRecord, Pregnancy, RoutineRecord,
-    SafetyRecord, SelfCare, StepRecord,
+    ConditionRecord, MeridianRow, PointFacts, PointRecord, RoutineRecord, SafetyRecord, SelfCare,
+    StepRecord,
 };
-use super::vocab::{
-    BODY_REGIONS, CONDITION_CATEGORIES, EVIDENCE_LEVELS, FINGERS, MERIDIAN_COUNT,
-    PRECAUTION_LEVELS, PRESSURES, SELFCARE_SIDES, SIDES, STANDARD_POINT_COUNT,
-};
+use super::vocab::{MERIDIAN_COUNT, PointKind, Pregnancy, STANDARD_POINT_COUNT};
 use super::{DataError, fail, normalize};
-
-/// Checks that `value` is one of the `allowed` words.
-fn check_enum(file: &Path, what: &str, value: &str, allowed: &[&str]) -> Result<(), DataError> {
-    if allowed.contains(&value) {
-        Ok(())
-    } else {
-        Err(fail(
-            file,
-            format!("{what} `{value}` is not one of {}", allowed.join(", ")),
-        ))
-    }
-}
 
 /// Checks that text a user reads is non-empty and free of control characters.
 fn check_text(file: &Path, what: &str, text: &str) -> Result<(), DataError> {
@@ -137,11 +122,6 @@ pub(super) fn check_in_order(file: &Path, expected: &str, found: &str) -> Result
     Ok(())
 }
 
-/// Checks that a point lies in one of the [`BODY_REGIONS`].
-pub(super) fn check_body_region(file: &Path, region: &str) -> Result<(), DataError> {
-    check_enum(file, "body_region", region, &BODY_REGIONS)
-}
-
 /// Checks that every point has a name and a location, and that no two codes are the
 /// same once normalised (`LI4` and `LI-4`).
 pub(super) fn check_points(file: &Path, points: &[PointRecord]) -> Result<(), DataError> {
@@ -188,9 +168,6 @@ pub(super) fn pregnancy_as_level(
 /// Checks that self-care guidance is fully written: steps to find the point, a hold a
 /// person can follow, what it is used for and what to watch out for.
 pub(super) fn check_selfcare(file: &Path, care: &SelfCare) -> Result<(), DataError> {
-    check_enum(file, "pressure", &care.pressure, &PRESSURES)?;
-    check_enum(file, "finger", &care.finger, &FINGERS)?;
-    check_enum(file, "sides", &care.sides, &SELFCARE_SIDES)?;
     let complete = care.how_to_find.len() >= 2
         && (10..=300).contains(&care.seconds)
         && (1..=30).contains(&care.breaths)
@@ -218,8 +195,8 @@ pub(super) fn check_selfcare(file: &Path, care: &SelfCare) -> Result<(), DataErr
     Ok(())
 }
 
-/// Checks every condition: a unique slug, a known category, a description, red flags,
-/// and known points, each once, with a known evidence level.
+/// Checks every condition: a unique slug, a description, red flags, and known points,
+/// each once.
 pub(super) fn check_conditions(
     file: &Path,
     conditions: &[ConditionRecord],
@@ -228,7 +205,6 @@ pub(super) fn check_conditions(
     let mut slugs = HashSet::new();
     for c in conditions {
         check_slug(file, &mut slugs, &c.slug)?;
-        check_enum(file, "category", &c.category, &CONDITION_CATEGORIES)?;
         check_text(file, &c.slug, &c.description)?;
         if c.points.is_empty() || c.see_a_doctor_when.is_empty() {
             return Err(fail(file, format!("{} needs points and red flags", c.slug)));
@@ -241,7 +217,6 @@ pub(super) fn check_conditions(
                     format!("{}: unknown or repeated point {}", c.slug, link.code),
                 ));
             }
-            check_enum(file, "evidence", &link.evidence, &EVIDENCE_LEVELS)?;
         }
     }
     Ok(())
@@ -274,7 +249,7 @@ pub(super) fn check_routines(
 }
 
 /// Checks a routine step: its point has self-care guidance (`guided`, as the step links
-/// to how to find it), known side and pressure, an instruction, and 5-600 seconds.
+/// to how to find it), an instruction, and 5-600 seconds.
 fn check_step(
     file: &Path,
     routine: &str,
@@ -290,8 +265,6 @@ fn check_step(
             ),
         ));
     }
-    check_enum(file, "side", &step.side, &SIDES)?;
-    check_enum(file, "pressure", &step.pressure, &PRESSURES)?;
     check_text(file, routine, &step.instruction)?;
     if !(5..=600).contains(&step.seconds) {
         return Err(fail(
@@ -302,11 +275,10 @@ fn check_step(
     Ok(())
 }
 
-/// Checks the disclaimer and every precaution's level and detail.
+/// Checks the disclaimer and every precaution's detail.
 pub(super) fn check_safety(file: &Path, safety: &SafetyRecord) -> Result<(), DataError> {
     check_text(file, "disclaimer", &safety.disclaimer)?;
     for p in &safety.precautions {
-        check_enum(file, "level", &p.level, &PRECAUTION_LEVELS)?;
         check_text(file, &p.slug, &p.detail)?;
     }
     Ok(())

@@ -4,13 +4,15 @@ use std::collections::HashSet;
 use std::fs;
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_path_to_error::Segment;
 
 use super::records::{
-    ConditionFile, ExtraPoint, MeridianRow, PointContent, PointFacts, PointFile, PointKind,
-    PointRecord, Pregnancy, PregnancyRow, RoutineFile, SafetyRecord, SelfCareFile,
+    ConditionFile, ExtraPoint, MeridianRow, PointContent, PointFacts, PointFile, PointRecord,
+    PregnancyRow, RoutineFile, SafetyRecord, SelfCareFile,
 };
 use super::version::content_version;
+use super::vocab::{PointKind, Pregnancy};
 use super::{DataError, Dataset, checks, fail};
 
 impl Dataset {
@@ -59,7 +61,7 @@ fn load_points(dir: &Path, meridians: &[MeridianRow]) -> Result<Vec<PointRecord>
     let pregnancy_file = dir.join("pregnancy_caution.csv");
     let pregnancy: Vec<PregnancyRow> = read_csv(&pregnancy_file)?;
 
-    let mut points = read_standard_points(dir, &facts_file, &facts, meridians)?;
+    let mut points = read_standard_points(dir, &facts, meridians)?;
     let extra_file = dir.join("points").join("EX.toml");
     let pregnancy_as = read_extra_points(&extra_file, &mut points)?;
     checks::check_points(&extra_file, &points)?;
@@ -73,7 +75,6 @@ fn load_points(dir: &Path, meridians: &[MeridianRow]) -> Result<Vec<PointRecord>
 /// words from `points/<MERIDIAN>.toml`.
 fn read_standard_points(
     dir: &Path,
-    facts_file: &Path,
     facts: &[PointFacts],
     meridians: &[MeridianRow],
 ) -> Result<Vec<PointRecord>, DataError> {
@@ -86,7 +87,6 @@ fn read_standard_points(
         checks::check_entry_count(&file, content.len(), expected.len())?;
         for (fact, words) in expected.into_iter().zip(content) {
             checks::check_in_order(&file, &fact.code, &words.code)?;
-            checks::check_body_region(facts_file, &fact.body_region)?;
             points.push(standard_record(fact, words));
         }
     }
@@ -105,7 +105,6 @@ fn read_extra_points(
         if !like.is_empty() {
             pregnancy_as.push((extra.code.clone(), like));
         }
-        checks::check_body_region(file, &extra.body_region)?;
         points.push(extra_record(extra));
     }
     Ok(pregnancy_as)
@@ -121,7 +120,7 @@ fn standard_record(fact: &PointFacts, words: PointContent) -> PointRecord {
         pinyin_ascii: fact.pinyin_ascii.clone(),
         hanzi: fact.hanzi.clone(),
         hanzi_traditional: fact.hanzi_traditional.clone(),
-        body_region: fact.body_region.clone(),
+        body_region: fact.body_region,
         english_name: words.english_name,
         location: words.location,
         aliases: words.aliases,
@@ -160,9 +159,8 @@ fn apply_pregnancy_list(
     points: &mut [PointRecord],
 ) -> Result<(), DataError> {
     for row in rows {
-        let level: Pregnancy = row.level.parse().map_err(|e: String| fail(file, e))?;
         let point = known_point(file, points, &row.code)?;
-        point.pregnancy = level;
+        point.pregnancy = row.level;
         point.pregnancy_sources = row
             .sources
             .split(';')
@@ -212,17 +210,138 @@ fn known_point<'a>(
         .ok_or_else(|| fail(file, format!("unknown point {code}")))
 }
 
-fn read_toml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, DataError> {
+/// Reads a TOML file. A value that does not fit names the file, the record (by its
+/// `code` or `slug`), the field and the value:
+/// `selfcare.toml: LI4: points[3].finger: ... line 17 ... unknown variant `toe`, expected
+/// one of ...`.
+fn read_toml<T: DeserializeOwned>(path: &Path) -> Result<T, DataError> {
     let text = fs::read_to_string(path).map_err(|e| fail(path, e.to_string()))?;
-    toml::from_str(&text).map_err(|e| fail(path, e.to_string()))
+    let doc = toml::Deserializer::parse(&text).map_err(|e| fail(path, e.to_string()))?;
+    serde_path_to_error::deserialize(doc).map_err(|e| {
+        let record = record_name(&text, e.path());
+        fail(path, format!("{record}{}: {}", e.path(), e.inner()))
+    })
 }
 
-/// The rows of a CSV file with a header line; an error names the file and the line.
-pub fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, DataError> {
+/// `LI4: ` when `at` lies inside a record of a list (`points[3]...`) whose `code` or
+/// `slug` is `LI4`; empty otherwise.
+fn record_name(text: &str, at: &serde_path_to_error::Path) -> String {
+    let mut segments = at.iter();
+    let (Some(Segment::Map { key }), Some(Segment::Seq { index })) =
+        (segments.next(), segments.next())
+    else {
+        return String::new();
+    };
+    let doc: toml::Table = toml::from_str(text).unwrap_or_default();
+    doc.get(key)
+        .and_then(|list| list.get(*index))
+        .and_then(|record| record.get("code").or_else(|| record.get("slug")))
+        .and_then(toml::Value::as_str)
+        .map_or_else(String::new, |name| format!("{name}: "))
+}
+
+/// The rows of a CSV file with a header line. A row that does not fit names the file,
+/// the line, the row's first column (its code) and the value:
+/// `points.csv: row 5 (LU4): ... unknown variant `elbow`, expected one of ...`.
+pub fn read_csv<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, DataError> {
     let mut reader = csv::Reader::from_path(path).map_err(|e| fail(path, e.to_string()))?;
+    let headers = reader
+        .headers()
+        .map_err(|e| fail(path, e.to_string()))?
+        .clone();
     reader
-        .deserialize()
+        .records()
         .enumerate()
-        .map(|(i, row)| row.map_err(|e| fail(path, format!("row {}: {e}", i + 2))))
+        .map(|(i, row)| {
+            let line = i + 2;
+            let row = row.map_err(|e| fail(path, format!("row {line}: {e}")))?;
+            row.deserialize(Some(&headers)).map_err(|e| {
+                let code = row.get(0).unwrap_or_default();
+                fail(path, format!("row {line} ({code}): {e}"))
+            })
+        })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::data::records::{PointFacts, SelfCareFile};
+
+    /// A file with `text` in a fresh folder, removed on drop.
+    struct TempFile(std::path::PathBuf);
+
+    impl TempFile {
+        fn with(name: &str, text: &str) -> Self {
+            let dir = std::env::temp_dir().join(format!(
+                "acupress-load-{}-{}",
+                std::process::id(),
+                uuid::Uuid::new_v4()
+            ));
+            fs::create_dir_all(&dir).unwrap();
+            fs::write(dir.join(name), text).unwrap();
+            Self(dir.join(name))
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            if let Some(dir) = self.0.parent() {
+                let _ = fs::remove_dir_all(dir);
+            }
+        }
+    }
+
+    const SELFCARE: &str = r#"
+[[points]]
+code = "LI4"
+how_to_find = ["Spread the thumb.", "Find the high point."]
+finger = "thumb"
+pressure = "medium"
+seconds = 60
+breaths = 6
+sides = "both"
+technique = "Press and circle slowly."
+traditional_uses = ["Headache."]
+cautions = ["Not in pregnancy."]
+"#;
+
+    #[test]
+    fn an_unknown_word_in_a_toml_file_names_the_file_the_record_and_the_value() {
+        let good = TempFile::with("selfcare.toml", SELFCARE);
+        assert_eq!(read_toml::<SelfCareFile>(&good.0).unwrap().points.len(), 1);
+        let two = format!("{SELFCARE}{}", SELFCARE.replace("LI4", "PC6"));
+        for (from, to) in [
+            ("finger = \"thumb\"", "finger = \"elbow\""),
+            ("pressure = \"medium\"", "pressure = \"hard\""),
+            ("sides = \"both\"", "sides = \"left\""),
+        ] {
+            let bad = TempFile::with(
+                "selfcare.toml",
+                &two.replacen(from, to, 2).replacen(to, from, 1),
+            );
+            let Err(err) = read_toml::<SelfCareFile>(&bad.0) else {
+                panic!("{to} is refused");
+            };
+            let err = err.to_string();
+            let field = from.split(' ').next().unwrap();
+            let value = to.split('"').nth(1).unwrap();
+            for word in ["selfcare.toml: PC6: ", &format!("points[1].{field}"), value] {
+                assert!(err.contains(word), "`{word}` in {err}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_unknown_word_in_a_csv_file_names_the_file_the_row_and_the_value() {
+        let header =
+            "code,meridian_code,number,pinyin,pinyin_ascii,hanzi,hanzi_traditional,body_region\n";
+        let rows =
+            "LU1,LU,1,Zhōngfǔ,Zhongfu,中府,中府,chest\nLU5,LU,5,Chǐzé,Chize,尺泽,尺澤,elbow\n";
+        let file = TempFile::with("points.csv", &format!("{header}{rows}"));
+        let err = read_csv::<PointFacts>(&file.0).unwrap_err().to_string();
+        for word in ["points.csv: row 3 (LU5)", "elbow", "upper_arm_elbow"] {
+            assert!(err.contains(word), "`{word}` in {err}");
+        }
+    }
 }

@@ -4,7 +4,7 @@
 //! - [`load`](Dataset::load): reading the files, in the order the checks need them;
 //! - `checks`: the consistency rules every file must meet;
 //! - `version`: the content version derived from the files' bytes;
-//! - `vocab`: the fixed counts and closed vocabularies the checks use.
+//! - `vocab`: the fixed counts, and the closed value sets as enums.
 
 use std::path::Path;
 
@@ -16,13 +16,13 @@ mod vocab;
 
 pub use load::read_csv;
 pub use records::{
-    ConditionPointRecord, ConditionRecord, MeridianRow, PointKind, PointRecord, PrecautionRecord,
-    Pregnancy, RoutineRecord, SafetyRecord, SelfCare, StepRecord,
+    ConditionPointRecord, ConditionRecord, MeridianRow, PointRecord, PrecautionRecord,
+    RoutineRecord, SafetyRecord, SelfCare, StepRecord,
 };
 pub use version::LOADER_FORMAT;
 pub use vocab::{
-    BODY_REGIONS, CONDITION_CATEGORIES, EVIDENCE_LEVELS, MERIDIAN_COUNT, PRESSURES, SIDES,
-    STANDARD_POINT_COUNT,
+    BodyRegion, ConditionCategory, EvidenceLevel, Finger, MERIDIAN_COUNT, PointKind,
+    PrecautionLevel, Pregnancy, Pressure, RoutineLevel, STANDARD_POINT_COUNT, SelfCareSides, Side,
 };
 
 /// Everything the loader writes, plus the version derived from the files' bytes.

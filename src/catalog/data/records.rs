@@ -3,6 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::vocab::{
+    BodyRegion, ConditionCategory, EvidenceLevel, Finger, PointKind, PrecautionLevel, Pregnancy,
+    Pressure, RoutineLevel, SelfCareSides, Side,
+};
+
 /// A row of `meridians.csv`.
 #[derive(Clone, Debug, Deserialize)]
 pub struct MeridianRow {
@@ -38,7 +43,7 @@ pub(super) struct PointFacts {
     pub(super) pinyin_ascii: String,
     pub(super) hanzi: String,
     pub(super) hanzi_traditional: String,
-    pub(super) body_region: String,
+    pub(super) body_region: BodyRegion,
 }
 
 /// Our words for a standard point (`points/<MERIDIAN>.toml`).
@@ -61,7 +66,7 @@ pub(super) struct ExtraPoint {
     pub(super) pinyin_ascii: String,
     pub(super) hanzi: String,
     pub(super) hanzi_traditional: String,
-    pub(super) body_region: String,
+    pub(super) body_region: BodyRegion,
     pub(super) english_name: String,
     pub(super) location: String,
     #[serde(default)]
@@ -84,7 +89,7 @@ pub(super) struct PointFile<T> {
 #[derive(Clone, Debug, Deserialize)]
 pub(super) struct PregnancyRow {
     pub(super) code: String,
-    pub(super) level: String,
+    pub(super) level: Pregnancy,
     /// `;`-separated keys of the teaching lists.
     pub(super) sources: String,
 }
@@ -100,7 +105,7 @@ pub struct PointRecord {
     pub pinyin_ascii: String,
     pub hanzi: String,
     pub hanzi_traditional: String,
-    pub body_region: String,
+    pub body_region: BodyRegion,
     pub english_name: String,
     pub location: String,
     pub aliases: Vec<String>,
@@ -109,52 +114,6 @@ pub struct PointRecord {
     /// Keys of the teaching lists that flag the point for pregnancy.
     pub pregnancy_sources: Vec<String>,
     pub selfcare: Option<SelfCare>,
-}
-
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PointKind {
-    /// One of the 361 WHO standard points on the 14 meridians.
-    Standard,
-    /// An extra point outside the meridians.
-    Extra,
-}
-
-/// How a point is regarded in pregnancy.
-/// Ordered from least to most restrictive.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    Serialize,
-    Deserialize,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Pregnancy {
-    /// Not flagged by the teaching lists.
-    Safe,
-    /// Flagged by some lists: only with a midwife's or doctor's agreement.
-    Caution,
-    /// Flagged by nearly all lists: do not press during pregnancy.
-    Contraindicated,
-}
-
-impl std::str::FromStr for Pregnancy {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "safe" => Ok(Self::Safe),
-            "caution" => Ok(Self::Caution),
-            "contraindicated" => Ok(Self::Contraindicated),
-            other => Err(format!("unknown pregnancy level `{other}`")),
-        }
-    }
 }
 
 /// Self-acupressure guidance for one point (`selfcare.toml`).
@@ -166,16 +125,13 @@ pub struct SelfCare {
     pub code: String,
     /// Steps to find the point on yourself.
     pub how_to_find: Vec<String>,
-    /// `thumb`, `finger`, `fingertips`, `knuckle` or `palm`.
-    pub finger: String,
-    /// `light`, `medium` or `firm`.
-    pub pressure: String,
+    pub finger: Finger,
+    pub pressure: Pressure,
     /// Seconds per side.
     pub seconds: u32,
     /// Slow breaths to hold for.
     pub breaths: u32,
-    /// `both`, `one_side_at_a_time` or `midline`.
-    pub sides: String,
+    pub sides: SelfCareSides,
     pub technique: String,
     pub traditional_uses: Vec<String>,
     pub cautions: Vec<String>,
@@ -195,7 +151,7 @@ pub struct ConditionRecord {
     pub name: String,
     pub name_zh_hans: Option<String>,
     pub name_zh_hant: Option<String>,
-    pub category: String,
+    pub category: ConditionCategory,
     #[serde(default)]
     pub keywords: Vec<String>,
     pub description: String,
@@ -209,8 +165,7 @@ pub struct ConditionRecord {
 #[serde(deny_unknown_fields)]
 pub struct ConditionPointRecord {
     pub code: String,
-    /// One of [`EVIDENCE_LEVELS`](super::EVIDENCE_LEVELS).
-    pub evidence: String,
+    pub evidence: EvidenceLevel,
     pub note: String,
 }
 
@@ -231,7 +186,7 @@ pub struct RoutineRecord {
     pub description: String,
     /// Slugs of the conditions the routine is for.
     pub conditions: Vec<String>,
-    pub level: String,
+    pub level: RoutineLevel,
     pub steps: Vec<StepRecord>,
 }
 
@@ -240,12 +195,10 @@ pub struct RoutineRecord {
 #[serde(deny_unknown_fields)]
 pub struct StepRecord {
     pub point: String,
-    /// One of [`SIDES`](super::SIDES).
-    pub side: String,
+    pub side: Side,
     /// 5 to 600.
     pub seconds: u32,
-    /// One of [`PRESSURES`](super::PRESSURES).
-    pub pressure: String,
+    pub pressure: Pressure,
     pub instruction: String,
 }
 
@@ -263,12 +216,12 @@ pub struct SafetyRecord {
     pub precautions: Vec<PrecautionRecord>,
 }
 
+/// A general precaution: where or when not to press, or to press only with care.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PrecautionRecord {
     pub slug: String,
-    /// `avoid` (do not press there) or `care` (press gently, or ask first).
-    pub level: String,
+    pub level: PrecautionLevel,
     pub title: String,
     pub detail: String,
 }

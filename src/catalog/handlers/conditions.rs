@@ -6,7 +6,7 @@ use utoipa::IntoParams;
 
 use super::{CatalogHeaders, NoQuery, Read};
 use crate::catalog::cache::{Page, ReadKey};
-use crate::catalog::data::CONDITION_CATEGORIES;
+use crate::catalog::data::ConditionCategory;
 use crate::catalog::model::{ConditionDetail, ConditionList};
 use crate::catalog::query;
 use crate::catalog::store::CatalogStore;
@@ -24,12 +24,8 @@ pub struct ConditionsQuery {
     /// `next_cursor` of the previous page (opaque).
     #[param(pattern = "^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
-    /// Category: pain, digestive, mind_sleep, womens_health, respiratory,
-    /// energy_circulation, eyes_head or musculoskeletal.
-    #[param(
-        example = "pain",
-        pattern = "^(pain|digestive|mind_sleep|womens_health|respiratory|energy_circulation|eyes_head|musculoskeletal)$"
-    )]
+    /// Only conditions of this category.
+    #[param(value_type = Option<ConditionCategory>, example = "pain")]
     pub category: Option<String>,
 }
 
@@ -54,14 +50,10 @@ pub async fn list_conditions(
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
     let read = Read::new(&req, &catalog);
-    let category = query::parse_choice(
-        "category",
-        params.category.as_deref(),
-        &CONDITION_CATEGORIES,
-    )?
-    .map(str::to_owned);
+    let category: Option<ConditionCategory> =
+        query::parse_choice("category", params.category.as_deref())?;
     let page = Page::parse(params.limit.as_deref(), params.cursor.as_deref(), &category)?;
-    let key = ReadKey::Conditions(category.clone(), page.clone());
+    let key = ReadKey::Conditions(category, page.clone());
     read.answer(&req, key, || {
         read.snapshot.condition_page(read.lang, &category, &page)
     })

@@ -6,7 +6,7 @@ use utoipa::IntoParams;
 
 use super::{CatalogHeaders, NoQuery, Read};
 use crate::catalog::cache::{Page, PointFilters, ReadKey};
-use crate::catalog::data::{BODY_REGIONS, PointKind, Pregnancy};
+use crate::catalog::data::{BodyRegion, PointKind, Pregnancy};
 use crate::catalog::model::{PointDetail, PointList};
 use crate::catalog::query;
 use crate::catalog::search::{self, Umlaut};
@@ -30,10 +30,7 @@ pub struct PointsQuery {
     #[param(example = "LI")]
     pub meridian: Option<String>,
     /// Body region.
-    #[param(
-        example = "hand",
-        pattern = "^(head|face|neck|shoulder_scapula|axilla|chest|upper_back|lower_back|sacrum_buttock_perineum|abdomen|upper_arm_elbow|forearm_wrist|hand|hip_thigh|knee|lower_leg|ankle|foot)$"
-    )]
+    #[param(value_type = Option<BodyRegion>, example = "hand")]
     pub region: Option<String>,
     /// One to ten condition slugs, comma-separated; points serving more of them rank
     /// first. An unknown slug is a 422.
@@ -55,7 +52,6 @@ pub struct PointsQuery {
     pub q: Option<String>,
 }
 
-const PREGNANCY_LEVELS: [&str; 3] = ["safe", "caution", "contraindicated"];
 const MAX_CONDITIONS: usize = 10;
 
 fn parse_conditions(snapshot: &Snapshot, raw: Option<&str>) -> ApiResult<Vec<usize>> {
@@ -93,18 +89,13 @@ fn point_filters(snapshot: &Snapshot, p: &PointsQuery) -> ApiResult<PointFilters
                 .ok_or_else(|| ApiError::invalid("meridian", format!("unknown meridian `{m}`")))
         })
         .transpose()?;
-    let region = query::parse_choice("region", p.region.as_deref(), &BODY_REGIONS)?;
-    let pregnancy = query::parse_choice("pregnancy", p.pregnancy.as_deref(), &PREGNANCY_LEVELS)?
-        .map(|level| level.parse::<Pregnancy>())
-        .transpose()
-        .map_err(ApiError::internal)?;
-    let kind = query::parse_choice("kind", p.kind.as_deref(), &["standard", "extra"])?;
+    let kind: Option<PointKind> = query::parse_choice("kind", p.kind.as_deref())?;
     Ok(PointFilters {
         meridian,
-        region: region.map(str::to_owned),
+        region: query::parse_choice("region", p.region.as_deref())?,
         conditions: parse_conditions(snapshot, p.condition.as_deref())?,
-        pregnancy,
-        standard: kind.map(|k| k == "standard"),
+        pregnancy: query::parse_choice::<Pregnancy>("pregnancy", p.pregnancy.as_deref())?,
+        standard: kind.map(|k| k == PointKind::Standard),
         q: query::parse_text("q", p.q.as_deref())?.map(|q| search::key(&q, Umlaut::U)),
     })
 }

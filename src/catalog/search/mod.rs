@@ -22,14 +22,22 @@ pub use normalise::{Umlaut, key};
 use crate::catalog::data::{ConditionRecord, PointRecord};
 use crate::catalog::model::Meridian;
 
-/// Which kind of name matched.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Which kind of name matched a search, or that a condition filter matched.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = MatchField)]
 pub enum Field {
+    /// The point code, in any spelling (`LI4`, `li-4`, an old meridian code).
     Code,
+    /// The pinyin name, with or without tones and spaces.
     Pinyin,
+    /// The Chinese name, in simplified or traditional characters.
     Hanzi,
+    /// The English name.
     EnglishName,
+    /// Another name the point is known by.
     Alias,
+    /// A condition the point serves (a condition filter, or a search for a condition).
     Condition,
 }
 

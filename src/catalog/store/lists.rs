@@ -2,8 +2,9 @@
 
 use super::Snapshot;
 use crate::catalog::cache::{Page, PointFilters};
-use crate::catalog::data::PointKind;
+use crate::catalog::data::{ConditionCategory, PointKind};
 use crate::catalog::model::{ConditionList, MatchReason, PointList, RoutineList};
+use crate::catalog::search::Field;
 use crate::http::Lang;
 use crate::pagination::SortKey;
 
@@ -22,7 +23,7 @@ impl Snapshot {
             if f.meridian
                 .as_ref()
                 .is_some_and(|m| point.meridian.as_ref() != Some(m))
-                || f.region.as_ref().is_some_and(|r| &point.body_region != r)
+                || f.region.is_some_and(|r| point.body_region != r)
                 || f.pregnancy.is_some_and(|level| point.pregnancy != level)
                 || f.standard
                     .is_some_and(|s| (point.kind == PointKind::Standard) != s)
@@ -54,12 +55,12 @@ impl Snapshot {
                 let hit = hits.as_ref().and_then(|hits| hits[i]);
                 let matches = hit
                     .map(|hit| MatchReason {
-                        field: hit.field.as_str().into(),
+                        field: hit.field,
                         value: hit.value.into(),
                     })
                     .into_iter()
                     .chain(served(i).map(|(ci, _)| MatchReason {
-                        field: "condition".into(),
+                        field: Field::Condition,
                         value: self.conditions[ci].slug.clone(),
                     }))
                     .collect();
@@ -73,15 +74,11 @@ impl Snapshot {
     pub fn condition_page(
         &self,
         lang: Lang,
-        category: &Option<String>,
+        category: &Option<ConditionCategory>,
         page: &Page,
     ) -> ConditionList {
         let items = (0..self.conditions.len())
-            .filter(|&ci| {
-                category
-                    .as_ref()
-                    .is_none_or(|c| &self.conditions[ci].category == c)
-            })
+            .filter(|&ci| category.is_none_or(|c| self.conditions[ci].category == c))
             .map(|ci| ([0, 0, ci as i64], self.condition_summary(ci, lang)))
             .collect();
         let (items, next_cursor) = page.of(items, category);

@@ -96,12 +96,14 @@ pub async fn read_snapshot(pool: &DbPool) -> Result<Snapshot, DbError> {
         condition.points = links
             .iter()
             .filter(|l| l.0 == slug)
-            .map(|(_, code, evidence, note)| ConditionPointRecord {
-                code: code.clone(),
-                evidence: evidence.clone(),
-                note: note.clone(),
+            .map(|(_, code, evidence, note)| {
+                Ok(ConditionPointRecord {
+                    code: code.clone(),
+                    evidence: from_doc(Value::String(evidence.clone()))?,
+                    note: note.clone(),
+                })
             })
-            .collect();
+            .collect::<Result<_, DbError>>()?;
         conditions.push(condition);
     }
     let routines = routine_docs

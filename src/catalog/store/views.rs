@@ -38,7 +38,7 @@ impl Snapshot {
             kind: p.kind,
             meridian: p.meridian.clone(),
             number: p.number,
-            body_region: p.body_region.clone(),
+            body_region: p.body_region,
             pregnancy: p.pregnancy,
             has_selfcare: p.selfcare.is_some(),
             matches,
@@ -69,7 +69,7 @@ impl Snapshot {
                     slug: c.slug.clone(),
                     name: localized(lang, &c.name, &c.name_zh_hans, &c.name_zh_hant).to_owned(),
                     rank: li as i32 + 1,
-                    evidence: link.evidence.clone(),
+                    evidence: link.evidence,
                     note: link.note.clone(),
                 }
             })
@@ -110,7 +110,7 @@ impl Snapshot {
             slug: c.slug.clone(),
             name: localized(lang, &c.name, &c.name_zh_hans, &c.name_zh_hant).to_owned(),
             english_name: c.name.clone(),
-            category: c.category.clone(),
+            category: c.category,
             description: c.description.clone(),
             point_count: c.points.len(),
         }
@@ -132,7 +132,7 @@ impl Snapshot {
                         rank: li as i32 + 1,
                         code: link.code.clone(),
                         name,
-                        evidence: link.evidence.clone(),
+                        evidence: link.evidence,
                         note: link.note.clone(),
                         pregnancy,
                     }
@@ -152,7 +152,7 @@ impl Snapshot {
             name: localized(lang, &r.name, &r.name_zh_hans, &r.name_zh_hant).to_owned(),
             english_name: r.name.clone(),
             description: r.description.clone(),
-            level: r.level.clone(),
+            level: r.level,
             conditions: r.conditions.clone(),
             step_count: r.steps.len(),
             total_seconds: r.steps.iter().map(|s| s.seconds).sum(),
@@ -173,9 +173,9 @@ impl Snapshot {
                         position: i + 1,
                         point: s.point.clone(),
                         point_name,
-                        side: s.side.clone(),
+                        side: s.side,
                         seconds: s.seconds,
-                        pressure: s.pressure.clone(),
+                        pressure: s.pressure,
                         instruction: s.instruction.clone(),
                         pregnancy,
                     }

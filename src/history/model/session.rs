@@ -5,46 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::fields::{stored_instant, stored_instant_not_null};
+pub use crate::catalog::data::{Pressure, Side};
 use crate::history::SessionId;
 use crate::http::patch::{clearable, not_null};
-
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Side {
-    Left,
-    Right,
-    Both,
-    Midline,
-}
-
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Pressure {
-    Light,
-    Medium,
-    Firm,
-}
-
-impl Side {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Left => "left",
-            Self::Right => "right",
-            Self::Both => "both",
-            Self::Midline => "midline",
-        }
-    }
-}
-
-impl Pressure {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Light => "light",
-            Self::Medium => "medium",
-            Self::Firm => "firm",
-        }
-    }
-}
 
 /// One point pressed during a session.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq)]

@@ -118,7 +118,10 @@ async fn the_loader_refuses_incomplete_or_inconsistent_data() {
         "evidence = \"proven\"",
     );
     let err = Dataset::load(&copy.0).unwrap_err().to_string();
-    assert!(err.contains("proven"), "{err}");
+    assert!(
+        err.contains("conditions.toml: ") && err.contains("proven") && err.contains("limited"),
+        "an unknown word names the file, the record, the value and the allowed ones: {err}"
+    );
 
     let copy = DataCopy::new();
     copy.edit("routines.toml", "point = \"GB20\"", "point = \"GB99\"");
@@ -142,7 +145,21 @@ async fn the_loader_refuses_incomplete_or_inconsistent_data() {
         "finger = \"elbow\"",
     );
     let err = Dataset::load(&copy.0).unwrap_err().to_string();
-    assert!(err.contains("elbow"), "{err}");
+    assert!(err.contains("elbow") && err.contains(".finger"), "{err}");
+    let copy = DataCopy::new();
+    copy.edit("points.csv", ",hand\n", ",palm\n");
+    let err = Dataset::load(&copy.0).unwrap_err().to_string();
+    assert!(
+        err.contains("points.csv: row 11 (LU10)") && err.contains("palm"),
+        "{err}"
+    );
+    let copy = DataCopy::new();
+    copy.edit("safety.toml", "level = \"avoid\"", "level = \"never\"");
+    let err = Dataset::load(&copy.0).unwrap_err().to_string();
+    assert!(
+        err.contains("safety.toml: open-wounds: precautions[0].level") && err.contains("never"),
+        "{err}"
+    );
 
     // an extra point takes its pregnancy level only from flagged standard points
     let copy = DataCopy::new();
