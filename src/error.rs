@@ -130,11 +130,12 @@ impl ApiError {
         }
     }
 
-    /// A 400 for one malformed parameter.
-    pub fn bad_param(field: &str, message: impl Into<String>) -> Self {
+    /// A 400 for one malformed parameter: `BadQuery` for the query string, `BadRequest` for
+    /// a path segment or a header.
+    pub fn bad_param(code: ProblemCode, field: &str, message: impl Into<String>) -> Self {
         let message = message.into();
         Self::BadRequest {
-            code: ProblemCode::BadRequest,
+            code,
             detail: format!("{field} {message}"),
             errors: vec![FieldError::new(field, message)],
         }

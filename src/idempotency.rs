@@ -38,7 +38,9 @@ pub fn key_of(req: &HttpRequest) -> ApiResult<Option<Uuid>> {
             .ok()
             .and_then(|s| Uuid::parse_str(s.trim()).ok())
             .map(Some)
-            .ok_or_else(|| ApiError::bad_param("Idempotency-Key", "must be a UUID")),
+            .ok_or_else(|| {
+                ApiError::bad_param(ProblemCode::BadRequest, "Idempotency-Key", "must be a UUID")
+            }),
     }
 }
 

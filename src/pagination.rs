@@ -23,10 +23,9 @@ pub fn parse_limit(raw: Option<&str>) -> Result<usize, ApiError> {
     let Some(raw) = raw else {
         return Ok(DEFAULT_LIMIT);
     };
-    let value: i64 = raw
-        .trim()
-        .parse()
-        .map_err(|_| ApiError::bad_param("limit", "must be a whole number"))?;
+    let value: i64 = raw.trim().parse().map_err(|_| {
+        ApiError::bad_param(ProblemCode::BadQuery, "limit", "must be a whole number")
+    })?;
     if (1..=MAX_LIMIT as i64).contains(&value) {
         Ok(value as usize)
     } else {
@@ -135,11 +134,11 @@ pub fn paginate<T>(
 mod tests {
     use super::*;
 
-    fn is_bad_request(r: Result<usize, ApiError>) -> bool {
+    fn is_bad_query(r: Result<usize, ApiError>) -> bool {
         matches!(
             r,
             Err(ApiError::BadRequest {
-                code: ProblemCode::BadRequest,
+                code: ProblemCode::BadQuery,
                 ..
             })
         )
@@ -183,7 +182,7 @@ mod tests {
             "١٠",
             "99999999999999999999",
         ] {
-            assert!(is_bad_request(parse_limit(Some(raw))), "{raw:?}");
+            assert!(is_bad_query(parse_limit(Some(raw))), "{raw:?}");
         }
     }
 
@@ -384,7 +383,7 @@ mod tests {
     fn limit_accepts_a_sign_and_refuses_separators() {
         assert_eq!(parse_limit(Some("+5")).unwrap(), 5);
         for raw in ["1_0", "1,0", "5 5", "\u{0}5"] {
-            assert!(is_bad_request(parse_limit(Some(raw))), "{raw:?}");
+            assert!(is_bad_query(parse_limit(Some(raw))), "{raw:?}");
         }
         assert!(is_unprocessable(parse_limit(Some("-0"))), "zero, signed");
     }

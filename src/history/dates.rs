@@ -5,6 +5,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone as _, Utc};
 
 use crate::error::{ApiError, ApiResult};
 use crate::history::model::as_stored;
+use crate::problems::ProblemCode;
 use crate::users::TimeZone;
 
 /// Dates a query may name: anything else is refused before it reaches the database.
@@ -19,10 +20,9 @@ pub fn in_supported_range(field: &str, date: NaiveDate) -> ApiResult<NaiveDate> 
 /// An optional date parameter (`YYYY-MM-DD`) in the supported range.
 pub fn date(field: &str, raw: Option<&str>) -> ApiResult<Option<NaiveDate>> {
     raw.map(|r| {
-        let date = r
-            .trim()
-            .parse()
-            .map_err(|_| ApiError::bad_param(field, "must be a date (YYYY-MM-DD)"))?;
+        let date = r.trim().parse().map_err(|_| {
+            ApiError::bad_param(ProblemCode::BadQuery, field, "must be a date (YYYY-MM-DD)")
+        })?;
         in_supported_range(field, date)
     })
     .transpose()
@@ -36,7 +36,11 @@ pub fn bound(field: &str, raw: &str, zone: TimeZone, end: bool) -> ApiResult<Dat
         return Ok(as_stored(instant.with_timezone(&Utc)));
     }
     let date: NaiveDate = raw.trim().parse().map_err(|_| {
-        ApiError::bad_param(field, "must be a date (YYYY-MM-DD) or an RFC 3339 instant")
+        ApiError::bad_param(
+            ProblemCode::BadQuery,
+            field,
+            "must be a date (YYYY-MM-DD) or an RFC 3339 instant",
+        )
     })?;
     let date = in_supported_range(field, date)?;
     let date = if end {

@@ -9,8 +9,9 @@ use crate::problems::ProblemCode;
 
 /// Extractor settings whose errors are problem+json instead of actix's plain text.
 pub fn extractor_configs() -> (web::PathConfig, web::QueryConfig) {
-    let path = web::PathConfig::default()
-        .error_handler(|err: PathError, _req| ApiError::bad_param("path", err.to_string()).into());
+    let path = web::PathConfig::default().error_handler(|err: PathError, _req| {
+        ApiError::bad_param(ProblemCode::BadRequest, "path", err.to_string()).into()
+    });
     let query = web::QueryConfig::default().error_handler(|err: QueryPayloadError, _req| {
         let message = match &err {
             QueryPayloadError::Deserialize(e) => e.to_string(),

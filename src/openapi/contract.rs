@@ -179,28 +179,21 @@ fn name_tagged_variants(schemas: &mut Map<String, Value>) {
     }
 }
 
-/// Headers a 304 repeats from the full answer (RFC 9110, 15.4.5).
+/// Headers of a cacheable answer (one with a 304): the validator, how long it may be kept
+/// and its language; the 304 repeats them (RFC 9110, 15.4.5).
 const REVALIDATION: [&str; 3] = ["etag", "cache-control", "content-language"];
 
 /// Every answer names the headers of every answer; inline copies of shared headers become
-/// references; a 304 names the validators and caching headers of its 200.
+/// references; a cacheable 200 and its 304 name the revalidation headers.
 fn share_headers(op: &mut Value, page: bool) {
     let Some(responses) = op["responses"].as_object_mut() else {
         return;
     };
-    let full: Vec<String> = responses
-        .get("200")
-        .and_then(|r| r["headers"].as_object())
-        .map(|h| {
-            h.keys()
-                .filter(|k| REVALIDATION.contains(&k.as_str()))
-                .cloned()
-                .collect()
-        })
-        .unwrap_or_default();
-    if let Some(not_modified) = responses.get_mut("304") {
-        for name in &full {
-            not_modified["headers"][name.as_str()] = json!({});
+    if responses.contains_key("304") {
+        for status in ["200", "304"] {
+            for name in REVALIDATION {
+                responses[status]["headers"][name] = json!({});
+            }
         }
     }
     for response in responses.values_mut() {

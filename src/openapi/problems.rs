@@ -26,6 +26,8 @@ struct Shape {
     bearer: bool,
     query: bool,
     uuid_path: bool,
+    /// A header of a checked form (a pattern or a format).
+    checked_header: bool,
 }
 
 impl Shape {
@@ -39,6 +41,9 @@ impl Shape {
                 .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some())),
             query: param_in("query").next().is_some(),
             uuid_path: param_in("path").any(|p| p["schema"]["format"] == "uuid"),
+            checked_header: param_in("header").any(|p| {
+                p["schema"].get("format").is_some() || p["schema"].get("pattern").is_some()
+            }),
         }
     }
 
@@ -68,7 +73,7 @@ impl Shape {
         if self.query {
             codes.push(C::BadQuery);
         }
-        if self.uuid_path {
+        if self.uuid_path || self.checked_header {
             codes.push(C::BadRequest);
         }
         codes
@@ -82,7 +87,11 @@ fn sample(
 ) -> (&'static str, Option<(&'static str, &'static str)>) {
     use ProblemCode as C;
     match code {
-        C::BadRequest => ("id is not a UUID", Some(("id", "is not a UUID"))),
+        C::BadRequest if shape.uuid_path => ("id is not a UUID", Some(("id", "is not a UUID"))),
+        C::BadRequest => (
+            "Idempotency-Key must be a UUID",
+            Some(("Idempotency-Key", "must be a UUID")),
+        ),
         C::BadQuery => ("query string: unknown field `colour`", None),
         C::MalformedJson => (
             "malformed JSON: expected `,` or `}` at line 1 column 18",

@@ -19,8 +19,7 @@ use crate::problems::ProblemCode;
     tag = "catalog",
     params(CatalogHeaders),
     responses(
-        (status = 200, description = "Precautions and disclaimer", body = Safety,
-            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 200, description = "Precautions and disclaimer", body = Safety),
         (status = 304, description = "The client's copy is current"),
     )
 )]
@@ -62,8 +61,7 @@ fn accepts_gzip(req: &HttpRequest) -> bool {
     tag = "catalog",
     params(CatalogHeaders),
     responses(
-        (status = 200, description = "The complete catalog", body = Catalog,
-            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 200, description = "The complete catalog", body = Catalog),
         (status = 304, description = "The client's copy is current"),
     )
 )]
@@ -106,8 +104,7 @@ pub async fn get_catalog(
     tag = "catalog",
     params(CatalogHeaders),
     responses(
-        (status = 200, description = "Version and counts", body = CatalogVersion,
-            headers(("etag" = String), ("cache-control" = String))),
+        (status = 200, description = "Version and counts", body = CatalogVersion),
         (status = 304, description = "The client's copy is current"),
     )
 )]

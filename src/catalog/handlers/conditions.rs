@@ -38,8 +38,7 @@ pub struct ConditionsQuery {
     tag = "catalog",
     params(ConditionsQuery, CatalogHeaders),
     responses(
-        (status = 200, description = "A page of conditions", body = ConditionList,
-            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 200, description = "A page of conditions", body = ConditionList),
         (status = 304, description = "The client's copy is current"),
     )
 )]
@@ -69,8 +68,7 @@ pub async fn list_conditions(
     tag = "catalog",
     params(("slug" = String, Path, description = "Condition slug", example = "tension-headache"), CatalogHeaders),
     responses(
-        (status = 200, description = "The condition", body = ConditionDetail,
-            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 200, description = "The condition", body = ConditionDetail),
         (status = 304, description = "The client's copy is current"),
     )
 )]

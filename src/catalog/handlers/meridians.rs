@@ -18,8 +18,7 @@ use crate::problems::ProblemCode;
     tag = "catalog",
     params(CatalogHeaders),
     responses(
-        (status = 200, description = "All meridians", body = MeridianList,
-            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 200, description = "All meridians", body = MeridianList),
         (status = 304, description = "The client's copy is current"),
     )
 )]
@@ -50,8 +49,7 @@ pub async fn list_meridians(
     tag = "catalog",
     params(("code" = String, Path, description = "Meridian code or alias", example = "LI"), CatalogHeaders),
     responses(
-        (status = 200, description = "The meridian with its points", body = MeridianDetail,
-            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 200, description = "The meridian with its points", body = MeridianDetail),
         (status = 304, description = "The client's copy is current"),
     )
 )]

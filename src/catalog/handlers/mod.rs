@@ -41,11 +41,9 @@ pub struct CatalogHeaders {
     #[param(rename = "accept-language", example = "zh-Hans")]
     #[serde(rename = "accept-language")]
     pub accept_language: Option<String>,
-    /// ETag of a copy the client already holds; answered with 304 when still current.
-    #[param(
-        rename = "if-none-match",
-        example = "\"06d1ecd225887869-en-2977582f8158cb71\""
-    )]
+    /// The `ETag` of a copy the client already holds, exactly as it was received (quotes
+    /// included); answered with 304 while that copy is current.
+    #[param(rename = "if-none-match")]
     #[serde(rename = "if-none-match")]
     pub if_none_match: Option<String>,
 }

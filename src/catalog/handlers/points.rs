@@ -111,8 +111,7 @@ fn point_filters(snapshot: &Snapshot, p: &PointsQuery) -> ApiResult<PointFilters
     tag = "catalog",
     params(PointsQuery, CatalogHeaders),
     responses(
-        (status = 200, description = "A page of points", body = PointList,
-            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 200, description = "A page of points", body = PointList),
         (status = 304, description = "The client's copy is current"),
     )
 )]
@@ -140,8 +139,7 @@ pub async fn list_points(
     tag = "catalog",
     params(("code" = String, Path, description = "Point code, alias or pinyin", example = "LI4"), CatalogHeaders),
     responses(
-        (status = 200, description = "The point", body = PointDetail,
-            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 200, description = "The point", body = PointDetail),
         (status = 304, description = "The client's copy is current"),
     )
 )]

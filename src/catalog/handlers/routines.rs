@@ -37,8 +37,7 @@ pub struct RoutinesQuery {
     tag = "catalog",
     params(RoutinesQuery, CatalogHeaders),
     responses(
-        (status = 200, description = "A page of routines", body = RoutineList,
-            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 200, description = "A page of routines", body = RoutineList),
         (status = 304, description = "The client's copy is current"),
     )
 )]
@@ -72,8 +71,7 @@ pub async fn list_routines(
     tag = "catalog",
     params(("slug" = String, Path, description = "Routine slug", example = "sleep-wind-down"), CatalogHeaders),
     responses(
-        (status = 200, description = "The routine", body = RoutineDetail,
-            headers(("etag" = String), ("cache-control" = String), ("content-language" = String))),
+        (status = 200, description = "The routine", body = RoutineDetail),
         (status = 304, description = "The client's copy is current"),
     )
 )]

@@ -29,7 +29,10 @@ use crate::problems::ProblemCode;
     extensions(("x-problem-codes" = json!([ProblemCode::SessionExists, ProblemCode::IdempotencyKeyReused, ProblemCode::IdempotencyKeyInFlight]))),
     tag = "history",
     security(("bearer" = [])),
-    params(("idempotency-key" = Option<Uuid>, Header, description = "Makes retries safe")),
+    params(("idempotency-key" = Option<String>, Header,
+        pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        description = "A UUID that makes retries safe: a retry with the same key and body gets \
+            the first answer again (kept 48 hours)")),
     request_body = SessionInput,
     responses(
         (status = 201, description = "Stored (or, with `Idempotency-Replayed`, stored before)",

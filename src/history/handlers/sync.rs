@@ -45,7 +45,7 @@ pub async fn pull_changes(
 /// on the server after the client's cursor, nothing is applied: 409 listing them; pull,
 /// merge and push again.
 #[utoipa::path(
-    extensions(("x-problem-codes" = json!([ProblemCode::InvalidCursor, ProblemCode::SyncConflict, ProblemCode::SyncCursorExpired, ProblemCode::IdempotencyKeyReused, ProblemCode::IdempotencyKeyInFlight]))),
+    extensions(("x-problem-codes" = json!([ProblemCode::InvalidCursor, ProblemCode::SyncConflict, ProblemCode::SyncCursorExpired]))),
     tag = "history",
     security(("bearer" = [])),
     request_body = SyncPush,

@@ -89,7 +89,7 @@ async fn bad_filters_and_cursors_are_problems() {
     }
     app.get("/v1/points?limit=ten")
         .await
-        .problem(400, "bad_request");
+        .problem(400, "bad_query");
     app.get("/v1/points?cursor=forged")
         .await
         .problem(400, "invalid_cursor");

@@ -62,7 +62,7 @@ async fn listing_filters_and_pages_newest_first() {
     for (query, status, code) in [
         ("?point=XX99", 422, "validation_failed"),
         ("?condition=nope", 422, "validation_failed"),
-        ("?from=yesterday", 400, "bad_request"),
+        ("?from=yesterday", 400, "bad_query"),
         ("?cursor=forged", 400, "invalid_cursor"),
         ("?limit=1000", 422, "validation_failed"),
     ] {

@@ -170,7 +170,7 @@ async fn stats_on_known_data() {
     for (query, status, code) in [
         ("?from=2026-12-01&to=2026-11-01", 422, "validation_failed"),
         ("?from=2020-01-01&to=2026-11-01", 422, "validation_failed"),
-        ("?from=last-week", 400, "bad_request"),
+        ("?from=last-week", 400, "bad_query"),
     ] {
         mei.get(&format!("/v1/me/stats{query}"))
             .await
