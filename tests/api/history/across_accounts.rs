@@ -35,7 +35,8 @@ async fn another_users_sessions_are_404_on_every_route() {
     assert_eq!(stats["total"]["sessions"], 0);
     let export = li.export().await.json();
     assert!(export["sessions"].as_array().unwrap().is_empty());
-    mei.session("not-a-uuid").await.problem(400, "bad_request");
+    let refused = mei.session("not-a-uuid").await.problem(400, "bad_request");
+    assert_eq!(refused["detail"], "id is not a UUID", "{refused}");
 }
 
 #[actix_web::test]

@@ -126,7 +126,10 @@ async fn path_and_query_errors_are_400_problems() {
         200
     );
     let path = call(&app, TestRequest::get().uri("/items/seven?limit=2")).await;
-    path.problem(400, "bad_request");
+    let body = path.problem(400, "bad_request");
+    // The field is the path parameter, in the spec's words; no parser internals.
+    assert_eq!(body["errors"][0]["field"], "n", "{body}");
+    assert_eq!(body["errors"][0]["message"], "has the wrong form", "{body}");
     let query = call(&app, TestRequest::get().uri("/items/7?limit=-1")).await;
     let body = query.problem(400, "bad_query");
     assert!(
