@@ -48,7 +48,7 @@ fn routes(cfg: &mut ServiceConfig) {
 }
 
 /// The OpenAPI document generated from the registered handlers.
-pub fn openapi() -> utoipa::openapi::OpenApi {
+pub fn openapi() -> serde_json::Value {
     openapi::finish(
         App::new()
             .into_utoipa_app()
@@ -163,7 +163,7 @@ pub fn build(
         .app_data(web::Data::new(route_table))
         .app_data(web::Data::from(state.bodies))
         .app_data(web::Data::from(state.drain))
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .service(SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/openapi.json", api))
         .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(http::unmatched))
         .wrap(cors(&cors_origins))

@@ -10,6 +10,7 @@ pub mod error;
 pub mod history;
 pub mod http;
 pub mod idempotency;
+pub mod lang;
 pub mod me;
 pub mod metrics;
 pub mod openapi;

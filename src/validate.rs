@@ -12,7 +12,6 @@ use crate::error::{ApiError, FieldError};
 /// RFC 5321's limit on a whole address, in octets of its normalised UTF-8 form.
 pub const MAX_EMAIL_OCTETS: usize = 254;
 pub const MAX_NAME_CHARS: usize = 80;
-const MAX_LOCALE_CHARS: usize = 35;
 const MAX_USER_AGENT_CHARS: usize = 256;
 
 /// The Unicode normalisation a kind of text gets before it is measured and checked.
@@ -179,25 +178,6 @@ pub fn device_name(raw: Option<&str>, user_agent: Option<&str>) -> Result<String
 pub fn user_agent(raw: Option<&str>) -> Option<String> {
     raw.map(|ua| ua.chars().take(MAX_USER_AGENT_CHARS).collect::<String>())
         .filter(|ua| !ua.is_empty() && !ua.chars().any(char::is_control))
-}
-
-/// A BCP 47-shaped language tag such as `en`, `en-GB`, `zh-Hans`.
-pub fn locale(raw: &str) -> Result<String, ApiError> {
-    let value = text("locale", raw, MAX_LOCALE_CHARS)?;
-    let mut parts = value.split('-');
-    let language_ok = parts
-        .next()
-        .is_some_and(|l| (2..=3).contains(&l.len()) && l.chars().all(|c| c.is_ascii_alphabetic()));
-    let rest_ok =
-        parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
-    if language_ok && rest_ok {
-        Ok(value)
-    } else {
-        Err(ApiError::invalid(
-            "locale",
-            "is not a language tag such as en or zh-Hans",
-        ))
-    }
 }
 
 /// Zones of the server's tz database that PostgreSQL's does not know (the two can be of
@@ -376,7 +356,7 @@ mod tests {
     }
 
     #[test]
-    fn zones_and_locales() {
+    fn zones() {
         assert_eq!(time_zone("Europe/Berlin").unwrap().name(), "Europe/Berlin");
         assert!(time_zone("Mars/Olympus").is_err());
     }
@@ -391,8 +371,6 @@ mod tests {
         assert_eq!(note_database_time_zones(&known), ["Antarctica/Troll"]);
         assert!(time_zone("Antarctica/Troll").is_err());
         assert!(time_zone("Antarctica/Casey").is_ok());
-        assert!(locale("zh-Hans").is_ok() && locale("en-GB").is_ok());
-        assert!(locale("english please").is_err());
         assert!(text("x", "ok\u{7}", 10).is_err());
         assert!(text("x", &"a".repeat(11), 10).is_err());
     }
@@ -460,37 +438,6 @@ mod tests {
             Some("email"),
             "empty"
         );
-    }
-
-    #[test]
-    fn locales_take_a_language_of_two_or_three_letters_and_short_subtags() {
-        for fine in ["en", "yue", "zh-Hant-TW", "de-CH-1996", "sr-Latn", "en-a"] {
-            assert_eq!(locale(fine).unwrap(), fine);
-        }
-        for bad in [
-            "e",
-            "engl",
-            "e1",
-            "en-",
-            "en--GB",
-            "en-abcdefghi",
-            "en_GB",
-            "\u{fc}n",
-            "en-\u{e9}",
-        ] {
-            assert_eq!(
-                refused_field(locale(bad)).as_deref(),
-                Some("locale"),
-                "{bad:?}"
-            );
-        }
-        // Over 35 characters is refused for its length, before its shape.
-        let long = format!("en{}", "-abcdefgh".repeat(4));
-        assert_eq!(long.chars().count(), 38);
-        let Err(ApiError::Validation { errors, .. }) = locale(&long) else {
-            panic!("too long");
-        };
-        assert_eq!(errors[0].message, "must be at most 35 characters");
     }
 
     #[test]

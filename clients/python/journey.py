@@ -68,7 +68,8 @@ def record(phone: AuthenticatedClient, started_at: datetime.datetime) -> tuple[S
         stress_before=6,
         stress_after=3,
     )
-    key = uuid.uuid4()
+    # The spec types the key as a UUID-patterned string: the stock generator sends a str.
+    key = str(uuid.uuid4())
     first = create_session.sync_detailed(client=phone, body=body, idempotency_key=key)
     retry = create_session.sync_detailed(client=phone, body=body, idempotency_key=key)
     if retry.headers.get("idempotency-replayed") != "true":

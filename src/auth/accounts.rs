@@ -7,11 +7,11 @@ use crate::auth::model::AuthResponse;
 use crate::auth::{AuthService, sessions, store};
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
+use crate::lang::Lang;
 use crate::problems::ProblemCode;
 use crate::users::model::User;
 use crate::users::store::{self as user_store, NewUser};
 use crate::users::{Email, TimeZone, UserId};
-use crate::validate;
 
 /// A write that broke the unique email index is 409 `email_taken`; anything else as is.
 fn email_taken_or(e: diesel::result::Error) -> ApiError {
@@ -28,14 +28,11 @@ fn email_taken_or(e: diesel::result::Error) -> ApiError {
 /// The optional language and time zone of a new account, checked; an absent one is
 /// English and UTC (a malformed one is 422, never replaced).
 pub fn locale_and_zone(
-    locale: Option<&str>,
+    locale: Option<Lang>,
     time_zone: Option<&str>,
-) -> ApiResult<(String, TimeZone)> {
+) -> ApiResult<(Lang, TimeZone)> {
     Ok((
-        locale
-            .map(validate::locale)
-            .transpose()?
-            .unwrap_or_else(|| "en".into()),
+        locale.unwrap_or_default(),
         time_zone
             .map(TimeZone::parse)
             .transpose()?

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::DeviceSessionId;
+use crate::lang::Lang;
 use crate::users::model::User;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -22,7 +23,8 @@ pub struct RegisterRequest {
     /// 1 to 80 characters once NFC-normalised; control, invisible formatting,
     /// separator, private-use and noncharacter code points are refused.
     pub display_name: String,
-    pub locale: Option<String>,
+    /// The language the account is written to (default `en`).
+    pub locale: Option<Lang>,
     /// IANA time zone (default `UTC`).
     pub time_zone: Option<String>,
     /// A name for this device, shown in the device list: 1 to 80 characters, checked
@@ -52,7 +54,8 @@ pub struct RefreshRequest {
 #[schema(example = json!({"device_name": "Tablet", "locale": "zh-Hans", "time_zone": "Asia/Shanghai"}))]
 pub struct GuestRequest {
     pub device_name: Option<String>,
-    pub locale: Option<String>,
+    /// The language the account is written to (default `en`).
+    pub locale: Option<Lang>,
     pub time_zone: Option<String>,
 }
 

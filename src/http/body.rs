@@ -123,7 +123,7 @@ fn read_json<T: serde::de::DeserializeOwned + 'static>(
         }
         let mut de = serde_json::Deserializer::from_slice(body);
         let value: Option<ObjectBody<T>> =
-            serde_path_to_error::deserialize(&mut de).map_err(body_error)?;
+            serde_path_to_error::deserialize(&mut de).map_err(|e| body_error(e, body))?;
         de.end().map_err(|e| {
             ApiError::bad_request(ProblemCode::MalformedJson, format!("malformed JSON: {e}"))
         })?;
@@ -133,17 +133,23 @@ fn read_json<T: serde::de::DeserializeOwned + 'static>(
 
 /// A body that could not be read: 422 naming the field for a well-formed body with a
 /// wrong value, 400 for broken JSON.
-fn body_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+fn body_error(e: serde_path_to_error::Error<serde_json::Error>, body: &[u8]) -> ApiError {
     let path = e.path().to_string();
     let inner = e.into_inner();
-    if !inner.is_data() {
+    let well_formed = || serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok();
+    let message = if inner.is_data() {
+        inner.to_string()
+    } else if well_formed() {
+        // serde_json reports a value of the wrong kind for an enum (null, a number) as a
+        // syntax error, although the JSON is fine: it is the value that is refused.
+        "must be one of the values the schema lists".to_owned()
+    } else {
         return ApiError::bad_request(
             ProblemCode::MalformedJson,
             format!("malformed JSON: {inner}"),
         );
-    }
+    };
     // serde names a missing or unknown field in its message; a wrong value by position
-    let message = inner.to_string();
     let named = ["missing field `", "unknown field `", "duplicate field `"]
         .iter()
         .find_map(|p| message.split_once(p))

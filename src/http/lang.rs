@@ -2,46 +2,10 @@
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
-use serde::Serialize;
 
-/// Languages the catalog is written in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
-pub enum Lang {
-    #[serde(rename = "en")]
-    En,
-    #[serde(rename = "zh-Hans")]
-    ZhHans,
-    #[serde(rename = "zh-Hant")]
-    ZhHant,
-}
+pub use crate::lang::Lang;
 
 impl Lang {
-    pub fn tag(self) -> &'static str {
-        match self {
-            Self::En => "en",
-            Self::ZhHans => "zh-Hans",
-            Self::ZhHant => "zh-Hant",
-        }
-    }
-
-    fn from_tag(tag: &str) -> Option<Self> {
-        let tag = tag.trim().to_ascii_lowercase();
-        if tag == "*" || tag == "en" || tag.starts_with("en-") {
-            return Some(Self::En);
-        }
-        if tag == "zh-hant" || tag.starts_with("zh-hant-") {
-            return Some(Self::ZhHant);
-        }
-        // Regions that write traditional characters.
-        if ["zh-tw", "zh-hk", "zh-mo"].contains(&tag.as_str()) {
-            return Some(Self::ZhHant);
-        }
-        if tag == "zh" || tag.starts_with("zh-") {
-            return Some(Self::ZhHans);
-        }
-        None
-    }
-
     /// Picks the best language from `Accept-Language` (q-values honoured); English otherwise.
     pub fn negotiate(req: &HttpRequest) -> Self {
         let Some(value) = req

@@ -67,7 +67,7 @@ pub async fn update_me(
             .as_deref()
             .map(validate::display_name)
             .transpose()?,
-        locale: patch.locale.as_deref().map(validate::locale).transpose()?,
+        locale: patch.locale,
         time_zone: patch
             .time_zone
             .as_deref()

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use crate::auth::DeviceSessionId;
 use crate::auth::model::Device;
 use crate::http::patch::not_null;
+use crate::lang::Lang;
 use crate::users::model::User;
 
 /// Changes to the profile, as a JSON merge patch: absent fields stay as they are. None
@@ -22,10 +23,10 @@ pub struct ProfilePatch {
     #[serde(default, deserialize_with = "not_null")]
     #[schema(value_type = String)]
     pub display_name: Option<String>,
-    /// A language tag such as `en` or `zh-Hans`.
+    /// The language the account is written to.
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = String)]
-    pub locale: Option<String>,
+    #[schema(value_type = Lang)]
+    pub locale: Option<Lang>,
     /// An IANA time zone such as `Europe/Berlin`.
     #[serde(default, deserialize_with = "not_null")]
     #[schema(value_type = String)]

@@ -7,6 +7,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use crate::auth::DeviceSessionId;
 use crate::db::DbError;
 use crate::db::schema::{auth_sessions, users};
+use crate::lang::Lang;
 use crate::me::model::{ExportedDevice, ProfilePatch};
 use crate::users::store::UserRow;
 use crate::users::{TimeZone, UserId};
@@ -16,7 +17,7 @@ use crate::users::{TimeZone, UserId};
 #[diesel(table_name = users)]
 pub struct ProfileChanges {
     pub display_name: Option<String>,
-    pub locale: Option<String>,
+    pub locale: Option<Lang>,
     pub time_zone: Option<TimeZone>,
     pub pregnant: Option<bool>,
     pub bleeding_risk: Option<bool>,

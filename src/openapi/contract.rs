@@ -49,7 +49,6 @@ const HEADERS: &[(&str, &str, &str)] = &[
         "`Bearer realm=\"acupress\"`, with `error=\"invalid_token\"` when a token was sent but refused.",
     ),
     ("retry-after", "integer", "Seconds to wait before retrying."),
-    ("allow", "string", "The methods the path takes."),
     (
         "content-security-policy",
         "string",
@@ -229,7 +228,7 @@ fn open_public(op: &mut Value) {
 /// out", which would send them as filters. The example moves into the description. An
 /// optional parameter may be left out but is never `null`.
 fn quiet_optional_parameters(op: &mut Value) {
-    let Some(params) = op["parameters"].as_array_mut() else {
+    let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
         return;
     };
     for param in params.iter_mut().filter(|p| p["required"] != true) {

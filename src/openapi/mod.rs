@@ -17,8 +17,12 @@ pub use problems::EXTENSION as PROBLEM_CODES;
         title = "acupress",
         description = "Backend for acupressure apps: the point catalog, user accounts and \
             session history. Errors are RFC 9457 problem documents (`application/problem+json`) \
-            with a stable `code`. Catalog responses carry strong ETags; send `If-None-Match` \
-            to revalidate.",
+            with a stable `code`; each operation lists the codes it can answer with, by status, \
+            in `x-problem-codes`, and the `ProblemCode` schema explains every code. Two answers \
+            belong to no operation: a path the API does not have is 404 `not_found`, and a \
+            method a path does not take is 405 `method_not_allowed` with an `Allow` header \
+            naming the methods it does take. Catalog responses carry strong ETags; send \
+            `If-None-Match` to revalidate.",
         license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0"),
         contact(name = "acupress maintainers"),
     ),
@@ -60,18 +64,17 @@ impl utoipa::Modify for BearerScheme {
 
 /// The document as served and committed: the operations collected from the handlers, with
 /// the shared parts written by `contract` (error answers from problem codes, headers, open
-/// operations marked, optional parameters without examples).
-pub fn finish(api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+/// operations marked, optional parameters without examples). It stays JSON: read back
+/// into utoipa's types, a schema with both `type` and `oneOf` would lose its `oneOf`.
+pub fn finish(api: utoipa::openapi::OpenApi) -> serde_json::Value {
     let mut doc = serde_json::to_value(&api).expect("the OpenAPI document serializes");
     contract::apply(&mut doc);
-    serde_json::from_value(doc).expect("the finished document is still an OpenAPI document")
+    doc
 }
 
 /// The spec as committed in `openapi/openapi.json` (pretty JSON, trailing newline).
-pub fn render(api: &utoipa::openapi::OpenApi) -> String {
-    let mut json = api
-        .to_pretty_json()
-        .expect("the OpenAPI document serializes");
+pub fn render(api: &serde_json::Value) -> String {
+    let mut json = serde_json::to_string_pretty(api).expect("the OpenAPI document serializes");
     json.push('\n');
     json
 }

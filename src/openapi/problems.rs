@@ -183,25 +183,23 @@ fn sample(
 /// The problem document the server sends with `code` from an operation of this shape.
 fn example(code: ProblemCode, shape: &Shape) -> Value {
     let (detail, field) = sample(code, shape);
-    let mut value = json!({
+    json!({
         "type": code.type_uri(),
         "title": code.title(),
         "status": code.status(),
         "detail": detail,
         "code": code,
+        "errors": field.map_or_else(Vec::new, |(field, message)| {
+            vec![json!({"field": field, "message": message})]
+        }),
         "request_id": EXAMPLE_REQUEST_ID,
-    });
-    if let Some((field, message)) = field {
-        value["errors"] = json!([{"field": field, "message": message}]);
-    }
-    value
+    })
 }
 
 /// Headers a problem answer with this status carries, beyond those of every answer.
 fn status_headers(status: u16) -> &'static [&'static str] {
     match status {
         401 => &["www-authenticate"],
-        405 => &["allow"],
         429 | 503 => &["retry-after"],
         _ => &[],
     }

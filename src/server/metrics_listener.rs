@@ -25,7 +25,7 @@ pub fn start(state: &AppState) -> Result<Listener, StartError> {
         return Ok(Listener { server: None });
     };
     let (pool, catalog) = (state.pool.clone(), state.catalog.clone());
-    let routes = RouteTable::from_openapi(&Default::default(), &[("GET", PATH)]);
+    let routes = RouteTable::from_openapi(&serde_json::Value::Null, &[("GET", PATH)]);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(pool.clone()))

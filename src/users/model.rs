@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::lang::Lang;
 use crate::users::{Role, UserId};
 
 /// Health facts the app asks about once, used to warn about points. Each defaults to false.
@@ -35,8 +36,9 @@ pub struct User {
     #[schema(required = true)]
     pub email: Option<String>,
     pub display_name: String,
-    /// BCP 47 language tag, e.g. `en`, `zh-Hans`.
-    pub locale: String,
+    /// The language the account is written to: mail, and catalog texts where the app
+    /// asks for none.
+    pub locale: Lang,
     /// IANA time zone, e.g. `Europe/Berlin`; local days (streaks) are computed in it.
     pub time_zone: String,
     pub role: Role,

@@ -7,6 +7,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::DbError;
 use crate::db::schema::users;
+use crate::lang::Lang;
 use crate::users::model::{SafetyProfile, User};
 use crate::users::{Email, Role, TimeZone, UserId};
 
@@ -18,7 +19,7 @@ pub struct UserRow {
     pub email: Option<String>,
     pub password_hash: Option<String>,
     pub display_name: String,
-    pub locale: String,
+    pub locale: Lang,
     /// As stored, so that the owner sees (and can change) even a zone this server no
     /// longer knows; local days are computed through [`time_zone_of`].
     pub time_zone: String,
@@ -39,7 +40,7 @@ impl UserRow {
             id: self.id,
             email: self.email.clone(),
             display_name: self.display_name.clone(),
-            locale: self.locale.clone(),
+            locale: self.locale,
             time_zone: self.time_zone.clone(),
             role: self.role,
             is_guest: self.is_guest,
@@ -86,7 +87,7 @@ pub struct NewUser<'a> {
     pub email: Option<&'a Email>,
     pub password_hash: Option<&'a str>,
     pub display_name: &'a str,
-    pub locale: &'a str,
+    pub locale: Lang,
     pub time_zone: TimeZone,
     pub is_guest: bool,
 }
@@ -97,7 +98,7 @@ impl<'a> NewUser<'a> {
         email: &'a Email,
         password_hash: &'a str,
         display_name: &'a str,
-        locale: &'a str,
+        locale: Lang,
         time_zone: TimeZone,
     ) -> Self {
         Self {
@@ -112,7 +113,7 @@ impl<'a> NewUser<'a> {
     }
 
     /// A guest account (no email, no password), under a new id.
-    pub fn guest(locale: &'a str, time_zone: TimeZone) -> Self {
+    pub fn guest(locale: Lang, time_zone: TimeZone) -> Self {
         Self {
             id: UserId::new_v7(),
             email: None,

@@ -37,12 +37,11 @@ pub async fn register(
     let email = Email::parse(&body.email)?;
     check_limits(&pool, &auth, &req, Some(email.as_str())).await?;
     let display_name = validate::display_name(&body.display_name)?;
-    let (locale, time_zone) =
-        accounts::locale_and_zone(body.locale.as_deref(), body.time_zone.as_deref())?;
+    let (locale, time_zone) = accounts::locale_and_zone(body.locale, body.time_zone.as_deref())?;
     let (device, agent) = device_of(&req, body.device_name.as_deref())?;
     let hash =
         password::hash_new("password", &body.password, &[email.as_str(), &display_name]).await?;
-    let new = NewUser::with_password(&email, &hash, &display_name, &locale, time_zone);
+    let new = NewUser::with_password(&email, &hash, &display_name, locale, time_zone);
     let opened = accounts::open(&pool, &auth, new, &device, agent.as_deref()).await?;
     Ok(HttpResponse::Created().json(opened))
 }
@@ -68,10 +67,9 @@ pub async fn create_guest(
 ) -> ApiResult<HttpResponse> {
     check_limits(&pool, &auth, &req, None).await?;
     let body = body.0.unwrap_or_default();
-    let (locale, time_zone) =
-        accounts::locale_and_zone(body.locale.as_deref(), body.time_zone.as_deref())?;
+    let (locale, time_zone) = accounts::locale_and_zone(body.locale, body.time_zone.as_deref())?;
     let (device, agent) = device_of(&req, body.device_name.as_deref())?;
-    let new = NewUser::guest(&locale, time_zone);
+    let new = NewUser::guest(locale, time_zone);
     let opened = accounts::open(&pool, &auth, new, &device, agent.as_deref()).await?;
     Ok(HttpResponse::Created().json(opened))
 }

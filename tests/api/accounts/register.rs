@@ -96,6 +96,8 @@ async fn bad_registration_fields_are_422() {
         (registration("a@b.co", "M\u{0}"), "display_name"),
         (with("time_zone", json!("Mars/Base")), "time_zone"),
         (with("locale", json!("not a locale")), "locale"),
+        // A well-formed tag of a language acupress does not write in.
+        (with("locale", json!("de-CH")), "locale"),
     ] {
         let res = app.post("/v1/auth/register", body).await;
         assert_eq!(

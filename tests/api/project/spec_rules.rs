@@ -178,6 +178,25 @@ fn closed_value_sets_are_named_enums() {
     );
 }
 
+/// An example problem document has every required member of `Problem` and no other.
+fn conforms_to_problem(spec: &Value, example: &Value, at: &str) {
+    let problem = &spec["components"]["schemas"]["Problem"];
+    let members = example.as_object().expect("an example is an object");
+    for required in problem["required"].as_array().unwrap() {
+        let required = required.as_str().unwrap();
+        assert!(
+            members.contains_key(required),
+            "{at}: example lacks {required}"
+        );
+    }
+    for member in members.keys() {
+        assert!(
+            problem["properties"].get(member).is_some(),
+            "{at}: example has {member}, which Problem does not"
+        );
+    }
+}
+
 #[test]
 fn every_operation_lists_its_problem_codes_with_a_true_example_each() {
     let spec = spec();
@@ -203,6 +222,7 @@ fn every_operation_lists_its_problem_codes_with_a_true_example_each() {
                 assert_eq!(example["type"], code.type_uri());
                 assert_eq!(example["title"], code.title());
                 assert!(example["detail"].as_str().is_some_and(|d| !d.is_empty()));
+                conforms_to_problem(&spec, example, &format!("{name} {status} {code}"));
                 assert!(
                     response["description"]
                         .as_str()

@@ -169,6 +169,21 @@ async fn json_endpoints_answer_framework_errors_as_problems() {
     app.send(register().set_json(serde_json::json!({"email": "a@b.co", "password": "quiet otter lantern river", "display_name": "M\u{0}"})))
         .await
         .problem(422, "validation_failed");
+    // Well-formed JSON with a value of the wrong kind for a value set is the value's
+    // fault (422 naming the field), not the JSON's, whatever serde calls it.
+    for locale in [
+        serde_json::json!(5),
+        serde_json::json!(true),
+        serde_json::json!(["en"]),
+    ] {
+        let body = serde_json::json!({"email": "a@b.co", "password": "quiet otter lantern river",
+            "display_name": "M", "locale": locale});
+        let problem = app
+            .send(register().set_json(body))
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["field"], "locale", "{problem}");
+    }
 }
 
 #[actix_web::test]
