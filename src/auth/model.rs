@@ -15,20 +15,25 @@ use crate::users::model::User;
 pub struct RegisterRequest {
     /// NFKC-normalised, trimmed and case-folded before it is stored: then at most 254
     /// bytes of UTF-8; unique.
+    #[schema(max_length = 254)]
     pub email: String,
     /// 8 to 128 characters, as sent and once NFKC-normalised (the form hashed, so any
     /// Unicode form of it signs in); judged by a strength estimator rather than
     /// composition rules.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
     /// 1 to 80 characters once NFC-normalised; control, invisible formatting,
     /// separator, private-use and noncharacter code points are refused.
+    #[schema(min_length = 1, max_length = 80)]
     pub display_name: String,
     /// The language the account is written to (default `en`).
     pub locale: Option<Lang>,
     /// IANA time zone (default `UTC`).
+    #[schema(min_length = 1, max_length = 64)]
     pub time_zone: Option<String>,
     /// A name for this device, shown in the device list: 1 to 80 characters, checked
     /// like `display_name`.
+    #[schema(min_length = 1, max_length = 80)]
     pub device_name: Option<String>,
 }
 
@@ -37,8 +42,12 @@ pub struct RegisterRequest {
 #[schema(example = json!({"email": "mei@example.com", "password": "quiet otter lantern river",
     "device_name": "Mei's iPhone"}))]
 pub struct LoginRequest {
+    #[schema(max_length = 254)]
     pub email: String,
+    #[schema(max_length = 128)]
     pub password: String,
+    /// A name for this device, as at registration.
+    #[schema(min_length = 1, max_length = 80)]
     pub device_name: Option<String>,
 }
 
@@ -46,6 +55,8 @@ pub struct LoginRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"refresh_token": "q2c8bW0xZ3l0b2tlbi1leGFtcGxlLW9ubHk"}))]
 pub struct RefreshRequest {
+    /// The `refresh_token` of the last token pair (no token is longer than 128 characters).
+    #[schema(max_length = 128)]
     pub refresh_token: String,
 }
 
@@ -53,9 +64,13 @@ pub struct RefreshRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"device_name": "Tablet", "locale": "zh-Hans", "time_zone": "Asia/Shanghai"}))]
 pub struct GuestRequest {
+    /// A name for this device, as at registration.
+    #[schema(min_length = 1, max_length = 80)]
     pub device_name: Option<String>,
     /// The language the account is written to (default `en`).
     pub locale: Option<Lang>,
+    /// IANA time zone (default `UTC`).
+    #[schema(min_length = 1, max_length = 64)]
     pub time_zone: Option<String>,
 }
 
@@ -64,8 +79,14 @@ pub struct GuestRequest {
 #[schema(example = json!({"email": "mei@example.com", "password": "quiet otter lantern river",
     "display_name": "Mei"}))]
 pub struct UpgradeRequest {
+    /// As at registration.
+    #[schema(max_length = 254)]
     pub email: String,
+    /// As at registration.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
+    /// As at registration; the guest's name is kept when left out.
+    #[schema(min_length = 1, max_length = 80)]
     pub display_name: Option<String>,
 }
 

@@ -21,7 +21,7 @@ pub struct ProfilePatch {
     /// 1 to 80 characters once NFC-normalised; control, invisible formatting,
     /// separator, private-use and noncharacter code points are refused.
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 1, max_length = 80)]
     pub display_name: Option<String>,
     /// The language the account is written to.
     #[serde(default, deserialize_with = "not_null")]
@@ -29,7 +29,7 @@ pub struct ProfilePatch {
     pub locale: Option<Lang>,
     /// An IANA time zone such as `Europe/Berlin`.
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 1, max_length = 64)]
     pub time_zone: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
     #[schema(value_type = SafetyProfilePatch)]

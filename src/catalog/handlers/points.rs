@@ -27,7 +27,7 @@ pub struct PointsQuery {
     #[param(pattern = "^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
     /// Meridian code or alias (`LI`, `SJ`).
-    #[param(example = "LI")]
+    #[param(example = "LI", max_length = 40)]
     pub meridian: Option<String>,
     /// Body region.
     #[param(value_type = Option<BodyRegion>, example = "hand")]

@@ -215,15 +215,18 @@ pub struct SessionsQuery {
     #[param(pattern = "^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
     /// From this local date (`2026-11-01`, in the user's time zone) or instant (RFC 3339), inclusive.
-    #[param(example = "2026-11-01")]
+    #[param(example = "2026-11-01", max_length = 40)]
     pub from: Option<String>,
     /// Up to this local date, inclusive, or instant, exclusive.
-    #[param(example = "2026-11-30")]
+    #[param(example = "2026-11-30", max_length = 40)]
     pub to: Option<String>,
     /// Condition slug.
+    #[param(max_length = 80)]
     pub condition: Option<String>,
     /// Routine slug.
+    #[param(max_length = 80)]
     pub routine: Option<String>,
     /// Point code in any spelling: sessions that pressed it.
+    #[param(max_length = 40)]
     pub point: Option<String>,
 }

@@ -57,6 +57,7 @@ pub enum PushedChange {
     {"op": "delete", "id": "0193a5c2-9000-7c1a-9a57-3f0b5c1d2e4f"}]}))]
 pub struct SyncPush {
     /// The cursor of the client's last pull (or null when it never pulled).
+    #[schema(pattern = "^[A-Za-z0-9_-]*$")]
     pub cursor: Option<String>,
     /// Up to 500 changes; more is a 422.
     #[schema(max_items = 500)]

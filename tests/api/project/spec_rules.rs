@@ -118,6 +118,58 @@ fn response_fields_are_required() {
 }
 
 /// Every place a schema sits: components, properties, items, parameters.
+/// Schemas reachable from every request body.
+fn request_schemas(spec: &Value) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for (_, op) in operations(spec) {
+        reachable(spec, &op["requestBody"], &mut names);
+    }
+    names
+}
+
+/// A text a client sends in a body, or as a query parameter, is bounded in the schema as
+/// the server bounds it: by a `maxLength`, a `pattern`, a `format` of fixed shape or a
+/// value set. (Path segments and headers are looked up or parsed, never stored.)
+#[test]
+fn every_text_a_client_sends_is_bounded() {
+    let spec = spec();
+    let mut texts = Vec::new();
+    for name in request_schemas(&spec) {
+        each_schema(
+            &spec["components"]["schemas"][name.as_str()],
+            name.clone(),
+            &mut texts,
+        );
+    }
+    for (_, op) in operations(&spec) {
+        let query = op["parameters"].as_array().into_iter().flatten();
+        for param in query.filter(|p| p["in"] == "query") {
+            let at = format!("parameter {}", param["name"]);
+            each_schema(&param["schema"], at, &mut texts);
+        }
+    }
+    let is_text = |schema: &Value| {
+        schema["type"] == "string"
+            || schema["type"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t == "string"))
+    };
+    let unbounded: Vec<&String> = texts
+        .iter()
+        .filter(|(_, schema)| is_text(schema))
+        .filter(|(_, schema)| {
+            ["maxLength", "pattern", "format", "enum"]
+                .iter()
+                .all(|k| schema.get(*k).is_none())
+        })
+        .map(|(at, _)| at)
+        .collect();
+    assert!(
+        unbounded.is_empty(),
+        "texts without a bound: {unbounded:#?}"
+    );
+}
+
 fn each_schema<'a>(value: &'a Value, path: String, out: &mut Vec<(String, &'a Value)>) {
     match value {
         Value::Object(map) => {
