@@ -36,6 +36,7 @@ async function journey(contract: Contract): Promise<void> {
   const phone = await step("register on the phone", () => account.register(contract, anonymous, email));
   const tablet = await step("sign in on the tablet", () => account.login(contract, anonymous, email, "tablet"));
   await step("safety profile: pregnant", () => account.safetyProfile(phone));
+  await step("safety check: signed in, and for a profile sent", () => account.safetyCheck(phone, anonymous));
 
   await step(`${SESSIONS} sessions, the first retried with its Idempotency-Key`, () =>
     history.createSessions(phone.api, routine, SESSIONS),

@@ -211,3 +211,21 @@ impl FromRequest for AuthUser {
         })
     }
 }
+
+/// The signed-in user when the request carries a token, else nobody (for endpoints that
+/// answer both). A token that is sent must be good: a bad one is a 401, never taken for
+/// "not signed in".
+pub struct MaybeUser(pub Option<AuthUser>);
+
+impl FromRequest for MaybeUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if req.headers().get(header::AUTHORIZATION).is_none() {
+            return Box::pin(std::future::ready(Ok(Self(None))));
+        }
+        let user = AuthUser::from_request(req, payload);
+        Box::pin(async move { user.await.map(|u| Self(Some(u))) })
+    }
+}

@@ -2,13 +2,11 @@
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 
-use crate::catalog::data::Pregnancy;
 use crate::catalog::store::Snapshot;
 use crate::error::{ApiError, FieldError};
 use crate::history::SessionId;
-use crate::history::model::{
-    Pressure, Session, SessionInput, SessionPatch, Step, Warning, WarningCode,
-};
+use crate::history::model::{Session, SessionInput, SessionPatch, Step, Warning};
+use crate::safety::{self, Press};
 use crate::users::model::SafetyProfile;
 use crate::validate::{self, TextRule};
 
@@ -178,90 +176,17 @@ pub fn patched(current: Session, patch: SessionPatch) -> SessionInput {
     }
 }
 
-/// Warnings for what this user pressed, given their safety profile. The session is
-/// stored either way: the app decides how to show them.
+/// Warnings for what this user pressed, given their safety profile (the safety engine
+/// over the steps whose points the catalog knows). The session is stored either way: the
+/// app decides how to show them.
 pub fn warnings(snapshot: &Snapshot, profile: &SafetyProfile, steps: &[Step]) -> Vec<Warning> {
-    let mut out: Vec<Warning> = Vec::new();
-    let mut push = |code: WarningCode, point: Option<&str>, message: String| {
-        if !out
-            .iter()
-            .any(|w| w.code == code && w.point.as_deref() == point)
-        {
-            out.push(Warning {
-                code,
-                point: point.map(str::to_owned),
-                message,
-            });
-        }
-    };
-    for step in steps {
-        let Some(pi) = snapshot.point_index(&step.point) else {
-            continue;
-        };
-        let point = &snapshot.points[pi];
-        if profile.pregnant {
-            match point.pregnancy {
-                Pregnancy::Contraindicated => push(
-                    WarningCode::PregnancyContraindicated,
-                    Some(&point.code),
-                    format!(
-                        "{} is traditionally avoided during pregnancy; skip it until after the birth.",
-                        point.code
-                    ),
-                ),
-                Pregnancy::Caution => push(
-                    WarningCode::PregnancyCaution,
-                    Some(&point.code),
-                    format!(
-                        "{} is treated with caution in pregnancy; press it only if your midwife or doctor agrees.",
-                        point.code
-                    ),
-                ),
-                Pregnancy::Safe => {}
-            }
-        }
-        if profile.bleeding_risk && step.pressure == Pressure::Firm {
-            push(
-                WarningCode::BleedingRiskFirmPressure,
-                Some(&point.code),
-                format!(
-                    "Firm pressure on {} can bruise with a bleeding disorder or blood thinners; use light pressure.",
-                    point.code
-                ),
-            );
-        }
-        if profile.varicose_veins
-            && matches!(
-                point.body_region.as_str(),
-                "lower_leg" | "knee" | "ankle" | "hip_thigh"
-            )
-        {
-            push(
-                WarningCode::VaricoseVeinsLeg,
-                Some(&point.code),
-                format!(
-                    "{} is on the leg: never press directly on a varicose vein.",
-                    point.code
-                ),
-            );
-        }
-    }
-    if !steps.is_empty() {
-        if profile.recent_surgery_or_fracture {
-            push(
-                WarningCode::RecentSurgeryOrFracture,
-                None,
-                "Keep away from a recent operation site or fracture until it has healed."
-                    .to_owned(),
-            );
-        }
-        if profile.skin_condition {
-            push(
-                WarningCode::SkinCondition,
-                None,
-                "Do not press on broken, inflamed or infected skin; choose the same point on the other side.".to_owned(),
-            );
-        }
-    }
-    out
+    safety::warnings(
+        profile,
+        steps.iter().filter_map(|step| {
+            snapshot.point_index(&step.point).map(|pi| Press {
+                point: &snapshot.points[pi],
+                pressure: Some(step.pressure),
+            })
+        }),
+    )
 }

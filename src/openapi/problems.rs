@@ -24,6 +24,8 @@ const EXAMPLE_REQUEST_ID: &str = "0193a5c2-6f1e-7c1a-9a57-3f0b5c1d2e4f";
 struct Shape {
     body: bool,
     bearer: bool,
+    /// The bearer token may be left out (the operation also answers without sign-in).
+    bearer_optional: bool,
     query: bool,
     uuid_path: bool,
     /// A header of a checked form (a pattern or a format).
@@ -39,6 +41,9 @@ impl Shape {
             bearer: op["security"]
                 .as_array()
                 .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some())),
+            bearer_optional: op["security"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|r| r == &json!({}))),
             query: param_in("query").next().is_some(),
             uuid_path: param_in("path").any(|p| p["schema"]["format"] == "uuid"),
             checked_header: param_in("header").any(|p| {
@@ -62,13 +67,11 @@ impl Shape {
                 C::ServerBusy,
             ]);
         }
+        if self.bearer && !self.bearer_optional {
+            codes.push(C::MissingToken);
+        }
         if self.bearer {
-            codes.extend([
-                C::MissingToken,
-                C::InvalidToken,
-                C::SessionRevoked,
-                C::ServiceUnavailable,
-            ]);
+            codes.extend([C::InvalidToken, C::SessionRevoked, C::ServiceUnavailable]);
         }
         if self.query {
             codes.push(C::BadQuery);

@@ -1,14 +1,16 @@
 //! The account as the API shows it, and the safety profile several features read.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::lang::Lang;
 use crate::users::{Role, UserId};
 
-/// Health facts the app asks about once, used to warn about points. Each defaults to false.
-#[derive(Clone, Copy, Debug, Default, Serialize, ToSchema, PartialEq, Eq)]
+/// Health facts the app asks about once, used to warn about points. Each defaults to false;
+/// sent in a request (a safety check), every fact is stated.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"pregnant": false, "bleeding_risk": true, "varicose_veins": false,
     "recent_surgery_or_fracture": false, "skin_condition": false}))]
 pub struct SafetyProfile {

@@ -51,6 +51,20 @@ export async function safetyProfile(device: Device): Promise<string> {
   return profileLine(again);
 }
 
+/** A safety check before pressing: signed in, the account's own profile is used. */
+export async function safetyCheck(device: Device, anonymous: Api): Promise<string> {
+  const mine = ok(await device.api.POST("/v1/safety/check", { body: { points: ["LI4", "PC6"] } }), 200);
+  const source: Closed<typeof mine.profile_source> = mine.profile_source;
+  check(source === "account" && mine.profile.pregnant, "the account's profile is used");
+  const [first] = mine.warnings;
+  check(first?.code === "pregnancy_contraindicated" && first.point === "LI4", "LI4 is to be avoided in pregnancy");
+  check(first.sources.length > 0, "the warning says which teaching lists flag LI4");
+  const profile = { pregnant: false, bleeding_risk: false, varicose_veins: true, recent_surgery_or_fracture: false, skin_condition: false };
+  const theirs = ok(await anonymous.POST("/v1/safety/check", { body: { routine: "knee-ease", profile } }), 200);
+  check(theirs.warnings.every((w) => w.code === "varicose_veins_leg" && w.precaution === "varicose-veins"), "leg points warn");
+  return `${mine.warnings.length} warning(s) for the account, ${theirs.warnings.length} for the profile sent`;
+}
+
 /**
  * Refresh rotation: the new pair works, the old refresh token is refused once the
  * grace period is over, and that reuse signs the device out (the new pair too).

@@ -8,6 +8,7 @@ use super::fields::{stored_instant, stored_instant_not_null};
 pub use crate::catalog::data::{Pressure, Side};
 use crate::history::SessionId;
 use crate::http::patch::{clearable, not_null};
+pub use crate::safety::{Warning, WarningCode};
 
 /// One point pressed during a session.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -150,36 +151,6 @@ pub struct Session {
     pub updated_at: DateTime<Utc>,
 }
 
-/// Why a warning is shown: which part of the safety profile meets which point.
-#[derive(Clone, Copy, Debug, Serialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum WarningCode {
-    /// The user is pregnant and the point is traditionally avoided in pregnancy.
-    PregnancyContraindicated,
-    /// The user is pregnant and the point is treated with caution in pregnancy.
-    PregnancyCaution,
-    /// The user bleeds or bruises easily and the step asks for firm pressure.
-    BleedingRiskFirmPressure,
-    /// The user has varicose veins and the point is on the leg (thigh, knee, lower leg, ankle).
-    VaricoseVeinsLeg,
-    /// The user had recent surgery or a fracture: keep away from the site (any session with steps).
-    RecentSurgeryOrFracture,
-    /// The user has a skin condition: do not press on broken or inflamed skin (any session with steps).
-    SkinCondition,
-}
-
-/// Something the app should show the user about what they pressed.
-#[derive(Clone, Debug, Serialize, ToSchema, PartialEq)]
-#[schema(example = json!({"code": "pregnancy_contraindicated", "point": "LI4",
-    "message": "LI4 is traditionally avoided during pregnancy."}))]
-pub struct Warning {
-    pub code: WarningCode,
-    /// The point concerned, if any.
-    #[schema(required = true)]
-    pub point: Option<String>,
-    pub message: String,
-}
-
 /// A stored session with the safety warnings that apply to it for this user.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 #[schema(example = json!({"session": {"id": "0193a5c2-8000-7c1a-9a57-3f0b5c1d2e4f",
@@ -188,7 +159,8 @@ pub struct Warning {
     "pressure": "firm"}], "pain_before": 6, "pain_after": 3, "stress_before": null,
     "stress_after": null, "mood": null, "notes": null, "created_at": "2026-11-21T07:51:02Z",
     "updated_at": "2026-11-21T07:51:02Z"}, "warnings": [{"code": "pregnancy_contraindicated",
-    "point": "LI4", "message": "LI4 is traditionally avoided during pregnancy."}]}))]
+    "point": "LI4", "message": "LI4 is traditionally avoided during pregnancy (8 of the teaching lists acupress follows name it); skip it until after the birth.",
+    "precaution": null, "sources": ["T", "M", "K", "C", "F", "B", "I", "W"]}]}))]
 pub struct SessionWithWarnings {
     pub session: Session,
     pub warnings: Vec<Warning>,

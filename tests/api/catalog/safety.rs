@@ -70,3 +70,166 @@ async fn safety_data_and_pregnancy_levels() {
     );
     assert_eq!(app.get("/v1/points/ST36").await.json()["pregnancy"], "safe");
 }
+
+fn warned(body: &serde_json::Value) -> Vec<(String, Option<String>)> {
+    body["warnings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .map(|w| {
+            (
+                w["code"].as_str().unwrap().to_owned(),
+                w["point"].as_str().map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
+const NOTHING: serde_json::Value = serde_json::Value::Bool(false);
+
+fn profile(facts: &[&str]) -> serde_json::Value {
+    let mut profile = json!({"pregnant": NOTHING, "bleeding_risk": NOTHING,
+        "varicose_veins": NOTHING, "recent_surgery_or_fracture": NOTHING,
+        "skin_condition": NOTHING});
+    for fact in facts {
+        profile[*fact] = json!(true);
+    }
+    profile
+}
+
+#[actix_web::test]
+async fn a_check_without_an_account_uses_the_profile_sent() {
+    let app = TestApp::new().await;
+    let res = app
+        .post(
+            "/v1/safety/check",
+            json!({"points": ["li-4", "PC6", "SP6"], "profile": profile(&["pregnant"])}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.header("cache-control"), Some("no-store"));
+    let body = res.json();
+    assert_eq!(body["profile_source"], "request");
+    assert_eq!(
+        warned(&body),
+        [
+            ("pregnancy_contraindicated".into(), Some("LI4".into())),
+            ("pregnancy_contraindicated".into(), Some("SP6".into())),
+        ]
+    );
+    // Why: the teaching lists that flag the point, as the point itself lists them.
+    let li4 = app.get_json("/v1/points/LI4").await;
+    assert_eq!(body["warnings"][0]["sources"], li4["pregnancy_sources"]);
+    assert_eq!(body["warnings"][0]["precaution"], serde_json::Value::Null);
+
+    // A routine is judged with its steps' pressures; varicose veins warn on leg points.
+    let routine = app.get_json("/v1/routines/knee-ease").await;
+    let legs = app
+        .post(
+            "/v1/safety/check",
+            json!({"routine": routine["slug"], "profile": profile(&["varicose_veins"])}),
+        )
+        .await
+        .json();
+    let leg_warnings = warned(&legs);
+    assert!(!leg_warnings.is_empty(), "{legs}");
+    for (code, point) in &leg_warnings {
+        assert_eq!(code, "varicose_veins_leg");
+        assert!(point.is_some());
+    }
+    assert_eq!(legs["warnings"][0]["precaution"], "varicose-veins");
+
+    // A healthy profile: nothing to warn about.
+    let calm = app
+        .post(
+            "/v1/safety/check",
+            json!({"points": ["LI4"], "profile": profile(&[])}),
+        )
+        .await
+        .json();
+    assert!(warned(&calm).is_empty(), "{calm}");
+}
+
+#[actix_web::test]
+async fn signed_in_the_accounts_own_profile_is_used() {
+    let app = TestApp::new().await;
+    let mei = app.register("mei@example.com").await;
+    mei.set_profile(json!({"safety_profile": {"pregnant": true, "skin_condition": true}}))
+        .await;
+    let res = mei
+        .post("/v1/safety/check", json!({"points": ["LI4", "ST36"]}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let body = res.json();
+    assert_eq!(body["profile_source"], "account");
+    assert_eq!(body["profile"]["pregnant"], true);
+    assert_eq!(
+        warned(&body),
+        [
+            ("pregnancy_contraindicated".into(), Some("LI4".into())),
+            ("skin_condition".into(), None),
+        ]
+    );
+    // Signed in, a profile in the body is refused rather than silently ignored.
+    let both = mei
+        .post(
+            "/v1/safety/check",
+            json!({"points": ["LI4"], "profile": profile(&[])}),
+        )
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(both["errors"][0]["field"], "profile");
+    // A token that is sent must be good: a bad one is not taken for "signed out".
+    app.send(crate::support::bearer(
+        actix_web::test::TestRequest::post()
+            .uri("/v1/safety/check")
+            .set_json(json!({"points": ["LI4"], "profile": profile(&[])})),
+        "not-a-token",
+    ))
+    .await
+    .problem(401, "invalid_token");
+}
+
+#[actix_web::test]
+async fn a_check_names_what_it_cannot_judge() {
+    let app = TestApp::new().await;
+    let check = |body: serde_json::Value| app.post("/v1/safety/check", body);
+    let refused = check(
+        json!({"points": ["LI4", "XX99"], "routine": "no-such-routine",
+        "profile": profile(&[])}),
+    )
+    .await
+    .problem(422, "validation_failed");
+    let fields: Vec<&str> = refused["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["points[1]", "routine"]);
+    for (body, field) in [
+        (json!({"points": ["LI4"]}), "profile"),
+        (json!({"profile": profile(&[])}), "points"),
+        (
+            json!({"points": vec!["LI4"; 101], "profile": profile(&[])}),
+            "points",
+        ),
+        (
+            json!({"points": ["LI4"], "profile": {"pregnant": true}}),
+            "profile",
+        ),
+        (
+            json!({"points": ["LI4"], "profile": profile(&[]), "extra": 1}),
+            "extra",
+        ),
+    ] {
+        let problem = check(body.clone()).await.problem(422, "validation_failed");
+        assert!(
+            problem["errors"][0]["field"]
+                .as_str()
+                .unwrap()
+                .starts_with(field),
+            "{body}: {problem}"
+        );
+    }
+}

@@ -80,17 +80,20 @@ fn protected_operations_declare_the_bearer_scheme() {
         "/v1/auth/refresh",
         "/v1/auth/guest",
     ];
+    // Answered signed in or not: `security` lists both no requirement and the bearer.
+    let either = ["/v1/safety/check"];
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
-            let secured = op["security"]
-                .as_array()
-                .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
+            let requirements = op["security"].as_array().unwrap();
+            let optional = requirements.iter().any(|r| r == &serde_json::json!({}));
+            assert_eq!(optional, either.contains(&path.as_str()), "{method} {path}");
+            let secured = !optional && requirements.iter().any(|r| r.get("bearer").is_some());
             let protected = path == "/v1/me"
                 || path.starts_with("/v1/me/")
                 || path.starts_with("/v1/admin")
                 || (path.starts_with("/v1/auth/") && !public.contains(&path.as_str()));
             assert_eq!(secured, protected, "{method} {path}");
-            if protected {
+            if protected || optional {
                 assert!(
                     op["responses"]["401"].is_object(),
                     "{method} {path} documents 401"

@@ -1,0 +1,134 @@
+//! `POST /v1/safety/check`: the warnings for points or a routine, before anyone presses.
+
+use actix_web::{HttpResponse, post, web};
+
+use super::model::{ProfileSource, SafetyCheck, SafetyCheckResult};
+use super::{Press, warnings};
+use crate::auth::MaybeUser;
+use crate::catalog::store::{CatalogStore, Snapshot};
+use crate::db::{self, DbPool};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::Json;
+use crate::problems::ProblemCode;
+use crate::users::store as users;
+
+/// The most points one check takes (the schema's `maxItems`).
+const MAX_POINTS: usize = 100;
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(check);
+}
+
+/// Check points or a routine against a safety profile.
+///
+/// Signed in, the account's safety profile is used (send no `profile`); otherwise send
+/// the `profile` to check for. Points are judged without a known pressure, a routine's
+/// steps with theirs. Nothing is stored.
+#[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::ValidationFailed]))),
+    tag = "catalog",
+    security((), ("bearer" = [])),
+    request_body = SafetyCheck,
+    responses(
+        (status = 200, description = "The warnings, and whose profile they are for", body = SafetyCheckResult),
+    )
+)]
+#[post("/safety/check")]
+pub async fn check(
+    user: MaybeUser,
+    body: Json<SafetyCheck>,
+    pool: web::Data<DbPool>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let snapshot = catalog.get();
+    let presses = presses(&snapshot, &body)?;
+    let (profile, profile_source) = match (user.0, body.profile) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "profile",
+                "leave it out when signed in: the account's own safety profile is used",
+            ));
+        }
+        (Some(user), None) => {
+            let mut conn = db::conn(&pool).await?;
+            let row = users::user_by_id(&mut conn, user.user_id)
+                .await?
+                .ok_or_else(crate::auth::session_revoked)?;
+            (row.to_user().safety_profile, ProfileSource::Account)
+        }
+        (None, Some(profile)) => (profile, ProfileSource::Request),
+        (None, None) => {
+            return Err(ApiError::invalid(
+                "profile",
+                "is required when not signed in",
+            ));
+        }
+    };
+    let result = SafetyCheckResult {
+        warnings: warnings(&profile, presses),
+        profile_source,
+        profile,
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header(("cache-control", "no-store"))
+        .json(result))
+}
+
+/// The points and routine steps asked about, each known to the catalog (422 naming
+/// every one that is not).
+fn presses<'a>(snapshot: &'a Snapshot, body: &SafetyCheck) -> ApiResult<Vec<Press<'a>>> {
+    let mut unknown = Vec::new();
+    if body.points.len() > MAX_POINTS {
+        return Err(ApiError::invalid(
+            "points",
+            format!("must be at most {MAX_POINTS} points"),
+        ));
+    }
+    let mut presses = Vec::new();
+    for (i, code) in body.points.iter().enumerate() {
+        match snapshot.point_index(&code.0) {
+            Some(pi) => presses.push(Press {
+                point: &snapshot.points[pi],
+                pressure: None,
+            }),
+            None => unknown.push(FieldError::new(
+                format!("points[{i}]"),
+                format!("unknown point `{}`", code.0),
+            )),
+        }
+    }
+    if let Some(slug) = &body.routine {
+        match snapshot.routine_index(slug) {
+            Some(ri) => {
+                for step in &snapshot.routines[ri].steps {
+                    if let Some(pi) = snapshot.point_index(&step.point) {
+                        presses.push(Press {
+                            point: &snapshot.points[pi],
+                            pressure: Some(step.pressure),
+                        });
+                    }
+                }
+            }
+            None => unknown.push(FieldError::new(
+                "routine",
+                format!("unknown routine `{slug}`"),
+            )),
+        }
+    }
+    if body.points.is_empty() && body.routine.is_none() {
+        unknown.push(FieldError::new("points", "send points, a routine, or both"));
+    }
+    if unknown.is_empty() {
+        Ok(presses)
+    } else {
+        Err(ApiError::Validation {
+            detail: unknown
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            errors: unknown,
+        })
+    }
+}
