@@ -31,12 +31,19 @@ await_ready "$BASE" "$log"
 
 etag=$(curl -fs -D - -o /dev/null "$BASE/v1/points/LI4" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}')
 gzip_size=$(curl -fs -H 'Accept-Encoding: gzip' "$BASE/v1/catalog" | wc -c)
+# A signed-in, pregnant reader: point reads carry her warnings (personal, private).
+reader_token=$(curl -fs -H 'Content-Type: application/json' "$BASE/v1/auth/register" \
+  -d '{"email":"reader@example.com","password":"violet harbour tram eleven","display_name":"Reader"}' |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["tokens"]["access_token"])')
+curl -fs -o /dev/null -X PATCH -H 'Content-Type: application/json' -H "Authorization: Bearer $reader_token" \
+  "$BASE/v1/me" -d '{"safety_profile":{"pregnant":true}}'
 
 # name | path | extra header
 cases=(
   "healthz|/healthz|"
   "points?limit=50|/v1/points?limit=50|"
   "points/LI4|/v1/points/LI4|"
+  "LI4, signed in|/v1/points/LI4|Authorization: Bearer ${reader_token}"
   "search q=zusanly|/v1/points?q=zusanly|"
   "search, all unique|/v1/points|@unique-search.lua"
   "search, typing|/v1/points|@prefix-search.lua"

@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::db::DbPool;
 use crate::http::{self, BodyLimits, RouteTable};
 use crate::ops::Drain;
-use crate::{admin, auth, catalog, history, me, openapi, ops, safety, telemetry};
+use crate::{admin, auth, catalog, history, me, openapi, ops, telemetry};
 
 /// Everything a request handler may need, shared by all workers.
 #[derive(Clone)]
@@ -43,7 +43,6 @@ fn routes(cfg: &mut ServiceConfig) {
             .configure(auth::handlers::routes)
             .configure(me::handlers::routes)
             .configure(history::handlers::routes)
-            .configure(safety::handlers::routes)
             .configure(admin::routes),
     );
 }

@@ -18,7 +18,6 @@ pub mod ops;
 pub mod pagination;
 pub mod problems;
 pub mod request_id;
-pub mod safety;
 pub mod server;
 pub mod telemetry;
 pub mod users;

@@ -6,6 +6,7 @@ mod id;
 pub mod model;
 pub mod password;
 pub mod ratelimit;
+mod reader;
 pub mod sessions;
 pub mod store;
 pub mod tokens;
@@ -26,6 +27,7 @@ use crate::problems::ProblemCode;
 use crate::users::{Role, UserId};
 pub use id::DeviceSessionId;
 use ratelimit::AuthLimits;
+pub use reader::{Reader, Readers, SignedReader};
 use tokens::{Claims, TokenKeys};
 
 /// Everything the auth endpoints share.
@@ -34,6 +36,8 @@ pub struct AuthService {
     pub limits: AuthLimits,
     pub refresh_ttl: Duration,
     pub refresh_grace: Duration,
+    /// Signed-in readers of public resources, seen lately.
+    pub readers: Readers,
 }
 
 impl AuthService {
@@ -43,6 +47,7 @@ impl AuthService {
             limits: AuthLimits::new(config.auth_rate_account, config.auth_rate_address),
             refresh_ttl: config.refresh_ttl,
             refresh_grace: config.refresh_grace,
+            readers: Readers::default(),
         }
     }
 
@@ -209,23 +214,5 @@ impl FromRequest for AuthUser {
             let mut conn = db::conn(&pool).await?;
             AuthUser::check(&mut conn, &claims).await
         })
-    }
-}
-
-/// The signed-in user when the request carries a token, else nobody (for endpoints that
-/// answer both). A token that is sent must be good: a bad one is a 401, never taken for
-/// "not signed in".
-pub struct MaybeUser(pub Option<AuthUser>);
-
-impl FromRequest for MaybeUser {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        if req.headers().get(header::AUTHORIZATION).is_none() {
-            return Box::pin(std::future::ready(Ok(Self(None))));
-        }
-        let user = AuthUser::from_request(req, payload);
-        Box::pin(async move { user.await.map(|u| Self(Some(u))) })
     }
 }

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::auth::DeviceSessionId;
 use crate::auth::model::Device;
 use crate::db::schema::{auth_sessions, refresh_tokens, users};
+use crate::users::model::SafetyProfile;
 use crate::users::{Role, UserId};
 
 /// Whether a failed write broke the unique email index.
@@ -35,6 +36,40 @@ pub async fn live_session_role(
         .first(conn)
         .await
         .optional()
+}
+
+/// The safety profile of the user whose device session `sid` is still signed in.
+pub async fn live_session_profile(
+    conn: &mut AsyncPgConnection,
+    sid: DeviceSessionId,
+    sub: UserId,
+) -> QueryResult<Option<SafetyProfile>> {
+    let facts: Option<(bool, bool, bool, bool, bool)> = auth_sessions::table
+        .inner_join(users::table)
+        .filter(auth_sessions::id.eq(sid))
+        .filter(auth_sessions::user_id.eq(sub))
+        .filter(auth_sessions::revoked_at.is_null())
+        .select((
+            users::pregnant,
+            users::bleeding_risk,
+            users::varicose_veins,
+            users::recent_surgery_or_fracture,
+            users::skin_condition,
+        ))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(facts.map(
+        |(pregnant, bleeding_risk, varicose_veins, recent_surgery_or_fracture, skin_condition)| {
+            SafetyProfile {
+                pregnant,
+                bleeding_risk,
+                varicose_veins,
+                recent_surgery_or_fracture,
+                skin_condition,
+            }
+        },
+    ))
 }
 
 /// The user's password hash, with their row held (`FOR SHARE`) until the transaction

@@ -5,6 +5,7 @@ pub mod data;
 pub mod handlers;
 pub mod model;
 pub mod query;
+pub mod safety;
 pub mod search;
 pub mod seed;
 pub mod store;

@@ -7,6 +7,7 @@ use crate::catalog::data::{
     BodyRegion, ConditionCategory, EvidenceLevel, PointKind, PrecautionRecord, Pregnancy, Pressure,
     RoutineLevel, SelfCare, Side,
 };
+use crate::catalog::safety::Warning;
 use crate::http::Lang;
 
 /// One of the 14 channels: 12 regular meridians plus the Governor and Conception vessels.
@@ -185,6 +186,12 @@ pub struct PointDetail {
     pub selfcare: Option<SelfCare>,
     pub conditions: Vec<PointCondition>,
     pub routines: Vec<RoutineRef>,
+    /// Only in a signed-in read of this one item: what the reader's safety profile warns
+    /// about here (possibly nothing). Absent in a public read, in lists and in the
+    /// offline bundle.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub warnings: Option<Vec<Warning>>,
 }
 
 /// A meridian with its points in order.
@@ -258,6 +265,12 @@ pub struct ConditionDetail {
     pub caution: Option<String>,
     pub points: Vec<ConditionPoint>,
     pub routines: Vec<RoutineRef>,
+    /// Only in a signed-in read of this one item: what the reader's safety profile warns
+    /// about here (possibly nothing). Absent in a public read, in lists and in the
+    /// offline bundle.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub warnings: Option<Vec<Warning>>,
 }
 
 /// A routine as shown in lists.
@@ -319,6 +332,12 @@ pub struct RoutineDetail {
     #[serde(flatten)]
     pub summary: RoutineSummary,
     pub steps: Vec<RoutineStep>,
+    /// Only in a signed-in read of this one item: what the reader's safety profile warns
+    /// about here (possibly nothing). Absent in a public read, in lists and in the
+    /// offline bundle.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub warnings: Option<Vec<Warning>>,
 }
 
 /// Points flagged for pregnancy, by level.

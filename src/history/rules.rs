@@ -2,11 +2,11 @@
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 
+use crate::catalog::safety::{self, Press};
 use crate::catalog::store::Snapshot;
 use crate::error::{ApiError, FieldError};
 use crate::history::SessionId;
 use crate::history::model::{Session, SessionInput, SessionPatch, Step, Warning};
-use crate::safety::{self, Press};
 use crate::users::model::SafetyProfile;
 use crate::validate::{self, TextRule};
 

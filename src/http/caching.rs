@@ -84,10 +84,12 @@ pub async fn private_no_store(
 const CATALOG_MAX_AGE: u32 = 300;
 
 /// A cacheable catalog response: strong ETag over (content version, language, URL),
-/// 304 when `If-None-Match` matches, `Content-Language` and `Vary` set.
+/// 304 when `If-None-Match` matches, `Content-Language` and `Vary` set. A personal one
+/// (signed in, with the reader's warnings) has an ETag of its own and is `private`.
 pub struct Cacheable {
     etag: String,
     lang: Lang,
+    personal: bool,
 }
 
 impl Cacheable {
@@ -96,7 +98,22 @@ impl Cacheable {
         req.uri().path().hash(&mut hasher);
         req.uri().query().unwrap_or_default().hash(&mut hasher);
         let etag = format!("\"{version}-{}-{:016x}\"", lang.tag(), hasher.finish());
-        Self { etag, lang }
+        Self {
+            etag,
+            lang,
+            personal: false,
+        }
+    }
+
+    /// The representation for a signed-in reader whose safety profile is `profile` (any
+    /// number that differs between profiles): never the public ETag, never shared.
+    pub fn personal(&self, profile: u32) -> Self {
+        let base = self.etag.trim_end_matches('"');
+        Self {
+            etag: format!("{base}.p{profile:02x}\""),
+            lang: self.lang,
+            personal: true,
+        }
     }
 
     /// The 304 for a request whose `If-None-Match` names this representation (in any
@@ -120,16 +137,21 @@ impl Cacheable {
         &self,
         mut builder: actix_web::HttpResponseBuilder,
     ) -> actix_web::HttpResponseBuilder {
+        let cache_control = if self.personal {
+            // Only the reader's own client may keep it, and it asks again before reuse.
+            "private, no-cache".to_owned()
+        } else {
+            format!("public, max-age={CATALOG_MAX_AGE}")
+        };
         builder
             .insert_header((header::ETAG, self.etag.clone()))
-            .insert_header((
-                header::CACHE_CONTROL,
-                format!("public, max-age={CATALOG_MAX_AGE}"),
-            ))
+            .insert_header((header::CACHE_CONTROL, cache_control))
             .insert_header((header::CONTENT_LANGUAGE, self.lang.tag()))
+            // A signed-in reader gets another representation: no cache may hand the
+            // public one to them, or theirs to anyone.
             .insert_header((
                 header::VARY,
-                HeaderValue::from_static("Accept-Language, Accept-Encoding"),
+                HeaderValue::from_static("Accept-Language, Accept-Encoding, Authorization"),
             ));
         builder
     }

@@ -59,6 +59,7 @@ pub async fn update_me(
     user: AuthUser,
     body: Json<ProfilePatch>,
     pool: web::Data<DbPool>,
+    auth: web::Data<AuthService>,
 ) -> ApiResult<HttpResponse> {
     let patch = body.into_inner();
     let changes = ProfileChanges {
@@ -78,6 +79,8 @@ pub async fn update_me(
     .with_safety(&patch);
     let mut conn = db::conn(&pool).await?;
     let row = store::update_profile(&mut conn, user.user_id, changes).await?;
+    // Personal reads on this instance warn for the new profile at once.
+    auth.readers.forget_user(user.user_id);
     Ok(HttpResponse::Ok().json(row.to_user()))
 }
 
@@ -114,6 +117,7 @@ pub async fn change_password(
         &body.new_password,
     )
     .await?;
+    auth.readers.forget_user(user.user_id);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -141,6 +145,7 @@ pub async fn delete_me(
 ) -> ApiResult<HttpResponse> {
     let password = body.into_inner().password;
     account::delete(&pool, &auth, &client_address(&req), user, password).await?;
+    auth.readers.forget_user(user.user_id);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -207,9 +212,11 @@ pub async fn revoke_device(
     user: AuthUser,
     id: web::Path<DeviceSessionId>,
     pool: web::Data<DbPool>,
+    auth: web::Data<AuthService>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = db::conn(&pool).await?;
     if auth_store::revoke_session(&mut conn, user.user_id, *id, "device_revoked").await? {
+        auth.readers.forget_user(user.user_id);
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(ApiError::not_found(format!("no signed-in device {id}")))

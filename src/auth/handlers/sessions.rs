@@ -82,9 +82,14 @@ pub async fn refresh(
     )
 )]
 #[post("/auth/logout")]
-pub async fn logout(claims: BearerClaims, pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
+pub async fn logout(
+    claims: BearerClaims,
+    pool: web::Data<DbPool>,
+    auth: web::Data<AuthService>,
+) -> ApiResult<HttpResponse> {
     let mut conn = db::conn(&pool).await?;
     store::revoke_session(&mut conn, claims.0.sub, claims.0.sid, "logout").await?;
+    auth.readers.forget_user(claims.0.sub);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -106,9 +111,11 @@ pub async fn logout_all(
     user: AuthUser,
     body: OptionalJson<LogoutAllRequest>,
     pool: web::Data<DbPool>,
+    auth: web::Data<AuthService>,
 ) -> ApiResult<HttpResponse> {
     let include_current = body.0.is_some_and(|b| b.include_current);
     let keep = (!include_current).then_some(user.session_id);
     sessions::sign_out_others(&pool, user.user_id, keep).await?;
+    auth.readers.forget_user(user.user_id);
     Ok(HttpResponse::NoContent().finish())
 }

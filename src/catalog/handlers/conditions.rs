@@ -5,6 +5,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{CatalogHeaders, NoQuery, Read};
+use crate::auth::Reader;
 use crate::catalog::cache::{Page, ReadKey};
 use crate::catalog::data::ConditionCategory;
 use crate::catalog::model::{ConditionDetail, ConditionList};
@@ -63,9 +64,14 @@ pub async fn list_conditions(
 /// Everything an app shows on a condition's page: when to see a doctor instead, the points
 /// ranked by how often they are used for it with an honest evidence level, and the routines
 /// that address it.
+///
+/// Signed in (optional), the answer also carries `warnings`: what your safety profile
+/// says about it, as `POST /v1/safety/check` would. That answer is `private`, with an
+/// ETag of its own.
 #[utoipa::path(
     extensions(("x-problem-codes" = json!([ProblemCode::BadQuery, ProblemCode::NotFound]))),
     tag = "catalog",
+    security((), ("bearer" = [])),
     params(("slug" = String, Path, description = "Condition slug", example = "tension-headache"), CatalogHeaders),
     responses(
         (status = 200, description = "The condition", body = ConditionDetail),
@@ -75,6 +81,7 @@ pub async fn list_conditions(
 #[get("/conditions/{slug}")]
 pub async fn get_condition(
     req: HttpRequest,
+    reader: Reader,
     _query: web::Query<NoQuery>,
     slug: web::Path<String>,
     catalog: web::Data<CatalogStore>,
@@ -84,7 +91,11 @@ pub async fn get_condition(
         .snapshot
         .condition_index(&slug)
         .ok_or_else(|| ApiError::not_found(format!("no condition {}", slug.as_str())))?;
-    read.answer(&req, ReadKey::Condition(ci), || {
-        read.snapshot.condition_detail(ci, read.lang)
-    })
+    read.answer_for(
+        &req,
+        &reader,
+        ReadKey::Condition(ci),
+        || read.snapshot.condition_detail(ci, read.lang),
+        || read.snapshot.condition_presses(ci),
+    )
 }

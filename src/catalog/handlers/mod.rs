@@ -2,22 +2,26 @@
 //! included), with rendered bodies kept per canonical request.
 
 //! One file per resource: `meridians`, `points`, `conditions`, `routines`, and
-//! `bundle` (safety, the offline catalog and its version).
+//! `bundle` (safety, the offline catalog and its version), `safety_check`.
 
 mod bundle;
 mod conditions;
 mod meridians;
 mod points;
 mod routines;
+mod safety_check;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::auth::Reader;
 use crate::catalog::cache::ReadKey;
+use crate::catalog::safety::{Press, Warning, warnings};
 use crate::catalog::store::{CatalogStore, Snapshot};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Cacheable, Lang};
+use crate::users::model::SafetyProfile;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(meridians::list_meridians)
@@ -30,7 +34,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(routines::get_routine)
         .service(bundle::get_safety)
         .service(bundle::get_catalog)
-        .service(bundle::get_catalog_version);
+        .service(bundle::get_catalog_version)
+        .service(safety_check::check);
 }
 
 /// Headers every catalog read accepts.
@@ -85,8 +90,17 @@ impl Read {
         if let Some(not_modified) = self.cache.not_modified(req) {
             return Ok(not_modified);
         }
+        Ok(self.cache.json_bytes(self.body(key, render)?))
+    }
+
+    /// The public body: rendered for an equivalent earlier request, else now, and kept.
+    fn body<T: serde::Serialize>(
+        &self,
+        key: ReadKey,
+        render: impl FnOnce() -> T,
+    ) -> ApiResult<web::Bytes> {
         let key = (self.lang, key);
-        let body = match self.snapshot.cached_response(&key) {
+        Ok(match self.snapshot.cached_response(&key) {
             Some(body) => body,
             None => {
                 let body =
@@ -94,7 +108,61 @@ impl Read {
                 self.snapshot.cache_response(key, body.clone());
                 body
             }
-        };
-        Ok(self.cache.json_bytes(body))
+        })
     }
+
+    /// [`Read::answer`] for a reader who may be signed in. Signed in, the public body
+    /// also carries `warnings`: what the reader's safety profile says about `presses`,
+    /// under a private ETag of its own.
+    fn answer_for<'s, T: serde::Serialize>(
+        &'s self,
+        req: &HttpRequest,
+        reader: &Reader,
+        key: ReadKey,
+        render: impl FnOnce() -> T,
+        presses: impl FnOnce() -> Vec<Press<'s>>,
+    ) -> ApiResult<HttpResponse> {
+        let Some(signed) = reader.0 else {
+            return self.answer(req, key, render);
+        };
+        let personal = self.cache.personal(profile_key(&signed.profile));
+        if let Some(not_modified) = personal.not_modified(req) {
+            return Ok(not_modified);
+        }
+        let body = self.body(key, render)?;
+        let warnings = warnings(&signed.profile, presses());
+        Ok(personal.json_bytes(with_warnings(&body, &warnings)?))
+    }
+}
+
+/// A number per safety profile: one bit per fact.
+fn profile_key(profile: &SafetyProfile) -> u32 {
+    [
+        profile.pregnant,
+        profile.bleeding_risk,
+        profile.varicose_veins,
+        profile.recent_surgery_or_fracture,
+        profile.skin_condition,
+    ]
+    .iter()
+    .enumerate()
+    .map(|(bit, &fact)| u32::from(fact) << bit)
+    .sum()
+}
+
+/// A rendered JSON object with `"warnings": [...]` added as its last member.
+fn with_warnings(body: &[u8], warnings: &[Warning]) -> ApiResult<web::Bytes> {
+    let open = body
+        .strip_suffix(b"}")
+        .ok_or_else(|| ApiError::internal("a catalog body is not a JSON object"))?;
+    let mut out = Vec::with_capacity(body.len() + 64 + warnings.len() * 256);
+    out.extend_from_slice(open);
+    out.extend_from_slice(if open.ends_with(b"{") {
+        b"\"warnings\":"
+    } else {
+        b",\"warnings\":"
+    });
+    serde_json::to_writer(&mut out, warnings).map_err(ApiError::internal)?;
+    out.push(b'}');
+    Ok(web::Bytes::from(out))
 }

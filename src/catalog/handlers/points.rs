@@ -5,6 +5,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{CatalogHeaders, NoQuery, Read};
+use crate::auth::Reader;
 use crate::catalog::cache::{Page, PointFilters, ReadKey};
 use crate::catalog::data::{BodyRegion, PointKind, Pregnancy};
 use crate::catalog::model::{PointDetail, PointList};
@@ -134,9 +135,14 @@ pub async fn list_points(
 ///
 /// The code may be written in any spelling (`LI4`, `li-4`, `Li 4`); old names
 /// (`Renzhong` for GV26) and unambiguous pinyin (`hegu`) resolve too.
+///
+/// Signed in (optional), the answer also carries `warnings`: what your safety profile
+/// says about it, as `POST /v1/safety/check` would. That answer is `private`, with an
+/// ETag of its own.
 #[utoipa::path(
     extensions(("x-problem-codes" = json!([ProblemCode::BadQuery, ProblemCode::NotFound]))),
     tag = "catalog",
+    security((), ("bearer" = [])),
     params(("code" = String, Path, description = "Point code, alias or pinyin", example = "LI4"), CatalogHeaders),
     responses(
         (status = 200, description = "The point", body = PointDetail),
@@ -146,6 +152,7 @@ pub async fn list_points(
 #[get("/points/{code}")]
 pub async fn get_point(
     req: HttpRequest,
+    reader: Reader,
     _query: web::Query<NoQuery>,
     code: web::Path<String>,
     catalog: web::Data<CatalogStore>,
@@ -155,5 +162,11 @@ pub async fn get_point(
     let i = snapshot
         .point_index(&code)
         .ok_or_else(|| ApiError::not_found(format!("no point with code {}", code.as_str())))?;
-    read.answer(&req, ReadKey::Point(i), || snapshot.point_detail(i, lang))
+    read.answer_for(
+        &req,
+        &reader,
+        ReadKey::Point(i),
+        || snapshot.point_detail(i, lang),
+        || snapshot.point_presses(i),
+    )
 }

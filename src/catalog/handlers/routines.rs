@@ -5,6 +5,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{CatalogHeaders, NoQuery, Read};
+use crate::auth::Reader;
 use crate::catalog::cache::{Page, ReadKey};
 use crate::catalog::model::{RoutineDetail, RoutineList};
 use crate::catalog::store::CatalogStore;
@@ -66,9 +67,14 @@ pub async fn list_routines(
 ///
 /// The routine with its ordered steps: the point, side, seconds and pressure of each, ready
 /// to guide a person through it or to copy into a session.
+///
+/// Signed in (optional), the answer also carries `warnings`: what your safety profile
+/// says about it, as `POST /v1/safety/check` would. That answer is `private`, with an
+/// ETag of its own.
 #[utoipa::path(
     extensions(("x-problem-codes" = json!([ProblemCode::BadQuery, ProblemCode::NotFound]))),
     tag = "catalog",
+    security((), ("bearer" = [])),
     params(("slug" = String, Path, description = "Routine slug", example = "sleep-wind-down"), CatalogHeaders),
     responses(
         (status = 200, description = "The routine", body = RoutineDetail),
@@ -78,6 +84,7 @@ pub async fn list_routines(
 #[get("/routines/{slug}")]
 pub async fn get_routine(
     req: HttpRequest,
+    reader: Reader,
     _query: web::Query<NoQuery>,
     slug: web::Path<String>,
     catalog: web::Data<CatalogStore>,
@@ -87,7 +94,11 @@ pub async fn get_routine(
         .snapshot
         .routine_index(&slug)
         .ok_or_else(|| ApiError::not_found(format!("no routine {}", slug.as_str())))?;
-    read.answer(&req, ReadKey::Routine(ri), || {
-        read.snapshot.routine_detail(ri, read.lang)
-    })
+    read.answer_for(
+        &req,
+        &reader,
+        ReadKey::Routine(ri),
+        || read.snapshot.routine_detail(ri, read.lang),
+        || read.snapshot.routine_presses(ri),
+    )
 }

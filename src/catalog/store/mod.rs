@@ -17,8 +17,11 @@ use diesel_async::RunQueryDsl;
 pub use load::read_snapshot;
 
 use crate::catalog::cache::{CacheKey, ResponseCache};
-use crate::catalog::data::{ConditionRecord, PointRecord, RoutineRecord, SafetyRecord, normalize};
+use crate::catalog::data::{
+    ConditionRecord, PointRecord, Pressure, RoutineRecord, SafetyRecord, normalize,
+};
 use crate::catalog::model::Meridian;
+use crate::catalog::safety::Press;
 use crate::catalog::search::{Hit, SearchIndex};
 use crate::db::schema::catalog_meta;
 use crate::db::{self, DbError, DbPool};
@@ -172,6 +175,48 @@ impl Snapshot {
 
     pub fn routine_index(&self, slug: &str) -> Option<usize> {
         self.routine_index.get(&slug.to_ascii_lowercase()).copied()
+    }
+
+    /// What pressing the point `pi` means to the safety engine (pressure unknown).
+    pub fn point_presses(&self, pi: usize) -> Vec<Press<'_>> {
+        vec![Press {
+            point: &self.points[pi],
+            pressure: None,
+        }]
+    }
+
+    /// The steps of routine `ri`, with their pressures, for the safety engine.
+    pub fn routine_presses(&self, ri: usize) -> Vec<Press<'_>> {
+        self.presses(
+            self.routines[ri]
+                .steps
+                .iter()
+                .map(|s| (s.point.as_str(), Some(s.pressure))),
+        )
+    }
+
+    /// The points of condition `ci`, for the safety engine (pressure unknown).
+    pub fn condition_presses(&self, ci: usize) -> Vec<Press<'_>> {
+        self.presses(
+            self.conditions[ci]
+                .points
+                .iter()
+                .map(|p| (p.code.as_str(), None)),
+        )
+    }
+
+    fn presses<'a>(
+        &self,
+        points: impl Iterator<Item = (&'a str, Option<Pressure>)>,
+    ) -> Vec<Press<'_>> {
+        points
+            .filter_map(|(code, pressure)| {
+                self.point_index(code).map(|pi| Press {
+                    point: &self.points[pi],
+                    pressure,
+                })
+            })
+            .collect()
     }
 
     /// The canonical slug of a condition typed in any letter case.

@@ -87,6 +87,7 @@ impl Snapshot {
                 .iter()
                 .map(|&ri| self.routine_ref(ri, lang))
                 .collect(),
+            warnings: None,
         }
     }
 
@@ -142,6 +143,7 @@ impl Snapshot {
                 .filter(|&ri| self.routines[ri].conditions.contains(&c.slug))
                 .map(|ri| self.routine_ref(ri, lang))
                 .collect(),
+            warnings: None,
         }
     }
 
@@ -181,6 +183,7 @@ impl Snapshot {
                     }
                 })
                 .collect(),
+            warnings: None,
         }
     }
 

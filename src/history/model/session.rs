@@ -6,9 +6,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::fields::{stored_instant, stored_instant_not_null};
 pub use crate::catalog::data::{Pressure, Side};
+pub use crate::catalog::safety::{Warning, WarningCode};
 use crate::history::SessionId;
 use crate::http::patch::{clearable, not_null};
-pub use crate::safety::{Warning, WarningCode};
 
 /// One point pressed during a session.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq)]

@@ -233,3 +233,87 @@ async fn a_check_names_what_it_cannot_judge() {
         );
     }
 }
+
+#[actix_web::test]
+async fn signed_in_reads_carry_the_readers_warnings_privately() {
+    let app = TestApp::new().await;
+    let public = app.get("/v1/points/LI4").await;
+    assert_eq!(public.status, 200);
+    assert!(
+        public.json().get("warnings").is_none(),
+        "public reads say nothing personal"
+    );
+    let public_etag = public.header("etag").unwrap().to_owned();
+
+    let mei = app.register("mei@example.com").await;
+    let calm = mei.get("/v1/points/LI4").await;
+    assert_eq!(calm.status, 200, "{}", calm.text());
+    assert_eq!(
+        calm.json()["warnings"],
+        json!([]),
+        "signed in, nothing to warn about"
+    );
+    assert_eq!(calm.header("cache-control"), Some("private, no-cache"));
+    assert!(calm.header("vary").unwrap().contains("Authorization"));
+    let calm_etag = calm.header("etag").unwrap().to_owned();
+    assert_ne!(calm_etag, public_etag, "never the public ETag");
+
+    // The profile changes: the next read warns at once, under another ETag.
+    mei.set_profile(json!({"safety_profile": {"pregnant": true, "varicose_veins": true}}))
+        .await;
+    let li4 = mei.get("/v1/points/LI4").await;
+    let body = li4.json();
+    assert_eq!(
+        warned(&body),
+        [("pregnancy_contraindicated".into(), Some("LI4".into()))]
+    );
+    assert_eq!(body["code"], "LI4", "the point itself is all there: {body}");
+    let li4_etag = li4.header("etag").unwrap().to_owned();
+    assert_ne!(li4_etag, calm_etag);
+    let revalidated = mei
+        .get_with("/v1/points/LI4", &[("if-none-match", li4_etag.as_str())])
+        .await;
+    assert_eq!(revalidated.status, 304);
+    assert_eq!(
+        revalidated.header("cache-control"),
+        Some("private, no-cache")
+    );
+    // The public ETag does not revalidate the personal answer, nor the other way round.
+    let stale = mei
+        .get_with("/v1/points/LI4", &[("if-none-match", public_etag.as_str())])
+        .await;
+    assert_eq!(stale.status, 200);
+    let anonymous = app
+        .get_with("/v1/points/LI4", &[("if-none-match", li4_etag.as_str())])
+        .await;
+    assert_eq!(anonymous.status, 200);
+    assert!(anonymous.json().get("warnings").is_none());
+
+    // A routine warns with its steps' pressures, a condition for its points.
+    let routine = mei.get("/v1/routines/knee-ease").await.json();
+    assert!(
+        warned(&routine)
+            .iter()
+            .any(|(code, _)| code == "varicose_veins_leg"),
+        "{routine}"
+    );
+    assert!(routine["steps"].as_array().is_some_and(|s| !s.is_empty()));
+    let headache = mei.get("/v1/conditions/tension-headache").await.json();
+    assert!(
+        warned(&headache).iter().any(|w| w
+            == &(
+                "pregnancy_contraindicated".to_owned(),
+                Some("LI4".to_owned())
+            )),
+        "{headache}"
+    );
+    // Lists stay public and the same for everyone.
+    let list = mei.get("/v1/points?limit=5").await;
+    assert!(list.json().get("warnings").is_none());
+
+    // A signed-out device reads nothing personal: its token is refused.
+    mei.logout().await;
+    mei.get("/v1/points/LI4")
+        .await
+        .problem(401, "session_revoked");
+}

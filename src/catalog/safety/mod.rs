@@ -1,12 +1,12 @@
 //! The safety engine: which of a user's health facts make a point, a pressure or a whole
 //! self-massage worth a warning. One place for every read and write that warns: stored
-//! sessions, sync and `POST /v1/safety/check`.
+//! sessions and sync, signed-in reads of points, routines and conditions, and
+//! `POST /v1/safety/check`.
 //!
 //! Each warning names the part of the safety data behind it: the general precaution of
 //! `GET /v1/safety` (`precaution`), or for pregnancy the teaching lists that flag the
 //! point (`sources`).
 
-pub mod handlers;
 mod model;
 
 use crate::catalog::data::{BodyRegion, PointRecord, Pregnancy, Pressure};

@@ -2,22 +2,15 @@
 
 use actix_web::{HttpResponse, post, web};
 
-use super::model::{ProfileSource, SafetyCheck, SafetyCheckResult};
-use super::{Press, warnings};
-use crate::auth::MaybeUser;
+use crate::auth::Reader;
+use crate::catalog::safety::{Press, ProfileSource, SafetyCheck, SafetyCheckResult, warnings};
 use crate::catalog::store::{CatalogStore, Snapshot};
-use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::Json;
 use crate::problems::ProblemCode;
-use crate::users::store as users;
 
 /// The most points one check takes (the schema's `maxItems`).
 const MAX_POINTS: usize = 100;
-
-pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(check);
-}
 
 /// Check points or a routine against a safety profile.
 ///
@@ -35,28 +28,21 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 )]
 #[post("/safety/check")]
 pub async fn check(
-    user: MaybeUser,
+    reader: Reader,
     body: Json<SafetyCheck>,
-    pool: web::Data<DbPool>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let snapshot = catalog.get();
     let presses = presses(&snapshot, &body)?;
-    let (profile, profile_source) = match (user.0, body.profile) {
+    let (profile, profile_source) = match (reader.0, body.profile) {
         (Some(_), Some(_)) => {
             return Err(ApiError::invalid(
                 "profile",
                 "leave it out when signed in: the account's own safety profile is used",
             ));
         }
-        (Some(user), None) => {
-            let mut conn = db::conn(&pool).await?;
-            let row = users::user_by_id(&mut conn, user.user_id)
-                .await?
-                .ok_or_else(crate::auth::session_revoked)?;
-            (row.to_user().safety_profile, ProfileSource::Account)
-        }
+        (Some(reader), None) => (reader.profile, ProfileSource::Account),
         (None, Some(profile)) => (profile, ProfileSource::Request),
         (None, None) => {
             return Err(ApiError::invalid(
