@@ -62,6 +62,8 @@ export async function safetyCheck(device: Device, anonymous: Api): Promise<strin
   const profile = { pregnant: false, bleeding_risk: false, varicose_veins: true, recent_surgery_or_fracture: false, skin_condition: false };
   const theirs = ok(await anonymous.POST("/v1/safety/check", { body: { routine: "knee-ease", profile } }), 200);
   check(theirs.warnings.every((w) => w.code === "varicose_veins_leg" && w.precaution === "varicose-veins"), "leg points warn");
+  const point = ok(await device.api.GET("/v1/points/{code}", { params: { path: { code: "li-4" } } }), 200);
+  check(point.warnings?.some((w) => w.code === "pregnancy_contraindicated") === true, "a signed-in read of LI4 warns");
   return `${mine.warnings.length} warning(s) for the account, ${theirs.warnings.length} for the profile sent`;
 }
 
