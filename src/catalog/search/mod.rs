@@ -107,8 +107,8 @@ pub struct SearchIndex {
     /// (term, byte offset > 0) sorted by the key's suffix from there: the keys
     /// containing a query are one range.
     suffixes: Vec<(u32, u32)>,
-    /// The terms holding each trigram.
-    postings: HashMap<Trigram, Vec<u32>>,
+    /// The terms holding each trigram, sorted by trigram (a binary search finds one).
+    postings: Vec<(Trigram, Vec<u32>)>,
 }
 
 /// Collects names, then builds the index.
@@ -167,6 +167,8 @@ impl Builder {
         }
         let suffix = |&(t, offset): &(u32, u32)| &terms[t as usize].key[offset as usize..];
         suffixes.sort_unstable_by(|a, b| suffix(a).cmp(suffix(b)));
+        let mut postings: Vec<(Trigram, Vec<u32>)> = postings.into_iter().collect();
+        postings.sort_unstable_by_key(|(gram, _)| *gram);
         SearchIndex {
             points: self.points,
             terms,
@@ -258,14 +260,23 @@ impl SearchIndex {
         }
         if chars >= MIN_SIMILAR {
             let grams = trigrams(k);
+            // Shared trigrams per term, and the terms that share any, in first-seen order.
             let mut shared = vec![0u16; self.terms.len()];
+            let mut candidates = Vec::new();
             for gram in &grams {
-                for &t in self.postings.get(gram).into_iter().flatten() {
+                let Ok(at) = self.postings.binary_search_by_key(gram, |(g, _)| *g) else {
+                    continue;
+                };
+                for &t in &self.postings[at].1 {
+                    if shared[t as usize] == 0 {
+                        candidates.push(t);
+                    }
                     shared[t as usize] += 1;
                 }
             }
-            for (t, &n) in shared.iter().enumerate().filter(|(_, n)| **n > 0) {
-                let term = &self.terms[t];
+            for t in candidates {
+                let term = &self.terms[t as usize];
+                let n = shared[t as usize];
                 let sim = similarity(n as usize, grams.len(), term.trigrams as usize);
                 if sim >= MIN_SIMILARITY {
                     offer(term, SIMILAR * sim);
