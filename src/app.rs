@@ -43,6 +43,7 @@ fn routes(cfg: &mut ServiceConfig) {
             .configure(auth::handlers::routes)
             .configure(me::handlers::routes)
             .configure(history::handlers::routes)
+            .configure(me::reminders::handlers::routes)
             .configure(admin::routes),
     );
 }

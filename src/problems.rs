@@ -120,6 +120,9 @@ problem_codes! {
     SessionExists = "session_exists", 409, "Session id already used",
         "This account already has a session with this client-chosen id (ids are per account).",
         "Use a new UUID for a new session, or PATCH the existing one.";
+    ReminderExists = "reminder_exists", 409, "Reminder id already used",
+        "This account already has a reminder with this client-chosen id (ids are per account).",
+        "Use a new UUID for a new reminder, or PATCH the existing one.";
     SyncConflict = "sync_conflict", 409, "Sync conflict",
         "Records in the push changed on the server after the client's cursor, so nothing from the push was applied; `errors` lists them.",
         "Pull from your cursor, merge, and push again with the new cursor.";

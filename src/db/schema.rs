@@ -157,6 +157,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    reminders (user_id, id) {
+        user_id -> Uuid,
+        id -> Uuid,
+        days -> Int2,
+        local_time -> Time,
+        time_zone -> Nullable<Text>,
+        routine_slug -> Nullable<Text>,
+        label -> Nullable<Text>,
+        enabled -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     routines (slug) {
         slug -> Text,
         position -> Int4,
@@ -196,6 +211,7 @@ diesel::joinable!(idempotency_keys -> users (user_id));
 diesel::joinable!(massage_sessions -> users (user_id));
 diesel::joinable!(points -> meridians (meridian_code));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
+diesel::joinable!(reminders -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     auth_sessions,
@@ -210,6 +226,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     points,
     rate_limits,
     refresh_tokens,
+    reminders,
     routines,
     users,
 );

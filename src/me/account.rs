@@ -140,11 +140,13 @@ pub async fn export(pool: &DbPool, user_id: UserId) -> ApiResult<Export> {
             let row = row(conn, user_id).await?;
             let devices = store::all_sessions(conn, user_id).await?;
             let sessions = crate::history::store::all_live(conn, user_id).await?;
+            let reminders = crate::me::reminders::list(conn, user_id).await?;
             Ok(Export {
                 exported_at: chrono::Utc::now(),
                 user: row.to_user(),
                 devices,
                 sessions,
+                reminders,
             })
         })
         .await

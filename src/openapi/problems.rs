@@ -145,6 +145,7 @@ fn sample(
             None,
         ),
         C::SessionExists => ("a session with this id already exists", None),
+        C::ReminderExists => ("a reminder with this id already exists", None),
         C::SyncConflict => (
             "some records changed on the server after your cursor; nothing was applied",
             Some((

@@ -131,3 +131,17 @@ export async function refusals(api: Api, routine: Schemas["RoutineDetail"]): Pro
   refused(await api.POST("/v1/me/sessions", { body: other, params: { header: { "idempotency-key": key } } }), 422, "idempotency_key_reused");
   refused(await api.GET("/v1/me/sessions", { params: { query: { cursor: "not-a-cursor" } } }), 400, "invalid_cursor");
 }
+
+/** A reminder for the routine on weekdays at 07:30 Berlin time: the tablet sees it too. */
+export async function reminder(phone: Api, tablet: Api, routine: Schemas["RoutineDetail"]): Promise<string> {
+  const body = { days: ["mon" as const, "tue" as const, "wed" as const, "thu" as const, "fri" as const], time: "07:30", routine: routine.slug };
+  const created = ok(await phone.POST("/v1/me/reminders", { body }), 201);
+  const next = created.next_fire_at;
+  check(next !== null && Date.parse(next) > Date.now(), "it fires in the future");
+  check(created.effective_time_zone === "Europe/Berlin", "it follows the account's zone");
+  const seen = ok(await tablet.GET("/v1/me/reminders"), 200);
+  check(seen.items.some((r) => r.id === created.id), "the other device sees it");
+  const off = ok(await phone.PATCH("/v1/me/reminders/{id}", { params: { path: { id: created.id } }, body: { enabled: false } }), 200);
+  check(off.next_fire_at === null, "disabled, it does not fire");
+  return `next at ${next}`;
+}

@@ -1,4 +1,4 @@
-//! Accounts: registration, sign-in, tokens, devices, profile, guests, deletion and
+//! Accounts: registration, sign-in, tokens, devices, profile, reminders, guests, deletion and
 //! export, and the races between devices of one account.
 
 mod access_tokens;
@@ -10,6 +10,7 @@ mod profile;
 mod races;
 mod rate_limits;
 mod register;
+mod reminders;
 mod sign_in;
 mod text_input;
 mod tokens;

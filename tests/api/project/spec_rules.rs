@@ -398,7 +398,22 @@ async fn patch_targets(app: &TestApp, token: &str) -> Vec<(String, String)> {
         .await;
     assert_eq!(created.status, 201, "{:?}", created.body);
     let id = created.json()["session"]["id"].as_str().unwrap().to_owned();
+    let reminder = app
+        .authed(
+            TestRequest::post().uri("/v1/me/reminders").set_json(json!({
+                "days": ["mon"], "time": "07:30", "time_zone": "Europe/Berlin",
+                "routine": "morning-energy", "label": "Before work"
+            })),
+            token,
+        )
+        .await;
+    assert_eq!(reminder.status, 201, "{:?}", reminder.body);
+    let reminder = reminder.json()["id"].as_str().unwrap().to_owned();
     vec![
+        (
+            "/v1/me/reminders/{id}".to_owned(),
+            format!("/v1/me/reminders/{reminder}"),
+        ),
         ("/v1/me".to_owned(), "/v1/me".to_owned()),
         (
             "/v1/me/sessions/{id}".to_owned(),

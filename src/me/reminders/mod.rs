@@ -1,0 +1,258 @@
+//! Reminders: weekdays and a local time in the account's (or the reminder's own) IANA
+//! time zone, optionally for a curated routine, at most [`MAX_REMINDERS`] per account.
+//! The phone schedules the notification; the server keeps the copy every device agrees
+//! on and says when it fires next (`schedule`).
+
+pub mod handlers;
+pub mod model;
+mod schedule;
+mod store;
+
+use chrono::{NaiveTime, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use uuid::Uuid;
+
+use crate::catalog::store::Snapshot;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::problems::ProblemCode;
+use crate::users::{TimeZone, UserId, store as users};
+use crate::validate::{self, TextRule};
+use model::{Reminder, ReminderInput, ReminderPatch, Weekday};
+use schedule::{Days, next_fire};
+use store::{ReminderRow, ReminderValues};
+
+pub const MAX_REMINDERS: i64 = 20;
+const MAX_LABEL_CHARS: usize = 80;
+
+fn no_reminder(id: Uuid) -> ApiError {
+    ApiError::not_found(format!("no reminder {id}"))
+}
+
+/// Collects every field problem of a request, so one answer lists them all.
+#[derive(Default)]
+struct Problems(Vec<FieldError>);
+
+impl Problems {
+    fn days(&mut self, days: &[Weekday]) -> Option<i16> {
+        if days.is_empty() {
+            self.0
+                .push(FieldError::new("days", "choose one to seven days"));
+            return None;
+        }
+        Some(days.iter().fold(0, |bits, day| bits | day.bit()))
+    }
+
+    fn time(&mut self, raw: &str) -> Option<NaiveTime> {
+        let valid = raw.len() == 5 && raw.as_bytes()[2] == b':';
+        let time = valid
+            .then(|| NaiveTime::parse_from_str(raw, "%H:%M").ok())
+            .flatten();
+        if time.is_none() {
+            self.0.push(FieldError::new(
+                "time",
+                "must be a local time HH:MM, 00:00 to 23:59",
+            ));
+        }
+        time
+    }
+
+    fn zone(&mut self, raw: &str) -> Option<TimeZone> {
+        let zone = TimeZone::parse(raw).ok();
+        if zone.is_none() {
+            self.0.push(FieldError::new(
+                "time_zone",
+                "is not an IANA time zone this server knows, such as Europe/Berlin",
+            ));
+        }
+        zone
+    }
+
+    fn routine(&mut self, snapshot: &Snapshot, slug: &str) -> Option<String> {
+        let found = snapshot
+            .routine_index(slug)
+            .map(|ri| snapshot.routines[ri].slug.clone());
+        if found.is_none() {
+            self.0.push(FieldError::new(
+                "routine",
+                format!("unknown routine `{slug}`"),
+            ));
+        }
+        found
+    }
+
+    fn label(&mut self, raw: &str) -> Option<String> {
+        match validate::checked("label", raw, TextRule::line(MAX_LABEL_CHARS)) {
+            Ok(Some(label)) => Some(label),
+            Ok(None) => {
+                self.0.push(FieldError::new("label", "must not be empty"));
+                None
+            }
+            Err(e) => {
+                self.0.push(e);
+                None
+            }
+        }
+    }
+
+    fn done<T>(self, value: T) -> ApiResult<T> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(ApiError::Validation {
+                detail: self
+                    .0
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                errors: self.0,
+            })
+        }
+    }
+}
+
+fn new_values(snapshot: &Snapshot, input: &ReminderInput) -> ApiResult<ReminderValues> {
+    let mut p = Problems::default();
+    let values = ReminderValues {
+        days: p.days(&input.days),
+        local_time: p.time(&input.time),
+        time_zone: Some(input.time_zone.as_deref().and_then(|z| p.zone(z))),
+        routine_slug: Some(
+            input
+                .routine
+                .as_deref()
+                .and_then(|r| p.routine(snapshot, r)),
+        ),
+        label: Some(input.label.as_deref().and_then(|l| p.label(l))),
+        enabled: Some(input.enabled.unwrap_or(true)),
+    };
+    p.done(values)
+}
+
+fn changed_values(snapshot: &Snapshot, patch: &ReminderPatch) -> ApiResult<ReminderValues> {
+    let mut p = Problems::default();
+    let values = ReminderValues {
+        days: patch.days.as_deref().and_then(|d| p.days(d)),
+        local_time: patch.time.as_deref().and_then(|t| p.time(t)),
+        time_zone: patch
+            .time_zone
+            .as_ref()
+            .map(|z| z.as_deref().and_then(|z| p.zone(z))),
+        routine_slug: patch
+            .routine
+            .as_ref()
+            .map(|r| r.as_deref().and_then(|r| p.routine(snapshot, r))),
+        label: patch
+            .label
+            .as_ref()
+            .map(|l| l.as_deref().and_then(|l| p.label(l))),
+        enabled: patch.enabled,
+    };
+    p.done(values)
+}
+
+/// The reminder as its owner sees it, firing in its own zone or `account_zone`.
+fn view(row: ReminderRow, account_zone: TimeZone) -> Reminder {
+    let zone = row.time_zone.unwrap_or(account_zone);
+    let days = Days(row.days as u8);
+    Reminder {
+        id: row.id,
+        days: Weekday::ALL
+            .into_iter()
+            .filter(|d| row.days & d.bit() != 0)
+            .collect(),
+        time: row.local_time.format("%H:%M").to_string(),
+        time_zone: row.time_zone.map(|z| z.name().to_owned()),
+        effective_time_zone: zone.name().to_owned(),
+        routine: row.routine_slug,
+        label: row.label,
+        enabled: row.enabled,
+        next_fire_at: row
+            .enabled
+            .then(|| next_fire(days, row.local_time, zone.tz(), Utc::now()))
+            .flatten(),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
+}
+
+async fn account_zone(conn: &mut AsyncPgConnection, user: UserId) -> ApiResult<TimeZone> {
+    Ok(users::time_zone_of(conn, user).await?)
+}
+
+pub async fn list(conn: &mut AsyncPgConnection, user: UserId) -> ApiResult<Vec<Reminder>> {
+    let zone = account_zone(conn, user).await?;
+    Ok(store::list(conn, user)
+        .await?
+        .into_iter()
+        .map(|row| view(row, zone))
+        .collect())
+}
+
+pub async fn get(conn: &mut AsyncPgConnection, user: UserId, id: Uuid) -> ApiResult<Reminder> {
+    let zone = account_zone(conn, user).await?;
+    let row = store::find(conn, user, id)
+        .await?
+        .ok_or_else(|| no_reminder(id))?;
+    Ok(view(row, zone))
+}
+
+/// Stores a new reminder: 409 when the account has one with this id, 422 past the limit.
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    snapshot: &Snapshot,
+    user: UserId,
+    input: ReminderInput,
+) -> ApiResult<Reminder> {
+    let values = new_values(snapshot, &input)?;
+    let id = input.id.unwrap_or_else(Uuid::now_v7);
+    let row = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            let count = store::lock_and_count(conn, user)
+                .await?
+                .ok_or_else(crate::auth::session_revoked)?;
+            if store::find(conn, user, id).await?.is_some() {
+                return Err(ApiError::conflict(
+                    ProblemCode::ReminderExists,
+                    "a reminder with this id already exists",
+                ));
+            }
+            if count >= MAX_REMINDERS {
+                return Err(ApiError::invalid(
+                    "id",
+                    format!("an account has at most {MAX_REMINDERS} reminders; delete one first"),
+                ));
+            }
+            Ok(store::insert(conn, user, id, &values).await?)
+        })
+        .await?;
+    let zone = account_zone(conn, user).await?;
+    Ok(view(row, zone))
+}
+
+/// Applies a merge patch; an empty one writes nothing.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    snapshot: &Snapshot,
+    user: UserId,
+    id: Uuid,
+    patch: ReminderPatch,
+) -> ApiResult<Reminder> {
+    let values = changed_values(snapshot, &patch)?;
+    if values == ReminderValues::default() {
+        return get(conn, user, id).await;
+    }
+    let row = store::update(conn, user, id, &values)
+        .await?
+        .ok_or_else(|| no_reminder(id))?;
+    let zone = account_zone(conn, user).await?;
+    Ok(view(row, zone))
+}
+
+pub async fn delete(conn: &mut AsyncPgConnection, user: UserId, id: Uuid) -> ApiResult<()> {
+    if store::delete(conn, user, id).await? {
+        Ok(())
+    } else {
+        Err(no_reminder(id))
+    }
+}
