@@ -150,6 +150,21 @@ impl ApiError {
         }
     }
 
+    /// `value` when `errors` is empty, else one 422 that lists every field error.
+    pub fn unless_invalid<T>(errors: Vec<FieldError>, value: T) -> Result<T, Self> {
+        if errors.is_empty() {
+            return Ok(value);
+        }
+        Err(Self::Validation {
+            detail: errors
+                .iter()
+                .map(|e| format!("{} {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            errors,
+        })
+    }
+
     /// A 401 that names what was wrong with the credentials.
     pub fn unauthorized(code: ProblemCode, detail: impl Into<String>) -> Self {
         Self::Unauthorized {

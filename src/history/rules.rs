@@ -131,18 +131,7 @@ pub fn validate(
         mood: p.text("mood", input.mood, TextRule::line(MAX_MOOD_CHARS)),
         notes: p.text("notes", input.notes, TextRule::lines(MAX_NOTES_CHARS)),
     };
-    match p.0.len() {
-        0 => Ok(valid),
-        _ => Err(ApiError::Validation {
-            detail: p
-                .0
-                .iter()
-                .map(|e| format!("{} {}", e.field, e.message))
-                .collect::<Vec<_>>()
-                .join("; "),
-            errors: p.0,
-        }),
-    }
+    ApiError::unless_invalid(p.0, valid)
 }
 
 /// Whether applying `valid` would leave the stored session as it is.

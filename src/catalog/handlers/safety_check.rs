@@ -105,16 +105,5 @@ fn presses<'a>(snapshot: &'a Snapshot, body: &SafetyCheck) -> ApiResult<Vec<Pres
     if body.points.is_empty() && body.routine.is_none() {
         unknown.push(FieldError::new("points", "send points, a routine, or both"));
     }
-    if unknown.is_empty() {
-        Ok(presses)
-    } else {
-        Err(ApiError::Validation {
-            detail: unknown
-                .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect::<Vec<_>>()
-                .join("; "),
-            errors: unknown,
-        })
-    }
+    ApiError::unless_invalid(unknown, presses)
 }

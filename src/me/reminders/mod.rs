@@ -95,19 +95,7 @@ impl Problems {
     }
 
     fn done<T>(self, value: T) -> ApiResult<T> {
-        if self.0.is_empty() {
-            Ok(value)
-        } else {
-            Err(ApiError::Validation {
-                detail: self
-                    .0
-                    .iter()
-                    .map(|e| format!("{}: {}", e.field, e.message))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                errors: self.0,
-            })
-        }
+        ApiError::unless_invalid(self.0, value)
     }
 }
 
