@@ -37,6 +37,10 @@ reader_token=$(curl -fs -H 'Content-Type: application/json' "$BASE/v1/auth/regis
   python3 -c 'import json, sys; print(json.load(sys.stdin)["tokens"]["access_token"])')
 curl -fs -o /dev/null -X PATCH -H 'Content-Type: application/json' -H "Authorization: Bearer $reader_token" \
   "$BASE/v1/me" -d '{"safety_profile":{"pregnant":true}}'
+# ...who keeps 50 favorite points.
+for code in $(curl -fs "$BASE/v1/points?limit=50" | python3 -c 'import json, sys; print(" ".join(p["code"] for p in json.load(sys.stdin)["items"]))'); do
+  curl -fs -o /dev/null -X PUT -H "Authorization: Bearer $reader_token" "$BASE/v1/me/favorites/point/$code"
+done
 
 # name | path | extra header
 cases=(
@@ -44,6 +48,7 @@ cases=(
   "points?limit=50|/v1/points?limit=50|"
   "points/LI4|/v1/points/LI4|"
   "LI4, signed in|/v1/points/LI4|Authorization: Bearer ${reader_token}"
+  "favorites (50)|/v1/me/favorites|Authorization: Bearer ${reader_token}"
   "search q=zusanly|/v1/points?q=zusanly|"
   "search, all unique|/v1/points|@unique-search.lua"
   "search, typing|/v1/points|@prefix-search.lua"

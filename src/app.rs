@@ -44,6 +44,7 @@ fn routes(cfg: &mut ServiceConfig) {
             .configure(me::handlers::routes)
             .configure(history::handlers::routes)
             .configure(me::reminders::handlers::routes)
+            .configure(me::favorites::handlers::routes)
             .configure(admin::routes),
     );
 }

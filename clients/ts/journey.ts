@@ -46,6 +46,7 @@ async function journey(contract: Contract): Promise<void> {
   if (latest === undefined || rows.length !== SESSIONS) throw new Error(`expected ${SESSIONS} sessions, listed ${rows.length}`);
   await step("a note on the latest session", () => history.addNote(phone.api, latest, "slept well"));
   await step("a reminder for the routine, seen from the tablet", () => history.reminder(phone.api, tablet.api, routine));
+  await step("favorites: a point and the routine, run as a routine", () => history.favorites(phone.api, routine));
   const kept = await step("sync from the tablet: pull, stale push 409, push", () =>
     syncTwoDevices(phone.api, tablet.api, routine, SESSIONS),
   );

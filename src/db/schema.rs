@@ -42,6 +42,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    favorites (user_id, kind, item) {
+        user_id -> Uuid,
+        kind -> Text,
+        item -> Text,
+        position -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     history_days (user_id, day, condition_slug, routine_slug) {
         user_id -> Uuid,
         day -> Date,
@@ -205,6 +215,7 @@ diesel::table! {
 diesel::joinable!(auth_sessions -> users (user_id));
 diesel::joinable!(condition_points -> conditions (condition_slug));
 diesel::joinable!(condition_points -> points (point_code));
+diesel::joinable!(favorites -> users (user_id));
 diesel::joinable!(history_days -> users (user_id));
 diesel::joinable!(history_point_days -> users (user_id));
 diesel::joinable!(idempotency_keys -> users (user_id));
@@ -218,6 +229,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     catalog_meta,
     condition_points,
     conditions,
+    favorites,
     history_days,
     history_point_days,
     idempotency_keys,

@@ -6,6 +6,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 use crate::auth::store as auth_store;
 use crate::auth::{AuthService, AuthUser, password, session_revoked};
+use crate::catalog::store::Snapshot;
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
 use crate::me::model::Export;
@@ -131,7 +132,7 @@ pub async fn delete(
 
 /// Everything stored about the account, read in one snapshot: a write that lands
 /// meanwhile is wholly in the export or not at all.
-pub async fn export(pool: &DbPool, user_id: UserId) -> ApiResult<Export> {
+pub async fn export(pool: &DbPool, snapshot: &Snapshot, user_id: UserId) -> ApiResult<Export> {
     let mut conn = db::conn(pool).await?;
     conn.build_transaction()
         .repeatable_read()
@@ -141,12 +142,15 @@ pub async fn export(pool: &DbPool, user_id: UserId) -> ApiResult<Export> {
             let devices = store::all_sessions(conn, user_id).await?;
             let sessions = crate::history::store::all_live(conn, user_id).await?;
             let reminders = crate::me::reminders::list(conn, user_id).await?;
+            let favorites =
+                crate::me::favorites::list(conn, snapshot, crate::http::Lang::En, user_id).await?;
             Ok(Export {
                 exported_at: chrono::Utc::now(),
                 user: row.to_user(),
                 devices,
                 sessions,
                 reminders,
+                favorites,
             })
         })
         .await

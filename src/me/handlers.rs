@@ -4,6 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, put, web};
 
 use crate::auth::store as auth_store;
 use crate::auth::{AuthService, AuthUser, DeviceSessionId, client_address};
+use crate::catalog::store::CatalogStore;
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
 use crate::http::Json;
@@ -166,8 +167,12 @@ pub async fn delete_me(
     )
 )]
 #[get("/me/export")]
-pub async fn export_me(user: AuthUser, pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
-    let export = account::export(&pool, user.user_id).await?;
+pub async fn export_me(
+    user: AuthUser,
+    pool: web::Data<DbPool>,
+    catalog: web::Data<CatalogStore>,
+) -> ApiResult<HttpResponse> {
+    let export = account::export(&pool, &catalog.get(), user.user_id).await?;
     Ok(HttpResponse::Ok()
         .insert_header((
             "content-disposition",

@@ -145,3 +145,18 @@ export async function reminder(phone: Api, tablet: Api, routine: Schemas["Routin
   check(off.next_fire_at === null, "disabled, it does not fire");
   return `next at ${next}`;
 }
+
+/** The routine's first point and the routine itself as favorites, run as a routine. */
+export async function favorites(phone: Api, routine: Schemas["RoutineDetail"]): Promise<string> {
+  const [first] = routine.steps;
+  check(first !== undefined, "the routine has steps");
+  const point = ok(await phone.PUT("/v1/me/favorites/{kind}/{id}", { params: { path: { kind: "point", id: first.point } } }), 200);
+  const again = ok(await phone.PUT("/v1/me/favorites/{kind}/{id}", { params: { path: { kind: "point", id: first.point } } }), 200);
+  check(point.added_at === again.added_at && !point.retired, "keeping it twice changes nothing");
+  ok(await phone.PUT("/v1/me/favorites/{kind}/{id}", { params: { path: { kind: "routine", id: routine.slug } } }), 200);
+  const list = ok(await phone.GET("/v1/me/favorites"), 200);
+  check(list.items.length === 2, "two favorites");
+  const run = ok(await phone.GET("/v1/me/favorites/routine"), 200);
+  check(run.steps.length === 1 && run.steps[0]?.point === first.point, "the favorite point is the one step");
+  return `${run.total_seconds} s, ${run.warnings.length} warning(s)`;
+}

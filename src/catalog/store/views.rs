@@ -6,7 +6,7 @@ use std::io::Write;
 use actix_web::web::Bytes;
 
 use super::{Bundle, Snapshot};
-use crate::catalog::data::{PointKind, Pregnancy};
+use crate::catalog::data::{PointKind, Pregnancy, SelfCareSides, Side};
 use crate::catalog::model::*;
 use crate::http::Lang;
 
@@ -45,7 +45,8 @@ impl Snapshot {
         }
     }
 
-    fn point_name(&self, code: &str, lang: Lang) -> (String, Pregnancy) {
+    /// A point's name in `lang` and its pregnancy level (the code itself when unknown).
+    pub fn point_name(&self, code: &str, lang: Lang) -> (String, Pregnancy) {
         match self.point_index(code) {
             Some(i) => {
                 let p = &self.points[i];
@@ -97,12 +98,35 @@ impl Snapshot {
             .filter(move |&i| self.points[i].meridian.as_deref() == Some(code.as_str()))
     }
 
-    fn routine_ref(&self, ri: usize, lang: Lang) -> RoutineRef {
+    pub fn routine_ref(&self, ri: usize, lang: Lang) -> RoutineRef {
         let r = &self.routines[ri];
         RoutineRef {
             slug: r.slug.clone(),
             name: localized(lang, &r.name, &r.name_zh_hans, &r.name_zh_hant).to_owned(),
         }
+    }
+
+    /// Point `pi` as a routine step at `position`, timed and pressed as its self-care
+    /// guidance says (one side at a time takes twice the seconds); `None` without one.
+    pub fn selfcare_step(&self, pi: usize, position: usize, lang: Lang) -> Option<RoutineStep> {
+        let p = &self.points[pi];
+        let care = p.selfcare.as_ref()?;
+        let (side, seconds) = match care.sides {
+            SelfCareSides::Both => (Side::Both, care.seconds),
+            SelfCareSides::OneSideAtATime => (Side::Both, care.seconds * 2),
+            SelfCareSides::Midline => (Side::Midline, care.seconds),
+        };
+        let (point_name, pregnancy) = self.point_name(&p.code, lang);
+        Some(RoutineStep {
+            position,
+            point: p.code.clone(),
+            point_name,
+            side,
+            seconds,
+            pressure: care.pressure,
+            instruction: care.technique.clone(),
+            pregnancy,
+        })
     }
 
     pub fn condition_summary(&self, ci: usize, lang: Lang) -> ConditionSummary {

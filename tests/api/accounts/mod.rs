@@ -5,6 +5,7 @@ mod access_tokens;
 mod admin;
 mod delete_export;
 mod devices;
+mod favorites;
 mod guests;
 mod profile;
 mod races;

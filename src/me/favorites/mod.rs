@@ -1,0 +1,203 @@
+//! Favorites: catalog points and curated routines an account keeps, in its own order, at
+//! most [`MAX_FAVORITES`]. Adding and removing are idempotent; an item that leaves the
+//! catalog stays listed as retired; the favorite points run as one routine.
+
+pub mod handlers;
+pub mod model;
+mod store;
+
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+
+use crate::catalog::safety::{Press, warnings};
+use crate::catalog::store::Snapshot;
+use crate::error::{ApiError, ApiResult};
+use crate::http::Lang;
+use crate::users::UserId;
+use crate::users::model::SafetyProfile;
+use model::{Favorite, FavoriteKind, FavoriteRef, FavoritesRoutine};
+use store::FavoriteRow;
+
+pub const MAX_FAVORITES: usize = 100;
+
+/// The canonical code or slug of a catalog item, if the catalog has it.
+fn canonical(snapshot: &Snapshot, kind: FavoriteKind, id: &str) -> Option<String> {
+    match kind {
+        FavoriteKind::Point => snapshot
+            .point_index(id)
+            .map(|pi| snapshot.points[pi].code.clone()),
+        FavoriteKind::Routine => snapshot
+            .routine_index(id)
+            .map(|ri| snapshot.routines[ri].slug.clone()),
+    }
+}
+
+fn view(snapshot: &Snapshot, lang: Lang, row: FavoriteRow) -> Favorite {
+    let kind = FavoriteKind::parse(&row.kind).unwrap_or(FavoriteKind::Point);
+    let name = match kind {
+        FavoriteKind::Point => snapshot
+            .point_index(&row.item)
+            .map(|_| snapshot.point_name(&row.item, lang).0),
+        FavoriteKind::Routine => snapshot
+            .routine_index(&row.item)
+            .map(|ri| snapshot.routine_ref(ri, lang).name),
+    };
+    Favorite {
+        kind,
+        retired: name.is_none(),
+        name,
+        id: row.item,
+        added_at: row.created_at,
+    }
+}
+
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    snapshot: &Snapshot,
+    lang: Lang,
+    user: UserId,
+) -> ApiResult<Vec<Favorite>> {
+    Ok(store::list(conn, user)
+        .await?
+        .into_iter()
+        .map(|row| view(snapshot, lang, row))
+        .collect())
+}
+
+/// Adds a favorite (a repeat changes nothing) and answers with it.
+pub async fn add(
+    conn: &mut AsyncPgConnection,
+    snapshot: &Snapshot,
+    lang: Lang,
+    user: UserId,
+    kind: FavoriteKind,
+    id: &str,
+) -> ApiResult<Favorite> {
+    let item = canonical(snapshot, kind, id)
+        .ok_or_else(|| ApiError::invalid("id", format!("unknown {} `{id}`", kind.as_str())))?;
+    let rows = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            if !store::lock_account(conn, user).await? {
+                return Err(crate::auth::session_revoked());
+            }
+            let rows = store::list(conn, user).await?;
+            if !rows
+                .iter()
+                .any(|r| r.kind == kind.as_str() && r.item == item)
+            {
+                if rows.len() >= MAX_FAVORITES {
+                    return Err(ApiError::invalid(
+                        "id",
+                        format!("an account keeps at most {MAX_FAVORITES} favorites"),
+                    ));
+                }
+                let next = rows.iter().map(|r| r.position).max().unwrap_or(0) + 1;
+                store::add(conn, user, kind.as_str(), &item, next).await?;
+            }
+            Ok(store::list(conn, user).await?)
+        })
+        .await?;
+    rows.into_iter()
+        .find(|r| r.kind == kind.as_str() && r.item == item)
+        .map(|row| view(snapshot, lang, row))
+        .ok_or_else(|| ApiError::internal("a favorite just added is missing"))
+}
+
+/// Removes a favorite; removing one that is not there is fine. A retired item is named
+/// as it was stored.
+pub async fn remove(
+    conn: &mut AsyncPgConnection,
+    snapshot: &Snapshot,
+    user: UserId,
+    kind: FavoriteKind,
+    id: &str,
+) -> ApiResult<()> {
+    let item = canonical(snapshot, kind, id).unwrap_or_else(|| id.to_owned());
+    store::remove(conn, user, kind.as_str(), &item).await?;
+    Ok(())
+}
+
+/// Puts the favorites in the order given, which must name each of them once (422 else).
+pub async fn reorder(
+    conn: &mut AsyncPgConnection,
+    snapshot: &Snapshot,
+    lang: Lang,
+    user: UserId,
+    order: Vec<FavoriteRef>,
+) -> ApiResult<Vec<Favorite>> {
+    let wanted: Vec<(FavoriteKind, String)> = order
+        .into_iter()
+        .map(|r| {
+            let item = canonical(snapshot, r.kind, &r.id).unwrap_or(r.id);
+            (r.kind, item)
+        })
+        .collect();
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        if !store::lock_account(conn, user).await? {
+            return Err(crate::auth::session_revoked());
+        }
+        let rows = store::list(conn, user).await?;
+        let mut have: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r.kind.as_str(), r.item.as_str()))
+            .collect();
+        let mut named: Vec<(&str, &str)> = wanted
+            .iter()
+            .map(|(k, i)| (k.as_str(), i.as_str()))
+            .collect();
+        have.sort_unstable();
+        named.sort_unstable();
+        if have != named {
+            return Err(ApiError::invalid(
+                "items",
+                "must name every favorite of the account exactly once",
+            ));
+        }
+        for (position, (kind, item)) in wanted.iter().enumerate() {
+            store::set_position(conn, user, kind.as_str(), item, position as i32 + 1).await?;
+        }
+        Ok(())
+    })
+    .await?;
+    list(conn, snapshot, lang, user).await
+}
+
+/// The favorite points, in the account's order, as one routine timed by their self-care
+/// guidance, with the warnings of `profile`.
+pub async fn routine(
+    conn: &mut AsyncPgConnection,
+    snapshot: &Snapshot,
+    lang: Lang,
+    user: UserId,
+    profile: &SafetyProfile,
+) -> ApiResult<FavoritesRoutine> {
+    let mut steps = Vec::new();
+    let mut left_out = Vec::new();
+    let mut presses = Vec::new();
+    for row in store::list(conn, user).await? {
+        if row.kind != FavoriteKind::Point.as_str() {
+            continue;
+        }
+        let step = snapshot.point_index(&row.item).and_then(|pi| {
+            snapshot
+                .selfcare_step(pi, steps.len() + 1, lang)
+                .map(|s| (pi, s))
+        });
+        match step {
+            Some((pi, step)) => {
+                presses.push(Press {
+                    point: &snapshot.points[pi],
+                    pressure: Some(step.pressure),
+                });
+                steps.push(step);
+            }
+            None => left_out.push(row.item),
+        }
+    }
+    Ok(FavoritesRoutine {
+        step_count: steps.len(),
+        total_seconds: steps.iter().map(|s| s.seconds).sum(),
+        warnings: warnings(profile, presses),
+        steps,
+        left_out,
+    })
+}

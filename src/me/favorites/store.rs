@@ -1,0 +1,87 @@
+//! Favorite rows, always of one account.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::db::schema::{favorites, users};
+use crate::users::UserId;
+
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = favorites, check_for_backend(diesel::pg::Pg))]
+pub struct FavoriteRow {
+    pub kind: String,
+    pub item: String,
+    pub position: i32,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The account's favorites in its order.
+pub async fn list(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<Vec<FavoriteRow>> {
+    favorites::table
+        .filter(favorites::user_id.eq(user))
+        .order((favorites::position, favorites::created_at))
+        .select(FavoriteRow::as_select())
+        .load(conn)
+        .await
+}
+
+/// Locks the account's row, so that concurrent changes to its favorites queue up;
+/// `false` when the account is gone.
+pub async fn lock_account(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<bool> {
+    Ok(users::table
+        .find(user)
+        .select(users::id)
+        .for_update()
+        .first::<UserId>(conn)
+        .await
+        .optional()?
+        .is_some())
+}
+
+/// Adds the favorite at the end of the order; nothing when it is there already.
+pub async fn add(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    kind: &str,
+    item: &str,
+    position: i32,
+) -> QueryResult<()> {
+    diesel::insert_into(favorites::table)
+        .values((
+            favorites::user_id.eq(user),
+            favorites::kind.eq(kind),
+            favorites::item.eq(item),
+            favorites::position.eq(position),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+pub async fn remove(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    kind: &str,
+    item: &str,
+) -> QueryResult<()> {
+    diesel::delete(favorites::table.find((user, kind, item)))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+pub async fn set_position(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    kind: &str,
+    item: &str,
+    position: i32,
+) -> QueryResult<()> {
+    diesel::update(favorites::table.find((user, kind, item)))
+        .set(favorites::position.eq(position))
+        .execute(conn)
+        .await
+        .map(drop)
+}
