@@ -162,6 +162,19 @@ pub async fn user_by_id(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult
 /// The zone the user's local days are computed in; `AccountGone` when the account was
 /// deleted, and an error (a 500, logged) when the stored zone is not one this server
 /// knows, rather than days computed in UTC while the database computes them otherwise.
+/// Locks the account's row until the transaction ends, so that changes to what the
+/// account owns (its favorites, its reminders) queue up; `false` when the account is gone.
+pub async fn lock(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<bool> {
+    Ok(users::table
+        .find(id)
+        .select(users::id)
+        .for_update()
+        .first::<UserId>(conn)
+        .await
+        .optional()?
+        .is_some())
+}
+
 pub async fn time_zone_of(conn: &mut AsyncPgConnection, id: UserId) -> Result<TimeZone, DbError> {
     users::table
         .find(id)

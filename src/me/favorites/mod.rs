@@ -12,8 +12,8 @@ use crate::catalog::safety::{Press, warnings};
 use crate::catalog::store::Snapshot;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Lang;
-use crate::users::UserId;
 use crate::users::model::SafetyProfile;
+use crate::users::{UserId, store as users};
 use model::{Favorite, FavoriteKind, FavoriteRef, FavoritesRoutine};
 use store::FavoriteRow;
 
@@ -76,7 +76,7 @@ pub async fn add(
         .ok_or_else(|| ApiError::invalid("id", format!("unknown {} `{id}`", kind.as_str())))?;
     let rows = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            if !store::lock_account(conn, user).await? {
+            if !users::lock(conn, user).await? {
                 return Err(crate::auth::session_revoked());
             }
             let rows = store::list(conn, user).await?;
@@ -132,7 +132,7 @@ pub async fn reorder(
         })
         .collect();
     conn.transaction::<_, ApiError, _>(async |conn| {
-        if !store::lock_account(conn, user).await? {
+        if !users::lock(conn, user).await? {
             return Err(crate::auth::session_revoked());
         }
         let rows = store::list(conn, user).await?;

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use crate::db::schema::{favorites, users};
+use crate::db::schema::favorites;
 use crate::users::UserId;
 
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -24,19 +24,6 @@ pub async fn list(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<Vec
         .select(FavoriteRow::as_select())
         .load(conn)
         .await
-}
-
-/// Locks the account's row, so that concurrent changes to its favorites queue up;
-/// `false` when the account is gone.
-pub async fn lock_account(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<bool> {
-    Ok(users::table
-        .find(user)
-        .select(users::id)
-        .for_update()
-        .first::<UserId>(conn)
-        .await
-        .optional()?
-        .is_some())
 }
 
 /// Adds the favorite at the end of the order; nothing when it is there already.

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::{reminders, users};
+use crate::db::schema::reminders;
 use crate::users::{TimeZone, UserId};
 
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -63,16 +63,9 @@ pub async fn lock_and_count(
     conn: &mut AsyncPgConnection,
     user: UserId,
 ) -> QueryResult<Option<i64>> {
-    let Some(_) = users::table
-        .find(user)
-        .select(users::id)
-        .for_update()
-        .first::<UserId>(conn)
-        .await
-        .optional()?
-    else {
+    if !crate::users::store::lock(conn, user).await? {
         return Ok(None);
-    };
+    }
     reminders::table
         .filter(reminders::user_id.eq(user))
         .count()
