@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 
-use crate::catalog::safety::{self, Press};
+use crate::catalog::safety;
 use crate::catalog::store::Snapshot;
 use crate::error::{ApiError, FieldError};
 use crate::history::SessionId;
@@ -169,13 +169,10 @@ pub fn patched(current: Session, patch: SessionPatch) -> SessionInput {
 /// over the steps whose points the catalog knows). The session is stored either way: the
 /// app decides how to show them.
 pub fn warnings(snapshot: &Snapshot, profile: &SafetyProfile, steps: &[Step]) -> Vec<Warning> {
-    safety::warnings(
-        profile,
-        steps.iter().filter_map(|step| {
-            snapshot.point_index(&step.point).map(|pi| Press {
-                point: &snapshot.points[pi],
-                pressure: Some(step.pressure),
-            })
-        }),
-    )
+    let presses = snapshot.presses(
+        steps
+            .iter()
+            .map(|step| (step.point.as_str(), Some(step.pressure))),
+    );
+    safety::warnings(profile, presses)
 }

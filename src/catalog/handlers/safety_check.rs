@@ -74,10 +74,7 @@ fn presses<'a>(snapshot: &'a Snapshot, body: &SafetyCheck) -> ApiResult<Vec<Pres
     let mut presses = Vec::new();
     for (i, code) in body.points.iter().enumerate() {
         match snapshot.point_index(&code.0) {
-            Some(pi) => presses.push(Press {
-                point: &snapshot.points[pi],
-                pressure: None,
-            }),
+            Some(pi) => presses.extend(snapshot.point_presses(pi)),
             None => unknown.push(FieldError::new(
                 format!("points[{i}]"),
                 format!("unknown point `{}`", code.0),
@@ -86,16 +83,7 @@ fn presses<'a>(snapshot: &'a Snapshot, body: &SafetyCheck) -> ApiResult<Vec<Pres
     }
     if let Some(slug) = &body.routine {
         match snapshot.routine_index(slug) {
-            Some(ri) => {
-                for step in &snapshot.routines[ri].steps {
-                    if let Some(pi) = snapshot.point_index(&step.point) {
-                        presses.push(Press {
-                            point: &snapshot.points[pi],
-                            pressure: Some(step.pressure),
-                        });
-                    }
-                }
-            }
+            Some(ri) => presses.extend(snapshot.routine_presses(ri)),
             None => unknown.push(FieldError::new(
                 "routine",
                 format!("unknown routine `{slug}`"),

@@ -205,7 +205,9 @@ impl Snapshot {
         )
     }
 
-    fn presses<'a>(
+    /// Points by code (unknown ones skipped), each with its pressure if known, for the
+    /// safety engine.
+    pub fn presses<'a>(
         &self,
         points: impl Iterator<Item = (&'a str, Option<Pressure>)>,
     ) -> Vec<Press<'_>> {

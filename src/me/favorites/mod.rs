@@ -74,32 +74,29 @@ pub async fn add(
 ) -> ApiResult<Favorite> {
     let item = canonical(snapshot, kind, id)
         .ok_or_else(|| ApiError::invalid("id", format!("unknown {} `{id}`", kind.as_str())))?;
-    let rows = conn
+    let row = conn
         .transaction::<_, ApiError, _>(async |conn| {
             if !users::lock(conn, user).await? {
                 return Err(crate::auth::session_revoked());
             }
             let rows = store::list(conn, user).await?;
-            if !rows
+            if let Some(kept) = rows
                 .iter()
-                .any(|r| r.kind == kind.as_str() && r.item == item)
+                .find(|r| r.kind == kind.as_str() && r.item == item)
             {
-                if rows.len() >= MAX_FAVORITES {
-                    return Err(ApiError::invalid(
-                        "id",
-                        format!("an account keeps at most {MAX_FAVORITES} favorites"),
-                    ));
-                }
-                let next = rows.iter().map(|r| r.position).max().unwrap_or(0) + 1;
-                store::add(conn, user, kind.as_str(), &item, next).await?;
+                return Ok(kept.clone());
             }
-            Ok(store::list(conn, user).await?)
+            if rows.len() >= MAX_FAVORITES {
+                return Err(ApiError::invalid(
+                    "id",
+                    format!("an account keeps at most {MAX_FAVORITES} favorites"),
+                ));
+            }
+            let next = rows.iter().map(|r| r.position).max().unwrap_or(0) + 1;
+            Ok(store::add(conn, user, kind.as_str(), &item, next).await?)
         })
         .await?;
-    rows.into_iter()
-        .find(|r| r.kind == kind.as_str() && r.item == item)
-        .map(|row| view(snapshot, lang, row))
-        .ok_or_else(|| ApiError::internal("a favorite just added is missing"))
+    Ok(view(snapshot, lang, row))
 }
 
 /// Removes a favorite; removing one that is not there is fine. A retired item is named

@@ -26,14 +26,15 @@ pub async fn list(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<Vec
         .await
 }
 
-/// Adds the favorite at the end of the order; nothing when it is there already.
+/// Adds a favorite the account does not have yet at `position` (the caller holds the
+/// account's lock and has checked).
 pub async fn add(
     conn: &mut AsyncPgConnection,
     user: UserId,
     kind: &str,
     item: &str,
     position: i32,
-) -> QueryResult<()> {
+) -> QueryResult<FavoriteRow> {
     diesel::insert_into(favorites::table)
         .values((
             favorites::user_id.eq(user),
@@ -41,10 +42,9 @@ pub async fn add(
             favorites::item.eq(item),
             favorites::position.eq(position),
         ))
-        .on_conflict_do_nothing()
-        .execute(conn)
+        .returning(FavoriteRow::as_returning())
+        .get_result(conn)
         .await
-        .map(drop)
 }
 
 pub async fn remove(
