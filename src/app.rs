@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::db::DbPool;
 use crate::http::{self, BodyLimits, RouteTable};
 use crate::ops::Drain;
-use crate::{admin, auth, catalog, history, me, openapi, ops, telemetry};
+use crate::{admin, auth, catalog, history, me, openapi, ops, personal, telemetry};
 
 /// Everything a request handler may need, shared by all workers.
 #[derive(Clone)]
@@ -43,8 +43,9 @@ fn routes(cfg: &mut ServiceConfig) {
             .configure(auth::handlers::routes)
             .configure(me::handlers::routes)
             .configure(history::handlers::routes)
-            .configure(me::reminders::handlers::routes)
-            .configure(me::favorites::handlers::routes)
+            .configure(personal::reminders::handlers::routes)
+            .configure(personal::favorites::handlers::routes)
+            .configure(personal::routines::handlers::routes)
             .configure(admin::routes),
     );
 }

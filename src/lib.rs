@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod ops;
 pub mod pagination;
+pub mod personal;
 pub mod problems;
 pub mod request_id;
 pub mod server;

@@ -123,6 +123,12 @@ problem_codes! {
     ReminderExists = "reminder_exists", 409, "Reminder id already used",
         "This account already has a reminder with this client-chosen id (ids are per account).",
         "Use a new UUID for a new reminder, or PATCH the existing one.";
+    RoutineExists = "routine_exists", 409, "Routine id already used",
+        "This account already has an own routine with this client-chosen id (ids are per account).",
+        "Use a new UUID for a new routine, or PATCH the existing one.";
+    WarningsNotAcknowledged = "warnings_not_acknowledged", 409, "Warnings not acknowledged",
+        "The routine presses a point that is contraindicated for the account's safety profile (pregnancy, for example), so nothing was stored; `errors` names each such step with the warning.",
+        "Show the warnings to the user; remove those steps, or send the request again with `acknowledge_warnings: true` if they still want them.";
     SyncConflict = "sync_conflict", 409, "Sync conflict",
         "Records in the push changed on the server after the client's cursor, so nothing from the push was applied; `errors` lists them.",
         "Pull from your cursor, merge, and push again with the new cursor.";

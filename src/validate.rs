@@ -35,6 +35,17 @@ pub enum Limit {
     Octets(usize),
 }
 
+/// What a client sent, shortened for an error message: an unknown code is named, but
+/// a megabyte of it is not sent back.
+pub fn echo(value: &str) -> String {
+    const MAX: usize = 40;
+    if value.chars().count() <= MAX {
+        value.to_owned()
+    } else {
+        format!("{}…", value.chars().take(MAX).collect::<String>())
+    }
+}
+
 /// How one kind of text is normalised and bounded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TextRule {

@@ -75,10 +75,22 @@ impl FromRequest for Reader {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         if req.headers().get(header::AUTHORIZATION).is_none() {
             return Box::pin(std::future::ready(Ok(Self(None))));
         }
+        let signed = SignedReader::from_request(req, payload);
+        Box::pin(async move { Ok(Self(Some(signed.await?))) })
+    }
+}
+
+/// A reader who must be signed in (401 otherwise), for the account's own resources that
+/// carry warnings: the same cached session and profile as [`Reader`].
+impl FromRequest for SignedReader {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let claims = verified_claims(req);
         let auth = req.app_data::<web::Data<AuthService>>().cloned();
         let pool = req.app_data::<web::Data<DbPool>>().cloned();
@@ -89,7 +101,7 @@ impl FromRequest for Reader {
             if let Some(reader) = auth.readers.fresh(claims.sid, now)
                 && reader.user_id == claims.sub
             {
-                return Ok(Self(Some(reader)));
+                return Ok(reader);
             }
             let pool = pool.ok_or_else(|| ApiError::internal("database pool not configured"))?;
             let mut conn = db::conn(&pool).await?;
@@ -102,7 +114,7 @@ impl FromRequest for Reader {
                 profile,
             };
             auth.readers.keep(reader, now);
-            Ok(Self(Some(reader)))
+            Ok(reader)
         })
     }
 }

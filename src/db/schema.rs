@@ -136,6 +136,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    own_routines (user_id, id) {
+        user_id -> Uuid,
+        id -> Uuid,
+        name -> Text,
+        description -> Nullable<Text>,
+        conditions -> Array<Text>,
+        steps -> Jsonb,
+        origin -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+        version -> Int8,
+    }
+}
+
+diesel::table! {
     points (code) {
         code -> Text,
         position -> Int4,
@@ -178,6 +194,8 @@ diesel::table! {
         enabled -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        version -> Int8,
+        deleted_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -208,6 +226,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         history_version -> Int8,
         history_purged_version -> Int8,
+        favorites_version -> Int8,
         history_rolled_version -> Int8,
     }
 }
@@ -220,6 +239,7 @@ diesel::joinable!(history_days -> users (user_id));
 diesel::joinable!(history_point_days -> users (user_id));
 diesel::joinable!(idempotency_keys -> users (user_id));
 diesel::joinable!(massage_sessions -> users (user_id));
+diesel::joinable!(own_routines -> users (user_id));
 diesel::joinable!(points -> meridians (meridian_code));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
 diesel::joinable!(reminders -> users (user_id));
@@ -235,6 +255,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     massage_sessions,
     meridians,
+    own_routines,
     points,
     rate_limits,
     refresh_tokens,

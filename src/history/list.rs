@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
+use uuid::Uuid;
 
 use crate::catalog::store::Snapshot;
 use crate::error::ApiResult;
@@ -58,9 +59,14 @@ pub async fn page(
         condition: pagination::known("condition", q.condition.as_deref(), |s| {
             snapshot.condition_slug(s)
         })?,
-        routine: pagination::known("routine", q.routine.as_deref(), |s| {
-            snapshot.routine_slug(s)
-        })?,
+        // A curated slug, or the id of an own routine (any: one deleted since still
+        // names its sessions).
+        routine: match q.routine.as_deref().map(Uuid::parse_str) {
+            Some(Ok(id)) => Some(id.to_string()),
+            _ => pagination::known("routine", q.routine.as_deref(), |s| {
+                snapshot.routine_slug(s)
+            })?,
+        },
         point: pagination::known("point", q.point.as_deref(), |s| snapshot.point_code(s))?,
         before: cursor::decode_list(q.cursor.as_deref(), filters)?,
     };

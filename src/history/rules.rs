@@ -1,14 +1,16 @@
 //! What makes a session valid, and which safety warnings apply to it.
 
 use chrono::{DateTime, Datelike, Duration, Utc};
+use uuid::Uuid;
 
 use crate::catalog::safety;
 use crate::catalog::store::Snapshot;
 use crate::error::{ApiError, FieldError};
 use crate::history::SessionId;
 use crate::history::model::{Session, SessionInput, SessionPatch, Step, Warning};
+use crate::personal::routines as own_routines;
 use crate::users::model::SafetyProfile;
-use crate::validate::{self, TextRule};
+use crate::validate::{self, TextRule, echo};
 
 pub const MAX_STEPS: usize = 100;
 pub const MAX_MOOD_CHARS: usize = 40;
@@ -57,20 +59,11 @@ impl Problems {
     }
 }
 
-/// What a client sent, shortened for an error message: an unknown code is named, but
-/// a megabyte of it is not sent back.
-fn echo(value: &str) -> String {
-    const MAX: usize = 40;
-    if value.chars().count() <= MAX {
-        value.to_owned()
-    } else {
-        format!("{}…", value.chars().take(MAX).collect::<String>())
-    }
-}
-
-/// Checks a session against the limits and the catalog (422 listing every problem).
+/// Checks a session against the limits, the catalog and the account's own routines
+/// (`own`: the ids it has or had), 422 listing every problem.
 pub fn validate(
     snapshot: &Snapshot,
+    own: &[Uuid],
     input: SessionInput,
     now: DateTime<Utc>,
 ) -> Result<ValidSession, ApiError> {
@@ -85,7 +78,7 @@ pub fn validate(
         p.add("duration_seconds", "must be between 1 and 86400");
     }
     let routine = input.routine.and_then(|slug| {
-        let found = snapshot.routine_slug(&slug).map(str::to_owned);
+        let found = own_routines::routine_name(snapshot, own, &slug);
         if found.is_none() {
             p.add("routine", format!("unknown routine `{}`", echo(&slug)));
         }

@@ -11,6 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::history::SessionId;
 use crate::history::model::{Session, SessionInput, SessionPatch, SessionWithWarnings};
 use crate::history::{rules, store};
+use crate::personal::routines as own_routines;
 use crate::problems::ProblemCode;
 use crate::users::UserId;
 
@@ -33,7 +34,8 @@ pub async fn create(
     claims: &Claims,
     input: SessionInput,
 ) -> ApiResult<SessionWithWarnings> {
-    let valid = rules::validate(snapshot, input, Utc::now())?;
+    let own = own_routines::known_among(conn, claims.sub, [input.routine.as_deref()]).await?;
+    let valid = rules::validate(snapshot, &own, input, Utc::now())?;
     match store::insert_new(conn, claims.sub, claims.sid, &valid).await? {
         Some((session, safety)) => Ok(SessionWithWarnings {
             warnings: rules::warnings(snapshot, &safety, &session.steps),
@@ -68,7 +70,9 @@ pub async fn update(
                 session: current,
             });
         }
-        let valid = rules::validate(snapshot, rules::patched(current, patch), Utc::now())?;
+        let input = rules::patched(current, patch);
+        let own = own_routines::known_among(conn, user_id, [input.routine.as_deref()]).await?;
+        let valid = rules::validate(snapshot, &own, input, Utc::now())?;
         let session = store::upsert(conn, user_id, &valid, lock.version + 1).await?;
         store::set_history_version(conn, user_id, lock.version + 1).await?;
         Ok(SessionWithWarnings {

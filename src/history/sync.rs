@@ -3,23 +3,34 @@
 
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
+use uuid::Uuid;
 
+use crate::auth::SignedReader;
 use crate::catalog::store::Snapshot;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::history::SessionId;
 use crate::history::cursor;
 use crate::history::model::{
-    PulledChange, PushedChange, SessionWarnings, SyncPull, SyncPushResult,
+    PulledChange, PushedChange, SessionWarnings, SyncPull, SyncPush, SyncPushResult,
 };
 use crate::history::rules::{self, ValidSession};
 use crate::history::store::{self, SessionRow};
+use crate::http::Lang;
+use crate::personal;
+use crate::personal::favorites::{self, sync::PlannedFavorites};
+use crate::personal::reminders::{self, sync::PlannedReminder};
+use crate::personal::routines::{self as own_routines, sync::PlannedRoutine};
 use crate::problems::ProblemCode;
 use crate::users::UserId;
 
 /// Most changes in one pull response; `has_more` says when to pull again.
 pub const PULL_PAGE: usize = 500;
-/// Most changes in one push.
+/// Most session changes in one push.
 pub const PUSH_LIMIT: usize = 500;
+/// Most own-routine changes in one push.
+pub const PUSH_ROUTINES_LIMIT: usize = 200;
+/// Most reminder changes in one push.
+pub const PUSH_REMINDERS_LIMIT: usize = 100;
 
 /// One change of a push, checked.
 pub enum Planned {
@@ -37,21 +48,16 @@ impl Planned {
     }
 }
 
-/// Checks every change of a push before anything is applied: at most [`PUSH_LIMIT`]
-/// changes, each upsert with its client id and valid against the catalog. One 422
-/// lists the problems of all changes, each field prefixed with the change's place.
-pub fn plan(
+/// Checks the session changes of a push: at most [`PUSH_LIMIT`], each upsert with its
+/// client id and valid against the catalog and `own` (the own routines it may name).
+/// Problems go to `problems`, each field prefixed with the change's place.
+pub fn plan_sessions(
     snapshot: &Snapshot,
+    own: &[Uuid],
     changes: Vec<PushedChange>,
     now: DateTime<Utc>,
-) -> ApiResult<Vec<Planned>> {
-    if changes.len() > PUSH_LIMIT {
-        return Err(ApiError::invalid(
-            "changes",
-            format!("must hold at most {PUSH_LIMIT} changes"),
-        ));
-    }
-    let mut problems: Vec<FieldError> = Vec::new();
+    problems: &mut Vec<FieldError>,
+) -> Vec<Planned> {
     let mut planned = Vec::with_capacity(changes.len());
     for (i, change) in changes.into_iter().enumerate() {
         match change {
@@ -61,18 +67,67 @@ pub fn plan(
                     "is required in a sync push",
                 ));
             }
-            PushedChange::Upsert { session } => match rules::validate(snapshot, session, now) {
-                Ok(valid) => planned.push(Planned::Upsert(valid)),
-                Err(ApiError::Validation { errors, .. }) => {
-                    problems.extend(errors.into_iter().map(|e| {
-                        FieldError::new(format!("changes[{i}].session.{}", e.field), e.message)
-                    }))
+            PushedChange::Upsert { session } => {
+                match rules::validate(snapshot, own, session, now) {
+                    Ok(valid) => planned.push(Planned::Upsert(valid)),
+                    Err(e) => {
+                        personal::sync::collect(problems, &format!("changes[{i}].session"), e)
+                    }
                 }
-                Err(other) => return Err(other),
-            },
+            }
             PushedChange::Delete { id } => planned.push(Planned::Delete(id)),
         }
     }
+    planned
+}
+
+/// Every change of a push, checked.
+pub struct PushPlan {
+    pub sessions: Vec<Planned>,
+    pub routines: Vec<PlannedRoutine>,
+    pub reminders: Vec<PlannedReminder>,
+    pub favorites: Option<PlannedFavorites>,
+}
+
+/// Checks every change of a push before anything is applied; one 422 lists the problems
+/// of all of them. Sessions and reminders may name the account's own routines, those of
+/// this push included.
+pub async fn plan(
+    conn: &mut AsyncPgConnection,
+    snapshot: &Snapshot,
+    user_id: UserId,
+    push: SyncPush,
+    now: DateTime<Utc>,
+) -> ApiResult<PushPlan> {
+    for (field, len, limit) in [
+        ("changes", push.changes.len(), PUSH_LIMIT),
+        ("routines", push.routines.len(), PUSH_ROUTINES_LIMIT),
+        ("reminders", push.reminders.len(), PUSH_REMINDERS_LIMIT),
+    ] {
+        if len > limit {
+            return Err(ApiError::invalid(
+                field,
+                format!("must hold at most {limit} changes"),
+            ));
+        }
+    }
+    let mut problems: Vec<FieldError> = Vec::new();
+    let routines = own_routines::sync::plan(snapshot, push.routines, &mut problems);
+    let named = push
+        .changes
+        .iter()
+        .map(|c| match c {
+            PushedChange::Upsert { session } => session.routine.as_deref(),
+            PushedChange::Delete { .. } => None,
+        })
+        .chain(reminders::sync::routine_names(&push.reminders));
+    let mut own = own_routines::known_among(conn, user_id, named).await?;
+    own.extend(own_routines::sync::upserted(&routines));
+    let sessions = plan_sessions(snapshot, &own, push.changes, now, &mut problems);
+    let reminders = reminders::sync::plan(snapshot, &own, push.reminders, &mut problems);
+    let favorites = push
+        .favorites
+        .map(|list| favorites::sync::plan(snapshot, list, &mut problems));
     if !problems.is_empty() {
         return Err(ApiError::Validation {
             detail: format!(
@@ -82,7 +137,12 @@ pub fn plan(
             errors: problems,
         });
     }
-    Ok(planned)
+    Ok(PushPlan {
+        sessions,
+        routines,
+        reminders,
+        favorites,
+    })
 }
 
 /// What a stored record that a push touches means for the push.
@@ -116,14 +176,15 @@ pub fn verdict(
     }
 }
 
-/// The 409 listing the records that changed on the server after the cursor.
-fn conflict(ids: Vec<SessionId>) -> ApiError {
+/// The 409 listing the records that changed on the server after the cursor: a session
+/// by its id, another record by its kind and id (`routines/…`), the list as `favorites`.
+fn conflict(records: Vec<String>) -> ApiError {
     ApiError::Conflict {
         code: ProblemCode::SyncConflict,
         detail: "some records changed on the server after your cursor; nothing was applied".into(),
-        errors: ids
+        errors: records
             .into_iter()
-            .map(|id| FieldError::new(id.to_string(), "changed on the server after your cursor"))
+            .map(|record| FieldError::new(record, "changed on the server after your cursor"))
             .collect(),
     }
 }
@@ -152,48 +213,71 @@ pub fn pulled(mut rows: Vec<SessionRow>) -> Vec<PulledChange> {
         .collect()
 }
 
-/// Every change since the cursor, at most [`PULL_PAGE`] of them.
+/// Every change since the cursor: at most [`PULL_PAGE`] sessions, and the own routines,
+/// reminders and favorites changed up to the same version.
 pub async fn pull(
     conn: &mut AsyncPgConnection,
-    user_id: UserId,
+    snapshot: &Snapshot,
+    lang: Lang,
+    reader: &SignedReader,
     raw_cursor: Option<&str>,
 ) -> ApiResult<SyncPull> {
-    let (current, purged) = store::history_marks(conn, user_id).await?;
-    let since = cursor::decode_sync(user_id, raw_cursor, current, purged)?;
+    let user_id = reader.user_id;
+    let marks = store::history_marks(conn, user_id).await?;
+    let since = cursor::decode_sync(user_id, raw_cursor, marks.version, marks.purged)?;
     let mut rows = store::changes_since(conn, user_id, since, PULL_PAGE as i64 + 1).await?;
+    // Every write up to the counter read has committed; later ones come with the next pull.
+    rows.retain(|r| r.version <= marks.version);
     // Tombstones purged between the two reads would be missing: the cursor is too old.
     if raw_cursor.is_some_and(|c| !c.is_empty()) {
-        let (_, purged_now) = store::history_marks(conn, user_id).await?;
+        let purged_now = store::history_marks(conn, user_id).await?.purged;
         cursor::decode_sync(user_id, raw_cursor, i64::MAX, purged_now)?;
     }
     let has_more = rows.len() > PULL_PAGE;
     rows.truncate(PULL_PAGE);
-    let cursor = cursor::encode_sync(user_id, rows.last().map_or(since, |r| r.version));
+    let upto = if has_more {
+        rows.last().map_or(since, |r| r.version)
+    } else {
+        marks.version.max(since)
+    };
+    let span = (since, upto);
+    let favorites = if marks.favorites > since && marks.favorites <= upto {
+        Some(favorites::list(conn, snapshot, lang, user_id).await?)
+    } else {
+        None
+    };
     Ok(SyncPull {
         changes: pulled(rows),
-        cursor,
+        routines: own_routines::sync::pulled(conn, snapshot, lang, &reader.profile, user_id, span)
+            .await?,
+        reminders: reminders::sync::pulled(conn, user_id, span).await?,
+        favorites,
+        cursor: cursor::encode_sync(user_id, upto),
         has_more,
     })
 }
 
 /// Applies a planned push in one transaction, under the user's history lock: 409 and
-/// nothing applied when a record changed on the server after the cursor.
+/// nothing applied when a record changed on the server after the cursor. Own routines go
+/// first (sessions, reminders and favorites may name them), then sessions, reminders and
+/// the favorites list.
 pub async fn push(
     conn: &mut AsyncPgConnection,
     snapshot: &Snapshot,
     user_id: UserId,
     raw_cursor: Option<&str>,
-    planned: Vec<Planned>,
+    plan: PushPlan,
 ) -> ApiResult<SyncPushResult> {
     conn.transaction::<_, ApiError, _>(async move |conn| {
         let lock = store::lock_history(conn, user_id).await?;
         let before = lock.version;
         let since = cursor::decode_sync(user_id, raw_cursor, before, lock.purged)?;
+        let planned = &plan.sessions;
         let ids: Vec<SessionId> = planned.iter().map(Planned::id).collect();
-        let mut conflicts: Vec<SessionId> = Vec::new();
+        let mut conflicts: Vec<String> = Vec::new();
         // Only this account's records: ids are per account.
         for (id, version, deleted) in store::versions(conn, user_id, &ids).await? {
-            let conflicting = match verdict(&planned, id, version, deleted, since) {
+            let conflicting = match verdict(planned, id, version, deleted, since) {
                 Verdict::Clear => false,
                 Verdict::Conflict => true,
                 Verdict::UnlessStored(valid) => !store::find(conn, user_id, id)
@@ -201,15 +285,35 @@ pub async fn push(
                     .is_some_and(|current| rules::unchanged(valid, &current)),
             };
             if conflicting {
-                conflicts.push(id);
+                conflicts.push(id.to_string());
+            }
+        }
+        for id in own_routines::sync::conflicts(conn, user_id, &plan.routines, since).await? {
+            conflicts.push(format!("routines/{id}"));
+        }
+        for id in reminders::sync::conflicts(conn, user_id, &plan.reminders, since).await? {
+            conflicts.push(format!("reminders/{id}"));
+        }
+        if let Some(list) = &plan.favorites {
+            let changed_at = store::history_marks(conn, user_id).await?.favorites;
+            if favorites::sync::conflicts(conn, user_id, list, changed_at, since).await? {
+                conflicts.push("favorites".to_owned());
             }
         }
         if !conflicts.is_empty() {
             return Err(conflict(conflicts));
         }
-        let mut version = before;
+        let mut version = own_routines::sync::apply(
+            conn,
+            snapshot,
+            user_id,
+            &lock.safety,
+            &plan.routines,
+            before,
+        )
+        .await?;
         let mut warnings = Vec::new();
-        for change in &planned {
+        for change in planned {
             match change {
                 Planned::Upsert(valid) => {
                     version += 1;
@@ -229,10 +333,17 @@ pub async fn push(
                 }
             }
         }
+        version = reminders::sync::apply(conn, user_id, &plan.reminders, version).await?;
+        if let Some(list) = &plan.favorites {
+            version = favorites::sync::apply(conn, user_id, list, version).await?;
+        }
         store::set_history_version(conn, user_id, version).await?;
         let cursor = cursor::encode_sync(user_id, pushed_cursor_version(since, before, version));
         Ok(SyncPushResult {
-            applied: planned.len(),
+            applied: plan.sessions.len()
+                + plan.routines.len()
+                + plan.reminders.len()
+                + usize::from(plan.favorites.is_some()),
             cursor,
             warnings,
         })
@@ -306,8 +417,19 @@ mod tests {
         }
     }
 
+    /// The checked session changes, or the problems found.
+    fn plan(changes: Vec<PushedChange>) -> Result<Vec<Planned>, Vec<FieldError>> {
+        let mut problems = Vec::new();
+        let planned = plan_sessions(&empty_catalog(), &[], changes, now(), &mut problems);
+        if problems.is_empty() {
+            Ok(planned)
+        } else {
+            Err(problems)
+        }
+    }
+
     fn planned(changes: Vec<PushedChange>) -> Vec<Planned> {
-        plan(&empty_catalog(), changes, now()).unwrap_or_else(|e| panic!("{e}"))
+        plan(changes).unwrap_or_else(|e| panic!("{e:?}"))
     }
 
     #[test]
@@ -327,10 +449,7 @@ mod tests {
             upsert(None),
             PushedChange::Upsert { session: bad },
         ];
-        let Err(ApiError::Validation { detail, errors }) = plan(&empty_catalog(), changes, now())
-        else {
-            panic!("422");
-        };
+        let errors = plan(changes).expect_err("422");
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
@@ -339,19 +458,6 @@ mod tests {
                 "changes[2].session.duration_seconds"
             ]
         );
-        assert_eq!(detail, "2 change(s) are invalid; nothing was applied");
-    }
-
-    #[test]
-    fn plan_refuses_too_many_changes() {
-        let changes = (0..=PUSH_LIMIT as u128)
-            .map(|i| PushedChange::Delete { id: sid(i) })
-            .collect();
-        let Err(ApiError::Validation { errors, .. }) = plan(&empty_catalog(), changes, now())
-        else {
-            panic!("422");
-        };
-        assert_eq!(errors[0].field, "changes");
     }
 
     #[test]
@@ -398,7 +504,8 @@ mod tests {
 
     #[test]
     fn conflict_lists_every_record() {
-        let ApiError::Conflict { code, errors, .. } = conflict(vec![sid(1), sid(2)]) else {
+        let records = vec![sid(1).to_string(), "routines/2".to_owned()];
+        let ApiError::Conflict { code, errors, .. } = conflict(records) else {
             panic!("409");
         };
         assert_eq!(code, ProblemCode::SyncConflict);

@@ -1,6 +1,8 @@
 //! The account's own credentials: reading it, changing the password and deleting it,
 //! each confirmed with the current password and checked again under the row's lock.
 
+use crate::http::Lang;
+use crate::personal;
 use crate::problems::ProblemCode;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
@@ -141,14 +143,17 @@ pub async fn export(pool: &DbPool, snapshot: &Snapshot, user_id: UserId) -> ApiR
             let row = row(conn, user_id).await?;
             let devices = store::all_sessions(conn, user_id).await?;
             let sessions = crate::history::store::all_live(conn, user_id).await?;
-            let reminders = crate::me::reminders::list(conn, user_id).await?;
-            let favorites =
-                crate::me::favorites::list(conn, snapshot, crate::http::Lang::En, user_id).await?;
+            let user = row.to_user();
+            let reminders = personal::reminders::list(conn, user_id).await?;
+            let favorites = personal::favorites::list(conn, snapshot, Lang::En, user_id).await?;
+            let routines =
+                personal::routines::export(conn, snapshot, user_id, &user.safety_profile).await?;
             Ok(Export {
                 exported_at: chrono::Utc::now(),
-                user: row.to_user(),
+                user,
                 devices,
                 sessions,
+                routines,
                 reminders,
                 favorites,
             })

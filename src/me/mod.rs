@@ -1,9 +1,7 @@
-//! The signed-in user's own data: profile, password, devices, favorites, reminders, deletion and
-//! export.
+//! The signed-in user's own data: profile, password, devices, deletion and export
+//! (which gathers what `personal` keeps too).
 
 pub mod account;
-pub mod favorites;
 pub mod handlers;
 pub mod model;
-pub mod reminders;
 pub mod store;

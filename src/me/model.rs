@@ -97,7 +97,7 @@ pub struct PasswordChange {
     "role": "user", "is_guest": false, "safety_profile": {"pregnant": false, "bleeding_risk": false,
     "varicose_veins": false, "recent_surgery_or_fracture": false, "skin_condition": false},
     "created_at": "2026-11-21T08:30:00Z", "updated_at": "2026-11-21T08:30:00Z"}, "devices": [],
-    "sessions": [], "reminders": [], "favorites": []}))]
+    "sessions": [], "routines": [], "reminders": [], "favorites": []}))]
 pub struct Export {
     pub exported_at: DateTime<Utc>,
     pub user: User,
@@ -105,10 +105,12 @@ pub struct Export {
     pub devices: Vec<ExportedDevice>,
     /// Every self-massage session logged, oldest first.
     pub sessions: Vec<crate::history::model::Session>,
+    /// Every own routine, newest first (point names in English).
+    pub routines: Vec<crate::personal::routines::model::OwnRoutine>,
     /// Every reminder, oldest first.
-    pub reminders: Vec<crate::me::reminders::model::Reminder>,
+    pub reminders: Vec<crate::personal::reminders::model::Reminder>,
     /// Every favorite, in the account's order (names in English).
-    pub favorites: Vec<crate::me::favorites::model::Favorite>,
+    pub favorites: Vec<crate::personal::favorites::model::Favorite>,
 }
 
 /// A device session in the export, with its revocation if any.

@@ -146,6 +146,14 @@ fn sample(
         ),
         C::SessionExists => ("a session with this id already exists", None),
         C::ReminderExists => ("a reminder with this id already exists", None),
+        C::RoutineExists => ("a routine with this id already exists", None),
+        C::WarningsNotAcknowledged => (
+            "1 step(s) press a point contraindicated for your safety profile; send acknowledge_warnings: true to keep them",
+            Some((
+                "steps[0].point",
+                "LI4 is traditionally avoided during pregnancy (8 of the teaching lists acupress follows name it); skip it until after the birth.",
+            )),
+        ),
         C::SyncConflict => (
             "some records changed on the server after your cursor; nothing was applied",
             Some((

@@ -153,6 +153,13 @@ fn pregnancy(found: &mut Found, point: &PointRecord) {
 }
 
 impl WarningCode {
+    /// The point must not be pressed by this user at all (not merely with care): an own
+    /// routine keeps it only when the warnings are acknowledged, and recommendations
+    /// leave it out.
+    pub fn is_contraindication(self) -> bool {
+        matches!(self, Self::PregnancyContraindicated)
+    }
+
     /// The general precaution of `GET /v1/safety` behind the warning, if any.
     pub fn precaution(self) -> Option<&'static str> {
         match self {

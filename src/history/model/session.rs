@@ -45,7 +45,7 @@ pub struct SessionInput {
     /// 1 to 86,400.
     #[schema(minimum = 1, maximum = 86400)]
     pub duration_seconds: i32,
-    /// Routine slug from the catalog.
+    /// A curated routine's slug, or the id of one of the account's own routines.
     #[schema(max_length = 80)]
     pub routine: Option<String>,
     /// Condition slug from the catalog: what the session was for.
@@ -195,7 +195,7 @@ pub struct SessionsQuery {
     /// Condition slug.
     #[param(max_length = 80)]
     pub condition: Option<String>,
-    /// Routine slug.
+    /// A curated routine's slug or an own routine's id.
     #[param(max_length = 80)]
     pub routine: Option<String>,
     /// Point code in any spelling: sessions that pressed it.

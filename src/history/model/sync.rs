@@ -6,6 +6,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::session::{Session, SessionInput, Warning};
 use crate::history::SessionId;
+use crate::personal::favorites::model::{Favorite, FavoriteRef};
+use crate::personal::reminders::model::{PushedReminderChange, ReminderChange};
+use crate::personal::routines::model::{PushedRoutineChange, RoutineChange};
 
 /// A change in a sync pull or push.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -24,11 +27,19 @@ pub enum PulledChange {
 /// Everything changed since the cursor.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"changes": [{"op": "delete", "id": "0193a5c2-8000-7c1a-9a57-3f0b5c1d2e4f",
-    "deleted_at": "2026-11-21T08:00:00Z"}], "cursor": "eyJ2IjoyLCJ1IjoiM2Y5YTJiN2MxZDBlIiwiaCI6NDJ9", "has_more": false}))]
+    "deleted_at": "2026-11-21T08:00:00Z"}], "routines": [], "reminders": [], "favorites": null, "cursor": "eyJ2IjoyLCJ1IjoiM2Y5YTJiN2MxZDBlIiwiaCI6NDJ9", "has_more": false}))]
 pub struct SyncPull {
     /// At most 500 per pull; `has_more` says when more are waiting.
     #[schema(max_items = 500)]
     pub changes: Vec<PulledChange>,
+    /// Own routines created, changed or deleted in the same span, in commit order.
+    pub routines: Vec<RoutineChange>,
+    /// Reminders created, changed or deleted in the same span, in commit order.
+    pub reminders: Vec<ReminderChange>,
+    /// The whole favorites list, in the account's order, when it changed in the span;
+    /// null when it did not.
+    #[schema(required = true)]
+    pub favorites: Option<Vec<Favorite>>,
     /// Send it with the next pull or push.
     pub cursor: String,
     /// More changes are waiting: pull again with the new cursor.
@@ -54,7 +65,11 @@ pub enum PushedChange {
 #[schema(example = json!({"cursor": "eyJ2IjoyLCJ1IjoiM2Y5YTJiN2MxZDBlIiwiaCI6NDF9", "changes": [
     {"op": "upsert", "session": {"id": "0193a5c2-8000-7c1a-9a57-3f0b5c1d2e4f",
         "started_at": "2026-11-21T07:45:00Z", "duration_seconds": 300, "steps": []}},
-    {"op": "delete", "id": "0193a5c2-9000-7c1a-9a57-3f0b5c1d2e4f"}]}))]
+    {"op": "delete", "id": "0193a5c2-9000-7c1a-9a57-3f0b5c1d2e4f"}],
+    "routines": [{"op": "upsert", "routine": {"id": "0193a5c2-a000-7c1a-9a57-3f0b5c1d2e4f",
+        "from": "back-relief"}}],
+    "reminders": [{"op": "delete", "id": "0193a5c2-b000-7c1a-9a57-3f0b5c1d2e4f"}],
+    "favorites": [{"kind": "point", "id": "PC6"}]}))]
 pub struct SyncPush {
     /// The cursor of the client's last pull (or null when it never pulled).
     #[schema(pattern = "^[A-Za-z0-9_-]*$")]
@@ -62,6 +77,19 @@ pub struct SyncPush {
     /// Up to 500 changes; more is a 422.
     #[schema(max_items = 500)]
     pub changes: Vec<PushedChange>,
+    /// Own routine changes, up to 200, applied before the sessions (which may name them).
+    #[serde(default)]
+    #[schema(max_items = 200)]
+    pub routines: Vec<PushedRoutineChange>,
+    /// Reminder changes, up to 100.
+    #[serde(default)]
+    #[schema(max_items = 100)]
+    pub reminders: Vec<PushedReminderChange>,
+    /// The whole favorites list in the order wanted, replacing the account's; absent or
+    /// null leaves it as it is.
+    #[serde(default)]
+    #[schema(max_items = 100)]
+    pub favorites: Option<Vec<FavoriteRef>>,
 }
 
 /// What a push did.

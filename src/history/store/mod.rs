@@ -1,8 +1,7 @@
 //! Sessions, steps, the per-user change counter and tombstones, in PostgreSQL. No HTTP
-//! types here. The counter (`counter`), writes (`writes`) and reads (`reads`) have a
+//! types here. The counter lives in `users::counter`; writes (`writes`) and reads (`reads`) have a
 //! file each; the row type they share is here.
 
-mod counter;
 mod reads;
 mod writes;
 
@@ -14,7 +13,9 @@ use crate::history::model::{Session, Step};
 
 use crate::history::SessionId;
 use crate::users::UserId;
-pub use counter::{HistoryLock, history_marks, lock_history, set_history_version};
+pub use crate::users::counter::{
+    HistoryLock, SyncMarks, history_marks, lock_history, set_history_version,
+};
 pub use reads::{ListFilter, all_live, changes_since, find, list, versions};
 pub use writes::{insert_new, purge_tombstones, tombstone, upsert};
 

@@ -172,7 +172,7 @@ pub async fn tombstone(
     Ok(n > 0)
 }
 
-/// Removes tombstones older than `before` and records, per user, the newest version
+/// Removes tombstones (of sessions, own routines and reminders) older than `before` and records, per user, the newest version
 /// removed: a sync cursor from before it can no longer be served (410).
 pub async fn purge_tombstones(
     conn: &mut AsyncPgConnection,
@@ -184,8 +184,15 @@ pub async fn purge_tombstones(
         n: i64,
     }
     let purge = diesel::sql_query(
-        "WITH gone AS (
+        "WITH sessions AS (
              DELETE FROM massage_sessions WHERE deleted_at < $1 RETURNING user_id, version
+         ), routines AS (
+             DELETE FROM own_routines WHERE deleted_at < $1 RETURNING user_id, version
+         ), reminders AS (
+             DELETE FROM reminders WHERE deleted_at < $1 RETURNING user_id, version
+         ), gone AS (
+             SELECT * FROM sessions UNION ALL SELECT * FROM routines
+             UNION ALL SELECT * FROM reminders
          ), marks AS (
              UPDATE users u SET history_purged_version = GREATEST(u.history_purged_version, g.v)
                FROM (SELECT user_id, max(version) AS v FROM gone GROUP BY user_id) g

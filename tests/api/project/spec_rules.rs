@@ -409,7 +409,21 @@ async fn patch_targets(app: &TestApp, token: &str) -> Vec<(String, String)> {
         .await;
     assert_eq!(reminder.status, 201, "{:?}", reminder.body);
     let reminder = reminder.json()["id"].as_str().unwrap().to_owned();
+    let routine = app
+        .authed(
+            TestRequest::post().uri("/v1/me/routines").set_json(json!({
+                "from": "back-relief", "description": "Mine"
+            })),
+            token,
+        )
+        .await;
+    assert_eq!(routine.status, 201, "{:?}", routine.body);
+    let routine = routine.json()["id"].as_str().unwrap().to_owned();
     vec![
+        (
+            "/v1/me/routines/{id}".to_owned(),
+            format!("/v1/me/routines/{routine}"),
+        ),
         (
             "/v1/me/reminders/{id}".to_owned(),
             format!("/v1/me/reminders/{reminder}"),

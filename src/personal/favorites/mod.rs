@@ -1,23 +1,34 @@
-//! Favorites: catalog points and curated routines an account keeps, in its own order, at
-//! most [`MAX_FAVORITES`]. Adding and removing are idempotent; an item that leaves the
+//! Favorites: catalog points, curated routines and own routines an account keeps, in its
+//! own order, at most [`MAX_FAVORITES`]. Every change moves the account's history counter
+//! and records it as the favorites' version, so sync sends the list when it changed. Adding and removing are idempotent; an item that leaves the
 //! catalog stays listed as retired; the favorite points run as one routine.
 
 pub mod handlers;
 pub mod model;
 mod store;
+pub mod sync;
+
+use std::collections::HashMap;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
+use uuid::Uuid;
 
 use crate::catalog::safety::{Press, warnings};
 use crate::catalog::store::Snapshot;
 use crate::error::{ApiError, ApiResult};
 use crate::http::Lang;
+use crate::personal::routines;
 use crate::users::model::SafetyProfile;
-use crate::users::{UserId, store as users};
+use crate::users::{UserId, counter};
 use model::{Favorite, FavoriteKind, FavoriteRef, FavoritesRoutine};
 use store::FavoriteRow;
 
 pub const MAX_FAVORITES: usize = 100;
+
+/// The 422 for an item the catalog (or the account) does not have.
+fn unknown(kind: FavoriteKind, id: &str) -> ApiError {
+    ApiError::invalid("id", format!("unknown {} `{id}`", kind.as_str()))
+}
 
 /// The canonical code or slug of a catalog item, if the catalog has it.
 fn canonical(snapshot: &Snapshot, kind: FavoriteKind, id: &str) -> Option<String> {
@@ -28,10 +39,35 @@ fn canonical(snapshot: &Snapshot, kind: FavoriteKind, id: &str) -> Option<String
         FavoriteKind::Routine => snapshot
             .routine_index(id)
             .map(|ri| snapshot.routines[ri].slug.clone()),
+        FavoriteKind::OwnRoutine => Uuid::parse_str(id).ok().map(|id| id.to_string()),
     }
 }
 
-fn view(snapshot: &Snapshot, lang: Lang, row: FavoriteRow) -> Favorite {
+/// The names of the account's live own routines, by id, when `rows` name any.
+async fn own_names(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    rows: &[FavoriteRow],
+) -> ApiResult<HashMap<String, String>> {
+    if !rows
+        .iter()
+        .any(|r| r.kind == FavoriteKind::OwnRoutine.as_str())
+    {
+        return Ok(HashMap::new());
+    }
+    Ok(routines::store::all_live(conn, user)
+        .await?
+        .into_iter()
+        .map(|r| (r.id.to_string(), r.name))
+        .collect())
+}
+
+fn view(
+    snapshot: &Snapshot,
+    lang: Lang,
+    own: &HashMap<String, String>,
+    row: FavoriteRow,
+) -> Favorite {
     let kind = FavoriteKind::parse(&row.kind).unwrap_or(FavoriteKind::Point);
     let name = match kind {
         FavoriteKind::Point => snapshot
@@ -40,6 +76,7 @@ fn view(snapshot: &Snapshot, lang: Lang, row: FavoriteRow) -> Favorite {
         FavoriteKind::Routine => snapshot
             .routine_index(&row.item)
             .map(|ri| snapshot.routine_ref(ri, lang).name),
+        FavoriteKind::OwnRoutine => own.get(&row.item).cloned(),
     };
     Favorite {
         kind,
@@ -56,10 +93,11 @@ pub async fn list(
     lang: Lang,
     user: UserId,
 ) -> ApiResult<Vec<Favorite>> {
-    Ok(store::list(conn, user)
-        .await?
+    let rows = store::list(conn, user).await?;
+    let own = own_names(conn, user, &rows).await?;
+    Ok(rows
         .into_iter()
-        .map(|row| view(snapshot, lang, row))
+        .map(|row| view(snapshot, lang, &own, row))
         .collect())
 }
 
@@ -72,12 +110,16 @@ pub async fn add(
     kind: FavoriteKind,
     id: &str,
 ) -> ApiResult<Favorite> {
-    let item = canonical(snapshot, kind, id)
-        .ok_or_else(|| ApiError::invalid("id", format!("unknown {} `{id}`", kind.as_str())))?;
+    let item = canonical(snapshot, kind, id).ok_or_else(|| unknown(kind, id))?;
     let row = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            if !users::lock(conn, user).await? {
-                return Err(crate::auth::session_revoked());
+            let lock = counter::lock_history(conn, user).await?;
+            if kind == FavoriteKind::OwnRoutine
+                && routines::store::find(conn, user, item.parse().expect("a canonical id"))
+                    .await?
+                    .is_none()
+            {
+                return Err(unknown(kind, id));
             }
             let rows = store::list(conn, user).await?;
             if let Some(kept) = rows
@@ -93,10 +135,13 @@ pub async fn add(
                 ));
             }
             let next = rows.iter().map(|r| r.position).max().unwrap_or(0) + 1;
-            Ok(store::add(conn, user, kind.as_str(), &item, next).await?)
+            let row = store::add(conn, user, kind.as_str(), &item, next).await?;
+            counter::set_favorites_version(conn, user, lock.version + 1).await?;
+            Ok(row)
         })
         .await?;
-    Ok(view(snapshot, lang, row))
+    let own = own_names(conn, user, std::slice::from_ref(&row)).await?;
+    Ok(view(snapshot, lang, &own, row))
 }
 
 /// Removes a favorite; removing one that is not there is fine. A retired item is named
@@ -109,8 +154,14 @@ pub async fn remove(
     id: &str,
 ) -> ApiResult<()> {
     let item = canonical(snapshot, kind, id).unwrap_or_else(|| id.to_owned());
-    store::remove(conn, user, kind.as_str(), &item).await?;
-    Ok(())
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let lock = counter::lock_history(conn, user).await?;
+        if store::remove(conn, user, kind.as_str(), &item).await? {
+            counter::set_favorites_version(conn, user, lock.version + 1).await?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// Puts the favorites in the order given, which must name each of them once (422 else).
@@ -129,9 +180,7 @@ pub async fn reorder(
         })
         .collect();
     conn.transaction::<_, ApiError, _>(async |conn| {
-        if !users::lock(conn, user).await? {
-            return Err(crate::auth::session_revoked());
-        }
+        let lock = counter::lock_history(conn, user).await?;
         let rows = store::list(conn, user).await?;
         let mut have: Vec<(&str, &str)> = rows
             .iter()
@@ -152,6 +201,7 @@ pub async fn reorder(
         for (position, (kind, item)) in wanted.iter().enumerate() {
             store::set_position(conn, user, kind.as_str(), item, position as i32 + 1).await?;
         }
+        counter::set_favorites_version(conn, user, lock.version + 1).await?;
         Ok(())
     })
     .await?;

@@ -129,3 +129,23 @@ pub struct Reminder {
 pub struct ReminderList {
     pub items: Vec<Reminder>,
 }
+
+/// A change to a reminder in a sync pull.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum ReminderChange {
+    /// Created or changed: the reminder as it is now.
+    Upsert { reminder: Reminder },
+    /// Deleted: a tombstone.
+    Delete { id: Uuid, deleted_at: DateTime<Utc> },
+}
+
+/// A reminder created, changed or deleted offline.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PushedReminderChange {
+    /// Create or replace the reminder with this `id` (required here).
+    Upsert { reminder: ReminderInput },
+    /// Delete it; deleting what is already gone is fine.
+    Delete { id: Uuid },
+}

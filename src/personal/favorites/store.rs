@@ -52,11 +52,11 @@ pub async fn remove(
     user: UserId,
     kind: &str,
     item: &str,
-) -> QueryResult<()> {
+) -> QueryResult<bool> {
     diesel::delete(favorites::table.find((user, kind, item)))
         .execute(conn)
         .await
-        .map(drop)
+        .map(|n| n > 0)
 }
 
 pub async fn set_position(
@@ -68,6 +68,34 @@ pub async fn set_position(
 ) -> QueryResult<()> {
     diesel::update(favorites::table.find((user, kind, item)))
         .set(favorites::position.eq(position))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// Replaces the account's list with `items`, in that order.
+pub async fn replace(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    items: &[(super::model::FavoriteKind, String)],
+) -> QueryResult<()> {
+    diesel::delete(favorites::table.filter(favorites::user_id.eq(user)))
+        .execute(conn)
+        .await?;
+    let rows: Vec<_> = items
+        .iter()
+        .enumerate()
+        .map(|(i, (kind, item))| {
+            (
+                favorites::user_id.eq(user),
+                favorites::kind.eq(kind.as_str()),
+                favorites::item.eq(item.as_str()),
+                favorites::position.eq(i as i32 + 1),
+            )
+        })
+        .collect();
+    diesel::insert_into(favorites::table)
+        .values(rows)
         .execute(conn)
         .await
         .map(drop)

@@ -1,15 +1,14 @@
-//! `/v1/me/favorites`: keep points and curated routines, order them, run them.
+//! `/v1/me/favorites`: keep points, curated and own routines, order them, run them.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, put, web};
 
 use super::model::{Favorite, FavoriteKind, FavoriteList, FavoriteOrder, FavoritesRoutine};
-use crate::auth::AuthUser;
+use crate::auth::{AuthUser, SignedReader};
 use crate::catalog::store::CatalogStore;
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Json, Lang};
 use crate::problems::ProblemCode;
-use crate::users::store as users;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_favorites)
@@ -54,7 +53,7 @@ pub async fn list_favorites(
     Ok(HttpResponse::Ok().json(FavoriteList { items }))
 }
 
-/// Keep a point or a curated routine as a favorite.
+/// Keep a point, a curated routine or an own routine as a favorite.
 ///
 /// Idempotent: a repeat answers the same and changes nothing. A new favorite goes to the
 /// end of the order. At most 100; an unknown code or slug is a 422, an unknown kind a 404.
@@ -63,8 +62,8 @@ pub async fn list_favorites(
     tag = "me",
     security(("bearer" = [])),
     params(
-        ("kind" = FavoriteKind, Path, description = "`point` or `routine`"),
-        ("id" = String, Path, description = "Point code (any spelling) or routine slug", example = "PC6"),
+        ("kind" = FavoriteKind, Path, description = "`point`, `routine` or `own_routine`"),
+        ("id" = String, Path, description = "Point code (any spelling), curated routine slug or own routine id", example = "PC6"),
     ),
     responses(
         (status = 200, description = "The favorite", body = Favorite),
@@ -95,8 +94,8 @@ pub async fn add_favorite(
     tag = "me",
     security(("bearer" = [])),
     params(
-        ("kind" = FavoriteKind, Path, description = "`point` or `routine`"),
-        ("id" = String, Path, description = "Point code (any spelling) or routine slug", example = "PC6"),
+        ("kind" = FavoriteKind, Path, description = "`point`, `routine` or `own_routine`"),
+        ("id" = String, Path, description = "Point code (any spelling), curated routine slug or own routine id", example = "PC6"),
     ),
     responses(
         (status = 204, description = "Not a favorite (any more)"),
@@ -168,18 +167,13 @@ pub async fn reorder_favorites(
 #[get("/me/favorites/routine")]
 pub async fn favorites_routine(
     req: HttpRequest,
-    user: AuthUser,
+    reader: SignedReader,
     pool: web::Data<DbPool>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = db::conn(&pool).await?;
-    let profile = users::user_by_id(&mut conn, user.user_id)
-        .await?
-        .ok_or_else(crate::auth::session_revoked)?
-        .to_user()
-        .safety_profile;
     let snapshot = catalog.get();
     let lang = Lang::negotiate(&req);
-    let body = super::routine(&mut conn, &snapshot, lang, user.user_id, &profile).await?;
+    let body = super::routine(&mut conn, &snapshot, lang, reader.user_id, &reader.profile).await?;
     Ok(HttpResponse::Ok().json(body))
 }

@@ -15,6 +15,8 @@ pub enum FavoriteKind {
     Point,
     /// A curated routine, by slug.
     Routine,
+    /// One of the account's own routines, by id.
+    OwnRoutine,
 }
 
 impl FavoriteKind {
@@ -23,11 +25,12 @@ impl FavoriteKind {
         match self {
             Self::Point => "point",
             Self::Routine => "routine",
+            Self::OwnRoutine => "own_routine",
         }
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Point, Self::Routine]
+        [Self::Point, Self::Routine, Self::OwnRoutine]
             .into_iter()
             .find(|kind| kind.as_str() == raw)
     }
@@ -39,7 +42,8 @@ impl FavoriteKind {
     "added_at": "2026-12-01T20:00:00Z"}))]
 pub struct Favorite {
     pub kind: FavoriteKind,
-    /// The point's code or the routine's slug, in canonical form.
+    /// The point's code, the curated routine's slug or the own routine's id, in canonical
+    /// form.
     pub id: String,
     /// The name in the language served; null for a retired item.
     #[schema(required = true)]

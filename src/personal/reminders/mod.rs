@@ -1,12 +1,13 @@
 //! Reminders: weekdays and a local time in the account's (or the reminder's own) IANA
-//! time zone, optionally for a curated routine, at most [`MAX_REMINDERS`] per account.
+//! time zone, optionally for a curated or own routine, at most [`MAX_REMINDERS`] per account.
 //! The phone schedules the notification; the server keeps the copy every device agrees
 //! on and says when it fires next (`schedule`).
 
 pub mod handlers;
 pub mod model;
 mod schedule;
-mod store;
+pub(crate) mod store;
+pub mod sync;
 
 use chrono::{NaiveTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
@@ -14,8 +15,9 @@ use uuid::Uuid;
 
 use crate::catalog::store::Snapshot;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::personal::routines;
 use crate::problems::ProblemCode;
-use crate::users::{TimeZone, UserId, store as users};
+use crate::users::{TimeZone, UserId, counter, store as users};
 use crate::validate::{self, TextRule};
 use model::{Reminder, ReminderInput, ReminderPatch, Weekday};
 use schedule::{Days, next_fire};
@@ -67,10 +69,8 @@ impl Problems {
         zone
     }
 
-    fn routine(&mut self, snapshot: &Snapshot, slug: &str) -> Option<String> {
-        let found = snapshot
-            .routine_index(slug)
-            .map(|ri| snapshot.routines[ri].slug.clone());
+    fn routine(&mut self, snapshot: &Snapshot, own: &[Uuid], slug: &str) -> Option<String> {
+        let found = routines::routine_name(snapshot, own, slug);
         if found.is_none() {
             self.0.push(FieldError::new(
                 "routine",
@@ -99,7 +99,11 @@ impl Problems {
     }
 }
 
-fn new_values(snapshot: &Snapshot, input: &ReminderInput) -> ApiResult<ReminderValues> {
+pub(crate) fn new_values(
+    snapshot: &Snapshot,
+    own: &[Uuid],
+    input: &ReminderInput,
+) -> ApiResult<ReminderValues> {
     let mut p = Problems::default();
     let values = ReminderValues {
         days: p.days(&input.days),
@@ -109,7 +113,7 @@ fn new_values(snapshot: &Snapshot, input: &ReminderInput) -> ApiResult<ReminderV
             input
                 .routine
                 .as_deref()
-                .and_then(|r| p.routine(snapshot, r)),
+                .and_then(|r| p.routine(snapshot, own, r)),
         ),
         label: Some(input.label.as_deref().and_then(|l| p.label(l))),
         enabled: Some(input.enabled.unwrap_or(true)),
@@ -117,7 +121,11 @@ fn new_values(snapshot: &Snapshot, input: &ReminderInput) -> ApiResult<ReminderV
     p.done(values)
 }
 
-fn changed_values(snapshot: &Snapshot, patch: &ReminderPatch) -> ApiResult<ReminderValues> {
+fn changed_values(
+    snapshot: &Snapshot,
+    own: &[Uuid],
+    patch: &ReminderPatch,
+) -> ApiResult<ReminderValues> {
     let mut p = Problems::default();
     let values = ReminderValues {
         days: patch.days.as_deref().and_then(|d| p.days(d)),
@@ -129,7 +137,7 @@ fn changed_values(snapshot: &Snapshot, patch: &ReminderPatch) -> ApiResult<Remin
         routine_slug: patch
             .routine
             .as_ref()
-            .map(|r| r.as_deref().and_then(|r| p.routine(snapshot, r))),
+            .map(|r| r.as_deref().and_then(|r| p.routine(snapshot, own, r))),
         label: patch
             .label
             .as_ref()
@@ -140,7 +148,7 @@ fn changed_values(snapshot: &Snapshot, patch: &ReminderPatch) -> ApiResult<Remin
 }
 
 /// The reminder as its owner sees it, firing in its own zone or `account_zone`.
-fn view(row: ReminderRow, account_zone: TimeZone) -> Reminder {
+pub(crate) fn view(row: ReminderRow, account_zone: TimeZone) -> Reminder {
     let zone = row.time_zone.unwrap_or(account_zone);
     let days = Days(row.days as u8);
     Reminder {
@@ -164,7 +172,10 @@ fn view(row: ReminderRow, account_zone: TimeZone) -> Reminder {
     }
 }
 
-async fn account_zone(conn: &mut AsyncPgConnection, user: UserId) -> ApiResult<TimeZone> {
+pub(crate) async fn account_zone(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+) -> ApiResult<TimeZone> {
     Ok(users::time_zone_of(conn, user).await?)
 }
 
@@ -192,30 +203,37 @@ pub async fn create(
     user: UserId,
     input: ReminderInput,
 ) -> ApiResult<Reminder> {
-    let values = new_values(snapshot, &input)?;
+    let own = routines::known_among(conn, user, [input.routine.as_deref()]).await?;
+    let values = new_values(snapshot, &own, &input)?;
     let id = input.id.unwrap_or_else(Uuid::now_v7);
     let row = conn
         .transaction::<_, ApiError, _>(async move |conn| {
-            let count = store::lock_and_count(conn, user)
-                .await?
-                .ok_or_else(crate::auth::session_revoked)?;
+            let lock = counter::lock_history(conn, user).await?;
             if store::find(conn, user, id).await?.is_some() {
                 return Err(ApiError::conflict(
                     ProblemCode::ReminderExists,
                     "a reminder with this id already exists",
                 ));
             }
-            if count >= MAX_REMINDERS {
-                return Err(ApiError::invalid(
-                    "id",
-                    format!("an account has at most {MAX_REMINDERS} reminders; delete one first"),
-                ));
+            if store::count_live(conn, user).await? >= MAX_REMINDERS {
+                return Err(limit_reached());
             }
-            Ok(store::insert(conn, user, id, &values).await?)
+            let version = lock.version + 1;
+            let row = store::insert(conn, user, id, &values, version).await?;
+            counter::set_history_version(conn, user, version).await?;
+            Ok(row)
         })
         .await?;
     let zone = account_zone(conn, user).await?;
     Ok(view(row, zone))
+}
+
+/// The 422 of a reminder past [`MAX_REMINDERS`].
+pub(crate) fn limit_reached() -> ApiError {
+    ApiError::invalid(
+        "id",
+        format!("an account has at most {MAX_REMINDERS} reminders; delete one first"),
+    )
 }
 
 /// Applies a merge patch; an empty one writes nothing.
@@ -226,21 +244,36 @@ pub async fn update(
     id: Uuid,
     patch: ReminderPatch,
 ) -> ApiResult<Reminder> {
-    let values = changed_values(snapshot, &patch)?;
+    let named = patch.routine.as_ref().and_then(|r| r.as_deref());
+    let own = routines::known_among(conn, user, [named]).await?;
+    let values = changed_values(snapshot, &own, &patch)?;
     if values == ReminderValues::default() {
         return get(conn, user, id).await;
     }
-    let row = store::update(conn, user, id, &values)
-        .await?
-        .ok_or_else(|| no_reminder(id))?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            let lock = counter::lock_history(conn, user).await?;
+            let version = lock.version + 1;
+            let row = store::update(conn, user, id, &values, version)
+                .await?
+                .ok_or_else(|| no_reminder(id))?;
+            counter::set_history_version(conn, user, version).await?;
+            Ok(row)
+        })
+        .await?;
     let zone = account_zone(conn, user).await?;
     Ok(view(row, zone))
 }
 
+/// Deletes a reminder, leaving a tombstone for sync.
 pub async fn delete(conn: &mut AsyncPgConnection, user: UserId, id: Uuid) -> ApiResult<()> {
-    if store::delete(conn, user, id).await? {
+    conn.transaction::<_, ApiError, _>(async move |conn| {
+        let lock = counter::lock_history(conn, user).await?;
+        if !store::tombstone(conn, user, id, lock.version + 1).await? {
+            return Err(no_reminder(id));
+        }
+        counter::set_history_version(conn, user, lock.version + 1).await?;
         Ok(())
-    } else {
-        Err(no_reminder(id))
-    }
+    })
+    .await
 }

@@ -1,5 +1,6 @@
-//! The per-user history counter: every history write takes the next version, and sync
-//! cursors are read against it and the tombstone horizon (`history_purged_version`).
+//! The per-user history counter: every write of what an account keeps in sync (sessions,
+//! own routines, reminders, favorites) takes the next version, and sync cursors are read
+//! against it and the tombstone horizon (`history_purged_version`).
 
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -48,19 +49,54 @@ pub async fn lock_history(
     })
 }
 
-/// The counter and horizon without a lock (for pulls); `AccountGone` when the account
-/// was deleted.
+/// Where an account's synced data stands, read without a lock (for pulls).
+#[derive(Clone, Copy, Debug)]
+pub struct SyncMarks {
+    /// The counter: every write at or below it has committed.
+    pub version: i64,
+    /// The newest version of a purged tombstone.
+    pub purged: i64,
+    /// The version of the last change to the favorites list.
+    pub favorites: i64,
+}
+
+/// The account's [`SyncMarks`]; `AccountGone` when the account was deleted.
 pub async fn history_marks(
     conn: &mut AsyncPgConnection,
     user_id: UserId,
-) -> Result<(i64, i64), DbError> {
-    users::table
+) -> Result<SyncMarks, DbError> {
+    let (version, purged, favorites) = users::table
         .find(user_id)
-        .select((users::history_version, users::history_purged_version))
+        .select((
+            users::history_version,
+            users::history_purged_version,
+            users::favorites_version,
+        ))
         .first(conn)
         .await
         .optional()?
-        .ok_or(DbError::AccountGone)
+        .ok_or(DbError::AccountGone)?;
+    Ok(SyncMarks {
+        version,
+        purged,
+        favorites,
+    })
+}
+
+/// Moves the counter to `version` as a change of the favorites list (under the lock).
+pub async fn set_favorites_version(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+    version: i64,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::history_version.eq(version),
+            users::favorites_version.eq(version),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 pub async fn set_history_version(
