@@ -66,7 +66,7 @@ pub async fn create_own_routine(
 /// Keyset pages; each routine with its steps and the warnings of the account's safety
 /// profile.
 #[utoipa::path(
-    extensions(("x-problem-codes" = json!([ProblemCode::InvalidCursor]))),
+    extensions(("x-problem-codes" = json!([ProblemCode::InvalidCursor, ProblemCode::ValidationFailed]))),
     tag = "me",
     security(("bearer" = [])),
     params(OwnRoutinesQuery),

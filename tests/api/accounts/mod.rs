@@ -7,6 +7,7 @@ mod delete_export;
 mod devices;
 mod favorites;
 mod guests;
+mod own_routines;
 mod profile;
 mod races;
 mod rate_limits;
