@@ -9,6 +9,7 @@ mod rollups;
 mod sessions;
 mod stats;
 mod sync;
+mod sync_personal;
 
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::{Value, json};
