@@ -46,6 +46,7 @@ fn routes(cfg: &mut ServiceConfig) {
             .configure(personal::reminders::handlers::routes)
             .configure(personal::favorites::handlers::routes)
             .configure(personal::routines::handlers::routes)
+            .configure(me::recommendations::handlers::routes)
             .configure(admin::routes),
     );
 }

@@ -292,6 +292,21 @@ pub async fn compute(
     })
 }
 
+/// What has helped the user, per condition, over the longest span statistics cover (up
+/// to today in the user's time zone): routines and points with at least
+/// [`MIN_SESSIONS`] rated sessions and an average improvement.
+pub async fn what_works(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+) -> ApiResult<Vec<WhatWorks>> {
+    let zone = user_store::time_zone_of(conn, user_id).await?;
+    let today = Utc::now().with_timezone(&zone.tz()).date_naive();
+    let from = today - Duration::days(MAX_STATS_DAYS - 1);
+    Ok(compute(conn, user_id, zone, from, today, today)
+        .await?
+        .what_works)
+}
+
 /// The longest run of consecutive local days (days sorted, distinct).
 pub fn longest_run(days: &[NaiveDate]) -> i64 {
     let (mut longest, mut run) = (0i64, 0i64);

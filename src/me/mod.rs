@@ -4,4 +4,5 @@
 pub mod account;
 pub mod handlers;
 pub mod model;
+pub mod recommendations;
 pub mod store;

@@ -11,6 +11,7 @@ mod own_routines;
 mod profile;
 mod races;
 mod rate_limits;
+mod recommendations;
 mod register;
 mod reminders;
 mod sign_in;
