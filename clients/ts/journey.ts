@@ -47,6 +47,8 @@ async function journey(contract: Contract): Promise<void> {
   await step("a note on the latest session", () => history.addNote(phone.api, latest, "slept well"));
   await step("a reminder for the routine, seen from the tablet", () => history.reminder(phone.api, tablet.api, routine));
   await step("favorites: a point and the routine, run as a routine", () => history.favorites(phone.api, routine));
+  await step("own routine from the routine: 409 until acknowledged, a favorite; recommendations", () =>
+    history.ownRoutine(phone.api, routine));
   const kept = await step("sync from the tablet: pull, stale push 409, push", () =>
     syncTwoDevices(phone.api, tablet.api, routine, SESSIONS),
   );

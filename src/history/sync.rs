@@ -449,7 +449,9 @@ mod tests {
             upsert(None),
             PushedChange::Upsert { session: bad },
         ];
-        let errors = plan(changes).expect_err("422");
+        let Err(errors) = plan(changes) else {
+            panic!("422");
+        };
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,

@@ -160,3 +160,30 @@ export async function favorites(phone: Api, routine: Schemas["RoutineDetail"]): 
   check(run.steps.length === 1 && run.steps[0]?.point === first.point, "the favorite point is the one step");
   return `${run.total_seconds} s, ${run.warnings.length} warning(s)`;
 }
+
+/**
+ * An own routine copied from the curated one: refused (409) while it holds a point
+ * contraindicated for the profile, stored once the warnings are acknowledged; then kept
+ * as a favorite and logged once; and the recommendations for the routine's condition.
+ */
+export async function ownRoutine(phone: Api, routine: Schemas["RoutineDetail"]): Promise<string> {
+  const body: Schemas["OwnRoutineInput"] = {
+    from: routine.slug,
+    name: "My evening",
+    steps: [...routine.steps.map((s) => ({ point: s.point, side: s.side, seconds: s.seconds, pressure: s.pressure })),
+      { point: "LI4", side: "both", seconds: 30, pressure: "light" }],
+  };
+  refused(await phone.POST("/v1/me/routines", { body }), 409, "warnings_not_acknowledged");
+  const own = ok(await phone.POST("/v1/me/routines", { body: { ...body, acknowledge_warnings: true } }), 201);
+  check(own.origin === routine.slug && own.step_count === routine.steps.length + 1, "a copy with one more step");
+  check(own.warnings.some((w) => w.code === "pregnancy_contraindicated" && w.point === "LI4"), "LI4 warned");
+  const fav = ok(await phone.PUT("/v1/me/favorites/{kind}/{id}", { params: { path: { kind: "own_routine", id: own.id } } }), 200);
+  check(fav.name === "My evening", "the favorite names the own routine");
+  const condition = routine.conditions[0];
+  check(condition !== undefined, "the routine is for a condition");
+  const recs = ok(await phone.GET("/v1/me/recommendations", { params: { query: { condition } } }), 200);
+  check(recs.items.every((i) => i.id !== own.id), "a routine with a contraindicated point is not recommended");
+  check(recs.left_out.includes(own.id), "and is named as left out");
+  check(recs.red_flags.length === 1, "the condition's red flags");
+  return `${own.total_seconds} s, ${recs.items.length} recommendation(s), first ${recs.items[0]?.id ?? "none"}`;
+}
