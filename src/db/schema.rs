@@ -141,7 +141,7 @@ diesel::table! {
         id -> Uuid,
         name -> Text,
         description -> Nullable<Text>,
-        conditions -> Array<Text>,
+        conditions -> Array<Nullable<Text>>,
         steps -> Jsonb,
         origin -> Nullable<Text>,
         created_at -> Timestamptz,
@@ -226,8 +226,8 @@ diesel::table! {
         updated_at -> Timestamptz,
         history_version -> Int8,
         history_purged_version -> Int8,
-        favorites_version -> Int8,
         history_rolled_version -> Int8,
+        favorites_version -> Int8,
     }
 }
 

@@ -157,7 +157,7 @@ fn candidates<'a>(
     for row in own {
         let steps = row.steps();
         let points: Vec<&str> = steps.iter().map(|s| s.point.as_str()).collect();
-        let (served, evidence) = routine_fit(snapshot, asked, &row.conditions, &points);
+        let (served, evidence) = routine_fit(snapshot, asked, &row.conditions.0, &points);
         if !served.is_empty() {
             out.push(Candidate {
                 kind: RecommendedKind::OwnRoutine,

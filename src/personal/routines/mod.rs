@@ -70,7 +70,7 @@ pub fn view(
         id: row.id,
         name: row.name.clone(),
         description: row.description.clone(),
-        conditions: row.conditions.clone(),
+        conditions: row.conditions.0.clone(),
         origin: row.origin.clone(),
         step_count: steps.len(),
         total_seconds: steps.iter().map(|s| s.seconds).sum(),

@@ -203,10 +203,10 @@ pub fn check_patch(
             Some(d) => p.description(d.as_deref()),
             None => current.description.clone(),
         },
-        conditions: patch
-            .conditions
-            .as_deref()
-            .map_or_else(|| current.conditions.clone(), |c| p.conditions(snapshot, c)),
+        conditions: patch.conditions.as_deref().map_or_else(
+            || current.conditions.0.clone(),
+            |c| p.conditions(snapshot, c),
+        ),
         steps: match patch.steps {
             Some(raw) => p.steps(snapshot, raw),
             None => current.steps(),

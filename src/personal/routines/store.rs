@@ -27,13 +27,26 @@ pub struct RoutineRow {
     pub id: Uuid,
     pub name: String,
     pub description: Option<String>,
-    pub conditions: Vec<String>,
+    /// Written by this application only, never with a null element.
+    #[diesel(deserialize_as = Vec<Option<String>>)]
+    pub conditions: Conditions,
     pub steps: serde_json::Value,
     pub origin: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub deleted_at: Option<DateTime<Utc>>,
     pub version: i64,
+}
+
+/// The condition slugs of a stored routine (`text[]`, whose elements diesel reads as
+/// nullable).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Conditions(pub Vec<String>);
+
+impl From<Vec<Option<String>>> for Conditions {
+    fn from(raw: Vec<Option<String>>) -> Self {
+        Self(raw.into_iter().flatten().collect())
+    }
 }
 
 impl RoutineRow {
@@ -59,7 +72,7 @@ impl RoutineValues {
         row.deleted_at.is_none()
             && self.name == row.name
             && self.description == row.description
-            && self.conditions == row.conditions
+            && self.conditions == row.conditions.0
             && self.origin == row.origin
             && self.steps == row.steps()
     }
@@ -172,10 +185,12 @@ pub async fn upsert(
     version: i64,
 ) -> QueryResult<RoutineRow> {
     let steps = serde_json::to_value(&values.steps).expect("steps serialize");
+    let conditions: Vec<Option<&str>> =
+        values.conditions.iter().map(|c| Some(c.as_str())).collect();
     let row = (
         own_routines::name.eq(&values.name),
         own_routines::description.eq(&values.description),
-        own_routines::conditions.eq(&values.conditions),
+        own_routines::conditions.eq(&conditions),
         own_routines::steps.eq(&steps),
         own_routines::origin.eq(&values.origin),
         own_routines::version.eq(version),
