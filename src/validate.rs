@@ -137,6 +137,45 @@ pub fn checked(field: &str, raw: &str, rule: TextRule) -> Result<Option<String>,
     Ok(Some(value.to_owned()))
 }
 
+/// Collects every field problem of a request, so that one 422 lists them all.
+#[derive(Debug, Default)]
+pub struct Problems(Vec<FieldError>);
+
+impl Problems {
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    /// Text through [`checked`]; a problem is noted and the value dropped. `None` also
+    /// when nothing is left once trimmed.
+    pub fn text(&mut self, field: &str, raw: &str, rule: TextRule) -> Option<String> {
+        checked(field, raw, rule)
+            .map_err(|e| self.0.push(e))
+            .ok()
+            .flatten()
+    }
+
+    /// Like [`Problems::text`], and an empty text is a problem too.
+    pub fn required_text(&mut self, field: &str, raw: &str, rule: TextRule) -> Option<String> {
+        match checked(field, raw, rule) {
+            Ok(Some(text)) => Some(text),
+            Ok(None) => {
+                self.add(field, "must not be empty");
+                None
+            }
+            Err(e) => {
+                self.0.push(e);
+                None
+            }
+        }
+    }
+
+    /// `value` when nothing was noted; otherwise the 422 listing every problem.
+    pub fn done<T>(self, value: T) -> Result<T, ApiError> {
+        ApiError::unless_invalid(self.0, value)
+    }
+}
+
 /// [`checked`] text that must not be empty, as a 422.
 fn required(field: &str, raw: &str, rule: TextRule) -> Result<String, ApiError> {
     checked(field, raw, rule)

@@ -5,12 +5,12 @@ use uuid::Uuid;
 
 use crate::catalog::safety;
 use crate::catalog::store::Snapshot;
-use crate::error::{ApiError, FieldError};
+use crate::error::ApiError;
 use crate::history::SessionId;
 use crate::history::model::{Session, SessionInput, SessionPatch, Step, Warning};
 use crate::personal::routines as own_routines;
 use crate::users::model::SafetyProfile;
-use crate::validate::{self, TextRule, echo};
+use crate::validate::{Problems, TextRule, echo};
 
 pub const MAX_STEPS: usize = 100;
 pub const MAX_MOOD_CHARS: usize = 40;
@@ -33,30 +33,13 @@ pub struct ValidSession {
     pub notes: Option<String>,
 }
 
-/// Collects every field problem, so one response lists them all.
-struct Problems(Vec<FieldError>);
-
-impl Problems {
-    fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError::new(field, message));
+fn scale(p: &mut Problems, field: &str, value: Option<i16>) -> Option<i16> {
+    if let Some(v) = value
+        && !(0..=10).contains(&v)
+    {
+        p.add(field, "must be between 0 and 10");
     }
-
-    /// Text through [`validate::checked`]; a problem is noted and the value dropped.
-    fn text(&mut self, field: &str, value: Option<String>, rule: TextRule) -> Option<String> {
-        validate::checked(field, &value?, rule)
-            .map_err(|e| self.0.push(e))
-            .ok()
-            .flatten()
-    }
-
-    fn scale(&mut self, field: &str, value: Option<i16>) -> Option<i16> {
-        if let Some(v) = value
-            && !(0..=10).contains(&v)
-        {
-            self.add(field, "must be between 0 and 10");
-        }
-        value
-    }
+    value
 }
 
 /// Checks a session against the limits, the catalog and the account's own routines
@@ -67,7 +50,7 @@ pub fn validate(
     input: SessionInput,
     now: DateTime<Utc>,
 ) -> Result<ValidSession, ApiError> {
-    let mut p = Problems(Vec::new());
+    let mut p = Problems::default();
     if input.started_at.year() < 2000 || input.started_at > now + Duration::days(1) {
         p.add(
             "started_at",
@@ -117,14 +100,16 @@ pub fn validate(
         routine,
         condition,
         steps,
-        pain_before: p.scale("pain_before", input.pain_before),
-        pain_after: p.scale("pain_after", input.pain_after),
-        stress_before: p.scale("stress_before", input.stress_before),
-        stress_after: p.scale("stress_after", input.stress_after),
-        mood: p.text("mood", input.mood, TextRule::line(MAX_MOOD_CHARS)),
-        notes: p.text("notes", input.notes, TextRule::lines(MAX_NOTES_CHARS)),
+        pain_before: scale(&mut p, "pain_before", input.pain_before),
+        pain_after: scale(&mut p, "pain_after", input.pain_after),
+        stress_before: scale(&mut p, "stress_before", input.stress_before),
+        stress_after: scale(&mut p, "stress_after", input.stress_after),
+        mood: (input.mood.as_deref())
+            .and_then(|m| p.text("mood", m, TextRule::line(MAX_MOOD_CHARS))),
+        notes: (input.notes.as_deref())
+            .and_then(|n| p.text("notes", n, TextRule::lines(MAX_NOTES_CHARS))),
     };
-    ApiError::unless_invalid(p.0, valid)
+    p.done(valid)
 }
 
 /// Whether applying `valid` would leave the stored session as it is.

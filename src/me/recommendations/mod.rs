@@ -19,6 +19,7 @@ use crate::http::Lang;
 use crate::personal::routines::{self, store::RoutineRow};
 use crate::users::UserId;
 use crate::users::model::SafetyProfile;
+use crate::validate::{Problems, echo};
 use model::{PersonalResult, Recommendation, Recommendations, RecommendedKind, RedFlags};
 
 pub const MAX_CONDITIONS: usize = 5;
@@ -34,7 +35,7 @@ pub fn conditions(snapshot: &Snapshot, raw: Option<&str>) -> ApiResult<Vec<usize
             ApiError::invalid("condition", "name one to five conditions, comma-separated")
         })?;
     let mut found: Vec<usize> = Vec::new();
-    let mut errors = Vec::new();
+    let mut p = Problems::default();
     let parts: Vec<&str> = raw.split(',').map(str::trim).collect();
     if parts.len() > MAX_CONDITIONS {
         return Err(ApiError::invalid(
@@ -46,13 +47,10 @@ pub fn conditions(snapshot: &Snapshot, raw: Option<&str>) -> ApiResult<Vec<usize
         match snapshot.condition_index(part) {
             Some(ci) if !found.contains(&ci) => found.push(ci),
             Some(_) => {}
-            None => errors.push(crate::error::FieldError::new(
-                "condition",
-                format!("unknown condition `{}`", crate::validate::echo(part)),
-            )),
+            None => p.add("condition", format!("unknown condition `{}`", echo(part))),
         }
     }
-    ApiError::unless_invalid(errors, found)
+    p.done(found)
 }
 
 fn weight(level: EvidenceLevel) -> f64 {

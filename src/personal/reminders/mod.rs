@@ -14,11 +14,11 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
 use crate::catalog::store::Snapshot;
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{ApiError, ApiResult};
 use crate::personal::routines;
 use crate::problems::ProblemCode;
 use crate::users::{TimeZone, UserId, counter, store as users};
-use crate::validate::{self, TextRule};
+use crate::validate::{Problems, TextRule};
 use model::{Reminder, ReminderInput, ReminderPatch, Weekday};
 use schedule::{Days, next_fire};
 use store::{ReminderRow, ReminderValues};
@@ -30,73 +30,46 @@ fn no_reminder(id: Uuid) -> ApiError {
     ApiError::not_found(format!("no reminder {id}"))
 }
 
-/// Collects every field problem of a request, so one answer lists them all.
-#[derive(Default)]
-struct Problems(Vec<FieldError>);
-
-impl Problems {
-    fn days(&mut self, days: &[Weekday]) -> Option<i16> {
-        if days.is_empty() {
-            self.0
-                .push(FieldError::new("days", "choose one to seven days"));
-            return None;
-        }
-        Some(days.iter().fold(0, |bits, day| bits | day.bit()))
+fn days(p: &mut Problems, days: &[Weekday]) -> Option<i16> {
+    if days.is_empty() {
+        p.add("days", "choose one to seven days");
+        return None;
     }
+    Some(days.iter().fold(0, |bits, day| bits | day.bit()))
+}
 
-    fn time(&mut self, raw: &str) -> Option<NaiveTime> {
-        let valid = raw.len() == 5 && raw.as_bytes()[2] == b':';
-        let time = valid
-            .then(|| NaiveTime::parse_from_str(raw, "%H:%M").ok())
-            .flatten();
-        if time.is_none() {
-            self.0.push(FieldError::new(
-                "time",
-                "must be a local time HH:MM, 00:00 to 23:59",
-            ));
-        }
-        time
+fn time(p: &mut Problems, raw: &str) -> Option<NaiveTime> {
+    let valid = raw.len() == 5 && raw.as_bytes()[2] == b':';
+    let time = valid
+        .then(|| NaiveTime::parse_from_str(raw, "%H:%M").ok())
+        .flatten();
+    if time.is_none() {
+        p.add("time", "must be a local time HH:MM, 00:00 to 23:59");
     }
+    time
+}
 
-    fn zone(&mut self, raw: &str) -> Option<TimeZone> {
-        let zone = TimeZone::parse(raw).ok();
-        if zone.is_none() {
-            self.0.push(FieldError::new(
-                "time_zone",
-                "is not an IANA time zone this server knows, such as Europe/Berlin",
-            ));
-        }
-        zone
+fn zone(p: &mut Problems, raw: &str) -> Option<TimeZone> {
+    let zone = TimeZone::parse(raw).ok();
+    if zone.is_none() {
+        p.add(
+            "time_zone",
+            "is not an IANA time zone this server knows, such as Europe/Berlin",
+        );
     }
+    zone
+}
 
-    fn routine(&mut self, snapshot: &Snapshot, own: &[Uuid], slug: &str) -> Option<String> {
-        let found = routines::routine_name(snapshot, own, slug);
-        if found.is_none() {
-            self.0.push(FieldError::new(
-                "routine",
-                format!("unknown routine `{slug}`"),
-            ));
-        }
-        found
+fn routine(p: &mut Problems, snapshot: &Snapshot, own: &[Uuid], slug: &str) -> Option<String> {
+    let found = routines::routine_name(snapshot, own, slug);
+    if found.is_none() {
+        p.add("routine", format!("unknown routine `{slug}`"));
     }
+    found
+}
 
-    fn label(&mut self, raw: &str) -> Option<String> {
-        match validate::checked("label", raw, TextRule::line(MAX_LABEL_CHARS)) {
-            Ok(Some(label)) => Some(label),
-            Ok(None) => {
-                self.0.push(FieldError::new("label", "must not be empty"));
-                None
-            }
-            Err(e) => {
-                self.0.push(e);
-                None
-            }
-        }
-    }
-
-    fn done<T>(self, value: T) -> ApiResult<T> {
-        ApiError::unless_invalid(self.0, value)
-    }
+fn label(p: &mut Problems, raw: &str) -> Option<String> {
+    p.required_text("label", raw, TextRule::line(MAX_LABEL_CHARS))
 }
 
 pub(crate) fn new_values(
@@ -106,16 +79,16 @@ pub(crate) fn new_values(
 ) -> ApiResult<ReminderValues> {
     let mut p = Problems::default();
     let values = ReminderValues {
-        days: p.days(&input.days),
-        local_time: p.time(&input.time),
-        time_zone: Some(input.time_zone.as_deref().and_then(|z| p.zone(z))),
+        days: days(&mut p, &input.days),
+        local_time: time(&mut p, &input.time),
+        time_zone: Some(input.time_zone.as_deref().and_then(|z| zone(&mut p, z))),
         routine_slug: Some(
             input
                 .routine
                 .as_deref()
-                .and_then(|r| p.routine(snapshot, own, r)),
+                .and_then(|r| routine(&mut p, snapshot, own, r)),
         ),
-        label: Some(input.label.as_deref().and_then(|l| p.label(l))),
+        label: Some(input.label.as_deref().and_then(|l| label(&mut p, l))),
         enabled: Some(input.enabled.unwrap_or(true)),
     };
     p.done(values)
@@ -128,20 +101,20 @@ fn changed_values(
 ) -> ApiResult<ReminderValues> {
     let mut p = Problems::default();
     let values = ReminderValues {
-        days: patch.days.as_deref().and_then(|d| p.days(d)),
-        local_time: patch.time.as_deref().and_then(|t| p.time(t)),
+        days: patch.days.as_deref().and_then(|d| days(&mut p, d)),
+        local_time: patch.time.as_deref().and_then(|t| time(&mut p, t)),
         time_zone: patch
             .time_zone
             .as_ref()
-            .map(|z| z.as_deref().and_then(|z| p.zone(z))),
+            .map(|z| z.as_deref().and_then(|z| zone(&mut p, z))),
         routine_slug: patch
             .routine
             .as_ref()
-            .map(|r| r.as_deref().and_then(|r| p.routine(snapshot, own, r))),
+            .map(|r| r.as_deref().and_then(|r| routine(&mut p, snapshot, own, r))),
         label: patch
             .label
             .as_ref()
-            .map(|l| l.as_deref().and_then(|l| p.label(l))),
+            .map(|l| l.as_deref().and_then(|l| label(&mut p, l))),
         enabled: patch.enabled,
     };
     p.done(values)

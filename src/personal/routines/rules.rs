@@ -3,9 +3,9 @@
 
 use crate::catalog::safety::{self, Press};
 use crate::catalog::store::Snapshot;
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{ApiResult, FieldError};
 use crate::users::model::SafetyProfile;
-use crate::validate::{self, TextRule, echo};
+use crate::validate::{Problems, TextRule, echo};
 
 use super::model::{ConditionSlug, OwnRoutineInput, OwnRoutinePatch, OwnStepInput};
 use super::store::{RoutineRow, RoutineValues, StoredStep};
@@ -17,101 +17,82 @@ const MAX_NAME_CHARS: usize = 80;
 const MAX_DESCRIPTION_CHARS: usize = 500;
 const MAX_NOTE_CHARS: usize = 300;
 
-#[derive(Default)]
-struct Problems(Vec<FieldError>);
+fn name(p: &mut Problems, raw: &str) -> String {
+    p.required_text("name", raw, TextRule::line(MAX_NAME_CHARS))
+        .unwrap_or_default()
+}
 
-impl Problems {
-    fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError::new(field, message));
+fn conditions(p: &mut Problems, snapshot: &Snapshot, raw: &[ConditionSlug]) -> Vec<String> {
+    if raw.len() > MAX_CONDITIONS {
+        p.add(
+            "conditions",
+            format!("must name at most {MAX_CONDITIONS} conditions"),
+        );
     }
-
-    fn text(&mut self, field: &str, raw: &str, rule: TextRule) -> Option<String> {
-        validate::checked(field, raw, rule)
-            .map_err(|e| self.0.push(e))
-            .ok()
-            .flatten()
-    }
-
-    fn name(&mut self, raw: &str) -> String {
-        let name = self.text("name", raw, TextRule::line(MAX_NAME_CHARS));
-        if name.is_none() && !self.0.iter().any(|e| e.field == "name") {
-            self.add("name", "must not be empty");
-        }
-        name.unwrap_or_default()
-    }
-
-    fn conditions(&mut self, snapshot: &Snapshot, raw: &[ConditionSlug]) -> Vec<String> {
-        if raw.len() > MAX_CONDITIONS {
-            self.add(
-                "conditions",
-                format!("must name at most {MAX_CONDITIONS} conditions"),
-            );
-        }
-        let mut found: Vec<String> = Vec::new();
-        for (i, ConditionSlug(slug)) in raw.iter().take(MAX_CONDITIONS).enumerate() {
-            match snapshot.condition_slug(slug) {
-                Some(s) if found.iter().any(|f| f == s) => {
-                    self.add(format!("conditions[{i}]"), format!("`{s}` is named twice"))
-                }
-                Some(s) => found.push(s.to_owned()),
-                None => self.add(
-                    format!("conditions[{i}]"),
-                    format!("unknown condition `{}`", echo(slug)),
-                ),
+    let mut found: Vec<String> = Vec::new();
+    for (i, ConditionSlug(slug)) in raw.iter().take(MAX_CONDITIONS).enumerate() {
+        match snapshot.condition_slug(slug) {
+            Some(s) if found.iter().any(|f| f == s) => {
+                p.add(format!("conditions[{i}]"), format!("`{s}` is named twice"))
             }
+            Some(s) => found.push(s.to_owned()),
+            None => p.add(
+                format!("conditions[{i}]"),
+                format!("unknown condition `{}`", echo(slug)),
+            ),
         }
-        found
     }
+    found
+}
 
-    fn steps(&mut self, snapshot: &Snapshot, raw: Vec<OwnStepInput>) -> Vec<StoredStep> {
-        if raw.is_empty() {
-            self.add("steps", "must hold at least one step");
-        }
-        if raw.len() > MAX_STEPS {
-            self.add("steps", format!("must hold at most {MAX_STEPS} steps"));
-        }
-        let mut steps = Vec::with_capacity(raw.len().min(MAX_STEPS));
-        for (i, step) in raw.into_iter().take(MAX_STEPS).enumerate() {
-            if !(5..=600).contains(&step.seconds) {
-                self.add(format!("steps[{i}].seconds"), "must be between 5 and 600");
-            }
-            let note = step.note.as_deref().and_then(|n| {
-                self.text(
-                    &format!("steps[{i}].note"),
-                    n,
-                    TextRule::lines(MAX_NOTE_CHARS),
-                )
-            });
-            match snapshot.point_code(&step.point) {
-                Some(code) => steps.push(StoredStep {
-                    point: code.to_owned(),
-                    side: step.side,
-                    seconds: step.seconds,
-                    pressure: step.pressure,
-                    note,
-                }),
-                None => self.add(
-                    format!("steps[{i}].point"),
-                    format!("unknown point `{}`", echo(&step.point)),
-                ),
-            }
-        }
-        let total: u32 = steps.iter().map(|s| s.seconds).sum();
-        if total > MAX_TOTAL_SECONDS {
-            self.add(
-                "steps",
-                format!(
-                    "take {total} s in all; a routine takes at most {} minutes",
-                    MAX_TOTAL_SECONDS / 60
-                ),
-            );
-        }
-        steps
+fn steps(p: &mut Problems, snapshot: &Snapshot, raw: Vec<OwnStepInput>) -> Vec<StoredStep> {
+    if raw.is_empty() {
+        p.add("steps", "must hold at least one step");
     }
+    if raw.len() > MAX_STEPS {
+        p.add("steps", format!("must hold at most {MAX_STEPS} steps"));
+    }
+    let mut steps = Vec::with_capacity(raw.len().min(MAX_STEPS));
+    for (i, step) in raw.into_iter().take(MAX_STEPS).enumerate() {
+        if !(5..=600).contains(&step.seconds) {
+            p.add(format!("steps[{i}].seconds"), "must be between 5 and 600");
+        }
+        let note = step.note.as_deref().and_then(|n| {
+            p.text(
+                &format!("steps[{i}].note"),
+                n,
+                TextRule::lines(MAX_NOTE_CHARS),
+            )
+        });
+        match snapshot.point_code(&step.point) {
+            Some(code) => steps.push(StoredStep {
+                point: code.to_owned(),
+                side: step.side,
+                seconds: step.seconds,
+                pressure: step.pressure,
+                note,
+            }),
+            None => p.add(
+                format!("steps[{i}].point"),
+                format!("unknown point `{}`", echo(&step.point)),
+            ),
+        }
+    }
+    let total: u32 = steps.iter().map(|s| s.seconds).sum();
+    if total > MAX_TOTAL_SECONDS {
+        p.add(
+            "steps",
+            format!(
+                "take {total} s in all; a routine takes at most {} minutes",
+                MAX_TOTAL_SECONDS / 60
+            ),
+        );
+    }
+    steps
+}
 
-    fn description(&mut self, raw: Option<&str>) -> Option<String> {
-        raw.and_then(|d| self.text("description", d, TextRule::lines(MAX_DESCRIPTION_CHARS)))
-    }
+fn description(p: &mut Problems, raw: Option<&str>) -> Option<String> {
+    raw.and_then(|d| p.text("description", d, TextRule::lines(MAX_DESCRIPTION_CHARS)))
 }
 
 /// A curated routine's steps as own steps, its instructions as notes (cut to fit).
@@ -141,7 +122,7 @@ pub fn check_new(snapshot: &Snapshot, input: OwnRoutineInput) -> ApiResult<Routi
     });
     let curated = origin.map(|ri| &snapshot.routines[ri]);
     let name = match (input.name.as_deref(), curated) {
-        (Some(raw), _) => p.name(raw),
+        (Some(raw), _) => name(&mut p, raw),
         (None, Some(r)) => r.name.clone(),
         (None, None) => {
             if input.from.is_none() {
@@ -154,18 +135,18 @@ pub fn check_new(snapshot: &Snapshot, input: OwnRoutineInput) -> ApiResult<Routi
         }
     };
     let description = match (input.description.as_deref(), curated) {
-        (Some(raw), _) => p.description(Some(raw)),
+        (Some(raw), _) => description(&mut p, Some(raw)),
         (None, Some(r)) => Some(r.description.chars().take(MAX_DESCRIPTION_CHARS).collect()),
         (None, None) => None,
     };
     let conditions = match (&input.conditions, curated) {
-        (Some(raw), _) => p.conditions(snapshot, raw),
+        (Some(raw), _) => conditions(&mut p, snapshot, raw),
         (None, Some(r)) => r.conditions.clone(),
         (None, None) => Vec::new(),
     };
     let steps = match (input.steps, origin) {
-        (Some(raw), _) => p.steps(snapshot, raw),
-        (None, Some(ri)) => p.steps(snapshot, copied_steps(snapshot, ri)),
+        (Some(raw), _) => steps(&mut p, snapshot, raw),
+        (None, Some(ri)) => steps(&mut p, snapshot, copied_steps(snapshot, ri)),
         (None, None) => {
             if input.from.is_none() {
                 p.add(
@@ -183,7 +164,7 @@ pub fn check_new(snapshot: &Snapshot, input: OwnRoutineInput) -> ApiResult<Routi
         steps,
         origin: curated.map(|r| r.slug.clone()),
     };
-    ApiError::unless_invalid(p.0, values)
+    p.done(values)
 }
 
 /// The stored routine with a merge patch applied, checked again; fields not sent keep
@@ -198,22 +179,22 @@ pub fn check_patch(
         name: patch
             .name
             .as_deref()
-            .map_or_else(|| current.name.clone(), |n| p.name(n)),
+            .map_or_else(|| current.name.clone(), |n| name(&mut p, n)),
         description: match patch.description {
-            Some(d) => p.description(d.as_deref()),
+            Some(d) => description(&mut p, d.as_deref()),
             None => current.description.clone(),
         },
         conditions: patch.conditions.as_deref().map_or_else(
             || current.conditions.0.clone(),
-            |c| p.conditions(snapshot, c),
+            |c| conditions(&mut p, snapshot, c),
         ),
         steps: match patch.steps {
-            Some(raw) => p.steps(snapshot, raw),
+            Some(raw) => steps(&mut p, snapshot, raw),
             None => current.steps(),
         },
         origin: current.origin.clone(),
     };
-    ApiError::unless_invalid(p.0, values)
+    p.done(values)
 }
 
 /// The steps of `steps` whose points are contraindicated for `profile`, each named with
