@@ -295,8 +295,7 @@ pub async fn push(
             conflicts.push(format!("reminders/{id}"));
         }
         if let Some(list) = &plan.favorites {
-            let changed_at = store::history_marks(conn, user_id).await?.favorites;
-            if favorites::sync::conflicts(conn, user_id, list, changed_at, since).await? {
+            if favorites::sync::conflicts(conn, user_id, list, lock.favorites, since).await? {
                 conflicts.push("favorites".to_owned());
             }
         }

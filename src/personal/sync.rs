@@ -35,15 +35,54 @@ pub fn conflicts<T>(
     }
 }
 
+/// A stored row of a kind kept by id, as far as conflicts go.
+pub trait Versioned {
+    fn id(&self) -> Uuid;
+    fn version(&self) -> i64;
+    fn deleted(&self) -> bool;
+}
+
+/// The ids of the push's records among `stored` that conflict (see [`conflicts`]).
+pub fn conflicting<T, R: Versioned>(
+    planned: &[Planned<T>],
+    stored: &[R],
+    since: i64,
+    same: impl Fn(&T, &R) -> bool,
+) -> Vec<Uuid> {
+    stored
+        .iter()
+        .filter(|row| {
+            conflicts(
+                planned,
+                row.id(),
+                row.version(),
+                row.deleted(),
+                since,
+                |v| same(v, row),
+            )
+        })
+        .map(Versioned::id)
+        .collect()
+}
+
+/// The ids a push touches.
+pub fn ids<T>(planned: &[Planned<T>]) -> Vec<Uuid> {
+    planned.iter().map(|p| p.id).collect()
+}
+
+/// Field errors with `place` (`routines[2].routine`) put before each field name.
+pub fn prefixed(errors: Vec<FieldError>, place: &str) -> Vec<FieldError> {
+    errors
+        .into_iter()
+        .map(|e| FieldError::new(format!("{place}.{}", e.field), e.message))
+        .collect()
+}
+
 /// Moves the problems of change `place` (`routines[2]`) into `into`, each field prefixed
 /// with the place and the record's name in the change (`routines[2].routine.name`).
 pub fn collect(into: &mut Vec<FieldError>, place: &str, error: ApiError) {
     match error {
-        ApiError::Validation { errors, .. } => into.extend(
-            errors
-                .into_iter()
-                .map(|e| FieldError::new(format!("{place}.{}", e.field), e.message)),
-        ),
+        ApiError::Validation { errors, .. } => into.extend(prefixed(errors, place)),
         other => into.push(FieldError::new(place.to_owned(), other.to_string())),
     }
 }

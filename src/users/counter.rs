@@ -17,6 +17,8 @@ use crate::users::store::SafetyRow;
 pub struct HistoryLock {
     pub version: i64,
     pub purged: i64,
+    /// The version of the last change to the favorites list.
+    pub favorites: i64,
     pub safety: SafetyProfile,
 }
 
@@ -24,11 +26,12 @@ pub async fn lock_history(
     conn: &mut AsyncPgConnection,
     user_id: UserId,
 ) -> Result<HistoryLock, DbError> {
-    let row: Option<(i64, i64, SafetyRow)> = users::table
+    let row: Option<(i64, i64, i64, SafetyRow)> = users::table
         .find(user_id)
         .select((
             users::history_version,
             users::history_purged_version,
+            users::favorites_version,
             (
                 users::pregnant,
                 users::bleeding_risk,
@@ -41,10 +44,11 @@ pub async fn lock_history(
         .first(conn)
         .await
         .optional()?;
-    let (version, purged, safety) = row.ok_or(DbError::AccountGone)?;
+    let (version, purged, favorites, safety) = row.ok_or(DbError::AccountGone)?;
     Ok(HistoryLock {
         version,
         purged,
+        favorites,
         safety: safety.into(),
     })
 }

@@ -8,6 +8,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::reminders;
+use crate::personal::sync::Versioned;
 use crate::users::{TimeZone, UserId};
 
 #[derive(Clone, Debug, Queryable, Selectable)]
@@ -24,6 +25,20 @@ pub struct ReminderRow {
     pub updated_at: DateTime<Utc>,
     pub version: i64,
     pub deleted_at: Option<DateTime<Utc>>,
+}
+
+impl Versioned for ReminderRow {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+
+    fn version(&self) -> i64 {
+        self.version
+    }
+
+    fn deleted(&self) -> bool {
+        self.deleted_at.is_some()
+    }
 }
 
 /// The columns a new reminder or a change sets (already validated).

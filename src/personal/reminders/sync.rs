@@ -62,25 +62,13 @@ pub async fn conflicts(
     planned: &[PlannedReminder],
     since: i64,
 ) -> ApiResult<Vec<Uuid>> {
-    let ids: Vec<Uuid> = planned.iter().map(|p| p.id).collect();
-    if ids.is_empty() {
+    if planned.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(store::versions(conn, user, &ids)
-        .await?
-        .into_iter()
-        .filter(|row| {
-            sync::conflicts(
-                planned,
-                row.id,
-                row.version,
-                row.deleted_at.is_some(),
-                since,
-                |v| v.held_by(row),
-            )
-        })
-        .map(|row| row.id)
-        .collect())
+    let stored = store::versions(conn, user, &sync::ids(planned)).await?;
+    Ok(sync::conflicting(planned, &stored, since, |v, row| {
+        v.held_by(row)
+    }))
 }
 
 /// Applies the reminder changes from `version` on, returning the last version used; 422

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::catalog::data::{Pressure, Side};
 use crate::db::schema::own_routines;
+use crate::personal::sync::Versioned;
 use crate::users::UserId;
 
 /// A step as stored (jsonb), in canonical form.
@@ -53,6 +54,20 @@ impl RoutineRow {
     /// The steps; written by this application only, so anything unreadable is dropped.
     pub fn steps(&self) -> Vec<StoredStep> {
         serde_json::from_value(self.steps.clone()).unwrap_or_default()
+    }
+}
+
+impl Versioned for RoutineRow {
+    fn id(&self) -> Uuid {
+        self.id
+    }
+
+    fn version(&self) -> i64 {
+        self.version
+    }
+
+    fn deleted(&self) -> bool {
+        self.deleted_at.is_some()
     }
 }
 

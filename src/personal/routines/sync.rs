@@ -62,25 +62,13 @@ pub async fn conflicts(
     planned: &[PlannedRoutine],
     since: i64,
 ) -> ApiResult<Vec<Uuid>> {
-    let ids: Vec<Uuid> = planned.iter().map(|p| p.id).collect();
-    if ids.is_empty() {
+    if planned.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(store::versions(conn, user, &ids)
-        .await?
-        .into_iter()
-        .filter(|row| {
-            sync::conflicts(
-                planned,
-                row.id,
-                row.version,
-                row.deleted_at.is_some(),
-                since,
-                |(v, _)| v.same_as(row),
-            )
-        })
-        .map(|row| row.id)
-        .collect())
+    let stored = store::versions(conn, user, &sync::ids(planned)).await?;
+    Ok(sync::conflicting(planned, &stored, since, |(v, _), row| {
+        v.same_as(row)
+    }))
 }
 
 /// Applies the routine changes from `version` on, returning the last version used: 409
@@ -117,7 +105,7 @@ pub async fn apply(
     Ok(version)
 }
 
-/// A conflict's field names prefixed with the change's place.
+/// A 409's field names prefixed with the change's place.
 fn prefixed(error: ApiError, place: &str) -> ApiError {
     match error {
         ApiError::Conflict {
@@ -127,10 +115,7 @@ fn prefixed(error: ApiError, place: &str) -> ApiError {
         } => ApiError::Conflict {
             code,
             detail,
-            errors: errors
-                .into_iter()
-                .map(|e| FieldError::new(format!("{place}.{}", e.field), e.message))
-                .collect(),
+            errors: sync::prefixed(errors, place),
         },
         other => other,
     }
