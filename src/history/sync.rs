@@ -294,10 +294,10 @@ pub async fn push(
         for id in reminders::sync::conflicts(conn, user_id, &plan.reminders, since).await? {
             conflicts.push(format!("reminders/{id}"));
         }
-        if let Some(list) = &plan.favorites {
-            if favorites::sync::conflicts(conn, user_id, list, lock.favorites, since).await? {
-                conflicts.push("favorites".to_owned());
-            }
+        if let Some(list) = &plan.favorites
+            && favorites::sync::conflicts(conn, user_id, list, lock.favorites, since).await?
+        {
+            conflicts.push("favorites".to_owned());
         }
         if !conflicts.is_empty() {
             return Err(conflict(conflicts));
