@@ -42,6 +42,36 @@ for code in $(curl -fs "$BASE/v1/points?limit=50" | python3 -c 'import json, sys
   curl -fs -o /dev/null -X PUT -H "Authorization: Bearer $reader_token" "$BASE/v1/me/favorites/point/$code"
 done
 
+# ...50 routines of her own (copies of the curated ones; she acknowledges the warnings)
+# and 10,000 rated sessions, pushed through sync 500 at a time.
+BASE="$BASE" TOKEN="$reader_token" python3 - <<'PY'
+import json, os, urllib.request, uuid
+base, token = os.environ["BASE"], os.environ["TOKEN"]
+def call(method, path, body=None):
+    req = urllib.request.Request(base + path, method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as res:
+        return json.load(res)
+slugs = [r["slug"] for r in call("GET", "/v1/routines?limit=100")["items"]]
+for i in range(50):
+    call("POST", "/v1/me/routines", {"from": slugs[i % len(slugs)], "name": f"Mine {i}",
+                                     "acknowledge_warnings": True})
+cursor = call("GET", "/v1/me/sync")["cursor"]
+conditions = ["insomnia", "anxiety", "stress", "tension-headache"]
+for batch in range(20):
+    changes = []
+    for n in range(500):
+        k = batch * 500 + n
+        changes.append({"op": "upsert", "session": {
+            "id": str(uuid.uuid4()), "duration_seconds": 300,
+            "started_at": f"2026-{1 + k % 11:02d}-{1 + k % 28:02d}T{k % 24:02d}:{k % 60:02d}:00Z",
+            "routine": slugs[k % len(slugs)], "condition": conditions[k % len(conditions)],
+            "stress_before": 7, "stress_after": 3 + k % 3,
+            "steps": [{"point": "HT7", "side": "both", "seconds": 60, "pressure": "light"}]}})
+    cursor = call("POST", "/v1/me/sync", {"cursor": cursor, "changes": changes})["cursor"]
+PY
+
 # name | path | extra header
 cases=(
   "healthz|/healthz|"
@@ -49,6 +79,8 @@ cases=(
   "points/LI4|/v1/points/LI4|"
   "LI4, signed in|/v1/points/LI4|Authorization: Bearer ${reader_token}"
   "favorites (50)|/v1/me/favorites|Authorization: Bearer ${reader_token}"
+  "own routines (50)|/v1/me/routines?limit=50|Authorization: Bearer ${reader_token}"
+  "recommendations|/v1/me/recommendations?condition=insomnia,anxiety|Authorization: Bearer ${reader_token}"
   "search q=zusanly|/v1/points?q=zusanly|"
   "search, all unique|/v1/points|@unique-search.lua"
   "search, typing|/v1/points|@prefix-search.lua"

@@ -47,8 +47,6 @@ async function journey(contract: Contract): Promise<void> {
   await step("a note on the latest session", () => history.addNote(phone.api, latest, "slept well"));
   await step("a reminder for the routine, seen from the tablet", () => history.reminder(phone.api, tablet.api, routine));
   await step("favorites: a point and the routine, run as a routine", () => history.favorites(phone.api, routine));
-  await step("own routine from the routine: 409 until acknowledged, a favorite; recommendations", () =>
-    history.ownRoutine(phone.api, routine));
   const kept = await step("sync from the tablet: pull, stale push 409, push", () =>
     syncTwoDevices(phone.api, tablet.api, routine, SESSIONS),
   );
@@ -57,6 +55,8 @@ async function journey(contract: Contract): Promise<void> {
   await step("refresh rotation, then reuse of the old token", () => account.refreshRotation(contract, anonymous, phone));
   await step("sign-in rate limit on a fresh account", () => account.rateLimit(anonymous));
   await step("export", () => account.exportAccount(tablet, kept));
+  await step("own routine from the routine: a favorite, a session, recommended; LI4 409 until acknowledged", () =>
+    history.ownRoutine(phone.api, routine));
   await step("refusals: a field out of range, a reused key, a mangled cursor", () => history.refusals(tablet.api, routine));
   await step("delete the account; the old token is refused", () => account.deleteAccount(tablet));
 }

@@ -88,6 +88,40 @@ SELECT json_build_object(
     'helpers', (SELECT coalesce(json_agg(helpers ORDER BY improvement DESC, n DESC, key), '[]') FROM helpers)
 )::jsonb AS doc";
 
+/// Only what has helped the user, over all their history: the routines and points
+/// with at least `$2` rated sessions for a condition and an average improvement, from
+/// the rollups plus the sessions not folded into them yet. A read: nothing is folded.
+const HELPERS_SQL: &str = "
+WITH u AS (
+    SELECT time_zone, history_rolled_version AS rolled FROM users WHERE id = $1
+), d AS (
+    SELECT condition_slug, routine_slug, improvement_sum, improvement_n
+      FROM history_days WHERE user_id = $1 AND improvement_n > 0
+    UNION ALL
+    SELECT f.condition_slug, f.routine_slug, f.improvement_sum, f.improvement_n
+      FROM u, history_days_of($1, u.time_zone, u.rolled, 9223372036854775807) f
+), p AS (
+    SELECT condition_slug, point_code, improvement_sum, improvement_n
+      FROM history_point_days WHERE user_id = $1 AND improvement_n > 0
+    UNION ALL
+    SELECT f.condition_slug, f.point_code, f.improvement_sum, f.improvement_n
+      FROM u, history_point_days_of($1, u.time_zone, u.rolled, 9223372036854775807) f
+), helpers AS (
+    SELECT 'routine' AS kind, condition_slug AS condition, routine_slug AS key,
+           sum(improvement_sum)::float8 / sum(improvement_n) AS improvement, sum(improvement_n) AS n
+      FROM d WHERE condition_slug <> '' AND routine_slug <> ''
+     GROUP BY condition_slug, routine_slug
+    HAVING sum(improvement_n) >= $2 AND sum(improvement_sum) > 0
+    UNION ALL
+    SELECT 'point', condition_slug, point_code,
+           sum(improvement_sum)::float8 / sum(improvement_n), sum(improvement_n)
+      FROM p WHERE condition_slug <> ''
+     GROUP BY condition_slug, point_code
+    HAVING sum(improvement_n) >= $2 AND sum(improvement_sum) > 0
+)
+SELECT coalesce(json_agg(helpers ORDER BY condition, improvement DESC, n DESC, key), '[]')::jsonb AS doc
+  FROM helpers";
+
 #[derive(QueryableByName)]
 struct Doc {
     #[diesel(sql_type = Jsonb)]
@@ -251,27 +285,7 @@ pub async fn compute(
         changes,
     );
     let per_condition = pick("condition");
-    let what_works = per_condition
-        .iter()
-        .map(|c| {
-            let of = |kind: &str| {
-                agg.helpers
-                    .iter()
-                    .filter(|h| h.kind == kind && h.condition == c.key)
-                    .map(|h| Helper {
-                        key: h.key.clone(),
-                        average_improvement: round2(h.improvement),
-                        sessions: h.n,
-                    })
-                    .collect()
-            };
-            WhatWorks {
-                condition: c.key.clone(),
-                routines: of("routine"),
-                points: of("point"),
-            }
-        })
-        .collect();
+    let what_works = grouped(per_condition.iter().map(|c| c.key.as_str()), &agg.helpers);
     let days: Vec<NaiveDate> = agg.days.iter().map(|d| d.day).collect();
     Ok(Stats {
         from,
@@ -292,19 +306,46 @@ pub async fn compute(
     })
 }
 
-/// What has helped the user, per condition, over the longest span statistics cover (up
-/// to today in the user's time zone): routines and points with at least
-/// [`MIN_SESSIONS`] rated sessions and an average improvement.
+/// The helpers of each of `conditions` (in that order), best first.
+fn grouped<'a>(conditions: impl Iterator<Item = &'a str>, helpers: &[HelperRow]) -> Vec<WhatWorks> {
+    conditions
+        .map(|condition| {
+            let of = |kind: &str| {
+                helpers
+                    .iter()
+                    .filter(|h| h.kind == kind && h.condition == condition)
+                    .map(|h| Helper {
+                        key: h.key.clone(),
+                        average_improvement: round2(h.improvement),
+                        sessions: h.n,
+                    })
+                    .collect()
+            };
+            WhatWorks {
+                condition: condition.to_owned(),
+                routines: of("routine"),
+                points: of("point"),
+            }
+        })
+        .collect()
+}
+
+/// What has helped the user, per condition, over all their history: routines and points
+/// with at least [`MIN_SESSIONS`] rated sessions and an average improvement.
 pub async fn what_works(
     conn: &mut AsyncPgConnection,
     user_id: UserId,
 ) -> ApiResult<Vec<WhatWorks>> {
-    let zone = user_store::time_zone_of(conn, user_id).await?;
-    let today = Utc::now().with_timezone(&zone.tz()).date_naive();
-    let from = today - Duration::days(MAX_STATS_DAYS - 1);
-    Ok(compute(conn, user_id, zone, from, today, today)
-        .await?
-        .what_works)
+    let doc: Doc = PreparedSql::new(HELPERS_SQL)
+        .bind::<SqlUuid, _>(user_id)
+        .bind::<diesel::sql_types::BigInt, _>(MIN_SESSIONS)
+        .get_result(conn)
+        .await?;
+    let helpers: Vec<HelperRow> = serde_json::from_value(doc.doc)
+        .map_err(|e| ApiError::internal(format!("helpers of the history: {e}")))?;
+    let mut conditions: Vec<&str> = helpers.iter().map(|h| h.condition.as_str()).collect();
+    conditions.dedup();
+    Ok(grouped(conditions.into_iter(), &helpers))
 }
 
 /// The longest run of consecutive local days (days sorted, distinct).

@@ -162,28 +162,31 @@ export async function favorites(phone: Api, routine: Schemas["RoutineDetail"]): 
 }
 
 /**
- * An own routine copied from the curated one: refused (409) while it holds a point
- * contraindicated for the profile, stored once the warnings are acknowledged; then kept
- * as a favorite and logged once; and the recommendations for the routine's condition.
+ * An own routine copied from the curated one, kept as a favorite, logged once and found
+ * among the recommendations for its condition; adding a point contraindicated for the
+ * (pregnant) profile is refused with 409 and changes nothing until acknowledged.
  */
 export async function ownRoutine(phone: Api, routine: Schemas["RoutineDetail"]): Promise<string> {
-  const body: Schemas["OwnRoutineInput"] = {
-    from: routine.slug,
-    name: "My evening",
-    steps: [...routine.steps.map((s) => ({ point: s.point, side: s.side, seconds: s.seconds, pressure: s.pressure })),
-      { point: "LI4", side: "both", seconds: 30, pressure: "light" }],
-  };
-  refused(await phone.POST("/v1/me/routines", { body }), 409, "warnings_not_acknowledged");
-  const own = ok(await phone.POST("/v1/me/routines", { body: { ...body, acknowledge_warnings: true } }), 201);
-  check(own.origin === routine.slug && own.step_count === routine.steps.length + 1, "a copy with one more step");
-  check(own.warnings.some((w) => w.code === "pregnancy_contraindicated" && w.point === "LI4"), "LI4 warned");
+  const own = ok(await phone.POST("/v1/me/routines", { body: { from: routine.slug, name: "My evening" } }), 201);
+  check(own.origin === routine.slug && own.step_count === routine.steps.length, "a copy of the curated routine");
   const fav = ok(await phone.PUT("/v1/me/favorites/{kind}/{id}", { params: { path: { kind: "own_routine", id: own.id } } }), 200);
-  check(fav.name === "My evening", "the favorite names the own routine");
+  check(fav.name === "My evening" && !fav.retired, "the favorite names the own routine");
+  const logged = ok(await phone.POST("/v1/me/sessions", { body: { ...fromRoutine(routine, new Date()), routine: own.id } }), 201);
+  check(logged.session.routine === own.id, "a session of the own routine");
   const condition = routine.conditions[0];
   check(condition !== undefined, "the routine is for a condition");
   const recs = ok(await phone.GET("/v1/me/recommendations", { params: { query: { condition } } }), 200);
-  check(recs.items.every((i) => i.id !== own.id), "a routine with a contraindicated point is not recommended");
-  check(recs.left_out.includes(own.id), "and is named as left out");
-  check(recs.red_flags.length === 1, "the condition's red flags");
-  return `${own.total_seconds} s, ${recs.items.length} recommendation(s), first ${recs.items[0]?.id ?? "none"}`;
+  const mine = recs.items.find((i) => i.kind === "own_routine" && i.id === own.id);
+  check(mine !== undefined && mine.reasons.length > 0, "the own routine is recommended, with its reasons");
+  check(recs.red_flags.length === 1, "the condition's red flags come along");
+
+  const steps = [...routine.steps.map((s) => ({ point: s.point, side: s.side, seconds: s.seconds, pressure: s.pressure })),
+    { point: "LI4", side: "both" as const, seconds: 30, pressure: "light" as const }];
+  const path = { params: { path: { id: own.id } } };
+  refused(await phone.PATCH("/v1/me/routines/{id}", { ...path, body: { steps } }), 409, "warnings_not_acknowledged");
+  const same = ok(await phone.GET("/v1/me/routines/{id}", path), 200);
+  check(same.step_count === own.step_count, "nothing changed");
+  const kept = ok(await phone.PATCH("/v1/me/routines/{id}", { ...path, body: { steps, acknowledge_warnings: true } }), 200);
+  check(kept.warnings.some((w) => w.code === "pregnancy_contraindicated" && w.point === "LI4"), "LI4 warned");
+  return `rank ${mine.rank} of ${recs.items.length}, ${kept.total_seconds} s with LI4 acknowledged`;
 }

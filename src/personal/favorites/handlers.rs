@@ -38,7 +38,7 @@ fn kind_of(raw: &str) -> ApiResult<FavoriteKind> {
 #[get("/me/favorites")]
 pub async fn list_favorites(
     req: HttpRequest,
-    user: AuthUser,
+    user: SignedReader,
     pool: web::Data<DbPool>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
