@@ -18,6 +18,7 @@ use crate::config::Config;
 use crate::db::DbPool;
 use crate::http::{self, BodyLimits, RouteTable};
 use crate::ops::Drain;
+use crate::users::answers::Answers;
 use crate::{admin, auth, catalog, history, me, openapi, ops, personal, telemetry};
 
 /// Everything a request handler may need, shared by all workers.
@@ -31,6 +32,8 @@ pub struct AppState {
     pub bodies: Arc<BodyLimits>,
     /// Set on SIGTERM: readiness 503, connections closed after each response.
     pub drain: Arc<Drain>,
+    /// Costly answers of an account's own reads, by its history version.
+    pub answers: Arc<Answers>,
 }
 
 /// Routes outside the OpenAPI document (served by Swagger UI).
@@ -167,6 +170,7 @@ pub fn build(
         .app_data(web::Data::new(route_table))
         .app_data(web::Data::from(state.bodies))
         .app_data(web::Data::from(state.drain))
+        .app_data(web::Data::from(state.answers))
         .service(SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/openapi.json", api))
         .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(http::unmatched))

@@ -97,6 +97,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         pool,
         catalog,
         auth,
+        answers: Arc::default(),
     })
 }
 

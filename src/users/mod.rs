@@ -2,6 +2,7 @@
 //! safety profile, and the checked values (`UserId`, `Email`, `TimeZone`) an account is built of.
 //! A shared module: it imports no feature module.
 
+pub mod answers;
 pub mod counter;
 mod id;
 pub mod model;

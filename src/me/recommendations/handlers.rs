@@ -1,5 +1,6 @@
 //! `GET /v1/me/recommendations`.
 
+use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use super::model::{Recommendations, RecommendationsQuery};
@@ -9,6 +10,7 @@ use crate::db::{self, DbPool};
 use crate::error::ApiResult;
 use crate::http::Lang;
 use crate::problems::ProblemCode;
+use crate::users::answers::{self, Answers};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(recommendations);
@@ -38,18 +40,38 @@ pub async fn recommendations(
     query: web::Query<RecommendationsQuery>,
     pool: web::Data<DbPool>,
     catalog: web::Data<CatalogStore>,
+    answers: web::Data<Answers>,
 ) -> ApiResult<HttpResponse> {
     let snapshot = catalog.get();
     let asked = super::conditions(&snapshot, query.condition.as_deref())?;
-    let mut conn = db::conn(&pool).await?;
-    let body = super::recommend(
-        &mut conn,
-        &snapshot,
-        Lang::negotiate(&req),
-        reader.user_id,
+    let lang = Lang::negotiate(&req);
+    // The canonical conditions, so `Insomnia,anxiety` and `insomnia, anxiety` share one.
+    let request = asked
+        .iter()
+        .map(|ci| ci.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let key = answers::key(
+        &snapshot.version,
+        lang,
         &reader.profile,
-        &asked,
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
+        &format!("recommendations?{request}"),
+    );
+    let mut conn = db::conn(&pool).await?;
+    let body = answers
+        .answer(&mut conn, reader.user_id, key, async |conn| {
+            super::recommend(
+                conn,
+                &snapshot,
+                lang,
+                reader.user_id,
+                &reader.profile,
+                &asked,
+            )
+            .await
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(body))
 }

@@ -1,5 +1,6 @@
 //! `/v1/me/routines`: create, list, read, change and delete the account's own routines.
 
+use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use uuid::Uuid;
 
@@ -12,6 +13,7 @@ use crate::db::{self, DbPool};
 use crate::error::ApiResult;
 use crate::http::{Json, Lang};
 use crate::problems::ProblemCode;
+use crate::users::answers::{self, Answers};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_own_routine)
@@ -81,18 +83,33 @@ pub async fn list_own_routines(
     query: web::Query<OwnRoutinesQuery>,
     pool: web::Data<DbPool>,
     catalog: web::Data<CatalogStore>,
+    answers: web::Data<Answers>,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = db::conn(&pool).await?;
-    let page = super::list(
-        &mut conn,
-        &catalog.get(),
-        Lang::negotiate(&req),
-        reader.user_id,
+    let snapshot = catalog.get();
+    let lang = Lang::negotiate(&req);
+    let key = answers::key(
+        &snapshot.version,
+        lang,
         &reader.profile,
-        &query,
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(page))
+        &req.uri().to_string(),
+    );
+    let mut conn = db::conn(&pool).await?;
+    let body = answers
+        .answer(&mut conn, reader.user_id, key, async |conn| {
+            super::list(
+                conn,
+                &snapshot,
+                lang,
+                reader.user_id,
+                &reader.profile,
+                &query,
+            )
+            .await
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(body))
 }
 
 /// Get one own routine.
