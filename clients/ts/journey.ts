@@ -56,7 +56,7 @@ async function journey(contract: Contract): Promise<void> {
   await step("sign-in rate limit on a fresh account", () => account.rateLimit(anonymous));
   await step("export", () => account.exportAccount(tablet, kept));
   await step("own routine from the routine: a favorite, a session, recommended; LI4 409 until acknowledged", () =>
-    history.ownRoutine(phone.api, routine));
+    history.ownRoutine(tablet.api, routine));
   await step("refusals: a field out of range, a reused key, a mangled cursor", () => history.refusals(tablet.api, routine));
   await step("delete the account; the old token is refused", () => account.deleteAccount(tablet));
 }
