@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::db::DbPool;
 use crate::http::{self, BodyLimits, RouteTable};
 use crate::ops::Drain;
-use crate::users::answers::Answers;
+use crate::users::answers::{self, Answers};
 use crate::{admin, auth, catalog, history, me, openapi, ops, personal, telemetry};
 
 /// Everything a request handler may need, shared by all workers.
@@ -49,6 +49,7 @@ fn routes(cfg: &mut ServiceConfig) {
             .configure(personal::reminders::handlers::routes)
             .configure(personal::favorites::handlers::routes)
             .configure(personal::routines::handlers::routes)
+            .configure(personal::safety_check::routes)
             .configure(me::recommendations::handlers::routes)
             .configure(admin::routes),
     );
@@ -174,6 +175,7 @@ pub fn build(
         .service(SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/openapi.json", api))
         .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(http::unmatched))
+        .wrap(from_fn(answers::forget_writers))
         .wrap(cors(&cors_origins))
         .wrap(Compress::default())
         .wrap(from_fn(http::etag_per_coding))

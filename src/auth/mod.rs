@@ -17,13 +17,14 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use actix_web::dev::Payload;
-use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::http::{Method, header};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
 use crate::config::Config;
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::problems::ProblemCode;
+use crate::users::answers::Writer;
 use crate::users::{Role, UserId};
 pub use id::DeviceSessionId;
 use ratelimit::AuthLimits;
@@ -168,7 +169,9 @@ impl FromRequest for BearerClaims {
     }
 }
 
-/// The signed-in user: a valid access token of a session that is still signed in.
+/// The signed-in user: a valid access token of a session that is still signed in. On a
+/// write it marks the request as theirs ([`Writer`]), so that what this instance keeps
+/// of their history version is forgotten once the write is answered.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthUser {
     pub user_id: UserId,
@@ -207,6 +210,11 @@ impl FromRequest for AuthUser {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let claims = verified_claims(req);
+        if let Ok(claims) = &claims
+            && !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        {
+            req.extensions_mut().insert(Writer(claims.sub));
+        }
         let pool = req.app_data::<web::Data<DbPool>>().cloned();
         Box::pin(async move {
             let claims = claims?;

@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::db::bootstrap::{self, BootError};
 use crate::db::{self, DbError, SessionSettings};
 use crate::http::BodyLimits;
+use crate::users::answers;
 use crate::validate;
 
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +112,11 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let signals = Signals::new()?;
     spawn_catalog_refresher(state.clone());
     spawn_housekeeping(state.clone());
+    actix_web::rt::spawn(answers::listen(
+        state.answers.clone(),
+        state.config.database_url.clone(),
+        SessionSettings::from_config(&state.config),
+    ));
     let factory_state = state.clone();
     let server = HttpServer::new(move || app::build(factory_state.clone()))
         .workers(workers)

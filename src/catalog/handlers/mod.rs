@@ -2,14 +2,14 @@
 //! included), with rendered bodies kept per canonical request.
 
 //! One file per resource: `meridians`, `points`, `conditions`, `routines`, and
-//! `bundle` (safety, the offline catalog and its version), `safety_check`.
+//! `bundle` (safety, the offline catalog and its version). `POST /v1/safety/check`,
+//! which may check an own routine, is in `personal`.
 
 mod bundle;
 mod conditions;
 mod meridians;
 mod points;
 mod routines;
-mod safety_check;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -34,8 +34,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(routines::get_routine)
         .service(bundle::get_safety)
         .service(bundle::get_catalog)
-        .service(bundle::get_catalog_version)
-        .service(safety_check::check);
+        .service(bundle::get_catalog_version);
 }
 
 /// Headers every catalog read accepts.

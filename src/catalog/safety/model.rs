@@ -45,7 +45,7 @@ pub struct Warning {
     pub sources: Vec<String>,
 }
 
-/// What to check: points, a curated routine, or both, and for whom.
+/// What to check: points, a routine (curated, or one's own), or both, and for whom.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"points": ["LI4", "ST36"], "routine": "sleep-wind-down",
@@ -56,7 +56,8 @@ pub struct SafetyCheck {
     #[serde(default)]
     #[schema(max_items = 100)]
     pub points: Vec<PointCode>,
-    /// A curated routine's slug: its steps are checked with their pressures.
+    /// A curated routine's slug, or (signed in) the id of one of the account's own
+    /// routines: its steps are checked with their pressures.
     #[schema(max_length = 80)]
     pub routine: Option<String>,
     /// The safety profile to check for, when not signed in. Signed in, leave it out:

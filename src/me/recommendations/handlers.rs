@@ -1,12 +1,11 @@
 //! `GET /v1/me/recommendations`.
 
-use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use super::model::{Recommendations, RecommendationsQuery};
 use crate::auth::SignedReader;
 use crate::catalog::store::CatalogStore;
-use crate::db::{self, DbPool};
+use crate::db::DbPool;
 use crate::error::ApiResult;
 use crate::http::Lang;
 use crate::problems::ProblemCode;
@@ -57,9 +56,8 @@ pub async fn recommendations(
         &reader.profile,
         &format!("recommendations?{request}"),
     );
-    let mut conn = db::conn(&pool).await?;
-    let body = answers
-        .answer(&mut conn, reader.user_id, key, async |conn| {
+    answers
+        .answer(&pool, reader.user_id, key, async |conn| {
             super::recommend(
                 conn,
                 &snapshot,
@@ -70,8 +68,5 @@ pub async fn recommendations(
             )
             .await
         })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .content_type(ContentType::json())
-        .body(body))
+        .await
 }

@@ -9,6 +9,7 @@ use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
 use crate::http::{Json, Lang};
 use crate::problems::ProblemCode;
+use crate::users::answers::{self, Answers};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_favorites)
@@ -38,19 +39,20 @@ fn kind_of(raw: &str) -> ApiResult<FavoriteKind> {
 #[get("/me/favorites")]
 pub async fn list_favorites(
     req: HttpRequest,
-    user: SignedReader,
+    reader: SignedReader,
     pool: web::Data<DbPool>,
     catalog: web::Data<CatalogStore>,
+    answers: web::Data<Answers>,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = db::conn(&pool).await?;
-    let items = super::list(
-        &mut conn,
-        &catalog.get(),
-        Lang::negotiate(&req),
-        user.user_id,
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(FavoriteList { items }))
+    let snapshot = catalog.get();
+    let lang = Lang::negotiate(&req);
+    let key = answers::key(&snapshot.version, lang, &reader.profile, "favorites");
+    answers
+        .answer(&pool, reader.user_id, key, async |conn| {
+            let items = super::list(conn, &snapshot, lang, reader.user_id).await?;
+            Ok(FavoriteList { items })
+        })
+        .await
 }
 
 /// Keep a point, a curated routine or an own routine as a favorite.
@@ -170,10 +172,19 @@ pub async fn favorites_routine(
     reader: SignedReader,
     pool: web::Data<DbPool>,
     catalog: web::Data<CatalogStore>,
+    answers: web::Data<Answers>,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = db::conn(&pool).await?;
     let snapshot = catalog.get();
     let lang = Lang::negotiate(&req);
-    let body = super::routine(&mut conn, &snapshot, lang, reader.user_id, &reader.profile).await?;
-    Ok(HttpResponse::Ok().json(body))
+    let key = answers::key(
+        &snapshot.version,
+        lang,
+        &reader.profile,
+        "favorites/routine",
+    );
+    answers
+        .answer(&pool, reader.user_id, key, async |conn| {
+            super::routine(conn, &snapshot, lang, reader.user_id, &reader.profile).await
+        })
+        .await
 }

@@ -1,6 +1,5 @@
 //! `/v1/me/routines`: create, list, read, change and delete the account's own routines.
 
-use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use uuid::Uuid;
 
@@ -93,9 +92,8 @@ pub async fn list_own_routines(
         &reader.profile,
         &req.uri().to_string(),
     );
-    let mut conn = db::conn(&pool).await?;
-    let body = answers
-        .answer(&mut conn, reader.user_id, key, async |conn| {
+    answers
+        .answer(&pool, reader.user_id, key, async |conn| {
             super::list(
                 conn,
                 &snapshot,
@@ -106,10 +104,7 @@ pub async fn list_own_routines(
             )
             .await
         })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .content_type(ContentType::json())
-        .body(body))
+        .await
 }
 
 /// Get one own routine.

@@ -392,3 +392,68 @@ async fn sessions_reminders_and_favorites_name_own_routines() {
     assert_eq!(export["routines"][0]["name"], "Kept");
     assert_eq!(export["reminders"][0]["routine"], id.as_str());
 }
+
+#[actix_web::test]
+async fn the_safety_check_takes_an_own_routine_for_its_owner_only() {
+    let app = TestApp::new().await;
+    let mei = app.register("mei@example.com").await;
+    mei.set_profile(json!({"safety_profile": {"pregnant": true}}))
+        .await;
+    let kept = create(
+        &mei,
+        json!({"name": "Headache", "steps": [step("GB20", 60), step("LI4", 60)],
+               "acknowledge_warnings": true}),
+    )
+    .await;
+    let id = kept["id"].as_str().unwrap();
+    let checked = mei
+        .post(
+            "/v1/safety/check",
+            json!({"routine": id, "points": ["SP6"]}),
+        )
+        .await;
+    assert_eq!(checked.status, 200, "{}", checked.text());
+    let checked = checked.json();
+    assert_eq!(checked["profile_source"], "account");
+    let warned: Vec<(&str, &str)> = checked["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["code"].as_str().unwrap(),
+                w["point"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    for point in ["SP6", "LI4"] {
+        assert!(
+            warned.contains(&("pregnancy_contraindicated", point)),
+            "{warned:?}"
+        );
+    }
+
+    // Another account, a deleted routine, or nobody signed in: the id names nothing.
+    let li = app.register("li@example.com").await;
+    let problem = li
+        .post("/v1/safety/check", json!({"routine": id}))
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(problem["errors"][0]["field"], "routine");
+    let anonymous = app
+        .post(
+            "/v1/safety/check",
+            json!({"routine": id, "profile": {"pregnant": true, "bleeding_risk": false,
+                "varicose_veins": false, "recent_surgery_or_fracture": false,
+                "skin_condition": false}}),
+        )
+        .await;
+    assert_eq!(
+        anonymous.problem(422, "validation_failed")["errors"][0]["field"],
+        "routine"
+    );
+    mei.delete(&format!("/v1/me/routines/{id}")).await;
+    mei.post("/v1/safety/check", json!({"routine": id}))
+        .await
+        .problem(422, "validation_failed");
+}

@@ -4,6 +4,7 @@
 mod binary;
 mod errors;
 mod hardening;
+mod instances;
 mod metrics;
 mod ops;
 mod private_cluster;
