@@ -17,6 +17,7 @@ use crate::catalog::store::CatalogStore;
 use crate::config::Config;
 use crate::db::DbPool;
 use crate::http::{self, BodyLimits, RouteTable};
+use crate::mail::Mailer;
 use crate::ops::Drain;
 use crate::users::answers::{self, Answers};
 use crate::{admin, auth, catalog, history, me, openapi, ops, personal, telemetry};
@@ -34,6 +35,8 @@ pub struct AppState {
     pub drain: Arc<Drain>,
     /// Costly answers of an account's own reads, by its history version.
     pub answers: Arc<Answers>,
+    /// Outbound mail: the sender's transport and its wake-up bell.
+    pub mailer: Arc<Mailer>,
 }
 
 /// Routes outside the OpenAPI document (served by Swagger UI).
@@ -103,6 +106,11 @@ fn cors(origins: &[String]) -> Cors {
 const PAGE_CSP: &str =
     "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+/// The policy of the server's own forms (a mailed link's page): no script at all, its
+/// inline style, and forms posted back to this server only.
+const FORM_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; \
+     form-action 'self'; frame-ancestors 'none'";
+
 /// The policy of Swagger UI: its scripts, styles and the spec come from this server
 /// (the page has no inline script); styles may be inline (the UI sets style attributes
 /// on rendered descriptions), images may be `data:` URIs (its icons).
@@ -122,6 +130,8 @@ async fn security_headers(
         Some(DOCS_CSP)
     } else if path.starts_with("/problems/") {
         Some(PAGE_CSP)
+    } else if path.starts_with("/v1/auth/") && path.ends_with("/page") {
+        Some(FORM_CSP)
     } else {
         None
     };
@@ -137,6 +147,10 @@ async fn security_headers(
             HeaderValue::from_static(csp),
         );
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
     }
     Ok(res)
 }
@@ -172,6 +186,7 @@ pub fn build(
         .app_data(web::Data::from(state.bodies))
         .app_data(web::Data::from(state.drain))
         .app_data(web::Data::from(state.answers))
+        .app_data(web::Data::from(state.mailer))
         .service(SwaggerUi::new("/docs/{_:.*}").external_url_unchecked("/openapi.json", api))
         .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(http::unmatched))

@@ -11,6 +11,7 @@ pub mod history;
 pub mod http;
 pub mod idempotency;
 pub mod lang;
+pub mod mail;
 pub mod me;
 pub mod metrics;
 pub mod openapi;

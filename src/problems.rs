@@ -69,6 +69,15 @@ problem_codes! {
     ValidationFailed = "validation_failed", 422, "Request is invalid",
         "The body or a parameter is well-formed but not acceptable: out of range, too long, unknown to the catalog, of the wrong type, or a field that may not be set.",
         "Each entry of `errors` names a field and what is wrong with it.";
+    CodeInvalid = "code_invalid", 422, "Code is not right",
+        "The code does not match the newest one mailed to the account for this purpose; each code allows 5 wrong tries.",
+        "Let the user check the code in the newest message and type it again, or ask for a new one.";
+    CodeExpired = "code_expired", 422, "Code no longer works",
+        "No live code: it expired (codes last 15 minutes), was used already, was replaced by a newer one, or had 5 wrong tries.",
+        "Ask for a new code.";
+    AlreadyVerified = "already_verified", 409, "Email address already verified",
+        "The account's address is verified already; there is nothing to confirm.",
+        "Nothing to do: `email_verified_at` on the account says when it was verified.";
     WeakPassword = "weak_password", 422, "Password too weak",
         "The password is too easy to guess (judged by a strength estimator, not by character rules), or is outside 8 to 128 characters.",
         "Ask for a longer or less predictable password; `errors` carries the estimator's hints.";

@@ -4,10 +4,12 @@
 use diesel_async::AsyncConnection;
 
 use crate::auth::model::AuthResponse;
+use crate::auth::recovery::{self, Purpose};
 use crate::auth::{AuthService, sessions, store};
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
 use crate::lang::Lang;
+use crate::mail::Mailer;
 use crate::problems::ProblemCode;
 use crate::users::model::User;
 use crate::users::store::{self as user_store, NewUser};
@@ -40,46 +42,72 @@ pub fn locale_and_zone(
     ))
 }
 
-/// Creates an account and signs this device in, in one transaction.
+/// Creates an account and signs this device in, in one transaction; an account with an
+/// email is sent a verification code in the same transaction.
 pub async fn open(
     pool: &DbPool,
     auth: &AuthService,
+    mailer: &Mailer,
     new: NewUser<'_>,
     device: &str,
     user_agent: Option<&str>,
 ) -> ApiResult<AuthResponse> {
     let mut conn = db::conn(pool).await?;
-    conn.transaction::<_, ApiError, _>(async move |conn| {
-        let user = user_store::insert_user(conn, new)
-            .await
-            .map_err(email_taken_or)?;
-        let tokens = sessions::sign_in(conn, auth, user.id, device, user_agent).await?;
-        Ok(AuthResponse {
-            user: user.to_user(),
-            tokens,
+    let opened = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            let user = user_store::insert_user(conn, new)
+                .await
+                .map_err(email_taken_or)?;
+            recovery::send_code(conn, auth, mailer, &user, Purpose::VerifyEmail).await?;
+            let tokens = sessions::sign_in(conn, auth, user.id, device, user_agent).await?;
+            Ok(AuthResponse {
+                user: user.to_user(),
+                tokens,
+            })
         })
-    })
-    .await
+        .await?;
+    mailer.wake();
+    Ok(opened)
 }
 
 /// Attaches an email and password (and maybe a new display name) to a guest account:
 /// 409 `email_taken`, or 409 `not_a_guest` when the account already has credentials.
 pub async fn upgrade(
     pool: &DbPool,
+    auth: &AuthService,
+    mailer: &Mailer,
     user: UserId,
-    email: &Email,
-    password_hash: &str,
-    display_name: Option<&str>,
+    upgrade: Upgrade<'_>,
 ) -> ApiResult<User> {
     let mut conn = db::conn(pool).await?;
-    let row = user_store::upgrade_guest(&mut conn, user, email, password_hash, display_name)
-        .await
-        .map_err(email_taken_or)?
-        .ok_or_else(|| {
-            ApiError::conflict(
-                ProblemCode::NotAGuest,
-                "this account already has an email and password",
+    let row = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            let row = user_store::upgrade_guest(
+                conn,
+                user,
+                upgrade.email,
+                upgrade.password_hash,
+                upgrade.display_name,
             )
-        })?;
+            .await
+            .map_err(email_taken_or)?
+            .ok_or_else(|| {
+                ApiError::conflict(
+                    ProblemCode::NotAGuest,
+                    "this account already has an email and password",
+                )
+            })?;
+            recovery::send_code(conn, auth, mailer, &row, Purpose::VerifyEmail).await?;
+            Ok(row)
+        })
+        .await?;
+    mailer.wake();
     Ok(row.to_user())
+}
+
+/// What a guest gives to become a full account.
+pub struct Upgrade<'a> {
+    pub email: &'a Email,
+    pub password_hash: &'a str,
+    pub display_name: Option<&'a str>,
 }

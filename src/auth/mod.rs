@@ -7,6 +7,7 @@ pub mod model;
 pub mod password;
 pub mod ratelimit;
 mod reader;
+pub mod recovery;
 pub mod sessions;
 pub mod store;
 pub mod tokens;
@@ -20,14 +21,14 @@ use actix_web::dev::Payload;
 use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
-use crate::config::Config;
+use crate::config::{Config, RateLimit};
 use crate::db::{self, DbPool};
 use crate::error::ApiError;
 use crate::problems::ProblemCode;
 use crate::users::answers::Writer;
 use crate::users::{Role, UserId};
 pub use id::DeviceSessionId;
-use ratelimit::AuthLimits;
+use ratelimit::{AuthLimits, Limiter};
 pub use reader::{Reader, Readers, SignedReader};
 use tokens::{Claims, TokenKeys};
 
@@ -39,7 +40,17 @@ pub struct AuthService {
     pub refresh_grace: Duration,
     /// Signed-in readers of public resources, seen lately.
     pub readers: Readers,
+    /// The server secret in the hashes of mailed codes (derived from the first signing
+    /// key, so every instance with the same keys accepts the same codes).
+    pub code_pepper: Vec<u8>,
+    /// Mail sent on request (a verification code again, a password reset), per account
+    /// or address: [`MAIL_BURST`] at once, then one per [`MAIL_PERIOD`].
+    pub mail_limits: Limiter,
 }
+
+/// Codes mailed on request per account or address at once, and the wait for one more.
+pub const MAIL_BURST: u32 = 3;
+pub const MAIL_PERIOD: Duration = Duration::from_secs(300);
 
 impl AuthService {
     pub fn from_config(config: &Config) -> Self {
@@ -49,6 +60,14 @@ impl AuthService {
             refresh_ttl: config.refresh_ttl,
             refresh_grace: config.refresh_grace,
             readers: Readers::default(),
+            code_pepper: code_pepper(config),
+            mail_limits: Limiter::new(
+                "mail",
+                RateLimit {
+                    burst: MAIL_BURST,
+                    period: MAIL_PERIOD,
+                },
+            ),
         }
     }
 
@@ -64,6 +83,16 @@ impl AuthService {
         let mut conn = db::conn(pool).await?;
         self.limits.check(&mut conn, address, account).await
     }
+}
+
+fn code_pepper(config: &Config) -> Vec<u8> {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(b"acupress mailed codes\0");
+    if let Some((_, secret)) = config.jwt_keys.keys.first() {
+        hasher.update(&secret.0);
+    }
+    hasher.finalize().to_vec()
 }
 
 /// The client address used for rate limits. It is the TCP peer, unless the peer is a

@@ -156,3 +156,56 @@ pub struct Device {
     /// Whether this is the device making the request.
     pub current: bool,
 }
+
+/// A code mailed to the account's address.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "482913"}))]
+pub struct VerifyEmailRequest {
+    /// The six digits from the newest message.
+    #[schema(min_length = 6, max_length = 6, pattern = "^[0-9]{6}$")]
+    pub code: String,
+}
+
+/// A message accepted for sending; it goes out within seconds.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"sent_to": "mei@example.com", "expires_in": 900}))]
+pub struct CodeSent {
+    pub sent_to: String,
+    /// Seconds the new code works.
+    pub expires_in: u64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "mei@example.com"}))]
+pub struct PasswordResetRequest {
+    /// The account's address, as at registration.
+    #[schema(max_length = 254)]
+    pub email: String,
+}
+
+/// The same answer whether or not an account has this address.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"detail": "If this is the verified address of an account, a code to reset its password is on its way."}))]
+pub struct PasswordResetAccepted {
+    pub detail: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "mei@example.com", "code": "482913",
+    "new_password": "seven amber kites drifting", "device_name": "Mei's iPhone"}))]
+pub struct PasswordResetConfirm {
+    #[schema(max_length = 254)]
+    pub email: String,
+    /// The six digits from the newest reset message.
+    #[schema(min_length = 6, max_length = 6, pattern = "^[0-9]{6}$")]
+    pub code: String,
+    /// Judged as at registration.
+    #[schema(min_length = 8, max_length = 128)]
+    pub new_password: String,
+    /// A name for the device signed in now, as at registration.
+    #[schema(min_length = 1, max_length = 80)]
+    pub device_name: Option<String>,
+}

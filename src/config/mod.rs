@@ -10,6 +10,7 @@ mod database;
 mod env;
 mod keys;
 mod limits;
+mod mail;
 mod network;
 
 use std::net::SocketAddr;
@@ -24,6 +25,7 @@ pub use database::{
 pub use env::ConfigError;
 pub use keys::{JwtKeys, MIN_JWT_SECRET_BYTES, Secret};
 pub use limits::{RateLimit, Serving};
+pub use mail::{MailConfig, MailDelivery, redact_smtp};
 pub use network::IpNet;
 
 use env::Env;
@@ -89,6 +91,9 @@ pub struct Config {
     pub private_cluster: Option<PrivateClusterConfig>,
     /// Where `/metrics` is served instead of the API port; `None` keeps it on the API port.
     pub metrics_listen: Option<SocketAddr>,
+    /// Outbound mail (`ACUPRESS_SMTP_URL`, `ACUPRESS_MAIL_FROM`, `ACUPRESS_MAIL_DIR`,
+    /// `ACUPRESS_LINK_BASE_URL`).
+    pub mail: MailConfig,
 }
 
 impl Config {
@@ -154,6 +159,7 @@ impl Config {
             serving: Serving::from_env(&env, body_limit, workers, db_pool_size)?,
             private_cluster,
             metrics_listen: network::metrics_listen(&env, listen)?,
+            mail: mail::mail_settings(&env)?,
         };
         tracing_subscriber::EnvFilter::try_new(&config.log_level).map_err(|e| ConfigError {
             variable: "ACUPRESS_LOG",

@@ -42,6 +42,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    email_codes (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        purpose -> Text,
+        email -> Text,
+        code_hash -> Bytea,
+        link_hash -> Bytea,
+        attempts -> Int4,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     favorites (user_id, kind, item) {
         user_id -> Uuid,
         kind -> Text,
@@ -95,6 +110,24 @@ diesel::table! {
         created_at -> Timestamptz,
         response_location -> Nullable<Text>,
         response_bytes -> Nullable<Bytea>,
+    }
+}
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> Uuid,
+        user_id -> Nullable<Uuid>,
+        template -> Text,
+        to_address -> Text,
+        subject -> Text,
+        body_text -> Nullable<Text>,
+        body_html -> Nullable<Text>,
+        created_at -> Timestamptz,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        sent_at -> Nullable<Timestamptz>,
+        failed_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
     }
 }
 
@@ -228,16 +261,19 @@ diesel::table! {
         history_purged_version -> Int8,
         history_rolled_version -> Int8,
         favorites_version -> Int8,
+        email_verified_at -> Nullable<Timestamptz>,
     }
 }
 
 diesel::joinable!(auth_sessions -> users (user_id));
 diesel::joinable!(condition_points -> conditions (condition_slug));
 diesel::joinable!(condition_points -> points (point_code));
+diesel::joinable!(email_codes -> users (user_id));
 diesel::joinable!(favorites -> users (user_id));
 diesel::joinable!(history_days -> users (user_id));
 diesel::joinable!(history_point_days -> users (user_id));
 diesel::joinable!(idempotency_keys -> users (user_id));
+diesel::joinable!(mail_outbox -> users (user_id));
 diesel::joinable!(massage_sessions -> users (user_id));
 diesel::joinable!(own_routines -> users (user_id));
 diesel::joinable!(points -> meridians (meridian_code));
@@ -249,10 +285,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     catalog_meta,
     condition_points,
     conditions,
+    email_codes,
     favorites,
     history_days,
     history_point_days,
     idempotency_keys,
+    mail_outbox,
     massage_sessions,
     meridians,
     own_routines,

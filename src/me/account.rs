@@ -99,7 +99,7 @@ pub async fn change_password(
     let verified = row.password_hash;
     conn.transaction::<_, ApiError, _>(async move |conn| {
         recheck_under_lock(conn, &user, verified.as_deref(), UserLock::ForChange).await?;
-        store::set_password(conn, user.user_id, &hash).await?;
+        user_store::set_password(conn, user.user_id, &hash).await?;
         auth_store::revoke_other_sessions(
             conn,
             user.user_id,

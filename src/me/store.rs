@@ -72,21 +72,6 @@ pub async fn update_profile(
         .ok_or(DbError::AccountGone)
 }
 
-pub async fn set_password(
-    conn: &mut AsyncPgConnection,
-    id: UserId,
-    password_hash: &str,
-) -> QueryResult<()> {
-    diesel::update(users::table.find(id))
-        .set((
-            users::password_hash.eq(password_hash),
-            users::updated_at.eq(diesel::dsl::now),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 /// How a credential write locks the user's row.
 #[derive(Clone, Copy, Debug)]
 pub enum UserLock {

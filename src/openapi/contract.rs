@@ -59,11 +59,18 @@ const HEADERS: &[(&str, &str, &str)] = &[
         "string",
         "`DENY`: the HTML pages may not be framed.",
     ),
+    (
+        "referrer-policy",
+        "string",
+        "`no-referrer`: a page's address (which may hold a mailed link's token) is never sent on.",
+    ),
 ];
 
-/// Paths whose every answer is an HTML page's (or its error's) and carries the page
-/// security headers (see `app::security_headers`).
-const PAGE_PATHS: &str = "/problems/";
+/// Whether every answer of `path` is an HTML page's (or its error's) and carries the
+/// page security headers (see `app::security_headers`).
+fn is_page(path: &str) -> bool {
+    path.starts_with("/problems/") || (path.starts_with("/v1/auth/") && path.ends_with("/page"))
+}
 
 /// Headers on every answer.
 const EVERY_ANSWER: [&str; 3] = ["x-request-id", "x-content-type-options", "cache-control"];
@@ -87,7 +94,7 @@ pub fn apply(doc: &mut Value) {
             if let Some(op) = item.get_mut(method) {
                 let name = format!("{} {path}", method.to_uppercase());
                 problems::document(op, &name, header_ref);
-                share_headers(op, path.starts_with(PAGE_PATHS));
+                share_headers(op, is_page(path));
                 open_public(op);
                 quiet_optional_parameters(op);
             }
@@ -209,7 +216,11 @@ fn share_headers(op: &mut Value, page: bool) {
             headers.insert(name.into(), header_ref(name));
         }
         if page {
-            for name in ["content-security-policy", "x-frame-options"] {
+            for name in [
+                "content-security-policy",
+                "x-frame-options",
+                "referrer-policy",
+            ] {
                 headers.insert(name.into(), header_ref(name));
             }
         }

@@ -120,6 +120,15 @@ fn sample(
                 "add another word or two; uncommon words are better",
             )),
         ),
+        C::CodeInvalid => (
+            "the code is not right; 4 tries left",
+            Some(("code", "is not the code mailed to you")),
+        ),
+        C::CodeExpired => (
+            "this code no longer works (expired, used, replaced or tried too often): ask for a new one",
+            None,
+        ),
+        C::AlreadyVerified => ("the email address is verified already", None),
         C::IdempotencyKeyReused => (
             "this Idempotency-Key was used with a different request body",
             None,

@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::db::bootstrap::{self, BootError};
 use crate::db::{self, DbError, SessionSettings};
 use crate::http::BodyLimits;
+use crate::mail::{self, Mailer};
 use crate::users::answers;
 use crate::validate;
 
@@ -36,6 +37,8 @@ pub enum StartError {
     },
     #[error("server: {0}")]
     Serve(#[from] std::io::Error),
+    #[error("mail: {0}")]
+    Mail(#[from] crate::mail::MailError),
 }
 
 /// The time zone names PostgreSQL knows.
@@ -88,6 +91,8 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         );
     }
     let auth = Arc::new(AuthService::from_config(&config));
+    let mailer = Arc::new(Mailer::from_config(&config.mail)?);
+    tracing::info!(delivery = %mailer.describe(&config.mail), "mail ready");
     tokio::task::spawn_blocking(password::warm_up)
         .await
         .map_err(|e| StartError::Serve(std::io::Error::other(e)))?;
@@ -99,6 +104,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
         catalog,
         auth,
         answers: Arc::default(),
+        mailer,
     })
 }
 
@@ -112,6 +118,7 @@ pub async fn run(config: Config) -> Result<(), StartError> {
     let signals = Signals::new()?;
     spawn_catalog_refresher(state.clone());
     spawn_housekeeping(state.clone());
+    actix_web::rt::spawn(mail::run(state.mailer.clone(), state.pool.clone()));
     actix_web::rt::spawn(answers::listen(
         state.answers.clone(),
         state.config.database_url.clone(),

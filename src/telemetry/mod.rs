@@ -82,7 +82,8 @@ pub async fn request_context(
 }
 
 /// A framework or middleware error response that is not problem+json yet (a CORS
-/// rejection, say) gets a problem body; its other headers are kept.
+/// rejection, say) gets a problem body; its other headers are kept. The server's own
+/// HTML pages (a mailed link's form) answer their errors as pages, and stay so.
 fn problem_for_plain_error<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> ServiceResponse<actix_web::body::BoxBody> {
@@ -90,7 +91,10 @@ fn problem_for_plain_error<B: MessageBody + 'static>(
     let is_problem = res
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes() == crate::error::PROBLEM_JSON.as_bytes());
+        .is_some_and(|v| {
+            v.as_bytes() == crate::error::PROBLEM_JSON.as_bytes()
+                || v.as_bytes().starts_with(b"text/html")
+        });
     if !(status.is_client_error() || status.is_server_error()) || is_problem {
         return res.map_into_boxed_body();
     }

@@ -28,7 +28,7 @@ pub struct SafetyProfile {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "0193a5c2-6f1e-7c1a-9a57-3f0b5c1d2e4f", "email": "mei@example.com",
     "display_name": "Mei", "locale": "en", "time_zone": "Europe/Berlin", "role": "user",
-    "is_guest": false, "safety_profile": {"pregnant": false, "bleeding_risk": false,
+    "is_guest": false, "email_verified_at": null, "safety_profile": {"pregnant": false, "bleeding_risk": false,
     "varicose_veins": false, "recent_surgery_or_fracture": false, "skin_condition": false},
     "created_at": "2026-11-21T08:30:00Z", "updated_at": "2026-11-21T08:30:00Z"}))]
 pub struct User {
@@ -45,6 +45,11 @@ pub struct User {
     pub time_zone: String,
     pub role: Role,
     pub is_guest: bool,
+    /// When the address was confirmed with a code or link mailed to it; null until then
+    /// (and for a guest). An app that requires verified accounts checks that it is set.
+    /// Only a verified address receives password resets.
+    #[schema(required = true)]
+    pub email_verified_at: Option<DateTime<Utc>>,
     pub safety_profile: SafetyProfile,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -32,6 +32,7 @@ pub struct UserRow {
     pub skin_condition: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub email_verified_at: Option<DateTime<Utc>>,
 }
 
 impl UserRow {
@@ -44,6 +45,7 @@ impl UserRow {
             time_zone: self.time_zone.clone(),
             role: self.role,
             is_guest: self.is_guest,
+            email_verified_at: self.email_verified_at,
             safety_profile: SafetyProfile {
                 pregnant: self.pregnant,
                 bleeding_risk: self.bleeding_risk,
@@ -231,4 +233,19 @@ pub async fn grant_admin(conn: &mut AsyncPgConnection, email: &Email) -> QueryRe
         .execute(conn)
         .await?
         > 0)
+}
+
+pub async fn set_password(
+    conn: &mut AsyncPgConnection,
+    id: UserId,
+    password_hash: &str,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(password_hash),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
 }

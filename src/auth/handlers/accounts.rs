@@ -8,6 +8,7 @@ use crate::auth::{AuthService, AuthUser, accounts, password};
 use crate::db::DbPool;
 use crate::error::ApiResult;
 use crate::http::{Json, OptionalJson};
+use crate::mail::Mailer;
 use crate::problems::ProblemCode;
 use crate::users::Email;
 use crate::users::model::User;
@@ -18,6 +19,8 @@ use crate::validate;
 ///
 /// Answers with the account and a token pair for this device. The email is trimmed and
 /// case-folded; the password is judged by a strength estimator, not composition rules.
+/// A 6-digit code and a link are mailed to the address to verify it
+/// (`POST /v1/auth/verify-email`); until then `email_verified_at` is null.
 #[utoipa::path(
     extensions(("x-problem-codes" = json!([ProblemCode::EmailTaken, ProblemCode::WeakPassword, ProblemCode::RateLimited, ProblemCode::ServiceUnavailable]))),
     tag = "auth",
@@ -32,6 +35,7 @@ pub async fn register(
     body: Json<RegisterRequest>,
     auth: web::Data<AuthService>,
     pool: web::Data<DbPool>,
+    mailer: web::Data<Mailer>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let email = Email::parse(&body.email)?;
@@ -42,7 +46,7 @@ pub async fn register(
     let hash =
         password::hash_new("password", &body.password, &[email.as_str(), &display_name]).await?;
     let new = NewUser::with_password(&email, &hash, &display_name, locale, time_zone);
-    let opened = accounts::open(&pool, &auth, new, &device, agent.as_deref()).await?;
+    let opened = accounts::open(&pool, &auth, &mailer, new, &device, agent.as_deref()).await?;
     Ok(HttpResponse::Created().json(opened))
 }
 
@@ -64,13 +68,14 @@ pub async fn create_guest(
     body: OptionalJson<GuestRequest>,
     auth: web::Data<AuthService>,
     pool: web::Data<DbPool>,
+    mailer: web::Data<Mailer>,
 ) -> ApiResult<HttpResponse> {
     check_limits(&pool, &auth, &req, None).await?;
     let body = body.0.unwrap_or_default();
     let (locale, time_zone) = accounts::locale_and_zone(body.locale, body.time_zone.as_deref())?;
     let (device, agent) = device_of(&req, body.device_name.as_deref())?;
     let new = NewUser::guest(locale, time_zone);
-    let opened = accounts::open(&pool, &auth, new, &device, agent.as_deref()).await?;
+    let opened = accounts::open(&pool, &auth, &mailer, new, &device, agent.as_deref()).await?;
     Ok(HttpResponse::Created().json(opened))
 }
 
@@ -94,6 +99,7 @@ pub async fn upgrade_guest(
     body: Json<UpgradeRequest>,
     auth: web::Data<AuthService>,
     pool: web::Data<DbPool>,
+    mailer: web::Data<Mailer>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let email = Email::parse(&body.email)?;
@@ -104,7 +110,11 @@ pub async fn upgrade_guest(
         .map(validate::display_name)
         .transpose()?;
     let hash = password::hash_new("password", &body.password, &[email.as_str()]).await?;
-    let upgraded =
-        accounts::upgrade(&pool, user.user_id, &email, &hash, display_name.as_deref()).await?;
+    let upgrade = accounts::Upgrade {
+        email: &email,
+        password_hash: &hash,
+        display_name: display_name.as_deref(),
+    };
+    let upgraded = accounts::upgrade(&pool, &auth, &mailer, user.user_id, upgrade).await?;
     Ok(HttpResponse::Ok().json(upgraded))
 }

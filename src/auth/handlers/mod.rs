@@ -1,7 +1,9 @@
 //! The auth endpoints, by resource: accounts (register, guest, upgrade) and device
-//! sessions (log in, refresh, log out).
+//! sessions (log in, refresh, log out), and recovery by email (verification, password
+//! reset, and the pages their links open).
 
 mod accounts;
+mod recovery;
 mod sessions;
 
 use actix_web::HttpRequest;
@@ -19,7 +21,15 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(sessions::logout)
         .service(sessions::logout_all)
         .service(accounts::create_guest)
-        .service(accounts::upgrade_guest);
+        .service(accounts::upgrade_guest)
+        .service(recovery::verify_email)
+        .service(recovery::resend_verification)
+        .service(recovery::request_password_reset)
+        .service(recovery::confirm_password_reset)
+        .service(recovery::verify_email_page)
+        .service(recovery::verify_email_page_post)
+        .service(recovery::password_reset_page)
+        .service(recovery::password_reset_page_post);
 }
 
 /// The `User-Agent` of the request, cleaned for storing with a device session.

@@ -12,6 +12,7 @@ mod profile;
 mod races;
 mod rate_limits;
 mod recommendations;
+mod recovery;
 mod register;
 mod reminders;
 mod sign_in;

@@ -79,6 +79,10 @@ fn protected_operations_declare_the_bearer_scheme() {
         "/v1/auth/login",
         "/v1/auth/refresh",
         "/v1/auth/guest",
+        "/v1/auth/password-reset",
+        "/v1/auth/password-reset/confirm",
+        "/v1/auth/verify-email/page",
+        "/v1/auth/password-reset/page",
     ];
     // Answered signed in or not: `security` lists both no requirement and the bearer.
     let either = [

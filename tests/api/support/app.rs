@@ -29,6 +29,8 @@ pub fn test_config(database_url: &str) -> Config {
     config.private_cluster = None;
     config.data_dir = data_dir();
     config.db_pool_size = 4;
+    config.mail.delivery =
+        acupress::config::MailDelivery::Folder(std::env::temp_dir().join("acupress-test-mail"));
     config.jwt_keys = JwtKeys {
         keys: vec![(TEST_KID.to_owned(), Secret(TEST_SECRET.to_vec()))],
         generated: false,

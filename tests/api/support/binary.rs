@@ -14,7 +14,11 @@ pub fn command() -> Command {
     cmd.env("ACUPRESS_LISTEN", "127.0.0.1:0")
         .env("ACUPRESS_LOG_FORMAT", "json")
         .env("ACUPRESS_DATA_DIR", data_dir())
-        .env("ACUPRESS_WORKERS", "1");
+        .env("ACUPRESS_WORKERS", "1")
+        .env(
+            "ACUPRESS_MAIL_DIR",
+            std::env::temp_dir().join("acupress-test-mail"),
+        );
     cmd
 }
 

@@ -11,6 +11,7 @@ mod binary;
 mod contract;
 mod database;
 mod response;
+mod smtp;
 
 pub use account::*;
 pub use app::*;
@@ -19,3 +20,4 @@ pub use contract::*;
 pub use database::*;
 pub use remote::*;
 pub use response::*;
+pub use smtp::*;

@@ -1,0 +1,366 @@
+//! Email verification and password reset: the app's endpoints (a code typed in) and the
+//! small pages a mailed link opens in a browser (a form posted back, no script).
+
+use std::time::{Duration, Instant};
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{check_limits, device_of};
+use crate::auth::model::*;
+use crate::auth::recovery::{self, CODE_MINUTES, Proof};
+use crate::auth::{AuthService, AuthUser, password};
+use crate::db::{self, DbPool};
+use crate::error::{ApiError, ApiResult};
+use crate::http::Json;
+use crate::mail::Mailer;
+use crate::problems::ProblemCode;
+use crate::users::Email;
+use crate::users::model::User;
+use crate::users::store as user_store;
+
+/// A reset request is answered no sooner than this after it arrived, whether or not a
+/// message is written, so that the time does not tell whether an account exists.
+const RESET_ANSWER_FLOOR: Duration = Duration::from_millis(150);
+
+/// Six ASCII digits, else 422 naming `code`.
+fn six_digits(code: &str) -> ApiResult<&str> {
+    let code = code.trim();
+    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(code)
+    } else {
+        Err(ApiError::invalid(
+            "code",
+            "must be the six digits mailed to you",
+        ))
+    }
+}
+
+/// Confirm the account's email address with the mailed code.
+///
+/// Sets `email_verified_at`. A wrong code is 422 `code_invalid` (5 wrong tries per
+/// code); an expired, used or replaced one 422 `code_expired`.
+#[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::ValidationFailed, ProblemCode::CodeInvalid, ProblemCode::CodeExpired, ProblemCode::AlreadyVerified]))),
+    tag = "auth",
+    security(("bearer" = [])),
+    request_body = VerifyEmailRequest,
+    responses(
+        (status = 200, description = "The account, verified", body = User),
+    )
+)]
+#[post("/auth/verify-email")]
+pub async fn verify_email(
+    user: AuthUser,
+    body: Json<VerifyEmailRequest>,
+    auth: web::Data<AuthService>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
+    let code = six_digits(&body.code)?;
+    let proof = Proof::Code {
+        user: user.user_id,
+        code,
+    };
+    let verified = recovery::verify_email(&pool, &auth, proof).await?;
+    Ok(HttpResponse::Ok().json(verified))
+}
+
+/// Mail a new verification code.
+///
+/// The older code stops working. At most 3 at once per account, then one per 5 minutes
+/// (429 with `Retry-After`).
+#[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::AlreadyVerified, ProblemCode::GuestAccount, ProblemCode::RateLimited]))),
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "A new code is on its way", body = CodeSent),
+    )
+)]
+#[post("/auth/verify-email/resend")]
+pub async fn resend_verification(
+    user: AuthUser,
+    auth: web::Data<AuthService>,
+    pool: web::Data<DbPool>,
+    mailer: web::Data<Mailer>,
+) -> ApiResult<HttpResponse> {
+    let sent_to = recovery::resend_verification(&pool, &auth, &mailer, user.user_id).await?;
+    Ok(HttpResponse::Accepted().json(CodeSent {
+        sent_to,
+        expires_in: CODE_MINUTES as u64 * 60,
+    }))
+}
+
+/// Ask for a password reset code.
+///
+/// Always 202 with the same body, in about the same time, whether or not an account has
+/// this address: only a verified address is mailed a code and a link. Limited per
+/// client address and per email (429 with `Retry-After`).
+#[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::ValidationFailed, ProblemCode::RateLimited, ProblemCode::ServiceUnavailable]))),
+    tag = "auth",
+    request_body = PasswordResetRequest,
+    responses(
+        (status = 202, description = "Accepted; a code is mailed if the address is an account's verified one", body = PasswordResetAccepted),
+    )
+)]
+#[post("/auth/password-reset")]
+pub async fn request_password_reset(
+    req: HttpRequest,
+    body: Json<PasswordResetRequest>,
+    auth: web::Data<AuthService>,
+    pool: web::Data<DbPool>,
+    mailer: web::Data<Mailer>,
+) -> ApiResult<HttpResponse> {
+    let arrived = Instant::now();
+    let email = Email::parse(&body.email)?;
+    check_limits(&pool, &auth, &req, None).await?;
+    recovery::request_reset(&pool, &auth, &mailer, &email).await?;
+    tokio::time::sleep(RESET_ANSWER_FLOOR.saturating_sub(arrived.elapsed())).await;
+    Ok(HttpResponse::Accepted().json(PasswordResetAccepted {
+        detail: "If this is the verified address of an account, a code to reset its password is on its way.".into(),
+    }))
+}
+
+/// Set a new password with the mailed reset code.
+///
+/// Signs out every device of the account and signs this one in. A wrong code is 422
+/// `code_invalid` (5 wrong tries per code); an expired, used or replaced one, or an
+/// address with no account, 422 `code_expired`.
+#[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::ValidationFailed, ProblemCode::WeakPassword, ProblemCode::CodeInvalid, ProblemCode::CodeExpired, ProblemCode::RateLimited, ProblemCode::ServiceUnavailable]))),
+    tag = "auth",
+    request_body = PasswordResetConfirm,
+    responses(
+        (status = 200, description = "Password set; this device is signed in", body = AuthResponse),
+    )
+)]
+#[post("/auth/password-reset/confirm")]
+pub async fn confirm_password_reset(
+    req: HttpRequest,
+    body: Json<PasswordResetConfirm>,
+    auth: web::Data<AuthService>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let email = Email::parse(&body.email)?;
+    let code = six_digits(&body.code)?;
+    check_limits(&pool, &auth, &req, Some(email.as_str())).await?;
+    let (device, agent) = device_of(&req, body.device_name.as_deref())?;
+    let account = user_store::user_by_email(&mut *db::conn(&pool).await?, &email).await?;
+    let Some(account) = account else {
+        return Err(recovery::expired());
+    };
+    let hash = password::hash_new("new_password", &body.new_password, &[email.as_str()]).await?;
+    let proof = Proof::Code {
+        user: account.id,
+        code,
+    };
+    let (user, tokens) = recovery::reset_password(
+        &pool,
+        &auth,
+        proof,
+        &hash,
+        Some((&device, agent.as_deref())),
+    )
+    .await?;
+    let tokens = tokens.ok_or_else(|| ApiError::internal("no device was signed in"))?;
+    Ok(HttpResponse::Ok().json(AuthResponse { user, tokens }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PageQuery {
+    /// The token of the mailed link.
+    #[param(max_length = 64)]
+    pub token: Option<String>,
+}
+
+/// The longest token a link carries (32 bytes in base64url are 43 characters).
+const MAX_TOKEN: usize = 64;
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// A page of the server's own, with the headers of /docs (no script, no framing, no
+/// referrer: the link's token is in the address).
+fn page(status: StatusCode, title: &str, body: &str) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("cache-control", "no-store"))
+        .body(format!(
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>{title}</title><style>body{{font-family:sans-serif;max-width:32em;margin:2em auto;padding:0 1em;line-height:1.5}}\
+             input,button{{font-size:1em;padding:.4em;margin:.3em 0}}</style></head>\n<body><h1>{title}</h1>\n{body}\n</body></html>\n"
+        ))
+}
+
+fn token_field(token: &str) -> String {
+    format!(
+        "<input type=\"hidden\" name=\"token\" value=\"{}\">",
+        escape(token)
+    )
+}
+
+/// The fields of a posted form.
+fn form_fields(body: &[u8]) -> std::collections::HashMap<String, String> {
+    url::form_urlencoded::parse(body).into_owned().collect()
+}
+
+fn no_link() -> HttpResponse {
+    page(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "This link no longer works",
+        "<p>The link has expired, was used already, or a newer message replaced it. Ask for a new one in the app.</p>",
+    )
+}
+
+/// The page a verification link opens.
+///
+/// A form that confirms the address when posted (opening the link alone changes
+/// nothing, so a mail scanner that follows links verifies nobody).
+#[utoipa::path(
+    tag = "auth",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "The confirmation form", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Choose a new password</h1>..."),
+    )
+)]
+#[get("/auth/verify-email/page")]
+pub async fn verify_email_page(query: web::Query<PageQuery>) -> HttpResponse {
+    let Some(token) = query
+        .token
+        .as_deref()
+        .filter(|t| !t.is_empty() && t.len() <= MAX_TOKEN)
+    else {
+        return no_link();
+    };
+    page(
+        StatusCode::OK,
+        "Confirm your email address",
+        &format!(
+            "<form method=\"post\">{}<button type=\"submit\">Confirm my address</button></form>",
+            token_field(token)
+        ),
+    )
+}
+
+/// Confirm an address from the verification page.
+#[utoipa::path(
+    tag = "auth",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`token` from the link"),
+    responses(
+        (status = 200, description = "Confirmed", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Choose a new password</h1>..."),
+        (status = 422, description = "The link no longer works", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Choose a new password</h1>..."),
+    )
+)]
+#[post("/auth/verify-email/page")]
+pub async fn verify_email_page_post(
+    body: web::Bytes,
+    auth: web::Data<AuthService>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
+    let fields = form_fields(&body);
+    let Some(token) = fields.get("token") else {
+        return Ok(no_link());
+    };
+    match recovery::verify_email(&pool, &auth, Proof::Link { token }).await {
+        Ok(_) => Ok(page(
+            StatusCode::OK,
+            "Address confirmed",
+            "<p>Thank you: your email address is confirmed. You can close this page.</p>",
+        )),
+        Err(ApiError::Unprocessable { .. }) => Ok(no_link()),
+        Err(e) => Err(e),
+    }
+}
+
+fn reset_form(token: &str, problem: Option<&str>) -> String {
+    let problem = problem
+        .map(|p| format!("<p role=\"alert\"><strong>{}</strong></p>", escape(p)))
+        .unwrap_or_default();
+    format!(
+        "{problem}<form method=\"post\">{}\
+         <label>New password<br><input type=\"password\" name=\"new_password\" autocomplete=\"new-password\" minlength=\"8\" maxlength=\"128\" required></label><br>\
+         <button type=\"submit\">Set the new password</button></form>\
+         <p>Every device signed in to the account will be signed out.</p>",
+        token_field(token)
+    )
+}
+
+/// The page a password-reset link opens: a form for the new password.
+#[utoipa::path(
+    tag = "auth",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "The form", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Choose a new password</h1>..."),
+    )
+)]
+#[get("/auth/password-reset/page")]
+pub async fn password_reset_page(query: web::Query<PageQuery>) -> HttpResponse {
+    let Some(token) = query
+        .token
+        .as_deref()
+        .filter(|t| !t.is_empty() && t.len() <= MAX_TOKEN)
+    else {
+        return no_link();
+    };
+    page(
+        StatusCode::OK,
+        "Choose a new password",
+        &reset_form(token, None),
+    )
+}
+
+/// Set a new password from the reset page.
+///
+/// Signs out every device of the account; no device is signed in.
+#[utoipa::path(
+    tag = "auth",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`token` from the link and `new_password`"),
+    responses(
+        (status = 200, description = "Password set", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Choose a new password</h1>..."),
+        (status = 422, description = "The link no longer works, or the password is too weak", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Choose a new password</h1>..."),
+    )
+)]
+#[post("/auth/password-reset/page")]
+pub async fn password_reset_page_post(
+    req: HttpRequest,
+    body: web::Bytes,
+    auth: web::Data<AuthService>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
+    let fields = form_fields(&body);
+    let (Some(token), Some(new_password)) = (fields.get("token"), fields.get("new_password"))
+    else {
+        return Ok(no_link());
+    };
+    check_limits(&pool, &auth, &req, None).await?;
+    let hash = match password::hash_new("new_password", new_password, &[]).await {
+        Ok(hash) => hash,
+        Err(ApiError::Unprocessable { detail, .. }) => {
+            return Ok(page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Choose a new password",
+                &reset_form(token, Some(&detail)),
+            ));
+        }
+        Err(e) => return Err(e),
+    };
+    match recovery::reset_password(&pool, &auth, Proof::Link { token }, &hash, None).await {
+        Ok(_) => Ok(page(
+            StatusCode::OK,
+            "Password changed",
+            "<p>Your new password is set, and every device was signed out. Sign in again in the app.</p>",
+        )),
+        Err(ApiError::Unprocessable { .. }) => Ok(no_link()),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,402 @@
+//! Accounts that can be recovered by email: codes mailed to the account's address to
+//! verify it or to reset the password. A code is six random digits typed into the app;
+//! the same message carries a link with a long random token for a browser. Both are kept
+//! only as SHA-256 hashes (the code's with a server secret and its row id, as six digits
+//! alone are quickly guessed from a hash), last [`CODE_MINUTES`], work once, allow
+//! [`MAX_TRIES`] wrong tries, and only the newest code of an account and purpose works.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::auth::model::TokenPair;
+use crate::auth::{AuthService, sessions, store};
+use crate::db::schema::{email_codes, users};
+use crate::db::{self, DbPool};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::mail::{self, Mailer, Outgoing, Template};
+use crate::problems::ProblemCode;
+use crate::users::model::User;
+use crate::users::store::{self as user_store, UserRow};
+use crate::users::{Email, UserId};
+
+/// Minutes a code works.
+pub const CODE_MINUTES: i64 = 15;
+/// Wrong tries a code allows.
+pub const MAX_TRIES: i32 = 5;
+
+/// What a code is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    VerifyEmail,
+    PasswordReset,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::VerifyEmail => "verify_email",
+            Self::PasswordReset => "password_reset",
+        }
+    }
+
+    fn template(self) -> Template {
+        match self {
+            Self::VerifyEmail => Template::VerifyEmail,
+            Self::PasswordReset => Template::PasswordReset,
+        }
+    }
+
+    /// The server page the mailed link opens.
+    fn page(self) -> &'static str {
+        match self {
+            Self::VerifyEmail => "/v1/auth/verify-email/page",
+            Self::PasswordReset => "/v1/auth/password-reset/page",
+        }
+    }
+}
+
+fn code_hash(pepper: &[u8], id: Uuid, code: &str) -> Vec<u8> {
+    let mut hasher = Sha256::new();
+    hasher.update(pepper);
+    hasher.update(id.as_bytes());
+    hasher.update(code.as_bytes());
+    hasher.finalize().to_vec()
+}
+
+fn link_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+/// Compares two hashes in time independent of where they differ.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Issues a new code for `user` (older ones of the purpose stop working) and writes the
+/// message to the outbox, in the caller's transaction; wake the mailer after commit.
+pub async fn send_code(
+    conn: &mut AsyncPgConnection,
+    auth: &AuthService,
+    mailer: &Mailer,
+    user: &UserRow,
+    purpose: Purpose,
+) -> QueryResult<()> {
+    let Some(email) = user.email.as_deref() else {
+        return Ok(());
+    };
+    diesel::delete(
+        email_codes::table
+            .filter(email_codes::user_id.eq(user.id))
+            .filter(email_codes::purpose.eq(purpose.as_str())),
+    )
+    .execute(conn)
+    .await?;
+    let id = Uuid::new_v4();
+    let code = format!("{:06}", rand::random_range(0..1_000_000u32));
+    let mut token = [0u8; 32];
+    rand::fill(&mut token);
+    let token = URL_SAFE_NO_PAD.encode(token);
+    diesel::insert_into(email_codes::table)
+        .values((
+            email_codes::id.eq(id),
+            email_codes::user_id.eq(user.id),
+            email_codes::purpose.eq(purpose.as_str()),
+            email_codes::email.eq(email),
+            email_codes::code_hash.eq(code_hash(&auth.code_pepper, id, &code)),
+            email_codes::link_hash.eq(link_hash(&token)),
+            email_codes::expires_at.eq(Utc::now() + chrono::Duration::minutes(CODE_MINUTES)),
+        ))
+        .execute(conn)
+        .await?;
+    let link = mailer.link(&format!("{}?token={token}", purpose.page()));
+    let minutes = CODE_MINUTES.to_string();
+    mail::enqueue(
+        conn,
+        Outgoing {
+            user: Some(uuid::Uuid::from(user.id)),
+            to: email,
+            lang: user.locale,
+            template: purpose.template(),
+            params: &[
+                ("name", &user.display_name),
+                ("code", &code),
+                ("link", &link),
+                ("minutes", &minutes),
+            ],
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = email_codes, check_for_backend(diesel::pg::Pg))]
+struct CodeRow {
+    id: Uuid,
+    user_id: UserId,
+    email: String,
+    code_hash: Vec<u8>,
+    attempts: i32,
+    expires_at: DateTime<Utc>,
+}
+
+/// The outcome of a code or link, decided (and wrong tries counted) under the row lock.
+enum Redeemed {
+    Good(CodeRow),
+    Wrong { left: i32 },
+    Dead,
+}
+
+/// 422 `code_expired`: no live code.
+pub fn expired() -> ApiError {
+    ApiError::Unprocessable {
+        code: ProblemCode::CodeExpired,
+        detail: "this code no longer works (expired, used, replaced or tried too often): ask for a new one".into(),
+        errors: Vec::new(),
+    }
+}
+
+impl Redeemed {
+    fn into_result(self) -> ApiResult<CodeRow> {
+        match self {
+            Self::Good(row) => Ok(row),
+            Self::Wrong { left } => Err(ApiError::Unprocessable {
+                code: ProblemCode::CodeInvalid,
+                detail: format!("the code is not right; {left} tries left"),
+                errors: vec![FieldError::new("code", "is not the code mailed to you")],
+            }),
+            Self::Dead => Err(expired()),
+        }
+    }
+}
+
+/// What a request presents: the code with the account it is for, or a link's token.
+pub enum Proof<'a> {
+    Code { user: UserId, code: &'a str },
+    Link { token: &'a str },
+}
+
+/// Checks `proof` for `purpose` and, when good, marks the code used: call it in a
+/// transaction that commits even for a wrong code, so that the try is counted.
+async fn redeem(
+    conn: &mut AsyncPgConnection,
+    pepper: &[u8],
+    purpose: Purpose,
+    proof: &Proof<'_>,
+) -> QueryResult<Redeemed> {
+    let live = email_codes::table
+        .filter(email_codes::purpose.eq(purpose.as_str()))
+        .filter(email_codes::used_at.is_null())
+        .select(CodeRow::as_select())
+        .for_update();
+    let row = match proof {
+        Proof::Code { user, .. } => {
+            live.filter(email_codes::user_id.eq(*user))
+                .order(email_codes::created_at.desc())
+                .first(conn)
+                .await
+        }
+        Proof::Link { token } => {
+            live.filter(email_codes::link_hash.eq(link_hash(token)))
+                .first(conn)
+                .await
+        }
+    }
+    .optional()?;
+    let Some(row) = row else {
+        return Ok(Redeemed::Dead);
+    };
+    if row.expires_at <= Utc::now() || row.attempts >= MAX_TRIES {
+        return Ok(Redeemed::Dead);
+    }
+    let target = email_codes::table.find(row.id);
+    if let Proof::Code { code, .. } = proof
+        && !same(&code_hash(pepper, row.id, code.trim()), &row.code_hash)
+    {
+        diesel::update(target)
+            .set(email_codes::attempts.eq(row.attempts + 1))
+            .execute(conn)
+            .await?;
+        return Ok(Redeemed::Wrong {
+            left: MAX_TRIES - row.attempts - 1,
+        });
+    }
+    diesel::update(target)
+        .set(email_codes::used_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await?;
+    Ok(Redeemed::Good(row))
+}
+
+/// Marks the account's address verified with a code or a link. 409 `already_verified`
+/// when it was; a code sent to an address the account no longer has does not verify.
+pub async fn verify_email(pool: &DbPool, auth: &AuthService, proof: Proof<'_>) -> ApiResult<User> {
+    if let Proof::Code { user, .. } = proof {
+        let row = user_store::user_by_id(&mut *db::conn(pool).await?, user)
+            .await?
+            .ok_or_else(|| ApiError::not_found("no such account"))?;
+        if row.email_verified_at.is_some() {
+            return Err(ApiError::conflict(
+                ProblemCode::AlreadyVerified,
+                "the email address is verified already",
+            ));
+        }
+    }
+    let mut conn = db::conn(pool).await?;
+    let outcome = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let redeemed = redeem(conn, &auth.code_pepper, Purpose::VerifyEmail, &proof).await?;
+            let Redeemed::Good(code) = redeemed else {
+                return Ok(Err(redeemed));
+            };
+            let row: Option<UserRow> = diesel::update(
+                users::table
+                    .find(code.user_id)
+                    .filter(users::email.eq(&code.email)),
+            )
+            .set((
+                users::email_verified_at.eq(diesel::dsl::now),
+                users::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(UserRow::as_returning())
+            .get_result(conn)
+            .await
+            .optional()?;
+            Ok(row.ok_or(Redeemed::Dead))
+        })
+        .await?;
+    outcome
+        .map(|row| row.to_user())
+        .map_err(|r| match r.into_result() {
+            Err(e) => e,
+            Ok(_) => expired(),
+        })
+}
+
+/// Sends a new verification code to the account's address (202), unless it is verified.
+pub async fn resend_verification(
+    pool: &DbPool,
+    auth: &AuthService,
+    mailer: &Mailer,
+    user: UserId,
+) -> ApiResult<String> {
+    let mut conn = db::conn(pool).await?;
+    let row = user_store::user_by_id(&mut conn, user)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such account"))?;
+    let Some(email) = row.email.clone() else {
+        return Err(ApiError::conflict(
+            ProblemCode::GuestAccount,
+            "a guest account has no email address; upgrade it first",
+        ));
+    };
+    if row.email_verified_at.is_some() {
+        return Err(ApiError::conflict(
+            ProblemCode::AlreadyVerified,
+            "the email address is verified already",
+        ));
+    }
+    auth.mail_limits
+        .check(&mut conn, user.to_string().as_str())
+        .await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        send_code(conn, auth, mailer, &row, Purpose::VerifyEmail).await?;
+        Ok(())
+    })
+    .await?;
+    mailer.wake();
+    Ok(email)
+}
+
+/// Mails a reset code to `email` when it is an account's verified address; otherwise
+/// nothing. The caller answers the same either way.
+pub async fn request_reset(
+    pool: &DbPool,
+    auth: &AuthService,
+    mailer: &Mailer,
+    email: &Email,
+) -> ApiResult<()> {
+    let mut conn = db::conn(pool).await?;
+    auth.mail_limits.check(&mut conn, email.as_str()).await?;
+    let row = user_store::user_by_email(&mut conn, email).await?;
+    let Some(row) = row.filter(|r| r.email_verified_at.is_some()) else {
+        return Ok(());
+    };
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        send_code(conn, auth, mailer, &row, Purpose::PasswordReset).await?;
+        Ok(())
+    })
+    .await?;
+    mailer.wake();
+    Ok(())
+}
+
+/// The device a reset signs in: its name and user agent. A reset from the web page
+/// signs no device in.
+pub type Device<'a> = Option<(&'a str, Option<&'a str>)>;
+
+/// Sets a new password with a reset code or link: every device session of the account
+/// is signed out and `device`, when given, is signed in. `password_hash` is the new
+/// password's, already judged and hashed.
+pub async fn reset_password(
+    pool: &DbPool,
+    auth: &AuthService,
+    proof: Proof<'_>,
+    password_hash: &str,
+    device: Device<'_>,
+) -> ApiResult<(User, Option<TokenPair>)> {
+    let mut conn = db::conn(pool).await?;
+    let outcome = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let redeemed = redeem(conn, &auth.code_pepper, Purpose::PasswordReset, &proof).await?;
+            let Redeemed::Good(code) = redeemed else {
+                return Ok(Err(redeemed));
+            };
+            let Some(row) = user_store::user_by_id(conn, code.user_id).await? else {
+                return Ok(Err(Redeemed::Dead));
+            };
+            if row.email.as_deref() != Some(code.email.as_str()) {
+                return Ok(Err(Redeemed::Dead));
+            }
+            user_store::set_password(conn, row.id, password_hash).await?;
+            store::revoke_other_sessions(conn, row.id, None, "password_reset").await?;
+            let tokens = match device {
+                Some((name, agent)) => {
+                    Some(sessions::sign_in(conn, auth, row.id, name, agent).await?)
+                }
+                None => None,
+            };
+            Ok(Ok((row.to_user(), tokens)))
+        })
+        .await?;
+    let signed = outcome.map_err(|r| match r.into_result() {
+        Err(e) => e,
+        Ok(_) => expired(),
+    })?;
+    auth.readers.forget_user(signed.0.id);
+    Ok(signed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_code_hash_depends_on_the_secret_the_row_and_the_code() {
+        let id = Uuid::from_u128(7);
+        let h = code_hash(b"secret", id, "123456");
+        assert!(same(&h, &code_hash(b"secret", id, "123456")));
+        assert!(!same(&h, &code_hash(b"other", id, "123456")));
+        assert!(!same(
+            &h,
+            &code_hash(b"secret", Uuid::from_u128(8), "123456")
+        ));
+        assert!(!same(&h, &code_hash(b"secret", id, "123457")));
+        assert!(!same(&h, &h[..31]));
+    }
+}

@@ -1,0 +1,323 @@
+//! Accounts recovered by email, delivered through a real SMTP conversation on loopback:
+//! verification codes and links, password reset by code and by the link's page, and an
+//! outbox that loses nothing across an SMTP outage and sends each message once, with
+//! two senders on one database.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::test::TestRequest;
+use serde_json::json;
+
+use crate::support::{LocalApp, PASSWORD, SmtpServer, count_rows, execute, skipped_in_black_box};
+use acupress::config::MailDelivery;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// An app whose mail goes to `smtp`, with its background sender running; `None` in
+/// black-box mode (the test is skipped).
+async fn app_mailing_to(smtp: &SmtpServer) -> Option<LocalApp> {
+    if skipped_in_black_box("reads the mail it sends") {
+        return None;
+    }
+    let url = smtp.url();
+    let app = LocalApp::with_config(move |c| c.mail.delivery = MailDelivery::Smtp(url)).await;
+    tokio::spawn(acupress::mail::run(
+        app.state.mailer.clone(),
+        app.state.pool.clone(),
+    ));
+    Some(app)
+}
+
+#[actix_web::test]
+async fn a_new_address_is_verified_with_the_mailed_code_within_its_tries() {
+    let smtp = SmtpServer::start().await;
+    let Some(app) = app_mailing_to(&smtp).await else {
+        return;
+    };
+    let mei = app.register("mei@example.com").await;
+    assert_eq!(mei.me().await.json()["email_verified_at"], json!(null));
+    let mail = smtp.wait_for(1, WAIT).await.remove(0);
+    assert_eq!(mail.to, ["<mei@example.com>"]);
+    assert!(
+        mail.text()
+            .contains("Subject: Confirm your email for acupress")
+    );
+    assert!(mail.text().contains("Content-Type: text/html"), "HTML part");
+    let code = mail.code_after("Subject:");
+
+    // A wrong code counts a try and says how many are left.
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let problem = mei
+        .post("/v1/auth/verify-email", json!({"code": wrong}))
+        .await
+        .problem(422, "code_invalid");
+    assert!(problem["detail"].as_str().unwrap().contains("4 tries left"));
+    mei.post("/v1/auth/verify-email", json!({"code": "12ab"}))
+        .await
+        .problem(422, "validation_failed");
+
+    let verified = mei
+        .post("/v1/auth/verify-email", json!({"code": code}))
+        .await;
+    assert_eq!(verified.status, 200, "{}", verified.text());
+    assert!(verified.json()["email_verified_at"].is_string());
+    mei.post("/v1/auth/verify-email", json!({"code": code}))
+        .await
+        .problem(409, "already_verified");
+    assert_eq!(
+        count_rows(
+            app.db_url(),
+            "SELECT count(*) AS n FROM mail_outbox WHERE body_text IS NOT NULL".into()
+        ),
+        0,
+        "a sent message keeps no body (no code at rest)"
+    );
+
+    // Five wrong tries end a code: the right one no longer works, a new one does.
+    let li = app.register("li@example.com").await;
+    let code = smtp.wait_for(2, WAIT).await[1].code_after("Subject:");
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..5 {
+        li.post("/v1/auth/verify-email", json!({"code": wrong}))
+            .await
+            .problem(422, "code_invalid");
+    }
+    li.post("/v1/auth/verify-email", json!({"code": code}))
+        .await
+        .problem(422, "code_expired");
+    let resent = li.post("/v1/auth/verify-email/resend", json!({})).await;
+    assert_eq!(resent.status, 202, "{}", resent.text());
+    let fresh = smtp.wait_for(3, WAIT).await[2].code_after("Subject:");
+    let ok = li
+        .post("/v1/auth/verify-email", json!({"code": fresh}))
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.text());
+
+    // Resending is limited per account.
+    let kai = app.register("kai@example.com").await;
+    for _ in 0..acupress::auth::MAIL_BURST {
+        assert_eq!(
+            kai.post("/v1/auth/verify-email/resend", json!({}))
+                .await
+                .status,
+            202
+        );
+    }
+    let limited = kai.post("/v1/auth/verify-email/resend", json!({})).await;
+    limited.problem(429, "rate_limited");
+    assert!(limited.header("retry-after").is_some());
+}
+
+#[actix_web::test]
+async fn the_link_opens_a_page_that_confirms_only_when_posted() {
+    let smtp = SmtpServer::start().await;
+    let Some(app) = app_mailing_to(&smtp).await else {
+        return;
+    };
+    let mei = app.register("mei@example.com").await;
+    let token = smtp.wait_for(1, WAIT).await[0].link_token();
+    let uri = format!("/v1/auth/verify-email/page?token={token}");
+    let page = app.get(&uri).await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let csp = page.header("content-security-policy").unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("form-action 'self'"));
+    assert_eq!(page.header("x-frame-options"), Some("DENY"));
+    assert_eq!(page.header("referrer-policy"), Some("no-referrer"));
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+    assert!(!page.text().contains("<script"));
+    assert!(page.text().contains(&token));
+    assert_eq!(
+        mei.me().await.json()["email_verified_at"],
+        json!(null),
+        "opening the link changes nothing"
+    );
+    let form = |token: &str| {
+        TestRequest::post()
+            .uri("/v1/auth/verify-email/page")
+            .insert_header(("content-type", "application/x-www-form-urlencoded"))
+            .set_payload(format!("token={token}"))
+    };
+    let confirmed = app.send(form(&token)).await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text());
+    assert!(mei.me().await.json()["email_verified_at"].is_string());
+    assert_eq!(
+        app.send(form(&token)).await.status,
+        422,
+        "a link works once"
+    );
+    assert_eq!(app.send(form("made-up")).await.status, 422);
+}
+
+#[actix_web::test]
+async fn a_password_is_reset_with_the_mailed_code_and_every_device_signed_out() {
+    let smtp = SmtpServer::start().await;
+    let Some(app) = app_mailing_to(&smtp).await else {
+        return;
+    };
+    let mei = app.register("mei@example.com").await;
+    let code = smtp.wait_for(1, WAIT).await[0].code_after("Subject:");
+    mei.post("/v1/auth/verify-email", json!({"code": code}))
+        .await;
+    let unverified = app.register("li@example.com").await;
+    smtp.wait_for(2, WAIT).await;
+
+    // The same answer, in about the same time, for an account, an unverified address
+    // and no account at all; only the verified address is mailed.
+    let mut answers = Vec::new();
+    for email in ["mei@example.com", "li@example.com", "nobody@example.com"] {
+        let asked = Instant::now();
+        let res = app
+            .post("/v1/auth/password-reset", json!({"email": email}))
+            .await;
+        answers.push((res.status, res.json(), asked.elapsed()));
+    }
+    eprintln!(
+        "reset request times: {:?}",
+        answers.iter().map(|a| a.2).collect::<Vec<_>>()
+    );
+    for (status, body, took) in &answers {
+        assert_eq!((*status, body), (202, &answers[0].1));
+        assert!(*took >= Duration::from_millis(150), "{took:?}");
+    }
+    let reset = smtp.wait_for(3, WAIT).await.remove(2);
+    assert_eq!(reset.to, ["<mei@example.com>"]);
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(smtp.received().len(), 3, "nothing for li or nobody");
+    drop(unverified);
+
+    let code = reset.code_after("Subject:");
+    let confirm = |code: &str, password: &str| {
+        app.post(
+            "/v1/auth/password-reset/confirm",
+            json!({"email": "mei@example.com", "code": code, "new_password": password,
+                   "device_name": "Laptop"}),
+        )
+    };
+    confirm(&code, "password1")
+        .await
+        .problem(422, "weak_password");
+    let done = confirm(&code, "seven amber kites drifting").await;
+    assert_eq!(done.status, 200, "{}", done.text());
+    assert!(done.json()["tokens"]["access_token"].is_string());
+    confirm(&code, "another fine long phrase here")
+        .await
+        .problem(422, "code_expired");
+    // The old device is signed out, its refresh token dead; the new password works.
+    mei.me().await.problem(401, "session_revoked");
+    assert_eq!(mei.refresh().await.status, 401);
+    assert_eq!(app.login("mei@example.com", PASSWORD).await.status, 401);
+    assert_eq!(
+        app.login("mei@example.com", "seven amber kites drifting")
+            .await
+            .status,
+        200
+    );
+}
+
+#[actix_web::test]
+async fn a_reset_link_opens_a_form_that_sets_the_password_without_script() {
+    let smtp = SmtpServer::start().await;
+    let Some(app) = app_mailing_to(&smtp).await else {
+        return;
+    };
+    let mei = app.register("mei@example.com").await;
+    let code = smtp.wait_for(1, WAIT).await[0].code_after("Subject:");
+    mei.post("/v1/auth/verify-email", json!({"code": code}))
+        .await;
+    app.post(
+        "/v1/auth/password-reset",
+        json!({"email": "mei@example.com"}),
+    )
+    .await;
+    let token = smtp.wait_for(2, WAIT).await[1].link_token();
+    let page = app
+        .get(&format!("/v1/auth/password-reset/page?token={token}"))
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("type=\"password\""));
+    assert!(!page.text().contains("<script"));
+    let post = |body: String| {
+        app.send(
+            TestRequest::post()
+                .uri("/v1/auth/password-reset/page")
+                .insert_header(("content-type", "application/x-www-form-urlencoded"))
+                .set_payload(body),
+        )
+    };
+    let weak = post(format!("token={token}&new_password=password1")).await;
+    assert_eq!(weak.status, 422);
+    assert!(
+        weak.text().contains(&token),
+        "the form again, to try another"
+    );
+    let set = post(format!(
+        "token={token}&new_password=seven+amber+kites+drifting"
+    ))
+    .await;
+    assert_eq!(set.status, 200, "{}", set.text());
+    mei.me().await.problem(401, "session_revoked");
+    assert_eq!(
+        app.login("mei@example.com", "seven amber kites drifting")
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        post(format!(
+            "token={token}&new_password=another+fine+long+phrase"
+        ))
+        .await
+        .status,
+        422,
+        "a link works once"
+    );
+}
+
+#[actix_web::test]
+async fn mail_written_during_an_smtp_outage_arrives_once_with_two_senders() {
+    let mut smtp = SmtpServer::start().await;
+    let Some(app) = app_mailing_to(&smtp).await else {
+        return;
+    };
+    // A second sender on the same database, as a second instance would run.
+    let second = Arc::new(acupress::mail::Mailer::from_config(&app.state.config.mail).unwrap());
+    tokio::spawn(acupress::mail::run(second, app.state.pool.clone()));
+    smtp.stop();
+    app.register("mei@example.com").await;
+    app.register("li@example.com").await;
+    // Both senders fail and put the messages off; nothing is lost.
+    let tried = "SELECT count(*) AS n FROM mail_outbox WHERE attempts >= 1 AND sent_at IS NULL";
+    let deadline = Instant::now() + WAIT;
+    while count_rows(app.db_url(), tried.into()) < 2 {
+        assert!(Instant::now() < deadline, "the sender did not try");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(smtp.received().is_empty());
+    smtp.restart().await;
+    // The retry is due now rather than after its backoff.
+    execute(
+        app.db_url(),
+        "UPDATE mail_outbox SET next_attempt_at = now() WHERE sent_at IS NULL".into(),
+    );
+    let got = smtp.wait_for(2, WAIT).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let got_later = smtp.received();
+    assert_eq!(got_later.len(), 2, "each message once: {got:?}");
+    let mut to: Vec<_> = got_later.iter().map(|m| m.to.join(",")).collect();
+    to.sort();
+    assert_eq!(to, ["<li@example.com>", "<mei@example.com>"]);
+    assert_eq!(
+        count_rows(
+            app.db_url(),
+            "SELECT count(*) AS n FROM mail_outbox WHERE sent_at IS NOT NULL AND attempts = 2"
+                .into()
+        ),
+        2
+    );
+}
