@@ -4,10 +4,11 @@ ALTER TABLE users ADD COLUMN email_verified_at timestamptz NULL;
 
 -- A message written in the same transaction as the change that causes it. The sender
 -- takes one due row at a time (FOR UPDATE SKIP LOCKED), so two instances never send the
--- same row; once sent, its bodies (which may hold a code) are cleared.
+-- same row; once sent, its bodies (which may hold a code) are cleared, and housekeeping
+-- removes it after a week. An account deleted takes its messages with it.
 CREATE TABLE mail_outbox (
     id              uuid        PRIMARY KEY,
-    user_id         uuid        NULL REFERENCES users (id) ON DELETE SET NULL,
+    user_id         uuid        NULL REFERENCES users (id) ON DELETE CASCADE,
     template        text        NOT NULL,
     to_address      text        NOT NULL,
     subject         text        NOT NULL,

@@ -382,6 +382,16 @@ pub async fn reset_password(
     Ok(signed)
 }
 
+/// Removes codes that expired a day ago or more (used or not).
+pub async fn purge(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
+    diesel::delete(
+        email_codes::table
+            .filter(email_codes::expires_at.lt(Utc::now() - chrono::Duration::days(1))),
+    )
+    .execute(conn)
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

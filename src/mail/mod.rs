@@ -235,6 +235,24 @@ pub async fn deliver_one(mailer: &Mailer, pool: &DbPool) -> Result<bool, DbError
     Ok(delivered)
 }
 
+/// Days a sent or failed message is kept (for support questions) before housekeeping
+/// removes it.
+pub const KEEP_DAYS: i64 = 7;
+
+/// Removes messages sent or given up more than [`KEEP_DAYS`] ago.
+pub async fn purge(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
+    let before = Utc::now() - chrono::Duration::days(KEEP_DAYS);
+    diesel::delete(
+        mail_outbox::table.filter(
+            mail_outbox::sent_at
+                .lt(before)
+                .or(mail_outbox::failed_at.lt(before)),
+        ),
+    )
+    .execute(conn)
+    .await
+}
+
 /// The background sender: delivers what is due, then waits for a wake-up or the poll.
 pub async fn run(mailer: Arc<Mailer>, pool: DbPool) {
     loop {

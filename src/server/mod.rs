@@ -215,11 +215,14 @@ pub struct Housekeeping {
     pub idempotency_keys: usize,
     pub sign_in: crate::auth::store::Purged,
     pub rate_limits: usize,
+    pub mail: usize,
+    pub email_codes: usize,
 }
 
 /// Removes tombstones past their 90 days, idempotency keys past their 48 hours,
-/// sign-in data nobody can use any more (see [`crate::auth::store::purge_expired`]) and
-/// rate-limit buckets that are full again.
+/// sign-in data nobody can use any more (see [`crate::auth::store::purge_expired`]),
+/// rate-limit buckets that are full again, mail sent or given up a week ago and mailed
+/// codes expired a day ago.
 pub async fn housekeeping(pool: &crate::db::DbPool) -> Result<Housekeeping, DbError> {
     let mut conn = db::conn(pool).await?;
     let before = chrono::Utc::now() - chrono::Duration::days(TOMBSTONE_DAYS);
@@ -228,6 +231,8 @@ pub async fn housekeeping(pool: &crate::db::DbPool) -> Result<Housekeeping, DbEr
         idempotency_keys: crate::idempotency::purge(&mut conn).await?,
         sign_in: crate::auth::store::purge_expired(&mut conn).await?,
         rate_limits: crate::auth::ratelimit::purge(&mut conn).await?,
+        mail: mail::purge(&mut conn).await?,
+        email_codes: crate::auth::recovery::purge(&mut conn).await?,
     })
 }
 
@@ -245,6 +250,8 @@ fn spawn_housekeeping(state: AppState) {
                     device_sessions = done.sign_in.sessions,
                     guests = done.sign_in.guests,
                     rate_limits = done.rate_limits,
+                    mail = done.mail,
+                    email_codes = done.email_codes,
                     "housekeeping purged old data"
                 ),
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed"),

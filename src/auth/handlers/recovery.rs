@@ -231,6 +231,7 @@ fn no_link() -> HttpResponse {
     params(PageQuery),
     responses(
         (status = 200, description = "The confirmation form", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Choose a new password</h1>..."),
+        (status = 422, description = "The link has no token, or not one the server gives", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Choose a new password</h1>..."),
     )
 )]
 #[get("/auth/verify-email/page")]
@@ -301,6 +302,7 @@ fn reset_form(token: &str, problem: Option<&str>) -> String {
     params(PageQuery),
     responses(
         (status = 200, description = "The form", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Choose a new password</h1>..."),
+        (status = 422, description = "The link has no token, or not one the server gives", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Choose a new password</h1>..."),
     )
 )]
 #[get("/auth/password-reset/page")]

@@ -107,6 +107,19 @@ async fn a_new_address_is_verified_with_the_mailed_code_within_its_tries() {
     let limited = kai.post("/v1/auth/verify-email/resend", json!({})).await;
     limited.problem(429, "rate_limited");
     assert!(limited.header("retry-after").is_some());
+
+    // Housekeeping removes messages sent a week ago and codes expired a day ago.
+    execute(
+        app.db_url(),
+        "UPDATE mail_outbox SET sent_at = now() - interval '8 days' WHERE sent_at IS NOT NULL;
+         UPDATE email_codes SET expires_at = now() - interval '2 days'"
+            .into(),
+    );
+    let done = acupress::server::housekeeping(&app.state.pool)
+        .await
+        .unwrap();
+    assert!(done.mail >= 3, "{done:?}");
+    assert_eq!(done.email_codes as i64, 3, "{done:?}");
 }
 
 #[actix_web::test]
