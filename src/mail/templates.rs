@@ -75,7 +75,8 @@ fn fill(text: &str, params: &[(&str, &str)], escape: fn(&str) -> String) -> Stri
         })
 }
 
-fn escape_html(s: &str) -> String {
+/// `s` safe as HTML text or an attribute value.
+pub fn escape_html(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -16,6 +16,7 @@ use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
 use crate::http::Json;
 use crate::mail::Mailer;
+use crate::mail::templates::escape_html;
 use crate::problems::ProblemCode;
 use crate::users::Email;
 use crate::users::model::User;
@@ -180,12 +181,13 @@ pub struct PageQuery {
 /// The longest token a link carries (32 bytes in base64url are 43 characters).
 const MAX_TOKEN: usize = 64;
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+impl PageQuery {
+    /// The token, when there is one that could be the server's.
+    fn link_token(&self) -> Option<&str> {
+        self.token
+            .as_deref()
+            .filter(|t| !t.is_empty() && t.len() <= MAX_TOKEN)
+    }
 }
 
 /// A page of the server's own, with the headers of /docs (no script, no framing, no
@@ -205,7 +207,7 @@ fn page(status: StatusCode, title: &str, body: &str) -> HttpResponse {
 fn token_field(token: &str) -> String {
     format!(
         "<input type=\"hidden\" name=\"token\" value=\"{}\">",
-        escape(token)
+        escape_html(token)
     )
 }
 
@@ -236,11 +238,7 @@ fn no_link() -> HttpResponse {
 )]
 #[get("/auth/verify-email/page")]
 pub async fn verify_email_page(query: web::Query<PageQuery>) -> HttpResponse {
-    let Some(token) = query
-        .token
-        .as_deref()
-        .filter(|t| !t.is_empty() && t.len() <= MAX_TOKEN)
-    else {
+    let Some(token) = query.link_token() else {
         return no_link();
     };
     page(
@@ -285,7 +283,7 @@ pub async fn verify_email_page_post(
 
 fn reset_form(token: &str, problem: Option<&str>) -> String {
     let problem = problem
-        .map(|p| format!("<p role=\"alert\"><strong>{}</strong></p>", escape(p)))
+        .map(|p| format!("<p role=\"alert\"><strong>{}</strong></p>", escape_html(p)))
         .unwrap_or_default();
     format!(
         "{problem}<form method=\"post\">{}\
@@ -307,11 +305,7 @@ fn reset_form(token: &str, problem: Option<&str>) -> String {
 )]
 #[get("/auth/password-reset/page")]
 pub async fn password_reset_page(query: web::Query<PageQuery>) -> HttpResponse {
-    let Some(token) = query
-        .token
-        .as_deref()
-        .filter(|t| !t.is_empty() && t.len() <= MAX_TOKEN)
-    else {
+    let Some(token) = query.link_token() else {
         return no_link();
     };
     page(

@@ -17,6 +17,21 @@ async fn create(account: &Account<'_>, body: Value) -> Value {
     res.json()
 }
 
+/// The (code, point) of each warning in a body.
+fn warned(body: &Value) -> Vec<(&str, &str)> {
+    body["warnings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .map(|w| {
+            (
+                w["code"].as_str().unwrap(),
+                w["point"].as_str().unwrap_or(""),
+            )
+        })
+        .collect()
+}
+
 fn points(routine: &Value) -> Vec<&str> {
     routine["steps"]
         .as_array()
@@ -204,17 +219,7 @@ async fn a_contraindicated_point_needs_the_warnings_acknowledged() {
     let mut acknowledged = body;
     acknowledged["acknowledge_warnings"] = json!(true);
     let kept = create(&mei, acknowledged).await;
-    let codes: Vec<(&str, &str)> = kept["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| {
-            (
-                w["code"].as_str().unwrap(),
-                w["point"].as_str().unwrap_or(""),
-            )
-        })
-        .collect();
+    let codes = warned(&kept);
     assert!(
         codes.contains(&("pregnancy_contraindicated", "LI4")),
         "{codes:?}"
@@ -415,17 +420,7 @@ async fn the_safety_check_takes_an_own_routine_for_its_owner_only() {
     assert_eq!(checked.status, 200, "{}", checked.text());
     let checked = checked.json();
     assert_eq!(checked["profile_source"], "account");
-    let warned: Vec<(&str, &str)> = checked["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| {
-            (
-                w["code"].as_str().unwrap(),
-                w["point"].as_str().unwrap_or(""),
-            )
-        })
-        .collect();
+    let warned = warned(&checked);
     for point in ["SP6", "LI4"] {
         assert!(
             warned.contains(&("pregnancy_contraindicated", point)),

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 use actix_web::test::TestRequest;
 use serde_json::json;
 
-use crate::support::{LocalApp, PASSWORD, SmtpServer, count_rows, execute, skipped_in_black_box};
+use crate::support::{
+    Account, LocalApp, PASSWORD, SmtpServer, count_rows, execute, skipped_in_black_box,
+};
 use acupress::config::MailDelivery;
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -27,6 +29,17 @@ async fn app_mailing_to(smtp: &SmtpServer) -> Option<LocalApp> {
         app.state.pool.clone(),
     ));
     Some(app)
+}
+
+/// Registers `email` and verifies it with the code mailed (the first message).
+async fn verified<'a>(app: &'a LocalApp, smtp: &SmtpServer, email: &str) -> Account<'a> {
+    let account = app.register(email).await;
+    let code = smtp.wait_for(1, WAIT).await[0].code_after("Subject:");
+    let res = account
+        .post("/v1/auth/verify-email", json!({"code": code}))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    account
 }
 
 #[actix_web::test]
@@ -173,10 +186,7 @@ async fn a_password_is_reset_with_the_mailed_code_and_every_device_signed_out() 
     let Some(app) = app_mailing_to(&smtp).await else {
         return;
     };
-    let mei = app.register("mei@example.com").await;
-    let code = smtp.wait_for(1, WAIT).await[0].code_after("Subject:");
-    mei.post("/v1/auth/verify-email", json!({"code": code}))
-        .await;
+    let mei = verified(&app, &smtp, "mei@example.com").await;
     let unverified = app.register("li@example.com").await;
     smtp.wait_for(2, WAIT).await;
 
@@ -239,10 +249,7 @@ async fn a_reset_link_opens_a_form_that_sets_the_password_without_script() {
     let Some(app) = app_mailing_to(&smtp).await else {
         return;
     };
-    let mei = app.register("mei@example.com").await;
-    let code = smtp.wait_for(1, WAIT).await[0].code_after("Subject:");
-    mei.post("/v1/auth/verify-email", json!({"code": code}))
-        .await;
+    let mei = verified(&app, &smtp, "mei@example.com").await;
     app.post(
         "/v1/auth/password-reset",
         json!({"email": "mei@example.com"}),
