@@ -86,7 +86,9 @@ clients_serve() {
     *) drop_database "$database" && CLIENTS_DATABASES+=("$database") ;;
   esac
   port=$(free_port)
-  start_server "$BIN" "${PG_URL%/*}/${database}" "$port" "$CLIENTS_WORK/$name.log" "${JOURNEY_SETTINGS[@]}" "$@"
+  # No SMTP server: mail goes to a folder of .eml files, which the page check reads.
+  start_server "$BIN" "${PG_URL%/*}/${database}" "$port" "$CLIENTS_WORK/$name.log" "${JOURNEY_SETTINGS[@]}" \
+    ACUPRESS_MAIL_DIR="$CLIENTS_WORK/mail" "$@"
   CLIENTS_PIDS+=("$server")
   await_ready "http://127.0.0.1:${port}" "$CLIENTS_WORK/$name.log"
 }

@@ -5,7 +5,8 @@
 # written against them (tsc --strict, eslint with no casts, `any` or non-null
 # assertions; mypy --strict), lints the spec (Redocly recommended, Spectral oas), then
 # starts the server on a database of its own and runs the TypeScript journey (every
-# response checked against the spec), the Python journey and Swagger UI in headless
+# response checked against the spec), the Python journey, Swagger UI and the pages a
+# mailed link opens (script off) in headless
 # Chromium; last, the TypeScript journey once more through HAProxy in front of two
 # instances (scripts/clients-balanced.sh). Every check runs; the run fails if any did.
 #
@@ -69,6 +70,7 @@ BASE="http://127.0.0.1:${port}"
 check "TypeScript journey" journey "$BASE"
 check "Python journey" env PYTHONPATH="$PY_OUT" ACUPRESS_TEST_BASE_URL="$BASE" "$PYTHON" clients/python/journey.py
 check "Swagger UI in headless Chromium" env ACUPRESS_TEST_BASE_URL="$BASE" tsx clients/ts/swagger-ui.ts
+check "Mailed links' pages in headless Chromium" env ACUPRESS_TEST_BASE_URL="$BASE" ACUPRESS_MAIL_DIR="$CLIENTS_WORK/mail" tsx clients/ts/mail-pages.ts
 check "TypeScript journey through HAProxy, two instances" scripts/clients-balanced.sh
 if clients_panicked; then failed+=("the server panicked"); fi
 

@@ -127,7 +127,7 @@ pub struct TokenPair {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"user": {"id": "0193a5c2-6f1e-7c1a-9a57-3f0b5c1d2e4f", "email": "mei@example.com",
     "display_name": "Mei", "locale": "en", "time_zone": "Europe/Berlin", "role": "user",
-    "is_guest": false, "safety_profile": {"pregnant": false, "bleeding_risk": false,
+    "is_guest": false, "email_verified_at": null, "safety_profile": {"pregnant": false, "bleeding_risk": false,
     "varicose_veins": false, "recent_surgery_or_fracture": false, "skin_condition": false},
     "created_at": "2026-11-21T08:30:00Z", "updated_at": "2026-11-21T08:30:00Z"},
     "tokens": {"access_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiIuLi4ifQ.sig",

@@ -252,6 +252,9 @@ pub async fn verify_email_page(query: web::Query<PageQuery>) -> HttpResponse {
 }
 
 /// Confirm an address from the verification page.
+///
+/// The form of the verification page posts the link's token here; the answer is a page
+/// saying the address is confirmed, or (422) that the link no longer works.
 #[utoipa::path(
     tag = "auth",
     request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`token` from the link"),
@@ -294,7 +297,9 @@ fn reset_form(token: &str, problem: Option<&str>) -> String {
     )
 }
 
-/// The page a password-reset link opens: a form for the new password.
+/// The page a password-reset link opens.
+///
+/// A form for the new password, posted back with the link's token; no script.
 #[utoipa::path(
     tag = "auth",
     params(PageQuery),
