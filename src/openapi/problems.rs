@@ -250,7 +250,15 @@ fn declared(op: &Value, name: &str) -> Vec<ProblemCode> {
     }
 }
 
-/// Replaces the operation's error responses by the generated ones.
+/// Whether a response declares an HTML page (a page's error is answered as a page).
+fn is_page(response: &Value) -> bool {
+    response["content"]
+        .as_object()
+        .is_some_and(|content| content.keys().any(|media| media.starts_with("text/html")))
+}
+
+/// Replaces the operation's error responses by the generated ones; an HTML page it
+/// declares for an error status is kept, beside the problem document of that status.
 pub fn document(op: &mut Value, name: &str, header_ref: impl Fn(&str) -> Value) {
     let shape = Shape::of(op);
     let mut by_status: BTreeMap<u16, Vec<ProblemCode>> = BTreeMap::new();
@@ -263,6 +271,11 @@ pub fn document(op: &mut Value, name: &str, header_ref: impl Fn(&str) -> Value) 
     let responses = op["responses"]
         .as_object_mut()
         .unwrap_or_else(|| panic!("{name} has no responses"));
+    let mut pages: Map<String, Value> = responses
+        .iter()
+        .filter(|(status, response)| status.starts_with(['4', '5']) && is_page(response))
+        .map(|(status, response)| (status.clone(), response.clone()))
+        .collect();
     responses.retain(|status, _| !status.starts_with(['4', '5']));
     let mut listed = Map::new();
     for (status, codes) in &mut by_status {
@@ -281,19 +294,27 @@ pub fn document(op: &mut Value, name: &str, header_ref: impl Fn(&str) -> Value) 
         for &h in status_headers(*status) {
             headers.insert(h.into(), header_ref(h));
         }
+        let mut content = json!({"application/problem+json": {
+            "schema": {"$ref": "#/components/schemas/Problem"},
+            "examples": examples,
+        }});
+        if let Some(page) = pages.remove(&status.to_string()) {
+            description.push_str(&format!(
+                "\n\nFrom a browser: {}",
+                page["description"].as_str().unwrap_or_default()
+            ));
+            for (media, body) in page["content"].as_object().into_iter().flatten() {
+                content[media] = body.clone();
+            }
+        }
         responses.insert(
             status.to_string(),
-            json!({
-                "description": description,
-                "headers": headers,
-                "content": {"application/problem+json": {
-                    "schema": {"$ref": "#/components/schemas/Problem"},
-                    "examples": examples,
-                }},
-            }),
+            json!({"description": description, "headers": headers, "content": content}),
         );
         listed.insert(status.to_string(), json!(codes));
     }
+    responses.extend(pages);
+    responses.sort_keys();
     op[EXTENSION] = Value::Object(listed);
 }
 
