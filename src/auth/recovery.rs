@@ -115,19 +115,39 @@ pub async fn send_code(
         .await?;
     let link = mailer.link(&format!("{}?token={token}", purpose.page()));
     let minutes = CODE_MINUTES.to_string();
+    mail_account(
+        conn,
+        user,
+        purpose.template(),
+        &[
+            ("name", &user.display_name),
+            ("code", &code),
+            ("link", &link),
+            ("minutes", &minutes),
+        ],
+    )
+    .await
+}
+
+/// Writes `template` with `params` to the outbox, to the account's address in its
+/// language (nothing for a guest, which has none).
+pub(crate) async fn mail_account(
+    conn: &mut AsyncPgConnection,
+    user: &UserRow,
+    template: Template,
+    params: &[(&str, &str)],
+) -> QueryResult<()> {
+    let Some(email) = user.email.as_deref() else {
+        return Ok(());
+    };
     mail::enqueue(
         conn,
         Outgoing {
             user: Some(uuid::Uuid::from(user.id)),
             to: email,
             lang: user.locale,
-            template: purpose.template(),
-            params: &[
-                ("name", &user.display_name),
-                ("code", &code),
-                ("link", &link),
-                ("minutes", &minutes),
-            ],
+            template,
+            params,
         },
     )
     .await?;

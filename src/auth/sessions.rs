@@ -5,9 +5,11 @@ use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 use crate::auth::model::{AuthResponse, TokenPair, TokenType};
+use crate::auth::recovery;
 use crate::auth::{AuthService, DeviceSessionId, password, store, tokens};
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
+use crate::mail::{Mailer, Template};
 use crate::problems::ProblemCode;
 use crate::users::store as user_store;
 use crate::users::{Email, UserId};
@@ -52,10 +54,13 @@ fn invalid_credentials() -> ApiError {
 
 /// Signs a device in with an email and password. An unknown email and a wrong password
 /// are the same 401 `invalid_credentials`, in about the same time (a dummy hash is
-/// verified for an unknown email).
+/// verified for an unknown email). A sign-in on a device the account has not used
+/// before (no earlier session with this device name and user agent) mails a notice to a
+/// verified address, in the same transaction.
 pub async fn log_in(
     pool: &DbPool,
     auth: &AuthService,
+    mailer: &Mailer,
     email: &Email,
     password: String,
     device: &str,
@@ -71,6 +76,7 @@ pub async fn log_in(
     }
     let user = user.ok_or_else(invalid_credentials)?;
     let user_id = user.id;
+    let row = &user;
     let mut conn = db::conn(pool).await?;
     let tokens = conn
         .transaction::<_, ApiError, _>(async move |conn| {
@@ -80,13 +86,38 @@ pub async fn log_in(
             if store::lock_password_hash(conn, user_id).await? != stored {
                 return Err(invalid_credentials());
             }
-            sign_in(conn, auth, user_id, device, user_agent).await
+            let known = store::has_used_device(conn, user_id, device, user_agent).await?;
+            let tokens = sign_in(conn, auth, user_id, device, user_agent).await?;
+            if !known {
+                notify_new_device(conn, row, device).await?;
+            }
+            Ok(tokens)
         })
         .await?;
+    mailer.wake();
     Ok(AuthResponse {
         user: user.to_user(),
         tokens,
     })
+}
+
+/// Mails the notice of a sign-in on a new device, when the address is verified.
+async fn notify_new_device(
+    conn: &mut AsyncPgConnection,
+    user: &user_store::UserRow,
+    device: &str,
+) -> ApiResult<()> {
+    if user.email_verified_at.is_none() {
+        return Ok(());
+    }
+    let time = Utc::now().format("%Y-%m-%d %H:%M").to_string();
+    let params = [
+        ("name", user.display_name.as_str()),
+        ("device", device),
+        ("time", &time),
+    ];
+    recovery::mail_account(conn, user, Template::NewSignIn, &params).await?;
+    Ok(())
 }
 
 /// What presenting a refresh token led to.

@@ -380,3 +380,20 @@ pub async fn live_devices(
         })
         .collect())
 }
+
+/// Whether the account has had a device session (live or signed out, until such are
+/// purged) with this device name and user agent.
+pub async fn has_used_device(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+    device: &str,
+    user_agent: Option<&str>,
+) -> QueryResult<bool> {
+    let same = auth_sessions::table
+        .filter(auth_sessions::user_id.eq(user_id))
+        .filter(auth_sessions::device_name.eq(device))
+        .filter(auth_sessions::user_agent.is_not_distinct_from(user_agent));
+    diesel::select(diesel::dsl::exists(same))
+        .get_result(conn)
+        .await
+}

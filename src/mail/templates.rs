@@ -13,15 +13,18 @@ use crate::lang::Lang;
 pub enum Template {
     VerifyEmail,
     PasswordReset,
+    /// A sign-in on a device the account had not used before.
+    NewSignIn,
 }
 
 impl Template {
-    pub const ALL: [Self; 2] = [Self::VerifyEmail, Self::PasswordReset];
+    pub const ALL: [Self; 3] = [Self::VerifyEmail, Self::PasswordReset, Self::NewSignIn];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::VerifyEmail => "verify_email",
             Self::PasswordReset => "password_reset",
+            Self::NewSignIn => "new_sign_in",
         }
     }
 
@@ -29,6 +32,7 @@ impl Template {
         match self {
             Self::VerifyEmail => include_str!("../../templates/mail/verify_email.toml"),
             Self::PasswordReset => include_str!("../../templates/mail/password_reset.toml"),
+            Self::NewSignIn => include_str!("../../templates/mail/new_sign_in.toml"),
         }
     }
 }
@@ -111,6 +115,8 @@ mod tests {
             ("code", "123456"),
             ("link", "https://app.example/x?a=1&b=2"),
             ("minutes", "15"),
+            ("device", "Mei's <Pixel>"),
+            ("time", "2026-12-01 09:00"),
         ];
         for template in Template::ALL {
             for lang in Lang::ALL {

@@ -8,13 +8,15 @@ use crate::auth::{AuthService, AuthUser, BearerClaims, client_address, sessions,
 use crate::db::{self, DbPool};
 use crate::error::ApiResult;
 use crate::http::{Json, OptionalJson};
+use crate::mail::Mailer;
 use crate::problems::ProblemCode;
 use crate::users::Email;
 
 /// Sign in with email and password.
 ///
 /// Unknown emails and wrong passwords get the same 401 `invalid_credentials`, in about
-/// the same time. Repeated attempts per account or per address get 429.
+/// the same time. Repeated attempts per account or per address get 429. A sign-in on a
+/// device the account has not used before mails a notice to its verified address.
 #[utoipa::path(
     extensions(("x-problem-codes" = json!([ProblemCode::InvalidCredentials, ProblemCode::RateLimited, ProblemCode::ServerBusy, ProblemCode::ServiceUnavailable]))),
     tag = "auth",
@@ -29,6 +31,7 @@ pub async fn login(
     body: Json<LoginRequest>,
     auth: web::Data<AuthService>,
     pool: web::Data<DbPool>,
+    mailer: web::Data<Mailer>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let email = Email::parse(&body.email)?;
@@ -37,6 +40,7 @@ pub async fn login(
     let signed_in = sessions::log_in(
         &pool,
         &auth,
+        &mailer,
         &email,
         body.password,
         &device,

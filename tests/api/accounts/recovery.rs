@@ -31,10 +31,10 @@ async fn app_mailing_to(smtp: &SmtpServer) -> Option<LocalApp> {
     Some(app)
 }
 
-/// Registers `email` and verifies it with the code mailed (the first message).
+/// Registers `email` and verifies it with the code mailed to it.
 async fn verified<'a>(app: &'a LocalApp, smtp: &SmtpServer, email: &str) -> Account<'a> {
     let account = app.register(email).await;
-    let code = smtp.wait_for(1, WAIT).await[0].code_after("Subject:");
+    let code = smtp.wait_to(email, WAIT).await.code_after("Subject:");
     let res = account
         .post("/v1/auth/verify-email", json!({"code": code}))
         .await;
@@ -339,5 +339,46 @@ async fn mail_written_during_an_smtp_outage_arrives_once_with_two_senders() {
                 .into()
         ),
         2
+    );
+}
+
+#[actix_web::test]
+async fn a_sign_in_on_a_new_device_mails_a_notice_to_a_verified_address() {
+    let smtp = SmtpServer::start().await;
+    let Some(app) = app_mailing_to(&smtp).await else {
+        return;
+    };
+    let login = |email: &str, device: &str| {
+        app.send(
+            TestRequest::post()
+                .uri("/v1/auth/login")
+                .insert_header(("user-agent", "Acupress/2.1 (Android 15)"))
+                .set_json(json!({"email": email, "password": PASSWORD, "device_name": device})),
+        )
+    };
+    // Unverified: no notice (the address may not be the owner's).
+    app.register("li@example.com").await;
+    smtp.wait_for(1, WAIT).await;
+    assert_eq!(login("li@example.com", "Tablet").await.status, 200);
+
+    verified(&app, &smtp, "mei@example.com").await;
+    // The smtp server now holds li's and mei's verification messages.
+    let before = smtp.wait_for(2, WAIT).await.len();
+    assert_eq!(login("mei@example.com", "Tablet").await.status, 200);
+    let notice = smtp.wait_for(before + 1, WAIT).await.remove(before);
+    assert_eq!(notice.to, ["<mei@example.com>"]);
+    let text = notice.text();
+    assert!(
+        text.contains("Subject: New sign-in to your acupress account"),
+        "{text}"
+    );
+    assert!(text.contains("Tablet"), "{text}");
+    // The same device again: no second notice.
+    assert_eq!(login("mei@example.com", "Tablet").await.status, 200);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        smtp.received().len(),
+        before + 1,
+        "one notice per new device"
     );
 }

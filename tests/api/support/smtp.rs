@@ -124,6 +124,24 @@ impl SmtpServer {
     }
 }
 
+impl SmtpServer {
+    /// Waits (at most `within`) for a message to `email`, and returns the newest.
+    pub async fn wait_to(&self, email: &str, within: Duration) -> Received {
+        let to = [format!("<{email}>")];
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(found) = self.received().into_iter().rev().find(|m| m.to == to) {
+                return found;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no message to {email} within {within:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
 impl Drop for SmtpServer {
     fn drop(&mut self) {
         self.stop();
