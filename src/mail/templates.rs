@@ -124,14 +124,19 @@ mod tests {
                 for part in [&m.subject, &m.text, &m.html] {
                     assert!(!part.contains('{'), "{template:?} {lang:?}: {part}");
                 }
-                assert!(m.subject.contains("123456"));
-                assert!(m.text.contains("https://app.example/x?a=1&b=2"));
-                assert!(m.html.contains("a=1&amp;b=2"), "links are escaped in HTML");
                 assert!(
                     m.html.contains("Mei &lt;b&gt;"),
                     "names are escaped in HTML"
                 );
                 assert!(m.html.contains(&format!("lang=\"{}\"", lang.tag())));
+                if template == Template::NewSignIn {
+                    assert!(m.html.contains("Mei&#39;s &lt;Pixel&gt;"), "{lang:?}");
+                    assert!(m.text.contains("2026-12-01 09:00"));
+                    continue;
+                }
+                assert!(m.subject.contains("123456"));
+                assert!(m.text.contains("https://app.example/x?a=1&b=2"));
+                assert!(m.html.contains("a=1&amp;b=2"), "links are escaped in HTML");
             }
         }
     }
