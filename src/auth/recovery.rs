@@ -182,15 +182,16 @@ pub fn expired() -> ApiError {
 }
 
 impl Redeemed {
-    fn into_result(self) -> ApiResult<CodeRow> {
+    /// The refusal of a code that did not do its work: wrong, or no longer live (a good
+    /// code whose account or address went away meanwhile counts as no longer live).
+    fn into_error(self) -> ApiError {
         match self {
-            Self::Good(row) => Ok(row),
-            Self::Wrong { left } => Err(ApiError::Unprocessable {
+            Self::Wrong { left } => ApiError::Unprocessable {
                 code: ProblemCode::CodeInvalid,
                 detail: format!("the code is not right; {left} tries left"),
                 errors: vec![FieldError::new("code", "is not the code mailed to you")],
-            }),
-            Self::Dead => Err(expired()),
+            },
+            Self::Good(_) | Self::Dead => expired(),
         }
     }
 }
@@ -292,10 +293,7 @@ pub async fn verify_email(pool: &DbPool, auth: &AuthService, proof: Proof<'_>) -
         .await?;
     outcome
         .map(|row| row.to_user())
-        .map_err(|r| match r.into_result() {
-            Err(e) => e,
-            Ok(_) => expired(),
-        })
+        .map_err(Redeemed::into_error)
 }
 
 /// Sends a new verification code to the account's address (202), unless it is verified.
@@ -394,10 +392,7 @@ pub async fn reset_password(
             Ok(Ok((row.to_user(), tokens)))
         })
         .await?;
-    let signed = outcome.map_err(|r| match r.into_result() {
-        Err(e) => e,
-        Ok(_) => expired(),
-    })?;
+    let signed = outcome.map_err(Redeemed::into_error)?;
     auth.readers.forget_user(signed.0.id);
     Ok(signed)
 }
