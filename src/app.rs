@@ -43,19 +43,21 @@ pub struct AppState {
 const UNDOCUMENTED_ROUTES: &[(&str, &str)] = &[("GET", "/openapi.json"), ("GET", "/docs")];
 
 fn routes(cfg: &mut ServiceConfig) {
-    cfg.configure(ops::routes).service(
-        scope::scope("/v1")
-            .configure(catalog::handlers::routes)
-            .configure(auth::handlers::routes)
-            .configure(me::handlers::routes)
-            .configure(history::handlers::routes)
-            .configure(personal::reminders::handlers::routes)
-            .configure(personal::favorites::handlers::routes)
-            .configure(personal::routines::handlers::routes)
-            .configure(personal::safety_check::routes)
-            .configure(me::recommendations::handlers::routes)
-            .configure(admin::routes),
-    );
+    cfg.configure(ops::routes)
+        .configure(me::delete_page::routes)
+        .service(
+            scope::scope("/v1")
+                .configure(catalog::handlers::routes)
+                .configure(auth::handlers::routes)
+                .configure(me::handlers::routes)
+                .configure(history::handlers::routes)
+                .configure(personal::reminders::handlers::routes)
+                .configure(personal::favorites::handlers::routes)
+                .configure(personal::routines::handlers::routes)
+                .configure(personal::safety_check::routes)
+                .configure(me::recommendations::handlers::routes)
+                .configure(admin::routes),
+        );
 }
 
 /// The OpenAPI document generated from the registered handlers.
@@ -119,7 +121,7 @@ const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 
     form-action 'self'; frame-ancestors 'none'";
 
 /// Middleware: no response is sniffed as another content type; the HTML pages
-/// (`/docs`, `/problems/*`) also get a content security policy and may not be framed.
+/// (`/docs`, `/problems/*`, the forms) also get a content security policy and may not be framed.
 async fn security_headers(
     req: ServiceRequest,
     next: actix_web::middleware::Next<impl MessageBody + 'static>,
@@ -130,7 +132,7 @@ async fn security_headers(
         Some(DOCS_CSP)
     } else if path.starts_with("/problems/") {
         Some(PAGE_CSP)
-    } else if path.starts_with("/v1/auth/") && path.ends_with("/page") {
+    } else if openapi::is_form_page(path) {
         Some(FORM_CSP)
     } else {
         None

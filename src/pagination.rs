@@ -79,6 +79,41 @@ pub fn open<T: DeserializeOwned>(raw: &str) -> Option<T> {
     serde_json::from_slice(&bytes).ok()
 }
 
+/// Where a page of a list ordered newest first by (time, id) ended.
+#[derive(Serialize, Deserialize)]
+struct TimeCursor {
+    t: chrono::DateTime<chrono::Utc>,
+    i: uuid::Uuid,
+}
+
+/// The (time, id) a newest-first list continues before; none for the first page (also
+/// an empty cursor, as generated clients send), 400 for anything not issued by us.
+pub fn open_time_cursor(
+    raw: Option<&str>,
+) -> Result<Option<(chrono::DateTime<chrono::Utc>, uuid::Uuid)>, ApiError> {
+    match raw.map(str::trim).filter(|c| !c.is_empty()) {
+        None => Ok(None),
+        Some(raw) => open::<TimeCursor>(raw)
+            .map(|c| Some((c.t, c.i)))
+            .ok_or_else(|| invalid_cursor(NOT_FOR_THIS_QUERY)),
+    }
+}
+
+/// Cuts `rows` (read with one more than `limit`) to a page, with the cursor after its
+/// last row when more follow; `key` gives a row's (time, id).
+pub fn time_page<T>(
+    rows: &mut Vec<T>,
+    limit: usize,
+    key: impl Fn(&T) -> (chrono::DateTime<chrono::Utc>, uuid::Uuid),
+) -> Option<String> {
+    if rows.len() <= limit {
+        return None;
+    }
+    rows.truncate(limit);
+    let (t, i) = key(rows.last()?);
+    Some(seal(&TimeCursor { t, i }))
+}
+
 /// A position in a sorted list: items are ordered by this key, ascending.
 pub type SortKey = [i64; 3];
 

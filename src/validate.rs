@@ -192,7 +192,12 @@ pub fn text(field: &str, raw: &str, max_chars: usize) -> Result<String, ApiError
 /// lower-cased, then at most 254 octets; one `@`, a dotted domain, no spaces or
 /// invisible characters. `Email::parse` (in the users module) is built on it.
 pub fn email(raw: &str) -> Result<String, ApiError> {
-    let value = required("email", raw, EMAIL)?;
+    email_in("email", raw)
+}
+
+/// [`email`] for a field of another name.
+pub fn email_in(field: &str, raw: &str) -> Result<String, ApiError> {
+    let value = required(field, raw, EMAIL)?;
     let valid = value.split_once('@').is_some_and(|(local, domain)| {
         !local.is_empty()
             && !domain.contains('@')
@@ -204,7 +209,20 @@ pub fn email(raw: &str) -> Result<String, ApiError> {
     if valid {
         Ok(value)
     } else {
-        Err(ApiError::invalid("email", "is not an email address"))
+        Err(ApiError::invalid(field, "is not an email address"))
+    }
+}
+
+/// A mailed code: six ASCII digits (spaces around are dropped), else 422 naming `code`.
+pub fn six_digits(code: &str) -> Result<&str, ApiError> {
+    let code = code.trim();
+    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(code)
+    } else {
+        Err(ApiError::invalid(
+            "code",
+            "must be the six digits mailed to you",
+        ))
     }
 }
 

@@ -3,6 +3,7 @@
 
 use diesel_async::AsyncConnection;
 
+use crate::auth::events::{self, Client, Event, SecurityEventKind};
 use crate::auth::model::AuthResponse;
 use crate::auth::recovery::{self, Purpose};
 use crate::auth::{AuthService, sessions, store};
@@ -16,7 +17,7 @@ use crate::users::store::{self as user_store, NewUser};
 use crate::users::{Email, TimeZone, UserId};
 
 /// A write that broke the unique email index is 409 `email_taken`; anything else as is.
-fn email_taken_or(e: diesel::result::Error) -> ApiError {
+pub(super) fn email_taken_or(e: diesel::result::Error) -> ApiError {
     if store::is_unique_violation(&e) {
         ApiError::conflict(
             ProblemCode::EmailTaken,
@@ -50,7 +51,7 @@ pub async fn open(
     mailer: &Mailer,
     new: NewUser<'_>,
     device: &str,
-    user_agent: Option<&str>,
+    client: &Client,
 ) -> ApiResult<AuthResponse> {
     let mut conn = db::conn(pool).await?;
     let opened = conn
@@ -59,7 +60,12 @@ pub async fn open(
                 .await
                 .map_err(email_taken_or)?;
             recovery::send_code(conn, auth, mailer, &user, Purpose::VerifyEmail).await?;
-            let tokens = sessions::sign_in(conn, auth, user.id, device, user_agent).await?;
+            let tokens =
+                sessions::sign_in(conn, auth, user.id, device, client.agent.as_deref()).await?;
+            let event = Event::new(SecurityEventKind::SignedUp)
+                .session(tokens.session_id)
+                .device(device);
+            events::record(conn, user.id, client, event).await?;
             Ok(AuthResponse {
                 user: user.to_user(),
                 tokens,
@@ -78,6 +84,7 @@ pub async fn upgrade(
     mailer: &Mailer,
     user: UserId,
     upgrade: Upgrade<'_>,
+    client: &Client,
 ) -> ApiResult<User> {
     let mut conn = db::conn(pool).await?;
     let row = conn
@@ -98,6 +105,8 @@ pub async fn upgrade(
                 )
             })?;
             recovery::send_code(conn, auth, mailer, &row, Purpose::VerifyEmail).await?;
+            let event = Event::new(SecurityEventKind::GuestUpgraded).email(upgrade.email.as_str());
+            events::record(conn, user, client, event).await?;
             Ok(row)
         })
         .await?;

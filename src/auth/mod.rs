@@ -1,6 +1,8 @@
 //! Authentication: passwords, tokens, rate limits and the `AuthUser` extractor.
 
 pub mod accounts;
+pub mod email_change;
+pub mod events;
 pub mod handlers;
 mod id;
 pub mod model;

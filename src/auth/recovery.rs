@@ -13,6 +13,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::auth::events::{self, Client, Event, SecurityEventKind};
 use crate::auth::model::TokenPair;
 use crate::auth::{AuthService, sessions, store};
 use crate::db::schema::{email_codes, users};
@@ -36,8 +37,13 @@ pub enum Purpose {
     PasswordReset,
 }
 
+/// The stored purpose of the code that confirms a new address, and of the link that
+/// undoes a change from the old one.
+pub(super) const EMAIL_CHANGE: &str = "email_change";
+pub(super) const EMAIL_UNDO: &str = "email_undo";
+
 impl Purpose {
-    fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             Self::VerifyEmail => "verify_email",
             Self::PasswordReset => "password_reset",
@@ -77,6 +83,53 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// A code and link token just issued.
+pub(super) struct Issued {
+    pub code: String,
+    pub token: String,
+}
+
+/// Issues a code and link token for `purpose`, sent to `email` and working for `ttl`;
+/// the older ones of the account and purpose stop working, unless `replace` is false
+/// (each undo link of an email change stands on its own).
+pub(super) async fn issue(
+    conn: &mut AsyncPgConnection,
+    pepper: &[u8],
+    user: UserId,
+    purpose: &str,
+    email: &str,
+    ttl: chrono::Duration,
+    replace: bool,
+) -> QueryResult<Issued> {
+    if replace {
+        diesel::delete(
+            email_codes::table
+                .filter(email_codes::user_id.eq(user))
+                .filter(email_codes::purpose.eq(purpose)),
+        )
+        .execute(conn)
+        .await?;
+    }
+    let id = Uuid::new_v4();
+    let code = format!("{:06}", rand::random_range(0..1_000_000u32));
+    let mut token = [0u8; 32];
+    rand::fill(&mut token);
+    let token = URL_SAFE_NO_PAD.encode(token);
+    diesel::insert_into(email_codes::table)
+        .values((
+            email_codes::id.eq(id),
+            email_codes::user_id.eq(user),
+            email_codes::purpose.eq(purpose),
+            email_codes::email.eq(email),
+            email_codes::code_hash.eq(code_hash(pepper, id, &code)),
+            email_codes::link_hash.eq(link_hash(&token)),
+            email_codes::expires_at.eq(Utc::now() + ttl),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(Issued { code, token })
+}
+
 /// Issues a new code for `user` (older ones of the purpose stop working) and writes the
 /// message to the outbox, in the caller's transaction; wake the mailer after commit.
 pub async fn send_code(
@@ -89,30 +142,17 @@ pub async fn send_code(
     let Some(email) = user.email.as_deref() else {
         return Ok(());
     };
-    diesel::delete(
-        email_codes::table
-            .filter(email_codes::user_id.eq(user.id))
-            .filter(email_codes::purpose.eq(purpose.as_str())),
+    let ttl = chrono::Duration::minutes(CODE_MINUTES);
+    let Issued { code, token } = issue(
+        conn,
+        &auth.code_pepper,
+        user.id,
+        purpose.as_str(),
+        email,
+        ttl,
+        true,
     )
-    .execute(conn)
     .await?;
-    let id = Uuid::new_v4();
-    let code = format!("{:06}", rand::random_range(0..1_000_000u32));
-    let mut token = [0u8; 32];
-    rand::fill(&mut token);
-    let token = URL_SAFE_NO_PAD.encode(token);
-    diesel::insert_into(email_codes::table)
-        .values((
-            email_codes::id.eq(id),
-            email_codes::user_id.eq(user.id),
-            email_codes::purpose.eq(purpose.as_str()),
-            email_codes::email.eq(email),
-            email_codes::code_hash.eq(code_hash(&auth.code_pepper, id, &code)),
-            email_codes::link_hash.eq(link_hash(&token)),
-            email_codes::expires_at.eq(Utc::now() + chrono::Duration::minutes(CODE_MINUTES)),
-        ))
-        .execute(conn)
-        .await?;
     let link = mailer.link(&format!("{}?token={token}", purpose.page()));
     let minutes = CODE_MINUTES.to_string();
     mail_account(
@@ -137,14 +177,25 @@ pub(crate) async fn mail_account(
     template: Template,
     params: &[(&str, &str)],
 ) -> QueryResult<()> {
-    let Some(email) = user.email.as_deref() else {
-        return Ok(());
-    };
+    match user.email.as_deref() {
+        Some(email) => mail_to(conn, user, email, template, params).await,
+        None => Ok(()),
+    }
+}
+
+/// [`mail_account`] to another address of the account's (an email change's).
+pub(super) async fn mail_to(
+    conn: &mut AsyncPgConnection,
+    user: &UserRow,
+    to: &str,
+    template: Template,
+    params: &[(&str, &str)],
+) -> QueryResult<()> {
     mail::enqueue(
         conn,
         Outgoing {
             user: Some(uuid::Uuid::from(user.id)),
-            to: email,
+            to,
             lang: user.locale,
             template,
             params,
@@ -156,17 +207,17 @@ pub(crate) async fn mail_account(
 
 #[derive(Debug, Queryable, Selectable)]
 #[diesel(table_name = email_codes, check_for_backend(diesel::pg::Pg))]
-struct CodeRow {
+pub(super) struct CodeRow {
     id: Uuid,
-    user_id: UserId,
-    email: String,
+    pub user_id: UserId,
+    pub email: String,
     code_hash: Vec<u8>,
     attempts: i32,
     expires_at: DateTime<Utc>,
 }
 
 /// The outcome of a code or link, decided (and wrong tries counted) under the row lock.
-enum Redeemed {
+pub(super) enum Redeemed {
     Good(CodeRow),
     Wrong { left: i32 },
     Dead,
@@ -184,7 +235,7 @@ pub fn expired() -> ApiError {
 impl Redeemed {
     /// The refusal of a code that did not do its work: wrong, or no longer live (a good
     /// code whose account or address went away meanwhile counts as no longer live).
-    fn into_error(self) -> ApiError {
+    pub(super) fn into_error(self) -> ApiError {
         match self {
             Self::Wrong { left } => ApiError::Unprocessable {
                 code: ProblemCode::CodeInvalid,
@@ -204,14 +255,14 @@ pub enum Proof<'a> {
 
 /// Checks `proof` for `purpose` and, when good, marks the code used: call it in a
 /// transaction that commits even for a wrong code, so that the try is counted.
-async fn redeem(
+pub(super) async fn redeem(
     conn: &mut AsyncPgConnection,
     pepper: &[u8],
-    purpose: Purpose,
+    purpose: &str,
     proof: &Proof<'_>,
 ) -> QueryResult<Redeemed> {
     let live = email_codes::table
-        .filter(email_codes::purpose.eq(purpose.as_str()))
+        .filter(email_codes::purpose.eq(purpose))
         .filter(email_codes::used_at.is_null())
         .select(CodeRow::as_select())
         .for_update();
@@ -256,7 +307,12 @@ async fn redeem(
 
 /// Marks the account's address verified with a code or a link. 409 `already_verified`
 /// when it was; a code sent to an address the account no longer has does not verify.
-pub async fn verify_email(pool: &DbPool, auth: &AuthService, proof: Proof<'_>) -> ApiResult<User> {
+pub async fn verify_email(
+    pool: &DbPool,
+    auth: &AuthService,
+    client: &Client,
+    proof: Proof<'_>,
+) -> ApiResult<User> {
     if let Proof::Code { user, .. } = proof {
         let row = user_store::user_by_id(&mut *db::conn(pool).await?, user)
             .await?
@@ -271,7 +327,8 @@ pub async fn verify_email(pool: &DbPool, auth: &AuthService, proof: Proof<'_>) -
     let mut conn = db::conn(pool).await?;
     let outcome = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let redeemed = redeem(conn, &auth.code_pepper, Purpose::VerifyEmail, &proof).await?;
+            let purpose = Purpose::VerifyEmail.as_str();
+            let redeemed = redeem(conn, &auth.code_pepper, purpose, &proof).await?;
             let Redeemed::Good(code) = redeemed else {
                 return Ok(Err(redeemed));
             };
@@ -288,6 +345,10 @@ pub async fn verify_email(pool: &DbPool, auth: &AuthService, proof: Proof<'_>) -
             .get_result(conn)
             .await
             .optional()?;
+            if row.is_some() {
+                let event = Event::new(SecurityEventKind::EmailVerified).email(&code.email);
+                events::record(conn, code.user_id, client, event).await?;
+            }
             Ok(row.ok_or(Redeemed::Dead))
         })
         .await?;
@@ -354,9 +415,9 @@ pub async fn request_reset(
     Ok(())
 }
 
-/// The device a reset signs in: its name and user agent. A reset from the web page
-/// signs no device in.
-pub type Device<'a> = Option<(&'a str, Option<&'a str>)>;
+/// The name of the device a reset signs in (its user agent is the client's). A reset
+/// from the web page signs no device in.
+pub type Device<'a> = Option<&'a str>;
 
 /// Sets a new password with a reset code or link: every device session of the account
 /// is signed out and `device`, when given, is signed in. `password_hash` is the new
@@ -364,6 +425,7 @@ pub type Device<'a> = Option<(&'a str, Option<&'a str>)>;
 pub async fn reset_password(
     pool: &DbPool,
     auth: &AuthService,
+    client: &Client,
     proof: Proof<'_>,
     password_hash: &str,
     device: Device<'_>,
@@ -371,7 +433,8 @@ pub async fn reset_password(
     let mut conn = db::conn(pool).await?;
     let outcome = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let redeemed = redeem(conn, &auth.code_pepper, Purpose::PasswordReset, &proof).await?;
+            let purpose = Purpose::PasswordReset.as_str();
+            let redeemed = redeem(conn, &auth.code_pepper, purpose, &proof).await?;
             let Redeemed::Good(code) = redeemed else {
                 return Ok(Err(redeemed));
             };
@@ -383,12 +446,17 @@ pub async fn reset_password(
             }
             user_store::set_password(conn, row.id, password_hash).await?;
             store::revoke_other_sessions(conn, row.id, None, "password_reset").await?;
+            let mut event = Event::new(SecurityEventKind::PasswordReset);
             let tokens = match device {
-                Some((name, agent)) => {
-                    Some(sessions::sign_in(conn, auth, row.id, name, agent).await?)
+                Some(name) => {
+                    let agent = client.agent.as_deref();
+                    let tokens = sessions::sign_in(conn, auth, row.id, name, agent).await?;
+                    event = event.session(tokens.session_id).device(name);
+                    Some(tokens)
                 }
                 None => None,
             };
+            events::record(conn, row.id, client, event).await?;
             Ok(Ok((row.to_user(), tokens)))
         })
         .await?;

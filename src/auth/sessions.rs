@@ -4,9 +4,10 @@
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
+use crate::auth::events::{self, Client, Event, SecurityEventKind};
 use crate::auth::model::{AuthResponse, TokenPair, TokenType};
 use crate::auth::recovery;
-use crate::auth::{AuthService, DeviceSessionId, password, store, tokens};
+use crate::auth::{AuthService, AuthUser, DeviceSessionId, password, store, tokens};
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
 use crate::mail::{Mailer, Template};
@@ -56,7 +57,8 @@ fn invalid_credentials() -> ApiError {
 /// are the same 401 `invalid_credentials`, in about the same time (a dummy hash is
 /// verified for an unknown email). A sign-in on a device the account has not used
 /// before (no earlier session with this device name and user agent) mails a notice to a
-/// verified address, in the same transaction.
+/// verified address, in the same transaction. Both a sign-in and a wrong password for
+/// an account go to its security log.
 pub async fn log_in(
     pool: &DbPool,
     auth: &AuthService,
@@ -64,14 +66,19 @@ pub async fn log_in(
     email: &Email,
     password: String,
     device: &str,
-    user_agent: Option<&str>,
+    client: &Client,
 ) -> ApiResult<AuthResponse> {
+    let user_agent = client.agent.as_deref();
     let user = {
         let mut conn = db::conn(pool).await?;
         user_store::user_by_email(&mut conn, email).await?
     };
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     if !password::verify(password, stored.clone()).await? {
+        if let Some(user) = &user {
+            let event = Event::new(SecurityEventKind::SignInFailed).device(device);
+            events::record(&mut *db::conn(pool).await?, user.id, client, event).await?;
+        }
         return Err(invalid_credentials());
     }
     let user = user.ok_or_else(invalid_credentials)?;
@@ -88,6 +95,10 @@ pub async fn log_in(
             }
             let known = store::has_used_device(conn, user_id, device, user_agent).await?;
             let tokens = sign_in(conn, auth, user_id, device, user_agent).await?;
+            let event = Event::new(SecurityEventKind::SignedIn)
+                .session(tokens.session_id)
+                .device(device);
+            events::record(conn, user_id, client, event).await?;
             if !known {
                 notify_new_device(conn, row, device).await?;
             }
@@ -130,12 +141,12 @@ enum Refreshed {
 
 /// Exchanges a refresh token for a new pair. Every refresh token works once; one
 /// presented again within the grace period still gets a new pair, later it signs the
-/// whole device session out (401 `refresh_token_reused`). `address` is the client's, for
-/// the per-account rate limit taken once the token names the account.
+/// whole device session out (401 `refresh_token_reused`, in the security log). `client`
+/// is keyed by the per-account rate limit taken once the token names the account.
 pub async fn refresh(
     pool: &DbPool,
     auth: &AuthService,
-    address: &str,
+    client: &Client,
     refresh_token: &str,
 ) -> ApiResult<TokenPair> {
     let hash = tokens::hash_refresh_token(refresh_token.trim());
@@ -147,7 +158,7 @@ pub async fn refresh(
                 return Ok(Refreshed::Invalid("the refresh token is not known"));
             };
             auth.limits
-                .check_account(conn, &token.user_id.to_string(), address)
+                .check_account(conn, &token.user_id.to_string(), &client.address)
                 .await?;
             if token.session_revoked {
                 return Ok(Refreshed::Invalid("this session has been signed out"));
@@ -165,6 +176,9 @@ pub async fn refresh(
                         "refresh_token_reuse",
                     )
                     .await?;
+                    let event =
+                        Event::new(SecurityEventKind::RefreshTokenReused).session(token.session_id);
+                    events::record(conn, token.user_id, client, event).await?;
                     return Ok(Refreshed::Reused);
                 }
                 Some(_) => {}
@@ -195,15 +209,20 @@ pub async fn refresh(
     }
 }
 
-/// Signs out every device session of `user` but `keep` (all of them when `None`).
+/// Signs out every device session of `user` but the one asking (that one too when
+/// `include_current`).
 pub async fn sign_out_others(
     pool: &DbPool,
-    user: UserId,
-    keep: Option<DeviceSessionId>,
+    user: &AuthUser,
+    include_current: bool,
+    client: &Client,
 ) -> ApiResult<()> {
+    let keep = (!include_current).then_some(user.session_id);
     let mut conn = db::conn(pool).await?;
     conn.transaction::<_, ApiError, _>(async move |conn| {
-        store::revoke_other_sessions(conn, user, keep, "logout_all").await?;
+        let event = Event::new(SecurityEventKind::SignedOutEverywhere).session(user.session_id);
+        events::record(conn, user.user_id, client, event).await?;
+        store::revoke_other_sessions(conn, user.user_id, keep, "logout_all").await?;
         Ok(())
     })
     .await

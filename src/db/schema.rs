@@ -241,6 +241,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    security_events (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        kind -> Text,
+        at -> Timestamptz,
+        session_id -> Nullable<Uuid>,
+        device -> Nullable<Text>,
+        ip_address -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        email -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         email -> Nullable<Text>,
@@ -279,6 +293,7 @@ diesel::joinable!(own_routines -> users (user_id));
 diesel::joinable!(points -> meridians (meridian_code));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
 diesel::joinable!(reminders -> users (user_id));
+diesel::joinable!(security_events -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     auth_sessions,
@@ -299,5 +314,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     reminders,
     routines,
+    security_events,
     users,
 );

@@ -6,6 +6,7 @@ mod body;
 mod caching;
 mod fallback;
 mod lang;
+pub mod page;
 mod params;
 pub mod patch;
 

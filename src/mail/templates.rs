@@ -15,16 +15,28 @@ pub enum Template {
     PasswordReset,
     /// A sign-in on a device the account had not used before.
     NewSignIn,
+    /// The code that confirms a new address, sent to it.
+    EmailChangeCode,
+    /// The notice of a change to the old address, with the link that undoes it.
+    EmailChangeNotice,
 }
 
 impl Template {
-    pub const ALL: [Self; 3] = [Self::VerifyEmail, Self::PasswordReset, Self::NewSignIn];
+    pub const ALL: [Self; 5] = [
+        Self::VerifyEmail,
+        Self::PasswordReset,
+        Self::NewSignIn,
+        Self::EmailChangeCode,
+        Self::EmailChangeNotice,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::VerifyEmail => "verify_email",
             Self::PasswordReset => "password_reset",
             Self::NewSignIn => "new_sign_in",
+            Self::EmailChangeCode => "email_change_code",
+            Self::EmailChangeNotice => "email_change_notice",
         }
     }
 
@@ -33,6 +45,10 @@ impl Template {
             Self::VerifyEmail => include_str!("../../templates/mail/verify_email.toml"),
             Self::PasswordReset => include_str!("../../templates/mail/password_reset.toml"),
             Self::NewSignIn => include_str!("../../templates/mail/new_sign_in.toml"),
+            Self::EmailChangeCode => include_str!("../../templates/mail/email_change_code.toml"),
+            Self::EmailChangeNotice => {
+                include_str!("../../templates/mail/email_change_notice.toml")
+            }
         }
     }
 }
@@ -117,6 +133,8 @@ mod tests {
             ("minutes", "15"),
             ("device", "Mei's <Pixel>"),
             ("time", "2026-12-01 09:00"),
+            ("new_email", "new@example.org"),
+            ("days", "7"),
         ];
         for template in Template::ALL {
             for lang in Lang::ALL {
@@ -129,14 +147,27 @@ mod tests {
                     "names are escaped in HTML"
                 );
                 assert!(m.html.contains(&format!("lang=\"{}\"", lang.tag())));
-                if template == Template::NewSignIn {
-                    assert!(m.html.contains("Mei&#39;s &lt;Pixel&gt;"), "{lang:?}");
-                    assert!(m.text.contains("2026-12-01 09:00"));
-                    continue;
-                }
-                assert!(m.subject.contains("123456"));
-                assert!(m.text.contains("https://app.example/x?a=1&b=2"));
-                assert!(m.html.contains("a=1&amp;b=2"), "links are escaped in HTML");
+                let (code, link) = match template {
+                    Template::NewSignIn => {
+                        assert!(m.html.contains("Mei&#39;s &lt;Pixel&gt;"), "{lang:?}");
+                        assert!(m.text.contains("2026-12-01 09:00"));
+                        (false, false)
+                    }
+                    Template::EmailChangeCode => (true, false),
+                    Template::EmailChangeNotice => {
+                        assert!(m.text.contains("new@example.org") && m.text.contains('7'));
+                        (false, true)
+                    }
+                    Template::VerifyEmail | Template::PasswordReset => (true, true),
+                };
+                assert_eq!(m.subject.contains("123456"), code, "{template:?}");
+                assert_eq!(m.text.contains("123456"), code, "{template:?}");
+                assert_eq!(m.text.contains("https://app.example/x?a=1&b=2"), link);
+                assert_eq!(
+                    m.html.contains("a=1&amp;b=2"),
+                    link,
+                    "links are escaped in HTML"
+                );
             }
         }
     }

@@ -6,13 +6,16 @@ use crate::personal;
 use crate::problems::ProblemCode;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
+use crate::auth::events::{self, Client, Event, SecurityEventKind};
 use crate::auth::store as auth_store;
-use crate::auth::{AuthService, AuthUser, password, session_revoked};
+use crate::auth::{AuthService, AuthUser, email_change, password, session_revoked};
 use crate::catalog::store::Snapshot;
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
+use crate::mail::Mailer;
 use crate::me::model::Export;
 use crate::me::store::{self, UserLock};
+use crate::users::Email;
 use crate::users::UserId;
 use crate::users::store::{self as user_store, UserRow};
 
@@ -79,7 +82,7 @@ async fn recheck_under_lock(
 pub async fn change_password(
     pool: &DbPool,
     auth: &AuthService,
-    address: &str,
+    client: &Client,
     user: AuthUser,
     current_password: String,
     new_password: &str,
@@ -91,7 +94,7 @@ pub async fn change_password(
             "a guest account has no password; upgrade it first",
         ));
     }
-    confirm_password(pool, auth, address, &row, Some(current_password)).await?;
+    confirm_password(pool, auth, &client.address, &row, Some(current_password)).await?;
     let email = row.email.clone().unwrap_or_default();
     let hash =
         password::hash_new("new_password", new_password, &[&email, &row.display_name]).await?;
@@ -107,9 +110,64 @@ pub async fn change_password(
             "password_changed",
         )
         .await?;
+        let event = Event::new(SecurityEventKind::PasswordChanged).session(user.session_id);
+        events::record(conn, user.user_id, client, event).await?;
         Ok(())
     })
     .await
+}
+
+/// Asks to move the account to `new_email` after confirming the password: a code goes
+/// to the new address and a notice with an undo link to the old one; the address
+/// changes only once the code comes back ([`email_change::confirm`]). 409
+/// `guest_account` without an address, 409 `email_taken` (told only after the password
+/// is checked), 429 past the mail limits.
+pub async fn change_email(
+    pool: &DbPool,
+    auth: &AuthService,
+    mailer: &Mailer,
+    client: &Client,
+    user: AuthUser,
+    new_email: &Email,
+    password: String,
+) -> ApiResult<()> {
+    let row = current(pool, user.user_id).await?;
+    if row.email.is_none() {
+        return Err(ApiError::conflict(
+            ProblemCode::GuestAccount,
+            "a guest account has no email address; upgrade it first",
+        ));
+    }
+    confirm_password(pool, auth, &client.address, &row, Some(password)).await?;
+    if row.email.as_deref() == Some(new_email.as_str()) {
+        return Err(ApiError::invalid(
+            "new_email",
+            "is the account's address already",
+        ));
+    }
+    let mut conn = db::conn(pool).await?;
+    if user_store::user_by_email(&mut conn, new_email)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::conflict(
+            ProblemCode::EmailTaken,
+            "an account with this email already exists",
+        ));
+    }
+    auth.mail_limits
+        .check(&mut conn, user.user_id.to_string().as_str())
+        .await?;
+    let verified = row.password_hash.clone();
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        recheck_under_lock(conn, &user, verified.as_deref(), UserLock::ForChange).await?;
+        // Read again under the lock: the address the notice goes to is the current one.
+        let row = self::row(conn, user.user_id).await?;
+        email_change::request(conn, auth, mailer, &row, new_email, client).await
+    })
+    .await?;
+    mailer.wake();
+    Ok(())
 }
 
 /// Deletes the account and everything it owns after confirming the password.
@@ -132,6 +190,41 @@ pub async fn delete(
     .await
 }
 
+/// Deletes the account with this email when `password` is its password, as
+/// [`delete`] does for a signed-in device (the account deletion page). `false` for a
+/// wrong email or password, told apart in neither words nor time (an unknown email
+/// verifies a dummy hash), or a password changed meanwhile. Takes an attempt from the
+/// client's and the email's rate limits first.
+pub async fn delete_with_password(
+    pool: &DbPool,
+    auth: &AuthService,
+    client: &Client,
+    email: &Email,
+    password: String,
+) -> ApiResult<bool> {
+    auth.check_limits(pool, &client.address, Some(email.as_str()))
+        .await?;
+    let row = user_store::user_by_email(&mut *db::conn(pool).await?, email).await?;
+    let stored = row.as_ref().and_then(|r| r.password_hash.clone());
+    if !password::verify(password, stored.clone()).await? {
+        return Ok(false);
+    }
+    let Some(row) = row else {
+        return Ok(false);
+    };
+    let mut conn = db::conn(pool).await?;
+    let deleted = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            if store::lock_for_delete(conn, row.id).await? != Some(stored) {
+                return Ok(false);
+            }
+            Ok(store::delete_user(conn, row.id).await?)
+        })
+        .await?;
+    auth.readers.forget_user(row.id);
+    Ok(deleted)
+}
+
 /// Everything stored about the account, read in one snapshot: a write that lands
 /// meanwhile is wholly in the export or not at all.
 pub async fn export(pool: &DbPool, snapshot: &Snapshot, user_id: UserId) -> ApiResult<Export> {
@@ -148,6 +241,7 @@ pub async fn export(pool: &DbPool, snapshot: &Snapshot, user_id: UserId) -> ApiR
             let favorites = personal::favorites::list(conn, snapshot, Lang::En, user_id).await?;
             let routines =
                 personal::routines::export(conn, snapshot, user_id, &user.safety_profile).await?;
+            let security_events = events::all(conn, user_id).await?;
             Ok(Export {
                 exported_at: chrono::Utc::now(),
                 user,
@@ -156,6 +250,7 @@ pub async fn export(pool: &DbPool, snapshot: &Snapshot, user_id: UserId) -> ApiR
                 routines,
                 reminders,
                 favorites,
+                security_events,
             })
         })
         .await

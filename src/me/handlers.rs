@@ -1,17 +1,24 @@
 //! `/v1/me`: the profile with its safety answers, password, devices, deletion, export.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 
+use crate::auth::events::{
+    self, Client, Event, SecurityEventKind, SecurityEventList, SecurityEventsQuery,
+};
+use crate::auth::model::{CodeSent, VerifyEmailRequest};
+use crate::auth::recovery::CODE_MINUTES;
 use crate::auth::store as auth_store;
-use crate::auth::{AuthService, AuthUser, DeviceSessionId, client_address};
+use crate::auth::{AuthService, AuthUser, DeviceSessionId, client_address, email_change};
 use crate::catalog::store::CatalogStore;
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
 use crate::http::Json;
+use crate::mail::Mailer;
 use crate::me::account;
 use crate::me::model::*;
 use crate::me::store::{self, ProfileChanges};
 use crate::problems::ProblemCode;
+use crate::users::Email;
 use crate::users::TimeZone;
 use crate::users::model::User;
 use crate::validate;
@@ -20,6 +27,9 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(get_me)
         .service(update_me)
         .service(change_password)
+        .service(change_email)
+        .service(confirm_email_change)
+        .service(security_events)
         .service(delete_me)
         .service(export_me)
         .service(list_devices)
@@ -108,11 +118,10 @@ pub async fn change_password(
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
-    let address = client_address(&req);
     account::change_password(
         &pool,
         &auth,
-        &address,
+        &Client::of(&req),
         user,
         body.current_password,
         &body.new_password,
@@ -120,6 +129,105 @@ pub async fn change_password(
     .await?;
     auth.readers.forget_user(user.user_id);
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Move the account to a new email address.
+///
+/// Needs the current password (403 when it is wrong). A 6-digit code goes to the new
+/// address (confirm it with `POST /v1/me/email/confirm`) and a notice to the current
+/// one, whose link undoes the change for 7 days. The address stays as it is until the
+/// code comes back. 409 `email_taken` when another account has the new address (told
+/// only after the password is checked); at most 3 codes at once, then one per 5
+/// minutes (429).
+#[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::ValidationFailed, ProblemCode::Forbidden, ProblemCode::GuestAccount, ProblemCode::EmailTaken, ProblemCode::PasswordChanged, ProblemCode::RateLimited]))),
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = EmailChangeRequest,
+    responses(
+        (status = 202, description = "A code is on its way to the new address", body = CodeSent),
+    )
+)]
+#[put("/me/email")]
+pub async fn change_email(
+    req: HttpRequest,
+    user: AuthUser,
+    body: Json<EmailChangeRequest>,
+    auth: web::Data<AuthService>,
+    pool: web::Data<DbPool>,
+    mailer: web::Data<Mailer>,
+) -> ApiResult<HttpResponse> {
+    let body = body.into_inner();
+    let new_email = Email::parse_field("new_email", &body.new_email)?;
+    let client = Client::of(&req);
+    account::change_email(
+        &pool,
+        &auth,
+        &mailer,
+        &client,
+        user,
+        &new_email,
+        body.password,
+    )
+    .await?;
+    Ok(HttpResponse::Accepted().json(CodeSent {
+        sent_to: new_email.as_str().to_owned(),
+        expires_in: CODE_MINUTES as u64 * 60,
+    }))
+}
+
+/// Confirm the new email address with the code mailed to it.
+///
+/// The account's address becomes the new one, verified. A wrong code is 422
+/// `code_invalid` (5 wrong tries per code); an expired, used or replaced one, or none
+/// asked for, 422 `code_expired`; an address another account took meanwhile 409
+/// `email_taken`.
+#[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::ValidationFailed, ProblemCode::CodeInvalid, ProblemCode::CodeExpired, ProblemCode::EmailTaken]))),
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = VerifyEmailRequest,
+    responses(
+        (status = 200, description = "The account, at its new address", body = User),
+    )
+)]
+#[post("/me/email/confirm")]
+pub async fn confirm_email_change(
+    req: HttpRequest,
+    user: AuthUser,
+    body: Json<VerifyEmailRequest>,
+    auth: web::Data<AuthService>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
+    let code = validate::six_digits(&body.code)?;
+    let client = Client::of(&req);
+    let moved = email_change::confirm(&pool, &auth, &client, user.user_id, code).await?;
+    Ok(HttpResponse::Ok().json(moved))
+}
+
+/// The account's security log.
+///
+/// Sign-ups, sign-ins (with device, address and user agent), failed sign-ins, sign-outs,
+/// refresh-token reuse, password and email changes and verification, newest first, in
+/// keyset pages. Kept 90 days.
+#[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::BadQuery, ProblemCode::ValidationFailed, ProblemCode::InvalidCursor]))),
+    tag = "me",
+    security(("bearer" = [])),
+    params(SecurityEventsQuery),
+    responses(
+        (status = 200, description = "A page of events", body = SecurityEventList),
+    )
+)]
+#[get("/me/security-events")]
+pub async fn security_events(
+    user: AuthUser,
+    query: web::Query<SecurityEventsQuery>,
+    pool: web::Data<DbPool>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = db::conn(&pool).await?;
+    let page = events::page(&mut conn, user.user_id, &query).await?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// Delete the account and everything it owns.
@@ -214,6 +322,7 @@ pub async fn list_devices(user: AuthUser, pool: web::Data<DbPool>) -> ApiResult<
 )]
 #[delete("/me/devices/{id}")]
 pub async fn revoke_device(
+    req: HttpRequest,
     user: AuthUser,
     id: web::Path<DeviceSessionId>,
     pool: web::Data<DbPool>,
@@ -221,6 +330,8 @@ pub async fn revoke_device(
 ) -> ApiResult<HttpResponse> {
     let mut conn = db::conn(&pool).await?;
     if auth_store::revoke_session(&mut conn, user.user_id, *id, "device_revoked").await? {
+        let event = Event::new(SecurityEventKind::DeviceRevoked).session(*id);
+        events::record(&mut conn, user.user_id, &Client::of(&req), event).await?;
         auth.readers.forget_user(user.user_id);
         Ok(HttpResponse::NoContent().finish())
     } else {

@@ -1,7 +1,9 @@
-//! The signed-in user's own data: profile, password, devices, deletion and export
-//! (which gathers what `personal` keeps too).
+//! The signed-in user's own data: profile, password, email address, devices, security
+//! log, deletion (also from a web page) and export (which gathers what `personal` keeps
+//! too).
 
 pub mod account;
+pub mod delete_page;
 pub mod handlers;
 pub mod model;
 pub mod recommendations;

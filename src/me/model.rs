@@ -90,6 +90,17 @@ pub struct PasswordChange {
     pub new_password: String,
 }
 
+/// A move to a new email address, confirmed with the current password.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"new_email": "mei.li@example.org", "password": "quiet otter lantern river"}))]
+pub struct EmailChangeRequest {
+    #[schema(max_length = 254, format = "email")]
+    pub new_email: String,
+    #[schema(max_length = 128)]
+    pub password: String,
+}
+
 /// Everything stored about the user, as JSON.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"exported_at": "2026-11-21T09:30:00Z", "user": {"id": "0193a5c2-6f1e-7c1a-9a57-3f0b5c1d2e4f",
@@ -97,7 +108,7 @@ pub struct PasswordChange {
     "role": "user", "is_guest": false, "email_verified_at": "2026-11-21T08:35:00Z", "safety_profile": {"pregnant": false, "bleeding_risk": false,
     "varicose_veins": false, "recent_surgery_or_fracture": false, "skin_condition": false},
     "created_at": "2026-11-21T08:30:00Z", "updated_at": "2026-11-21T08:30:00Z"}, "devices": [],
-    "sessions": [], "routines": [], "reminders": [], "favorites": []}))]
+    "sessions": [], "routines": [], "reminders": [], "favorites": [], "security_events": []}))]
 pub struct Export {
     pub exported_at: DateTime<Utc>,
     pub user: User,
@@ -111,6 +122,8 @@ pub struct Export {
     pub reminders: Vec<crate::personal::reminders::model::Reminder>,
     /// Every favorite, in the account's order (names in English).
     pub favorites: Vec<crate::personal::favorites::model::Favorite>,
+    /// The security log of the last 90 days, newest first.
+    pub security_events: Vec<crate::auth::events::SecurityEvent>,
 }
 
 /// A device session in the export, with its revocation if any.

@@ -113,6 +113,21 @@ pub async fn lock_for_credentials(
     Ok(live.map(|_| hash))
 }
 
+/// Locks the user's row to delete it: its password hash as stored now (`None` inside
+/// for an account without one), or `None` when the account is gone.
+pub async fn lock_for_delete(
+    conn: &mut AsyncPgConnection,
+    user_id: UserId,
+) -> QueryResult<Option<Option<String>>> {
+    users::table
+        .find(user_id)
+        .select(users::password_hash)
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
 /// Deletes the user; sessions, tokens and everything else they own go with it
 /// (foreign keys cascade), in the caller's transaction.
 pub async fn delete_user(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<bool> {

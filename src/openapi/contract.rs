@@ -69,7 +69,12 @@ const HEADERS: &[(&str, &str, &str)] = &[
 /// Whether every answer of `path` is an HTML page's (or its error's) and carries the
 /// page security headers (see `app::security_headers`).
 fn is_page(path: &str) -> bool {
-    path.starts_with("/problems/") || (path.starts_with("/v1/auth/") && path.ends_with("/page"))
+    path.starts_with("/problems/") || is_form_page(path)
+}
+
+/// The server's own forms: a mailed link's page, and account deletion.
+pub fn is_form_page(path: &str) -> bool {
+    (path.starts_with("/v1/auth/") && path.ends_with("/page")) || path == "/account/delete"
 }
 
 /// Headers on every answer.

@@ -9,6 +9,7 @@ use utoipa::OpenApi;
 use crate::error;
 use crate::problems::ProblemCode;
 
+pub use contract::is_form_page;
 pub use problems::EXTENSION as PROBLEM_CODES;
 
 #[derive(OpenApi)]

@@ -217,12 +217,13 @@ pub struct Housekeeping {
     pub rate_limits: usize,
     pub mail: usize,
     pub email_codes: usize,
+    pub security_events: usize,
 }
 
 /// Removes tombstones past their 90 days, idempotency keys past their 48 hours,
 /// sign-in data nobody can use any more (see [`crate::auth::store::purge_expired`]),
-/// rate-limit buckets that are full again, mail sent or given up a week ago and mailed
-/// codes expired a day ago.
+/// rate-limit buckets that are full again, mail sent or given up a week ago, mailed
+/// codes expired a day ago and security events past their 90 days.
 pub async fn housekeeping(pool: &crate::db::DbPool) -> Result<Housekeeping, DbError> {
     let mut conn = db::conn(pool).await?;
     let before = chrono::Utc::now() - chrono::Duration::days(TOMBSTONE_DAYS);
@@ -233,6 +234,7 @@ pub async fn housekeeping(pool: &crate::db::DbPool) -> Result<Housekeeping, DbEr
         rate_limits: crate::auth::ratelimit::purge(&mut conn).await?,
         mail: mail::purge(&mut conn).await?,
         email_codes: crate::auth::recovery::purge(&mut conn).await?,
+        security_events: crate::auth::events::purge(&mut conn).await?,
     })
 }
 
@@ -252,6 +254,7 @@ fn spawn_housekeeping(state: AppState) {
                     rate_limits = done.rate_limits,
                     mail = done.mail,
                     email_codes = done.email_codes,
+                    security_events = done.security_events,
                     "housekeeping purged old data"
                 ),
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed"),

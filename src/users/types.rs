@@ -63,6 +63,11 @@ impl Email {
         validate::email(raw).map(Self)
     }
 
+    /// [`Self::parse`] for a field of another name (422s name it).
+    pub fn parse_field(field: &str, raw: &str) -> Result<Self, ApiError> {
+        validate::email_in(field, raw).map(Self)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -3,6 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use super::{check_limits, device_of};
+use crate::auth::events::Client;
 use crate::auth::model::*;
 use crate::auth::{AuthService, AuthUser, accounts, password};
 use crate::db::DbPool;
@@ -42,11 +43,12 @@ pub async fn register(
     check_limits(&pool, &auth, &req, Some(email.as_str())).await?;
     let display_name = validate::display_name(&body.display_name)?;
     let (locale, time_zone) = accounts::locale_and_zone(body.locale, body.time_zone.as_deref())?;
-    let (device, agent) = device_of(&req, body.device_name.as_deref())?;
+    let client = Client::of(&req);
+    let device = device_of(&client, body.device_name.as_deref())?;
     let hash =
         password::hash_new("password", &body.password, &[email.as_str(), &display_name]).await?;
     let new = NewUser::with_password(&email, &hash, &display_name, locale, time_zone);
-    let opened = accounts::open(&pool, &auth, &mailer, new, &device, agent.as_deref()).await?;
+    let opened = accounts::open(&pool, &auth, &mailer, new, &device, &client).await?;
     Ok(HttpResponse::Created().json(opened))
 }
 
@@ -73,9 +75,10 @@ pub async fn create_guest(
     check_limits(&pool, &auth, &req, None).await?;
     let body = body.0.unwrap_or_default();
     let (locale, time_zone) = accounts::locale_and_zone(body.locale, body.time_zone.as_deref())?;
-    let (device, agent) = device_of(&req, body.device_name.as_deref())?;
+    let client = Client::of(&req);
+    let device = device_of(&client, body.device_name.as_deref())?;
     let new = NewUser::guest(locale, time_zone);
-    let opened = accounts::open(&pool, &auth, &mailer, new, &device, agent.as_deref()).await?;
+    let opened = accounts::open(&pool, &auth, &mailer, new, &device, &client).await?;
     Ok(HttpResponse::Created().json(opened))
 }
 
@@ -115,6 +118,14 @@ pub async fn upgrade_guest(
         password_hash: &hash,
         display_name: display_name.as_deref(),
     };
-    let upgraded = accounts::upgrade(&pool, &auth, &mailer, user.user_id, upgrade).await?;
+    let upgraded = accounts::upgrade(
+        &pool,
+        &auth,
+        &mailer,
+        user.user_id,
+        upgrade,
+        &Client::of(&req),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(upgraded))
 }

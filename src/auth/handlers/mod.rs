@@ -7,8 +7,8 @@ mod recovery;
 mod sessions;
 
 use actix_web::HttpRequest;
-use actix_web::http::header;
 
+use crate::auth::events::Client;
 use crate::auth::{AuthService, client_address};
 use crate::db::DbPool;
 use crate::error::ApiResult;
@@ -29,23 +29,14 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(recovery::verify_email_page)
         .service(recovery::verify_email_page_post)
         .service(recovery::password_reset_page)
-        .service(recovery::password_reset_page_post);
+        .service(recovery::password_reset_page_post)
+        .service(recovery::undo_email_change_page)
+        .service(recovery::undo_email_change_page_post);
 }
 
-/// The `User-Agent` of the request, cleaned for storing with a device session.
-fn user_agent(req: &HttpRequest) -> Option<String> {
-    validate::user_agent(
-        req.headers()
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok()),
-    )
-}
-
-/// The device name a request gives (or one made from its `User-Agent`), with that agent.
-fn device_of(req: &HttpRequest, device_name: Option<&str>) -> ApiResult<(String, Option<String>)> {
-    let agent = user_agent(req);
-    let device = validate::device_name(device_name, agent.as_deref())?;
-    Ok((device, agent))
+/// The device name a request gives, or one made from the client's `User-Agent`.
+fn device_of(client: &Client, device_name: Option<&str>) -> ApiResult<String> {
+    validate::device_name(device_name, client.agent.as_deref())
 }
 
 /// [`AuthService::check_limits`] for the address of this request.

@@ -9,35 +9,26 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{check_limits, device_of};
+use crate::auth::email_change::{self, Undone};
+use crate::auth::events::Client;
 use crate::auth::model::*;
 use crate::auth::recovery::{self, CODE_MINUTES, Proof};
 use crate::auth::{AuthService, AuthUser, password};
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
 use crate::http::Json;
+use crate::http::page::{form_fields, page};
 use crate::mail::Mailer;
 use crate::mail::templates::escape_html;
 use crate::problems::ProblemCode;
 use crate::users::Email;
 use crate::users::model::User;
 use crate::users::store as user_store;
+use crate::validate;
 
 /// A reset request is answered no sooner than this after it arrived, whether or not a
 /// message is written, so that the time does not tell whether an account exists.
 const RESET_ANSWER_FLOOR: Duration = Duration::from_millis(150);
-
-/// Six ASCII digits, else 422 naming `code`.
-fn six_digits(code: &str) -> ApiResult<&str> {
-    let code = code.trim();
-    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(code)
-    } else {
-        Err(ApiError::invalid(
-            "code",
-            "must be the six digits mailed to you",
-        ))
-    }
-}
 
 /// Confirm the account's email address with the mailed code.
 ///
@@ -54,17 +45,18 @@ fn six_digits(code: &str) -> ApiResult<&str> {
 )]
 #[post("/auth/verify-email")]
 pub async fn verify_email(
+    req: HttpRequest,
     user: AuthUser,
     body: Json<VerifyEmailRequest>,
     auth: web::Data<AuthService>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
-    let code = six_digits(&body.code)?;
+    let code = validate::six_digits(&body.code)?;
     let proof = Proof::Code {
         user: user.user_id,
         code,
     };
-    let verified = recovery::verify_email(&pool, &auth, proof).await?;
+    let verified = recovery::verify_email(&pool, &auth, &Client::of(&req), proof).await?;
     Ok(HttpResponse::Ok().json(verified))
 }
 
@@ -147,9 +139,10 @@ pub async fn confirm_password_reset(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let email = Email::parse(&body.email)?;
-    let code = six_digits(&body.code)?;
+    let code = validate::six_digits(&body.code)?;
     check_limits(&pool, &auth, &req, Some(email.as_str())).await?;
-    let (device, agent) = device_of(&req, body.device_name.as_deref())?;
+    let client = Client::of(&req);
+    let device = device_of(&client, body.device_name.as_deref())?;
     let account = user_store::user_by_email(&mut *db::conn(&pool).await?, &email).await?;
     let Some(account) = account else {
         return Err(recovery::expired());
@@ -159,14 +152,8 @@ pub async fn confirm_password_reset(
         user: account.id,
         code,
     };
-    let (user, tokens) = recovery::reset_password(
-        &pool,
-        &auth,
-        proof,
-        &hash,
-        Some((&device, agent.as_deref())),
-    )
-    .await?;
+    let (user, tokens) =
+        recovery::reset_password(&pool, &auth, &client, proof, &hash, Some(&device)).await?;
     let tokens = tokens.ok_or_else(|| ApiError::internal("no device was signed in"))?;
     Ok(HttpResponse::Ok().json(AuthResponse { user, tokens }))
 }
@@ -190,30 +177,11 @@ impl PageQuery {
     }
 }
 
-/// A page of the server's own, with the headers of /docs (no script, no framing, no
-/// referrer: the link's token is in the address).
-fn page(status: StatusCode, title: &str, body: &str) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("cache-control", "no-store"))
-        .body(format!(
-            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>{title}</title><style>body{{font-family:sans-serif;max-width:32em;margin:2em auto;padding:0 1em;line-height:1.5}}\
-             input,button{{font-size:1em;padding:.4em;margin:.3em 0}}</style></head>\n<body><h1>{title}</h1>\n{body}\n</body></html>\n"
-        ))
-}
-
 fn token_field(token: &str) -> String {
     format!(
         "<input type=\"hidden\" name=\"token\" value=\"{}\">",
         escape_html(token)
     )
-}
-
-/// The fields of a posted form.
-fn form_fields(body: &[u8]) -> std::collections::HashMap<String, String> {
-    url::form_urlencoded::parse(body).into_owned().collect()
 }
 
 fn no_link() -> HttpResponse {
@@ -265,6 +233,7 @@ pub async fn verify_email_page(query: web::Query<PageQuery>) -> HttpResponse {
 )]
 #[post("/auth/verify-email/page")]
 pub async fn verify_email_page_post(
+    req: HttpRequest,
     body: web::Bytes,
     auth: web::Data<AuthService>,
     pool: web::Data<DbPool>,
@@ -273,7 +242,8 @@ pub async fn verify_email_page_post(
     let Some(token) = fields.get("token") else {
         return Ok(no_link());
     };
-    match recovery::verify_email(&pool, &auth, Proof::Link { token }).await {
+    let client = Client::of(&req);
+    match recovery::verify_email(&pool, &auth, &client, Proof::Link { token }).await {
         Ok(_) => Ok(page(
             StatusCode::OK,
             "Address confirmed",
@@ -355,11 +325,88 @@ pub async fn password_reset_page_post(
         }
         Err(e) => return Err(e),
     };
-    match recovery::reset_password(&pool, &auth, Proof::Link { token }, &hash, None).await {
+    let client = Client::of(&req);
+    match recovery::reset_password(&pool, &auth, &client, Proof::Link { token }, &hash, None).await
+    {
         Ok(_) => Ok(page(
             StatusCode::OK,
             "Password changed",
             "<p>Your new password is set, and every device was signed out. Sign in again in the app.</p>",
+        )),
+        Err(ApiError::Unprocessable { .. }) => Ok(no_link()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The page the undo link of an email change opens.
+///
+/// A form that, when posted, keeps the old address (opening the link alone changes
+/// nothing).
+#[utoipa::path(
+    tag = "auth",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "The form", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Keep your email address</h1>..."),
+        (status = 422, description = "The link has no token, or not one the server gives", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>This link no longer works</h1>..."),
+    )
+)]
+#[get("/auth/email-change/undo/page")]
+pub async fn undo_email_change_page(query: web::Query<PageQuery>) -> HttpResponse {
+    let Some(token) = query.link_token() else {
+        return no_link();
+    };
+    page(
+        StatusCode::OK,
+        "Keep your email address",
+        &format!(
+            "<p>Someone asked to move your account to another email address. If it was not you, \
+             keep yours: every device will be signed out, and a code to choose a new password \
+             will be mailed to you.</p>\
+             <form method=\"post\">{}<button type=\"submit\">This was not me: keep my address</button></form>",
+            token_field(token)
+        ),
+    )
+}
+
+/// Undo an email change from the undo page.
+///
+/// The old address is the account's again, every device is signed out, and a password
+/// reset code is mailed to it. 409 when another account has taken the address since.
+#[utoipa::path(
+    tag = "auth",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`token` from the link"),
+    responses(
+        (status = 200, description = "Undone", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Your address is kept</h1>..."),
+        (status = 409, description = "Another account has this address now", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>This address is taken</h1>..."),
+        (status = 422, description = "The link no longer works", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>This link no longer works</h1>..."),
+    )
+)]
+#[post("/auth/email-change/undo/page")]
+pub async fn undo_email_change_page_post(
+    req: HttpRequest,
+    body: web::Bytes,
+    auth: web::Data<AuthService>,
+    pool: web::Data<DbPool>,
+    mailer: web::Data<Mailer>,
+) -> ApiResult<HttpResponse> {
+    let fields = form_fields(&body);
+    let Some(token) = fields.get("token") else {
+        return Ok(no_link());
+    };
+    check_limits(&pool, &auth, &req, None).await?;
+    match email_change::undo(&pool, &auth, &mailer, &Client::of(&req), token).await {
+        Ok(Undone::Restored) => Ok(page(
+            StatusCode::OK,
+            "Your address is kept",
+            "<p>Your account keeps this email address, and every device was signed out. \
+             We have mailed you a code: use it in the app to choose a new password.</p>",
+        )),
+        Ok(Undone::AddressTaken) => Ok(page(
+            StatusCode::CONFLICT,
+            "This address is taken",
+            "<p>Every device of your account was signed out and the change was stopped, but \
+             another account uses this address now, so it cannot be given back. Please write \
+             to the app's support.</p>",
         )),
         Err(ApiError::Unprocessable { .. }) => Ok(no_link()),
         Err(e) => Err(e),

@@ -3,8 +3,9 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use super::{check_limits, device_of};
+use crate::auth::events::{self, Client, Event, SecurityEventKind};
 use crate::auth::model::*;
-use crate::auth::{AuthService, AuthUser, BearerClaims, client_address, sessions, store};
+use crate::auth::{AuthService, AuthUser, BearerClaims, sessions, store};
 use crate::db::{self, DbPool};
 use crate::error::ApiResult;
 use crate::http::{Json, OptionalJson};
@@ -36,7 +37,8 @@ pub async fn login(
     let body = body.into_inner();
     let email = Email::parse(&body.email)?;
     check_limits(&pool, &auth, &req, Some(email.as_str())).await?;
-    let (device, agent) = device_of(&req, body.device_name.as_deref())?;
+    let client = Client::of(&req);
+    let device = device_of(&client, body.device_name.as_deref())?;
     let signed_in = sessions::log_in(
         &pool,
         &auth,
@@ -44,7 +46,7 @@ pub async fn login(
         &email,
         body.password,
         &device,
-        agent.as_deref(),
+        &client,
     )
     .await?;
     Ok(HttpResponse::Ok().json(signed_in))
@@ -71,7 +73,7 @@ pub async fn refresh(
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
     check_limits(&pool, &auth, &req, None).await?;
-    let pair = sessions::refresh(&pool, &auth, &client_address(&req), &body.refresh_token).await?;
+    let pair = sessions::refresh(&pool, &auth, &Client::of(&req), &body.refresh_token).await?;
     Ok(HttpResponse::Ok().json(pair))
 }
 
@@ -87,13 +89,18 @@ pub async fn refresh(
 )]
 #[post("/auth/logout")]
 pub async fn logout(
+    req: HttpRequest,
     claims: BearerClaims,
     pool: web::Data<DbPool>,
     auth: web::Data<AuthService>,
 ) -> ApiResult<HttpResponse> {
+    let (user, session) = (claims.0.sub, claims.0.sid);
     let mut conn = db::conn(&pool).await?;
-    store::revoke_session(&mut conn, claims.0.sub, claims.0.sid, "logout").await?;
-    auth.readers.forget_user(claims.0.sub);
+    if store::revoke_session(&mut conn, user, session, "logout").await? {
+        let event = Event::new(SecurityEventKind::SignedOut).session(session);
+        events::record(&mut conn, user, &Client::of(&req), event).await?;
+    }
+    auth.readers.forget_user(user);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -112,14 +119,14 @@ pub async fn logout(
 )]
 #[post("/auth/logout-all")]
 pub async fn logout_all(
+    req: HttpRequest,
     user: AuthUser,
     body: OptionalJson<LogoutAllRequest>,
     pool: web::Data<DbPool>,
     auth: web::Data<AuthService>,
 ) -> ApiResult<HttpResponse> {
     let include_current = body.0.is_some_and(|b| b.include_current);
-    let keep = (!include_current).then_some(user.session_id);
-    sessions::sign_out_others(&pool, user.user_id, keep).await?;
+    sessions::sign_out_others(&pool, &user, include_current, &Client::of(&req)).await?;
     auth.readers.forget_user(user.user_id);
     Ok(HttpResponse::NoContent().finish())
 }

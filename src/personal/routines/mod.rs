@@ -11,9 +11,7 @@ mod rules;
 pub mod store;
 pub mod sync;
 
-use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::catalog::safety::{self, Press};
@@ -102,13 +100,6 @@ pub(crate) fn require_acknowledged(
     })
 }
 
-/// Where a page of the list ended.
-#[derive(Serialize, Deserialize)]
-struct ListCursor {
-    t: DateTime<Utc>,
-    i: Uuid,
-}
-
 pub async fn list(
     conn: &mut AsyncPgConnection,
     snapshot: &Snapshot,
@@ -118,23 +109,9 @@ pub async fn list(
     query: &model::OwnRoutinesQuery,
 ) -> ApiResult<OwnRoutineList> {
     let limit = pagination::parse_limit(query.limit.as_deref())?;
-    let before = match query.cursor.as_deref().filter(|c| !c.is_empty()) {
-        None => None,
-        Some(raw) => Some(
-            pagination::open::<ListCursor>(raw)
-                .map(|c| (c.t, c.i))
-                .ok_or_else(|| pagination::invalid_cursor(pagination::NOT_FOR_THIS_QUERY))?,
-        ),
-    };
+    let before = pagination::open_time_cursor(query.cursor.as_deref())?;
     let mut rows = store::page(conn, user, before, limit as i64 + 1).await?;
-    let next_cursor = (rows.len() > limit).then(|| {
-        rows.truncate(limit);
-        let last = rows.last().expect("a full page");
-        pagination::seal(&ListCursor {
-            t: last.created_at,
-            i: last.id,
-        })
-    });
+    let next_cursor = pagination::time_page(&mut rows, limit, |r| (r.created_at, r.id));
     Ok(OwnRoutineList {
         items: rows
             .iter()
