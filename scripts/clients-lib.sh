@@ -75,6 +75,27 @@ clients_stop() {
 }
 trap clients_stop EXIT
 
+# The SMTP listener the servers deliver to (ts/smtp-sink.ts, on loopback): each message
+# it takes becomes a file in $MAIL_SINK, where the journeys read codes and links.
+MAIL_SINK="$CLIENTS_WORK/mail"
+export MAIL_SINK_DIR="$MAIL_SINK"
+smtp_port=""
+
+clients_smtp_sink() {
+  smtp_port=$(free_port)
+  (cd "$CLIENTS_DIR" && exec env SMTP_SINK_DIR="$MAIL_SINK" SMTP_SINK_PORT="$smtp_port" tsx ts/smtp-sink.ts) \
+    >"$CLIENTS_WORK/smtp.log" 2>&1 &
+  CLIENTS_PIDS+=("$!")
+  local tries
+  for tries in $(seq 1 100); do
+    grep -q "listening" "$CLIENTS_WORK/smtp.log" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "clients: the SMTP listener did not start (${tries} tries):" >&2
+  cat "$CLIENTS_WORK/smtp.log" >&2
+  return 1
+}
+
 # clients_serve NAME DATABASE [NAME=VALUE ...]: an instance with the journeys' settings
 # on DATABASE (a fresh one the first time it is named), ready on 127.0.0.1:$port, its
 # log in $CLIENTS_WORK/NAME.log.
@@ -85,10 +106,10 @@ clients_serve() {
     *" ${database} "*) ;;
     *) drop_database "$database" && CLIENTS_DATABASES+=("$database") ;;
   esac
+  [ -n "$smtp_port" ] || clients_smtp_sink
   port=$(free_port)
-  # No SMTP server: mail goes to a folder of .eml files, which the page check reads.
   start_server "$BIN" "${PG_URL%/*}/${database}" "$port" "$CLIENTS_WORK/$name.log" "${JOURNEY_SETTINGS[@]}" \
-    ACUPRESS_MAIL_DIR="$CLIENTS_WORK/mail" "$@"
+    ACUPRESS_SMTP_URL="smtp://127.0.0.1:${smtp_port}" "$@"
   CLIENTS_PIDS+=("$server")
   await_ready "http://127.0.0.1:${port}" "$CLIENTS_WORK/$name.log"
 }

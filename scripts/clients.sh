@@ -5,9 +5,9 @@
 # written against them (tsc --strict, eslint with no casts, `any` or non-null
 # assertions; mypy --strict), lints the spec (Redocly recommended, Spectral oas), then
 # starts the server on a database of its own and runs the TypeScript journey (every
-# response checked against the spec), the Python journey, Swagger UI and the pages a
-# mailed link opens (script off) in headless
-# Chromium; last, the TypeScript journey once more through HAProxy in front of two
+# response checked against the spec), the Python journey, Swagger UI, the pages a
+# mailed link opens and the account deletion page (script off) in headless Chromium,
+# with every server's mail delivered to an SMTP listener on loopback; last, the TypeScript journey once more through HAProxy in front of two
 # instances (scripts/clients-balanced.sh). Every check runs; the run fails if any did.
 #
 #   scripts/clients.sh                   # needs a build: cargo build
@@ -15,7 +15,7 @@
 # On a fresh machine it installs what it needs: chromium and haproxy from Debian, the
 # npm packages of clients/ from its lockfile, the Python tools into the virtual
 # environment of scripts/tools.sh. The generated clients go to clients/generated/ and
-# the screenshot to target/swagger-ui.png (neither is committed).
+# the screenshots to target/ (swagger-ui.png, account-delete.png; neither is committed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/serve.sh
@@ -70,7 +70,7 @@ BASE="http://127.0.0.1:${port}"
 check "TypeScript journey" journey "$BASE"
 check "Python journey" env PYTHONPATH="$PY_OUT" ACUPRESS_TEST_BASE_URL="$BASE" "$PYTHON" clients/python/journey.py
 check "Swagger UI in headless Chromium" env ACUPRESS_TEST_BASE_URL="$BASE" tsx clients/ts/swagger-ui.ts
-check "Mailed links' pages in headless Chromium" env ACUPRESS_TEST_BASE_URL="$BASE" ACUPRESS_MAIL_DIR="$CLIENTS_WORK/mail" tsx clients/ts/mail-pages.ts
+check "Mailed links' pages and account deletion in headless Chromium" env ACUPRESS_TEST_BASE_URL="$BASE" tsx clients/ts/mail-pages.ts
 check "TypeScript journey through HAProxy, two instances" scripts/clients-balanced.sh
 if clients_panicked; then failed+=("the server panicked"); fi
 

@@ -11,6 +11,7 @@ import { Contract } from "./contract.js";
 import * as account from "./journey/account.js";
 import * as catalog from "./journey/catalog.js";
 import * as history from "./journey/history.js";
+import { recovery } from "./journey/recovery.js";
 import { syncTwoDevices } from "./journey/sync.js";
 
 const SPEC = fileURLToPath(new URL("../../openapi/openapi.json", import.meta.url));
@@ -54,6 +55,9 @@ async function journey(contract: Contract): Promise<void> {
 
   await step("refresh rotation, then reuse of the old token", () => account.refreshRotation(contract, anonymous, phone));
   await step("sign-in rate limit on a fresh account", () => account.rateLimit(anonymous));
+  await step("recovery by email: verify, reset (old tokens refused), a new address, the security log", () =>
+    recovery(contract, anonymous),
+  );
   await step("export", () => account.exportAccount(tablet, kept));
   await step("own routine from the routine: a favorite, a session, recommended; LI4 409 until acknowledged", () =>
     history.ownRoutine(tablet.api, routine));

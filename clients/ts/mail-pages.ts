@@ -1,56 +1,25 @@
-// The pages a mailed link opens, in a real browser: Debian's Chromium, headless, driven
-// by playwright-core. A new account's verification mail is read from the server's mail
-// folder (ACUPRESS_MAIL_DIR: no SMTP server is configured), its link is opened and the
+// The server's pages in a real browser: Debian's Chromium, headless, driven by
+// playwright-core. A new account's verification mail is read where the checks' SMTP
+// listener writes it (MAIL_SINK_DIR, see ts/smtp-sink.ts), its link is opened and the
 // form confirms the address; then a reset mail's link sets a new password through its
-// form, which signs every device out, and the new password signs in. Pages must work
+// form, which signs every device out, and the new password signs in; last, the account
+// is deleted through /account/delete, with screenshots under target/. Pages must work
 // without script under their CSP: a console error (a blocked resource) fails the check.
 //
-//   ACUPRESS_TEST_BASE_URL=http://127.0.0.1:8080 ACUPRESS_MAIL_DIR=/path npx tsx ts/mail-pages.ts
+//   ACUPRESS_TEST_BASE_URL=http://127.0.0.1:8080 MAIL_SINK_DIR=/path npx tsx ts/mail-pages.ts
 import { randomUUID } from "node:crypto";
-import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Page, chromium } from "playwright-core";
 import { baseUrl, check, connect, ok, refused } from "./api.js";
 import { Contract } from "./contract.js";
+import { linkIn, mailTo } from "./mail.js";
 
 const SPEC = fileURLToPath(new URL("../../openapi/openapi.json", import.meta.url));
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const PASSWORD = "mossy anchor violin seven";
 const NEW_PASSWORD = "seven amber kites drifting";
-
-function mailDir(): string {
-  const dir = process.env.ACUPRESS_MAIL_DIR;
-  if (dir === undefined || dir === "") throw new Error("set ACUPRESS_MAIL_DIR to the server's mail folder");
-  return dir;
-}
-
-/** Quoted-printable soft breaks and `=3D` undone: enough to read a code or a link. */
-function decoded(raw: string): string {
-  return raw.replace(/=\r?\n/g, "").replace(/=3D/g, "=");
-}
-
-/** The newest message to `email` whose subject starts with `subject`, waited for (bounded). */
-async function mailTo(email: string, subject: string): Promise<string> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const found = readdirSync(mailDir())
-      .filter((name) => name.endsWith(".eml"))
-      .map((name) => decoded(readFileSync(join(mailDir(), name), "utf8")))
-      .filter((text) => text.includes(email) && text.includes(`Subject: ${subject}`));
-    const newest = found.at(-1);
-    if (newest !== undefined) return newest;
-    check(Date.now() < deadline, `no "${subject}" message to ${email} in ${mailDir()} within 10 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** The link's path and query, on the server under test. */
-function linkIn(message: string): string {
-  const match = /https?:\/\/[^\s"<>]+?(\/v1\/auth\/[a-z-]+\/page\?token=[A-Za-z0-9_-]+)/.exec(message);
-  check(match !== null, "the message carries a link to a page");
-  return `${baseUrl()}${match[1]}`;
-}
+const SCREENSHOTS = fileURLToPath(new URL("../../target/", import.meta.url));
 
 /** Opens `url`, presses the form's button (after `fill`) and waits for the `heading` of the answer. */
 async function submit(page: Page, url: string, heading: string, fill?: (page: Page) => Promise<void>): Promise<void> {
@@ -85,6 +54,25 @@ async function run(page: Page): Promise<void> {
   refused(await api.POST("/v1/auth/login", { body: { email, password: PASSWORD } }), 401, "invalid_credentials");
   ok(await api.POST("/v1/auth/login", { body: { email, password: NEW_PASSWORD } }), 200);
   console.log("  reset link: new password set in the browser, old devices signed out");
+
+  // Account deletion from the web, as app stores ask for: email, password, a ticked box.
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const opened = await page.goto(`${baseUrl()}/account/delete`);
+  check(opened !== null && opened.status() === 200, `/account/delete: ${opened?.status() ?? "no answer"}`);
+  check((opened.headers()["content-security-policy"] ?? "").includes("form-action 'self'"), "the deletion page has its CSP");
+  await page.locator("input[name=email]").fill(email);
+  await page.locator("input[name=password]").fill("not the password");
+  await page.locator("input[name=confirm]").check();
+  await page.locator("button[type=submit]").click();
+  await page.locator("[role=alert]", { hasText: "not right" }).waitFor();
+  await page.locator("input[name=password]").fill(NEW_PASSWORD);
+  await page.locator("input[name=confirm]").check();
+  await page.screenshot({ path: `${SCREENSHOTS}account-delete.png`, fullPage: true });
+  await page.locator("button[type=submit]").click();
+  await page.locator("h1", { hasText: "Your account is deleted" }).waitFor();
+  await page.screenshot({ path: `${SCREENSHOTS}account-deleted.png`, fullPage: true });
+  refused(await api.POST("/v1/auth/login", { body: { email, password: NEW_PASSWORD } }), 401, "invalid_credentials");
+  console.log(`  account deletion page: a wrong password refused, then deleted (screenshots in ${SCREENSHOTS})`);
   check(contract.violations.size === 0, `contract violations: ${JSON.stringify([...contract.violations.keys()])}`);
 }
 

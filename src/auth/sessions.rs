@@ -209,6 +209,31 @@ pub async fn refresh(
     }
 }
 
+/// Signs device session `session` of `user` out for `reason` and writes `kind` to the
+/// log, when it was still signed in; whether it was. The user's row is held first (`FOR KEY SHARE`, as the
+/// log entry's reference would), so that this queues with a deletion of the account in
+/// the order every credential write takes: user, then sessions.
+pub async fn sign_out_device(
+    pool: &DbPool,
+    user: UserId,
+    session: DeviceSessionId,
+    (reason, kind): (&str, SecurityEventKind),
+    client: &Client,
+) -> ApiResult<bool> {
+    let mut conn = db::conn(pool).await?;
+    conn.transaction::<_, ApiError, _>(async move |conn| {
+        if !store::hold_user(conn, user).await? {
+            return Ok(false);
+        }
+        let revoked = store::revoke_session(conn, user, session, reason).await?;
+        if revoked {
+            events::record(conn, user, client, Event::new(kind).session(session)).await?;
+        }
+        Ok(revoked)
+    })
+    .await
+}
+
 /// Signs out every device session of `user` but the one asking (that one too when
 /// `include_current`).
 pub async fn sign_out_others(

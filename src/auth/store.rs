@@ -235,6 +235,19 @@ pub async fn touch_session(conn: &mut AsyncPgConnection, id: DeviceSessionId) ->
     Ok(())
 }
 
+/// Holds the user's row against deletion to the end of the transaction (`FOR KEY
+/// SHARE`); `false` when the account is gone.
+pub async fn hold_user(conn: &mut AsyncPgConnection, user_id: UserId) -> QueryResult<bool> {
+    Ok(users::table
+        .find(user_id)
+        .select(users::id)
+        .for_key_share()
+        .first::<UserId>(conn)
+        .await
+        .optional()?
+        .is_some())
+}
+
 /// Signs one session out; its refresh tokens die with it. Returns whether it was live.
 pub async fn revoke_session(
     conn: &mut AsyncPgConnection,

@@ -89,7 +89,9 @@ fn posted_here(req: &HttpRequest) -> bool {
         (status = 200, description = "The account is deleted", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Your account is deleted</h1>..."),
         (status = 403, description = "The form was posted from another site", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Delete your acupress account</h1>..."),
         (status = 422, description = "The email or password is not right, or the box is not ticked", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Delete your acupress account</h1>..."),
-        (status = 429, description = "Too many attempts; `Retry-After` says when to try again", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Delete your acupress account</h1>..."),
+        (status = 429, description = "Too many attempts", content_type = "text/html; charset=utf-8", body = String,
+            headers(("retry-after" = u64, description = "Seconds to wait before trying again")),
+            example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Delete your acupress account</h1>..."),
     )
 )]
 #[post("/account/delete")]

@@ -3,12 +3,12 @@
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 
 use crate::auth::events::{
-    self, Client, Event, SecurityEventKind, SecurityEventList, SecurityEventsQuery,
+    self, Client, SecurityEventKind, SecurityEventList, SecurityEventsQuery,
 };
 use crate::auth::model::{CodeSent, VerifyEmailRequest};
 use crate::auth::recovery::CODE_MINUTES;
 use crate::auth::store as auth_store;
-use crate::auth::{AuthService, AuthUser, DeviceSessionId, client_address, email_change};
+use crate::auth::{AuthService, AuthUser, DeviceSessionId, client_address, email_change, sessions};
 use crate::catalog::store::CatalogStore;
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
@@ -328,10 +328,8 @@ pub async fn revoke_device(
     pool: web::Data<DbPool>,
     auth: web::Data<AuthService>,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = db::conn(&pool).await?;
-    if auth_store::revoke_session(&mut conn, user.user_id, *id, "device_revoked").await? {
-        let event = Event::new(SecurityEventKind::DeviceRevoked).session(*id);
-        events::record(&mut conn, user.user_id, &Client::of(&req), event).await?;
+    let why = ("device_revoked", SecurityEventKind::DeviceRevoked);
+    if sessions::sign_out_device(&pool, user.user_id, *id, why, &Client::of(&req)).await? {
         auth.readers.forget_user(user.user_id);
         Ok(HttpResponse::NoContent().finish())
     } else {

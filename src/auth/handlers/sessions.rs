@@ -3,10 +3,10 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use super::{check_limits, device_of};
-use crate::auth::events::{self, Client, Event, SecurityEventKind};
+use crate::auth::events::{Client, SecurityEventKind};
 use crate::auth::model::*;
-use crate::auth::{AuthService, AuthUser, BearerClaims, sessions, store};
-use crate::db::{self, DbPool};
+use crate::auth::{AuthService, AuthUser, BearerClaims, sessions};
+use crate::db::DbPool;
 use crate::error::ApiResult;
 use crate::http::{Json, OptionalJson};
 use crate::mail::Mailer;
@@ -95,11 +95,8 @@ pub async fn logout(
     auth: web::Data<AuthService>,
 ) -> ApiResult<HttpResponse> {
     let (user, session) = (claims.0.sub, claims.0.sid);
-    let mut conn = db::conn(&pool).await?;
-    if store::revoke_session(&mut conn, user, session, "logout").await? {
-        let event = Event::new(SecurityEventKind::SignedOut).session(session);
-        events::record(&mut conn, user, &Client::of(&req), event).await?;
-    }
+    let why = ("logout", SecurityEventKind::SignedOut);
+    sessions::sign_out_device(&pool, user, session, why, &Client::of(&req)).await?;
     auth.readers.forget_user(user);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -56,8 +56,8 @@ async fn delete_account_needs_the_password_and_leaves_nothing() {
     account.stats("from=2026-11-01&to=2026-11-30").await;
     assert_eq!(
         rows_of(app.db_url(), &account.id),
-        11,
-        "user, 2 device sessions, 2 tokens, a session, its key, a day and a point-day rollup, \
+        13,
+        "user, 2 device sessions, 2 tokens, 2 security-log entries, a session, its key, a day and a point-day rollup, \
          the verification code and its message"
     );
     assert_eq!(account.delete_account(PASSWORD).await.status, 204);
@@ -70,7 +70,7 @@ async fn delete_account_needs_the_password_and_leaves_nothing() {
         .await
         .problem(401, "invalid_credentials");
     assert_eq!(other.me().await.status, 200);
-    assert_eq!(rows_of(app.db_url(), &other.id), 5);
+    assert_eq!(rows_of(app.db_url(), &other.id), 6);
 }
 
 #[actix_web::test]

@@ -4,7 +4,9 @@
 mod access_tokens;
 mod admin;
 mod delete_export;
+mod delete_page;
 mod devices;
+mod email_change;
 mod favorites;
 mod guests;
 mod own_routines;
@@ -15,6 +17,7 @@ mod recommendations;
 mod recovery;
 mod register;
 mod reminders;
+mod security_log;
 mod sign_in;
 mod text_input;
 mod tokens;

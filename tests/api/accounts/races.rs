@@ -38,10 +38,16 @@ impl RowLock {
         }
     }
 
+    /// The user's row as a credential change holds it (`FOR NO KEY UPDATE`): password
+    /// changes and deletions queue behind it, while writes that only refer to the row
+    /// (a security-log entry of a device signed out) go ahead.
     fn user(url: &str, account: &Account<'_>) -> Self {
         Self::hold(
             url,
-            format!("SELECT 1 FROM users WHERE id = '{}' FOR UPDATE", account.id),
+            format!(
+                "SELECT 1 FROM users WHERE id = '{}' FOR NO KEY UPDATE",
+                account.id
+            ),
         )
     }
 

@@ -14,11 +14,11 @@ use crate::support::{
 };
 use acupress::config::MailDelivery;
 
-const WAIT: Duration = Duration::from_secs(10);
+pub(super) const WAIT: Duration = Duration::from_secs(10);
 
 /// An app whose mail goes to `smtp`, with its background sender running; `None` in
 /// black-box mode (the test is skipped).
-async fn app_mailing_to(smtp: &SmtpServer) -> Option<LocalApp> {
+pub(super) async fn app_mailing_to(smtp: &SmtpServer) -> Option<LocalApp> {
     if skipped_in_black_box("reads the mail it sends") {
         return None;
     }
@@ -32,7 +32,7 @@ async fn app_mailing_to(smtp: &SmtpServer) -> Option<LocalApp> {
 }
 
 /// Registers `email` and verifies it with the code mailed to it.
-async fn verified<'a>(app: &'a LocalApp, smtp: &SmtpServer, email: &str) -> Account<'a> {
+pub(super) async fn verified<'a>(app: &'a LocalApp, smtp: &SmtpServer, email: &str) -> Account<'a> {
     let account = app.register(email).await;
     let code = smtp.wait_to(email, WAIT).await.code_after("Subject:");
     let res = account

@@ -83,6 +83,7 @@ fn protected_operations_declare_the_bearer_scheme() {
         "/v1/auth/password-reset/confirm",
         "/v1/auth/verify-email/page",
         "/v1/auth/password-reset/page",
+        "/v1/auth/email-change/undo/page",
     ];
     // Answered signed in or not: `security` lists both no requirement and the bearer.
     let either = [

@@ -125,6 +125,28 @@ impl SmtpServer {
 }
 
 impl SmtpServer {
+    /// Waits (at most `within`) for a message to `email` whose text holds `words`, and
+    /// returns the newest.
+    pub async fn wait_saying(&self, email: &str, words: &str, within: Duration) -> Received {
+        let to = [format!("<{email}>")];
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let got = self.received();
+            if let Some(found) = got
+                .iter()
+                .rev()
+                .find(|m| m.to == to && m.text().contains(words))
+            {
+                return found.clone();
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no message to {email} saying {words:?} within {within:?}: {got:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Waits (at most `within`) for a message to `email`, and returns the newest.
     pub async fn wait_to(&self, email: &str, within: Duration) -> Received {
         let to = [format!("<{email}>")];

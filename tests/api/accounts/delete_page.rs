@@ -1,0 +1,134 @@
+//! `/account/delete`: an account deleted from a browser with its email and password, as
+//! `DELETE /v1/me` deletes it; no script, refused from another site, rate limited.
+
+use std::time::Duration;
+
+use actix_web::test::TestRequest;
+use serde_json::json;
+
+use crate::support::{PASSWORD, TestApp, count_rows, guesses_per_account};
+
+fn form(body: &str) -> TestRequest {
+    TestRequest::post()
+        .uri("/account/delete")
+        .insert_header(("content-type", "application/x-www-form-urlencoded"))
+        .set_payload(body.to_owned())
+}
+
+fn fields(email: &str, password: &str) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("email", email)
+        .append_pair("password", password)
+        .append_pair("confirm", "yes")
+        .finish()
+}
+
+#[actix_web::test]
+async fn the_page_deletes_the_account_with_its_email_and_password() {
+    let app = TestApp::new().await;
+    let page = app.get("/account/delete").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let csp = page.header("content-security-policy").unwrap();
+    assert!(csp.contains("default-src 'none'") && csp.contains("form-action 'self'"));
+    assert_eq!(page.header("x-frame-options"), Some("DENY"));
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+    assert!(!page.text().contains("<script"));
+    assert!(page.text().contains("type=\"password\""));
+
+    let mei = app.register("mei@example.com").await;
+    let wrong = app
+        .send(form(&fields(&mei.email, "not the password")))
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.text().contains("not right"));
+    let nobody = app
+        .send(form(&fields("nobody@example.com", PASSWORD)))
+        .await;
+    assert_eq!(nobody.status, 422);
+    assert_eq!(
+        wrong.text(),
+        nobody.text().replace("nobody@example.com", &mei.email),
+        "the same page"
+    );
+    let unticked = format!(
+        "email={}&password={}",
+        mei.email,
+        PASSWORD.replace(' ', "+")
+    );
+    assert_eq!(app.send(form(&unticked)).await.status, 422);
+    let cross_site =
+        form(&fields(&mei.email, PASSWORD)).insert_header(("sec-fetch-site", "cross-site"));
+    assert_eq!(app.send(cross_site).await.status, 403);
+    let other_origin =
+        form(&fields(&mei.email, PASSWORD)).insert_header(("origin", "https://evil.example"));
+    assert_eq!(app.send(other_origin).await.status, 403);
+    assert_eq!(mei.me().await.status, 200, "still there");
+
+    let done = app
+        .send(form(&fields(&mei.email, PASSWORD)).insert_header(("sec-fetch-site", "same-origin")))
+        .await;
+    assert_eq!(done.status, 200, "{}", done.text());
+    assert!(done.text().contains("deleted"));
+    mei.me().await.problem(401, "session_revoked");
+    app.login(&mei.email, PASSWORD)
+        .await
+        .problem(401, "invalid_credentials");
+    assert_eq!(
+        app.send(form(&fields(&mei.email, PASSWORD))).await.status,
+        422,
+        "gone"
+    );
+}
+
+#[actix_web::test]
+async fn the_page_deletes_everything_owned_and_is_rate_limited_per_email() {
+    // Three attempts per email (registering takes one), then one per ten minutes.
+    let app = local_app!(
+        "sets the rate limit and counts rows",
+        guesses_per_account(3, Duration::from_secs(600))
+    );
+    let owned = |table: &str, id: &str| {
+        count_rows(
+            app.db_url(),
+            format!("SELECT count(*) AS n FROM {table} WHERE user_id = '{id}'"),
+        )
+    };
+    let li = app.register("li@example.com").await;
+    li.new_session(json!({"started_at": "2026-11-30T08:00:00Z", "duration_seconds": 300}))
+        .await;
+    assert_eq!(owned("massage_sessions", &li.id), 1);
+    let done = app.send(form(&fields(&li.email, PASSWORD))).await;
+    assert_eq!(done.status, 200, "{}", done.text());
+    for table in [
+        "auth_sessions",
+        "massage_sessions",
+        "security_events",
+        "email_codes",
+        "mail_outbox",
+    ] {
+        assert_eq!(owned(table, &li.id), 0, "{table}");
+    }
+
+    let mei = app.register("mei@example.com").await;
+    for _ in 0..2 {
+        assert_eq!(
+            app.send(form(&fields(&mei.email, "wrong"))).await.status,
+            422
+        );
+    }
+    let limited = app.send(form(&fields(&mei.email, PASSWORD))).await;
+    assert_eq!(limited.status, 429, "{}", limited.text());
+    assert!(limited.header("retry-after").is_some());
+    assert!(
+        limited
+            .header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert_eq!(mei.me().await.status, 200, "nothing deleted past the limit");
+}

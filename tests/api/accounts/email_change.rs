@@ -1,0 +1,221 @@
+//! Moving an account to a new email address: the password first, a code to the new
+//! address and a notice to the old one, the address changed only by the code, and the
+//! old address able to undo it from the notice's link.
+
+use actix_web::test::TestRequest;
+use serde_json::json;
+
+use super::recovery::{WAIT, app_mailing_to, verified};
+use crate::support::{PASSWORD, SmtpServer};
+
+fn undo_form(token: &str) -> TestRequest {
+    TestRequest::post()
+        .uri("/v1/auth/email-change/undo/page")
+        .insert_header(("content-type", "application/x-www-form-urlencoded"))
+        .set_payload(format!("token={token}"))
+}
+
+#[actix_web::test]
+async fn the_address_changes_only_with_the_code_sent_to_the_new_one() {
+    let smtp = SmtpServer::start().await;
+    let Some(app) = app_mailing_to(&smtp).await else {
+        return;
+    };
+    let mei = verified(&app, &smtp, "mei@example.com").await;
+    app.register("li@example.com").await;
+    let before = smtp.wait_for(2, WAIT).await.len();
+    let change = |new: &str, password: &str| {
+        mei.put(
+            "/v1/me/email",
+            json!({"new_email": new, "password": password}),
+        )
+    };
+
+    // The password comes first: a taken address is told only to who knows it.
+    change("li@example.com", "not the password")
+        .await
+        .problem(403, "forbidden");
+    change("li@example.com", PASSWORD)
+        .await
+        .problem(409, "email_taken");
+    let problem = change("not an address", PASSWORD)
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(problem["errors"][0]["field"], "new_email", "{problem}");
+    change("Mei@Example.com ", PASSWORD)
+        .await
+        .problem(422, "validation_failed");
+    assert_eq!(smtp.received().len(), before, "nothing mailed for refusals");
+
+    let asked = change("Mei.Li@Example.org", PASSWORD).await;
+    assert_eq!(asked.status, 202, "{}", asked.text());
+    assert_eq!(asked.json()["sent_to"], "mei.li@example.org");
+    let code_mail = smtp.wait_to("mei.li@example.org", WAIT).await;
+    let code = code_mail.code_after("Subject:");
+    let notice = smtp.wait_saying("mei@example.com", "is moving", WAIT).await;
+    assert!(notice.text().contains("mei.li@example.org"));
+    assert!(
+        !notice.text().contains(&code),
+        "the code goes to the new address only"
+    );
+    assert_eq!(
+        mei.me().await.json()["email"],
+        "mei@example.com",
+        "unchanged until confirmed"
+    );
+
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    mei.post("/v1/me/email/confirm", json!({"code": wrong}))
+        .await
+        .problem(422, "code_invalid");
+    mei.post("/v1/me/email/confirm", json!({"code": "12 34"}))
+        .await
+        .problem(422, "validation_failed");
+    let moved = mei
+        .post("/v1/me/email/confirm", json!({"code": code}))
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.text());
+    assert_eq!(moved.json()["email"], "mei.li@example.org");
+    assert!(moved.json()["email_verified_at"].is_string());
+    mei.post("/v1/me/email/confirm", json!({"code": code}))
+        .await
+        .problem(422, "code_expired");
+
+    assert_eq!(app.login("mei.li@example.org", PASSWORD).await.status, 200);
+    app.login("mei@example.com", PASSWORD)
+        .await
+        .problem(401, "invalid_credentials");
+    // The old address is free again.
+    app.register("mei@example.com").await;
+}
+
+#[actix_web::test]
+async fn the_old_address_undoes_the_change_signs_every_device_out_and_gets_a_reset_code() {
+    let smtp = SmtpServer::start().await;
+    let Some(app) = app_mailing_to(&smtp).await else {
+        return;
+    };
+    let mei = verified(&app, &smtp, "mei@example.com").await;
+    let tablet = mei.second_device().await;
+    let asked = mei
+        .put(
+            "/v1/me/email",
+            json!({"new_email": "thief@example.net", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(asked.status, 202, "{}", asked.text());
+    let code = smtp
+        .wait_to("thief@example.net", WAIT)
+        .await
+        .code_after("Subject:");
+    let token = smtp
+        .wait_saying("mei@example.com", "is moving", WAIT)
+        .await
+        .link_token();
+    let moved = mei
+        .post("/v1/me/email/confirm", json!({"code": code}))
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.text());
+
+    let page = app
+        .get(&format!("/v1/auth/email-change/undo/page?token={token}"))
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains(&token) && !page.text().contains("<script"));
+    assert_eq!(page.header("referrer-policy"), Some("no-referrer"));
+    assert!(
+        page.header("content-security-policy")
+            .unwrap()
+            .contains("form-action 'self'")
+    );
+    assert_eq!(
+        mei.me().await.json()["email"],
+        "thief@example.net",
+        "opening changes nothing"
+    );
+
+    let undone = app.send(undo_form(&token)).await;
+    assert_eq!(undone.status, 200, "{}", undone.text());
+    assert_eq!(
+        app.send(undo_form(&token)).await.status,
+        422,
+        "the link works once"
+    );
+    assert_eq!(app.send(undo_form("made-up")).await.status, 422);
+    mei.me().await.problem(401, "session_revoked");
+    tablet.me().await.problem(401, "session_revoked");
+    app.login("thief@example.net", PASSWORD)
+        .await
+        .problem(401, "invalid_credentials");
+    let back = app.login("mei@example.com", PASSWORD).await;
+    assert_eq!(back.status, 200, "{}", back.text());
+    assert!(back.json()["user"]["email_verified_at"].is_string());
+
+    // A reset code went to the restored address with the undo.
+    let reset = smtp
+        .wait_saying("mei@example.com", "Subject: Reset", WAIT)
+        .await;
+    let code = reset.code_after("Subject:");
+    let confirmed = app
+        .post(
+            "/v1/auth/password-reset/confirm",
+            json!({"email": "mei@example.com", "code": code, "new_password": "amber heron copper willow"}),
+        )
+        .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text());
+}
+
+#[actix_web::test]
+async fn a_pending_change_dies_with_the_undo_and_guests_have_no_address_to_change() {
+    let smtp = SmtpServer::start().await;
+    let Some(app) = app_mailing_to(&smtp).await else {
+        return;
+    };
+    let mei = verified(&app, &smtp, "mei@example.com").await;
+    let asked = mei
+        .put(
+            "/v1/me/email",
+            json!({"new_email": "new@example.org", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(asked.status, 202, "{}", asked.text());
+    let code = smtp
+        .wait_to("new@example.org", WAIT)
+        .await
+        .code_after("Subject:");
+    let token = smtp
+        .wait_saying("mei@example.com", "is moving", WAIT)
+        .await
+        .link_token();
+    assert_eq!(app.send(undo_form(&token)).await.status, 200);
+    let mei = app.account(
+        &app.login("mei@example.com", PASSWORD).await.json(),
+        "mei@example.com",
+    );
+    mei.post("/v1/me/email/confirm", json!({"code": code}))
+        .await
+        .problem(422, "code_expired");
+    assert_eq!(mei.me().await.json()["email"], "mei@example.com");
+
+    let guest = app.guest().await;
+    guest
+        .put(
+            "/v1/me/email",
+            json!({"new_email": "g@example.org", "password": "x"}),
+        )
+        .await
+        .problem(409, "guest_account");
+    // Oversized and control-character input is refused before anything is looked at.
+    let long = format!("{}@example.org", "a".repeat(300));
+    for bad in [long.as_str(), "mei\u{7}@example.org"] {
+        mei.put(
+            "/v1/me/email",
+            json!({"new_email": bad, "password": PASSWORD}),
+        )
+        .await
+        .problem(422, "validation_failed");
+    }
+    mei.put("/v1/me/email", json!({"new_email": "x@example.org"}))
+        .await
+        .problem(422, "validation_failed");
+}
