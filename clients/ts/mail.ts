@@ -33,14 +33,14 @@ export async function mailTo(email: string, subject: string): Promise<string> {
 
 /** The six-digit code of a message (its subject carries it). */
 export function codeIn(message: string): string {
-  const match = /Subject: [^\r\n]*?(\d{6})/.exec(message);
-  check(match !== null, "the message carries a six-digit code");
-  return match[1];
+  const code = /Subject: [^\r\n]*?(\d{6})/.exec(message)?.[1];
+  check(code !== undefined, "the message carries a six-digit code");
+  return code;
 }
 
 /** The path and query of the page a message links to, on the server under test. */
 export function linkIn(message: string): string {
-  const match = /https?:\/\/[^\s"<>]+?(\/v1\/auth\/[a-z/-]+\/page\?token=[A-Za-z0-9_-]+)/.exec(message);
-  check(match !== null, "the message carries a link to a page");
-  return `${baseUrl()}${match[1]}`;
+  const path = /https?:\/\/[^\s"<>]+?(\/v1\/auth\/[a-z/-]+\/page\?token=[A-Za-z0-9_-]+)/.exec(message)?.[1];
+  check(path !== undefined, "the message carries a link to a page");
+  return `${baseUrl()}${path}`;
 }

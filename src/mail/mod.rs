@@ -120,8 +120,10 @@ impl Mailer {
         format!("{}{path}", self.link_base)
     }
 
-    /// Wakes the sender (a message was just committed).
+    /// Wakes the sender (a message was just committed): every delivery that waits, or
+    /// the next one to wait when none does.
     pub fn wake(&self) {
+        self.wake.notify_waiters();
         self.wake.notify_one();
     }
 
@@ -254,10 +256,20 @@ pub async fn purge(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
 }
 
 /// The background sender: delivers what is due, then waits for a wake-up or the poll.
+///
+/// Four deliveries run at once: one SMTP conversation takes tens of milliseconds (a
+/// connection, a handshake, the server's answers), and rows locked with SKIP LOCKED
+/// keep them, and other instances, apart.
 pub async fn run(mailer: Arc<Mailer>, pool: DbPool) {
+    let each = || deliveries(&mailer, &pool);
+    tokio::join!(each(), each(), each(), each());
+}
+
+/// One of [`run`]'s delivery loops.
+async fn deliveries(mailer: &Mailer, pool: &DbPool) {
     loop {
         loop {
-            match deliver_one(&mailer, &pool).await {
+            match deliver_one(mailer, pool).await {
                 Ok(true) => continue,
                 Ok(false) => break,
                 Err(e) => {

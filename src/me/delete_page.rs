@@ -57,6 +57,8 @@ pub async fn delete_page() -> HttpResponse {
 
 /// Whether a posted form comes from this server's own page: a browser says where a
 /// request comes from in `Sec-Fetch-Site` and `Origin`; one from another site is refused.
+/// (The page's `Referrer-Policy: no-referrer` makes its own posts say `Origin: null`,
+/// so only a real origin other than this server's counts against a post.)
 fn posted_here(req: &HttpRequest) -> bool {
     let header = |name: &str| {
         req.headers()
@@ -70,6 +72,7 @@ fn posted_here(req: &HttpRequest) -> bool {
     }
     match header("origin") {
         None => true,
+        Some(origin) if origin == "null" => true,
         Some(origin) => {
             let info = req.connection_info();
             origin == format!("{}://{}", info.scheme(), info.host())

@@ -69,8 +69,13 @@ async fn the_page_deletes_the_account_with_its_email_and_password() {
     assert_eq!(app.send(other_origin).await.status, 403);
     assert_eq!(mei.me().await.status, 200, "still there");
 
+    // The page's own post: same-origin, and `Origin: null` under its no-referrer policy.
     let done = app
-        .send(form(&fields(&mei.email, PASSWORD)).insert_header(("sec-fetch-site", "same-origin")))
+        .send(
+            form(&fields(&mei.email, PASSWORD))
+                .insert_header(("sec-fetch-site", "same-origin"))
+                .insert_header(("origin", "null")),
+        )
         .await;
     assert_eq!(done.status, 200, "{}", done.text());
     assert!(done.text().contains("deleted"));

@@ -382,3 +382,129 @@ async fn a_sign_in_on_a_new_device_mails_a_notice_to_a_verified_address() {
         "one notice per new device"
     );
 }
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+#[actix_web::test]
+async fn a_reset_request_takes_the_same_time_for_a_known_and_an_unknown_address() {
+    let smtp = SmtpServer::start().await;
+    let Some(app) = app_mailing_to(&smtp).await else {
+        return;
+    };
+    let mei = app.register("mei@example.com").await;
+    execute(
+        app.db_url(),
+        format!(
+            "UPDATE users SET email_verified_at = now() WHERE id = '{}'",
+            mei.id
+        ),
+    );
+    const TRIES: usize = 100;
+    let (mut known, mut unknown) = (Vec::new(), Vec::new());
+    for i in 0..TRIES {
+        let mut pair = [
+            ("mei@example.com", &mut known),
+            ("nobody@example.com", &mut unknown),
+        ];
+        if i % 2 == 1 {
+            pair.reverse();
+        }
+        for (email, times) in pair {
+            // Every try takes the whole path: the per-email mail limit is refilled first.
+            execute(
+                app.db_url(),
+                "DELETE FROM rate_limits WHERE key LIKE 'mail:%'".into(),
+            );
+            let started = Instant::now();
+            let res = app
+                .post("/v1/auth/password-reset", json!({"email": email}))
+                .await;
+            times.push(started.elapsed());
+            assert_eq!(res.status, 202, "{}", res.text());
+        }
+    }
+    let (known, unknown) = (median(known), median(unknown));
+    let gap = known.abs_diff(unknown);
+    println!(
+        "password reset over {TRIES} tries each: median {known:?} for a verified account, {unknown:?} for no account, {gap:?} apart"
+    );
+    assert!(gap < Duration::from_millis(2), "{known:?} vs {unknown:?}");
+    assert_eq!(
+        count_rows(
+            app.db_url(),
+            "SELECT count(*) AS n FROM mail_outbox WHERE template = 'password_reset'".into()
+        ),
+        TRIES as i64,
+        "every try for the verified address wrote its message"
+    );
+}
+
+#[actix_web::test]
+async fn a_burst_of_1000_queued_messages_drains_through_smtp_once_each() {
+    use acupress::mail::{self, Outgoing, Template};
+    use diesel_async::AsyncConnection;
+    const BURST: usize = 1000;
+    let smtp = SmtpServer::start().await;
+    let Some(app) = app_mailing_to(&smtp).await else {
+        return;
+    };
+    // A second sender, as a second instance runs one.
+    let second = Arc::new(mail::Mailer::from_config(&app.state.config.mail).unwrap());
+    tokio::spawn(mail::run(second.clone(), app.state.pool.clone()));
+    let mut conn = acupress::db::conn(&app.state.pool).await.unwrap();
+    conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+        for i in 0..BURST {
+            let to = format!("reader{i}@example.org");
+            let params = [
+                ("name", "Reader"),
+                ("device", "Pixel"),
+                ("time", "2026-12-02 08:00"),
+            ];
+            let message = Outgoing {
+                user: None,
+                to: &to,
+                lang: acupress::lang::Lang::En,
+                template: Template::NewSignIn,
+                params: &params,
+            };
+            mail::enqueue(conn, message).await?;
+        }
+        Ok(())
+    })
+    .await
+    .unwrap();
+    drop(conn);
+    let started = Instant::now();
+    app.state.mailer.wake();
+    second.wake();
+    smtp.wait_for(BURST, Duration::from_secs(120)).await;
+    let took = started.elapsed();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let got = smtp.received();
+    assert_eq!(got.len(), BURST, "none twice");
+    let ids: std::collections::HashSet<String> = got
+        .iter()
+        .map(|m| {
+            let text = m.text();
+            let start = text.find("Message-ID: ").expect("a Message-ID");
+            text[start..].lines().next().unwrap().to_owned()
+        })
+        .collect();
+    let to: std::collections::HashSet<String> = got.iter().map(|m| m.to.join(",")).collect();
+    assert_eq!((ids.len(), to.len()), (BURST, BURST), "each message once");
+    assert_eq!(
+        count_rows(
+            app.db_url(),
+            "SELECT count(*) AS n FROM mail_outbox WHERE sent_at IS NOT NULL AND attempts = 1"
+                .into()
+        ),
+        BURST as i64
+    );
+    println!(
+        "{BURST} queued messages drained by two senders in {took:?}: {:.0} messages/s",
+        BURST as f64 / took.as_secs_f64()
+    );
+}
