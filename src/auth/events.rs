@@ -21,84 +21,64 @@ use crate::validate;
 /// Days an event is kept.
 pub const KEPT_DAYS: i64 = 90;
 
-/// What happened.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SecurityEventKind {
-    /// The account was created (with an email, or as a guest).
-    SignedUp,
-    /// A guest account was given an email and password.
-    GuestUpgraded,
-    /// A device signed in with the password.
-    SignedIn,
-    /// A sign-in with this account's email had the wrong password.
-    SignInFailed,
-    /// A refresh token came back after it was replaced: its device was signed out.
-    RefreshTokenReused,
-    /// A device signed itself out.
-    SignedOut,
-    /// Every other device (or every device) was signed out.
-    SignedOutEverywhere,
-    /// A device was signed out from another one.
-    DeviceRevoked,
-    /// The password was changed with the current one.
-    PasswordChanged,
-    /// The password was set with a mailed reset code or link.
-    PasswordReset,
-    /// The email address was confirmed.
-    EmailVerified,
-    /// A change to a new address was asked for (`email` is the new one).
-    EmailChangeRequested,
-    /// The new address was confirmed and is the account's now.
-    EmailChangeConfirmed,
-    /// The change was undone from the old address (`email`), and every device signed out.
-    EmailChangeUndone,
+/// Declares [`SecurityEventKind`] from one list: each variant with its stored and JSON
+/// name, the list of them all ([`KINDS`]) and [`SecurityEventKind::as_str`].
+macro_rules! event_kinds {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
+        /// What happened.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum SecurityEventKind {
+            $($(#[$doc])* $variant,)*
+        }
+
+        /// Every kind, in the order of the schema's check.
+        pub const KINDS: &[SecurityEventKind] = &[$(SecurityEventKind::$variant,)*];
+
+        impl SecurityEventKind {
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)*
+                }
+            }
+        }
+    };
 }
 
-/// Every kind, in the order of the schema's check.
-pub const KINDS: [SecurityEventKind; 14] = {
-    use SecurityEventKind::*;
-    [
-        SignedUp,
-        GuestUpgraded,
-        SignedIn,
-        SignInFailed,
-        RefreshTokenReused,
-        SignedOut,
-        SignedOutEverywhere,
-        DeviceRevoked,
-        PasswordChanged,
-        PasswordReset,
-        EmailVerified,
-        EmailChangeRequested,
-        EmailChangeConfirmed,
-        EmailChangeUndone,
-    ]
-};
+event_kinds! {
+    /// The account was created (with an email, or as a guest).
+    SignedUp = "signed_up",
+    /// A guest account was given an email and password.
+    GuestUpgraded = "guest_upgraded",
+    /// A device signed in with the password.
+    SignedIn = "signed_in",
+    /// A sign-in with this account's email had the wrong password.
+    SignInFailed = "sign_in_failed",
+    /// A refresh token came back after it was replaced: its device was signed out.
+    RefreshTokenReused = "refresh_token_reused",
+    /// A device signed itself out.
+    SignedOut = "signed_out",
+    /// Every other device (or every device) was signed out.
+    SignedOutEverywhere = "signed_out_everywhere",
+    /// A device was signed out from another one.
+    DeviceRevoked = "device_revoked",
+    /// The password was changed with the current one.
+    PasswordChanged = "password_changed",
+    /// The password was set with a mailed reset code or link.
+    PasswordReset = "password_reset",
+    /// The email address was confirmed.
+    EmailVerified = "email_verified",
+    /// A change to a new address was asked for (`email` is the new one).
+    EmailChangeRequested = "email_change_requested",
+    /// The new address was confirmed and is the account's now.
+    EmailChangeConfirmed = "email_change_confirmed",
+    /// The change was undone from the old address (`email`), and every device signed out.
+    EmailChangeUndone = "email_change_undone",
+}
 
 impl SecurityEventKind {
-    pub fn as_str(self) -> &'static str {
-        use SecurityEventKind::*;
-        match self {
-            SignedUp => "signed_up",
-            GuestUpgraded => "guest_upgraded",
-            SignedIn => "signed_in",
-            SignInFailed => "sign_in_failed",
-            RefreshTokenReused => "refresh_token_reused",
-            SignedOut => "signed_out",
-            SignedOutEverywhere => "signed_out_everywhere",
-            DeviceRevoked => "device_revoked",
-            PasswordChanged => "password_changed",
-            PasswordReset => "password_reset",
-            EmailVerified => "email_verified",
-            EmailChangeRequested => "email_change_requested",
-            EmailChangeConfirmed => "email_change_confirmed",
-            EmailChangeUndone => "email_change_undone",
-        }
-    }
-
     fn parse(raw: &str) -> Option<Self> {
-        KINDS.into_iter().find(|k| k.as_str() == raw)
+        KINDS.iter().copied().find(|k| k.as_str() == raw)
     }
 }
 
@@ -337,7 +317,7 @@ mod tests {
 
     #[test]
     fn every_kind_reads_back_as_itself_and_as_serde_writes_it() {
-        for kind in KINDS {
+        for &kind in KINDS {
             assert_eq!(SecurityEventKind::parse(kind.as_str()), Some(kind));
             assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
         }

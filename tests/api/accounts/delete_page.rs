@@ -27,17 +27,7 @@ fn fields(email: &str, password: &str) -> String {
 async fn the_page_deletes_the_account_with_its_email_and_password() {
     let app = TestApp::new().await;
     let page = app.get("/account/delete").await;
-    assert_eq!(page.status, 200);
-    assert!(
-        page.header("content-type")
-            .unwrap()
-            .starts_with("text/html")
-    );
-    let csp = page.header("content-security-policy").unwrap();
-    assert!(csp.contains("default-src 'none'") && csp.contains("form-action 'self'"));
-    assert_eq!(page.header("x-frame-options"), Some("DENY"));
-    assert_eq!(page.header("cache-control"), Some("no-store"));
-    assert!(!page.text().contains("<script"));
+    page.assert_form_page();
     assert!(page.text().contains("type=\"password\""));
 
     let mei = app.register("mei@example.com").await;

@@ -145,18 +145,7 @@ async fn the_link_opens_a_page_that_confirms_only_when_posted() {
     let token = smtp.wait_for(1, WAIT).await[0].link_token();
     let uri = format!("/v1/auth/verify-email/page?token={token}");
     let page = app.get(&uri).await;
-    assert_eq!(page.status, 200);
-    assert!(
-        page.header("content-type")
-            .unwrap()
-            .starts_with("text/html")
-    );
-    let csp = page.header("content-security-policy").unwrap();
-    assert!(csp.contains("default-src 'none'") && csp.contains("form-action 'self'"));
-    assert_eq!(page.header("x-frame-options"), Some("DENY"));
-    assert_eq!(page.header("referrer-policy"), Some("no-referrer"));
-    assert_eq!(page.header("cache-control"), Some("no-store"));
-    assert!(!page.text().contains("<script"));
+    page.assert_form_page();
     assert!(page.text().contains(&token));
     assert_eq!(
         mei.me().await.json()["email_verified_at"],

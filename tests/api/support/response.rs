@@ -15,6 +15,23 @@ pub struct Response {
 }
 
 impl Response {
+    /// Asserts a page of the server's own forms: 200 HTML under the forms' policy (no
+    /// script, posts back here only), not framed, no referrer, stored by no cache.
+    pub fn assert_form_page(&self) {
+        assert_eq!(self.status, 200, "{}", self.text());
+        assert!(
+            self.header("content-type")
+                .unwrap()
+                .starts_with("text/html")
+        );
+        let csp = self.header("content-security-policy").unwrap();
+        assert!(csp.contains("default-src 'none'") && csp.contains("form-action 'self'"));
+        assert_eq!(self.header("x-frame-options"), Some("DENY"));
+        assert_eq!(self.header("referrer-policy"), Some("no-referrer"));
+        assert_eq!(self.header("cache-control"), Some("no-store"));
+        assert!(!self.text().contains("<script"));
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body).unwrap_or_else(|e| {
             panic!(
