@@ -69,12 +69,9 @@ problem_codes! {
     ValidationFailed = "validation_failed", 422, "Request is invalid",
         "The body or a parameter is well-formed but not acceptable: out of range, too long, unknown to the catalog, of the wrong type, or a field that may not be set.",
         "Each entry of `errors` names a field and what is wrong with it.";
-    CodeInvalid = "code_invalid", 422, "Code is not right",
-        "The code does not match the newest one mailed to the account for this purpose; each code allows 5 wrong tries.",
-        "Let the user check the code in the newest message and type it again, or ask for a new one.";
-    CodeExpired = "code_expired", 422, "Code no longer works",
-        "No live code: it expired (codes last 15 minutes), was used already, was replaced by a newer one, or had 5 wrong tries.",
-        "Ask for a new code.";
+    CodeInvalid = "code_invalid", 422, "Code does not work",
+        "The code is not one that works now: mistyped, not six digits, expired (codes last 15 minutes), used already, replaced by a newer one, or dead after 5 wrong tries. The answer is the same in every case, so that it tells a guesser nothing.",
+        "Let the user check the code in the newest message and type it again; if it keeps failing, ask for a new one.";
     AlreadyVerified = "already_verified", 409, "Email address already verified",
         "The account's address is verified already; there is nothing to confirm.",
         "Nothing to do: `email_verified_at` on the account says when it was verified.";
@@ -172,6 +169,11 @@ problem_codes! {
         "The database could not be reached in time, or is restarting.",
         "Retry after the seconds in `Retry-After`; nothing was changed.";
 }
+
+/// The detail of every refused mailed code: one answer whatever the reason, so that it
+/// tells a guesser nothing.
+pub const CODE_REFUSED: &str =
+    "this code does not work: check it in the newest message, or ask for a new one";
 
 impl ProblemCode {
     /// The code named by a string (`email_taken`), if it is one.

@@ -213,19 +213,6 @@ pub fn email_in(field: &str, raw: &str) -> Result<String, ApiError> {
     }
 }
 
-/// A mailed code: six ASCII digits (spaces around are dropped), else 422 naming `code`.
-pub fn six_digits(code: &str) -> Result<&str, ApiError> {
-    let code = code.trim();
-    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(code)
-    } else {
-        Err(ApiError::invalid(
-            "code",
-            "must be the six digits mailed to you",
-        ))
-    }
-}
-
 pub fn display_name(raw: &str) -> Result<String, ApiError> {
     text("display_name", raw, MAX_NAME_CHARS)
 }

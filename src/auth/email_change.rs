@@ -10,9 +10,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use crate::auth::accounts::email_taken_or;
 use crate::auth::events::{self, Client, Event, SecurityEventKind};
-use crate::auth::recovery::{
-    self, CODE_MINUTES, EMAIL_CHANGE, EMAIL_UNDO, Issued, Proof, Purpose, Redeemed,
-};
+use crate::auth::recovery::{self, CODE_MINUTES, EMAIL_CHANGE, EMAIL_UNDO, Issued, Proof, Purpose};
 use crate::auth::{AuthService, store};
 use crate::db::schema::{email_codes, users};
 use crate::db::{self, DbPool};
@@ -117,9 +115,9 @@ async fn set_address(
         .map_err(email_taken_or)
 }
 
-/// Moves the account to the address its newest change code was sent to. A wrong code
-/// is 422 `code_invalid`, a dead one 422 `code_expired`, an address another account
-/// took meanwhile 409 `email_taken` (the code stays live).
+/// Moves the account to the address its newest change code was sent to. A code that
+/// does not work is 422 `code_invalid`; an address another account took meanwhile 409
+/// `email_taken` (the code stays live).
 pub async fn confirm(
     pool: &DbPool,
     auth: &AuthService,
@@ -132,11 +130,11 @@ pub async fn confirm(
         .transaction::<_, ApiError, _>(async |conn| {
             let proof = Proof::Code { user, code };
             let redeemed = recovery::redeem(conn, &auth.code_pepper, EMAIL_CHANGE, &proof).await?;
-            let Redeemed::Good(code) = redeemed else {
-                return Ok(Err(redeemed));
+            let Some(code) = redeemed else {
+                return Ok(None);
             };
             let Some(row) = set_address(conn, user, &code.email).await? else {
-                return Ok(Err(Redeemed::Dead));
+                return Ok(None);
             };
             // Codes mailed to the old address (verification, reset) no longer apply.
             let stale = [
@@ -146,10 +144,10 @@ pub async fn confirm(
             drop_codes(conn, user, &stale).await?;
             let event = Event::new(SecurityEventKind::EmailChangeConfirmed).email(&code.email);
             events::record(conn, user, client, event).await?;
-            Ok(Ok(row))
+            Ok(Some(row))
         })
         .await?;
-    let row = outcome.map_err(Redeemed::into_error)?;
+    let row = outcome.ok_or_else(recovery::code_refused)?;
     auth.readers.forget_user(user);
     Ok(row.to_user())
 }
@@ -166,7 +164,7 @@ pub enum Undone {
 
 /// Undoes a change from the old address's link: every device is signed out, a pending
 /// change is dropped, and that address is the account's again (verified) with a reset
-/// code mailed to it. 422 `code_expired` for a dead link.
+/// code mailed to it. 422 `code_invalid` for a link that no longer works.
 pub async fn undo(
     pool: &DbPool,
     auth: &AuthService,
@@ -179,8 +177,8 @@ pub async fn undo(
         .transaction::<_, ApiError, _>(async |conn| {
             let proof = Proof::Link { token };
             let redeemed = recovery::redeem(conn, &auth.code_pepper, EMAIL_UNDO, &proof).await?;
-            let Redeemed::Good(code) = redeemed else {
-                return Ok(Err(redeemed));
+            let Some(code) = redeemed else {
+                return Ok(None);
             };
             let user = code.user_id;
             store::revoke_other_sessions(conn, user, None, "email_change_undone").await?;
@@ -195,16 +193,16 @@ pub async fn undo(
                 .await
                 .optional()?;
             if taken.is_some() {
-                return Ok(Ok((user, Undone::AddressTaken)));
+                return Ok(Some((user, Undone::AddressTaken)));
             }
             let Some(row) = set_address(conn, user, &code.email).await? else {
-                return Ok(Err(Redeemed::Dead));
+                return Ok(None);
             };
             recovery::send_code(conn, auth, mailer, &row, Purpose::PasswordReset).await?;
-            Ok(Ok((user, Undone::Restored)))
+            Ok(Some((user, Undone::Restored)))
         })
         .await?;
-    let (user, undone) = outcome.map_err(Redeemed::into_error)?;
+    let (user, undone) = outcome.ok_or_else(recovery::code_refused)?;
     mailer.wake();
     auth.readers.forget_user(user);
     Ok(undone)

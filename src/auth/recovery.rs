@@ -20,7 +20,7 @@ use crate::db::schema::{email_codes, users};
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::mail::{self, Mailer, Outgoing, Template};
-use crate::problems::ProblemCode;
+use crate::problems::{CODE_REFUSED, ProblemCode};
 use crate::users::model::User;
 use crate::users::store::{self as user_store, UserRow};
 use crate::users::{Email, UserId};
@@ -216,34 +216,24 @@ pub(super) struct CodeRow {
     expires_at: DateTime<Utc>,
 }
 
-/// The outcome of a code or link, decided (and wrong tries counted) under the row lock.
-pub(super) enum Redeemed {
-    Good(CodeRow),
-    Wrong { left: i32 },
-    Dead,
-}
-
-/// 422 `code_expired`: no live code.
-pub fn expired() -> ApiError {
+/// 422 `code_invalid`, the one answer for any code that does not work: malformed,
+/// wrong, expired, used, replaced, tried too often, or for an address with no account,
+/// so that the answer tells a guesser nothing.
+pub fn code_refused() -> ApiError {
     ApiError::Unprocessable {
-        code: ProblemCode::CodeExpired,
-        detail: "this code no longer works (expired, used, replaced or tried too often): ask for a new one".into(),
-        errors: Vec::new(),
+        code: ProblemCode::CodeInvalid,
+        detail: CODE_REFUSED.into(),
+        errors: vec![FieldError::new("code", "is not a code that works")],
     }
 }
 
-impl Redeemed {
-    /// The refusal of a code that did not do its work: wrong, or no longer live (a good
-    /// code whose account or address went away meanwhile counts as no longer live).
-    pub(super) fn into_error(self) -> ApiError {
-        match self {
-            Self::Wrong { left } => ApiError::Unprocessable {
-                code: ProblemCode::CodeInvalid,
-                detail: format!("the code is not right; {left} tries left"),
-                errors: vec![FieldError::new("code", "is not the code mailed to you")],
-            },
-            Self::Good(_) | Self::Dead => expired(),
-        }
+/// A typed code: six ASCII digits (spaces around dropped), else [`code_refused`].
+pub fn typed_code(raw: &str) -> ApiResult<&str> {
+    let code = raw.trim();
+    if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(code)
+    } else {
+        Err(code_refused())
     }
 }
 
@@ -253,14 +243,15 @@ pub enum Proof<'a> {
     Link { token: &'a str },
 }
 
-/// Checks `proof` for `purpose` and, when good, marks the code used: call it in a
+/// Checks `proof` for `purpose` and, when good, marks the code used and returns its row
+/// (`None` for anything else: wrong, expired, used, replaced, tried too often): call it in a
 /// transaction that commits even for a wrong code, so that the try is counted.
 pub(super) async fn redeem(
     conn: &mut AsyncPgConnection,
     pepper: &[u8],
     purpose: &str,
     proof: &Proof<'_>,
-) -> QueryResult<Redeemed> {
+) -> QueryResult<Option<CodeRow>> {
     let live = email_codes::table
         .filter(email_codes::purpose.eq(purpose))
         .filter(email_codes::used_at.is_null())
@@ -281,10 +272,10 @@ pub(super) async fn redeem(
     }
     .optional()?;
     let Some(row) = row else {
-        return Ok(Redeemed::Dead);
+        return Ok(None);
     };
     if row.expires_at <= Utc::now() || row.attempts >= MAX_TRIES {
-        return Ok(Redeemed::Dead);
+        return Ok(None);
     }
     let target = email_codes::table.find(row.id);
     if let Proof::Code { code, .. } = proof
@@ -294,15 +285,13 @@ pub(super) async fn redeem(
             .set(email_codes::attempts.eq(row.attempts + 1))
             .execute(conn)
             .await?;
-        return Ok(Redeemed::Wrong {
-            left: MAX_TRIES - row.attempts - 1,
-        });
+        return Ok(None);
     }
     diesel::update(target)
         .set(email_codes::used_at.eq(diesel::dsl::now))
         .execute(conn)
         .await?;
-    Ok(Redeemed::Good(row))
+    Ok(Some(row))
 }
 
 /// Marks the account's address verified with a code or a link. 409 `already_verified`
@@ -328,9 +317,8 @@ pub async fn verify_email(
     let outcome = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let purpose = Purpose::VerifyEmail.as_str();
-            let redeemed = redeem(conn, &auth.code_pepper, purpose, &proof).await?;
-            let Redeemed::Good(code) = redeemed else {
-                return Ok(Err(redeemed));
+            let Some(code) = redeem(conn, &auth.code_pepper, purpose, &proof).await? else {
+                return Ok(None);
             };
             let row: Option<UserRow> = diesel::update(
                 users::table
@@ -349,12 +337,10 @@ pub async fn verify_email(
                 let event = Event::new(SecurityEventKind::EmailVerified).email(&code.email);
                 events::record(conn, code.user_id, client, event).await?;
             }
-            Ok(row.ok_or(Redeemed::Dead))
+            Ok(row)
         })
         .await?;
-    outcome
-        .map(|row| row.to_user())
-        .map_err(Redeemed::into_error)
+    outcome.map(|row| row.to_user()).ok_or_else(code_refused)
 }
 
 /// Sends a new verification code to the account's address (202), unless it is verified.
@@ -434,15 +420,14 @@ pub async fn reset_password(
     let outcome = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let purpose = Purpose::PasswordReset.as_str();
-            let redeemed = redeem(conn, &auth.code_pepper, purpose, &proof).await?;
-            let Redeemed::Good(code) = redeemed else {
-                return Ok(Err(redeemed));
+            let Some(code) = redeem(conn, &auth.code_pepper, purpose, &proof).await? else {
+                return Ok(None);
             };
             let Some(row) = user_store::user_by_id(conn, code.user_id).await? else {
-                return Ok(Err(Redeemed::Dead));
+                return Ok(None);
             };
             if row.email.as_deref() != Some(code.email.as_str()) {
-                return Ok(Err(Redeemed::Dead));
+                return Ok(None);
             }
             user_store::set_password(conn, row.id, password_hash).await?;
             store::revoke_other_sessions(conn, row.id, None, "password_reset").await?;
@@ -457,10 +442,10 @@ pub async fn reset_password(
                 None => None,
             };
             events::record(conn, row.id, client, event).await?;
-            Ok(Ok((row.to_user(), tokens)))
+            Ok(Some((row.to_user(), tokens)))
         })
         .await?;
-    let signed = outcome.map_err(Redeemed::into_error)?;
+    let signed = outcome.ok_or_else(code_refused)?;
     auth.readers.forget_user(signed.0.id);
     Ok(signed)
 }

@@ -6,7 +6,7 @@ use crate::auth::events::{
     self, Client, SecurityEventKind, SecurityEventList, SecurityEventsQuery,
 };
 use crate::auth::model::{CodeSent, VerifyEmailRequest};
-use crate::auth::recovery::CODE_MINUTES;
+use crate::auth::recovery::{self, CODE_MINUTES};
 use crate::auth::store as auth_store;
 use crate::auth::{AuthService, AuthUser, DeviceSessionId, client_address, email_change, sessions};
 use crate::catalog::store::CatalogStore;
@@ -178,12 +178,12 @@ pub async fn change_email(
 
 /// Confirm the new email address with the code mailed to it.
 ///
-/// The account's address becomes the new one, verified. A wrong code is 422
-/// `code_invalid` (5 wrong tries per code); an expired, used or replaced one, or none
-/// asked for, 422 `code_expired`; an address another account took meanwhile 409
+/// The account's address becomes the new one, verified. Any code that does not work
+/// (mistyped, expired, used, replaced, dead after 5 wrong tries, or none asked for) is
+/// the same 422 `code_invalid`; an address another account took meanwhile 409
 /// `email_taken`.
 #[utoipa::path(
-    extensions(("x-problem-codes" = json!([ProblemCode::ValidationFailed, ProblemCode::CodeInvalid, ProblemCode::CodeExpired, ProblemCode::EmailTaken]))),
+    extensions(("x-problem-codes" = json!([ProblemCode::ValidationFailed, ProblemCode::CodeInvalid, ProblemCode::EmailTaken]))),
     tag = "me",
     security(("bearer" = [])),
     request_body = VerifyEmailRequest,
@@ -199,7 +199,7 @@ pub async fn confirm_email_change(
     auth: web::Data<AuthService>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
-    let code = validate::six_digits(&body.code)?;
+    let code = recovery::typed_code(&body.code)?;
     let client = Client::of(&req);
     let moved = email_change::confirm(&pool, &auth, &client, user.user_id, code).await?;
     Ok(HttpResponse::Ok().json(moved))

@@ -121,12 +121,8 @@ fn sample(
             )),
         ),
         C::CodeInvalid => (
-            "the code is not right; 4 tries left",
-            Some(("code", "is not the code mailed to you")),
-        ),
-        C::CodeExpired => (
-            "this code no longer works (expired, used, replaced or tried too often): ask for a new one",
-            None,
+            crate::problems::CODE_REFUSED,
+            Some(("code", "is not a code that works")),
         ),
         C::AlreadyVerified => ("the email address is verified already", None),
         C::IdempotencyKeyReused => (

@@ -24,7 +24,6 @@ use crate::problems::ProblemCode;
 use crate::users::Email;
 use crate::users::model::User;
 use crate::users::store as user_store;
-use crate::validate;
 
 /// A reset request is answered no sooner than this after it arrived, whether or not a
 /// message is written, so that the time does not tell whether an account exists.
@@ -32,10 +31,10 @@ const RESET_ANSWER_FLOOR: Duration = Duration::from_millis(150);
 
 /// Confirm the account's email address with the mailed code.
 ///
-/// Sets `email_verified_at`. A wrong code is 422 `code_invalid` (5 wrong tries per
-/// code); an expired, used or replaced one 422 `code_expired`.
+/// Sets `email_verified_at`. Any code that does not work (mistyped, expired, used,
+/// replaced, or dead after 5 wrong tries) is the same 422 `code_invalid`.
 #[utoipa::path(
-    extensions(("x-problem-codes" = json!([ProblemCode::ValidationFailed, ProblemCode::CodeInvalid, ProblemCode::CodeExpired, ProblemCode::AlreadyVerified]))),
+    extensions(("x-problem-codes" = json!([ProblemCode::ValidationFailed, ProblemCode::CodeInvalid, ProblemCode::AlreadyVerified]))),
     tag = "auth",
     security(("bearer" = [])),
     request_body = VerifyEmailRequest,
@@ -51,7 +50,7 @@ pub async fn verify_email(
     auth: web::Data<AuthService>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
-    let code = validate::six_digits(&body.code)?;
+    let code = recovery::typed_code(&body.code)?;
     let proof = Proof::Code {
         user: user.user_id,
         code,
@@ -119,11 +118,11 @@ pub async fn request_password_reset(
 
 /// Set a new password with the mailed reset code.
 ///
-/// Signs out every device of the account and signs this one in. A wrong code is 422
-/// `code_invalid` (5 wrong tries per code); an expired, used or replaced one, or an
-/// address with no account, 422 `code_expired`.
+/// Signs out every device of the account and signs this one in. Any code that does
+/// not work (mistyped, expired, used, replaced, dead after 5 wrong tries, or for an
+/// address with no account) is the same 422 `code_invalid`.
 #[utoipa::path(
-    extensions(("x-problem-codes" = json!([ProblemCode::ValidationFailed, ProblemCode::WeakPassword, ProblemCode::CodeInvalid, ProblemCode::CodeExpired, ProblemCode::RateLimited, ProblemCode::ServiceUnavailable]))),
+    extensions(("x-problem-codes" = json!([ProblemCode::ValidationFailed, ProblemCode::WeakPassword, ProblemCode::CodeInvalid, ProblemCode::RateLimited, ProblemCode::ServiceUnavailable]))),
     tag = "auth",
     request_body = PasswordResetConfirm,
     responses(
@@ -139,13 +138,13 @@ pub async fn confirm_password_reset(
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let email = Email::parse(&body.email)?;
-    let code = validate::six_digits(&body.code)?;
+    let code = recovery::typed_code(&body.code)?;
     check_limits(&pool, &auth, &req, Some(email.as_str())).await?;
     let client = Client::of(&req);
     let device = device_of(&client, body.device_name.as_deref())?;
     let account = user_store::user_by_email(&mut *db::conn(&pool).await?, &email).await?;
     let Some(account) = account else {
-        return Err(recovery::expired());
+        return Err(recovery::code_refused());
     };
     let hash = password::hash_new("new_password", &body.new_password, &[email.as_str()]).await?;
     let proof = Proof::Code {
