@@ -60,15 +60,17 @@ async function run(page: Page): Promise<void> {
   const opened = await page.goto(`${baseUrl()}/account/delete`);
   check(opened !== null && opened.status() === 200, `/account/delete: ${opened?.status() ?? "no answer"}`);
   check((opened.headers()["content-security-policy"] ?? "").includes("form-action 'self'"), "the deletion page has its CSP");
-  await page.locator("input[name=email]").fill(email);
-  await page.locator("input[name=password]").fill("not the password");
-  await page.locator("input[name=confirm]").check();
-  await page.locator("button[type=submit]").click();
+  // The form with the password (the other one mails a code instead).
+  const withPassword = page.locator("form", { has: page.locator("input[name=password]") });
+  await withPassword.locator("input[name=email]").fill(email);
+  await withPassword.locator("input[name=password]").fill("not the password");
+  await withPassword.locator("input[name=confirm]").check();
+  await withPassword.locator("button[type=submit]").click();
   await page.locator("[role=alert]", { hasText: "not right" }).waitFor();
-  await page.locator("input[name=password]").fill(NEW_PASSWORD);
-  await page.locator("input[name=confirm]").check();
+  await withPassword.locator("input[name=password]").fill(NEW_PASSWORD);
+  await withPassword.locator("input[name=confirm]").check();
   await page.screenshot({ path: `${SCREENSHOTS}account-delete.png`, fullPage: true });
-  await page.locator("button[type=submit]").click();
+  await withPassword.locator("button[type=submit]").click();
   await page.locator("h1", { hasText: "Your account is deleted" }).waitFor();
   await page.screenshot({ path: `${SCREENSHOTS}account-deleted.png`, fullPage: true });
   refused(await api.POST("/v1/auth/login", { body: { email, password: NEW_PASSWORD } }), 401, "invalid_credentials");

@@ -23,7 +23,9 @@ CREATE INDEX security_events_user_idx ON security_events (user_id, at DESC, id D
 CREATE INDEX security_events_at_idx ON security_events (at);
 
 -- Email change: a code to the new address, and a link to the old one that undoes the
--- change for 7 days.
+-- change for 7 days. Account deletion from the web page by a code or link mailed to the
+-- account's address (for an account without a password).
 ALTER TABLE email_codes DROP CONSTRAINT email_codes_purpose_check;
 ALTER TABLE email_codes ADD CONSTRAINT email_codes_purpose_check
-    CHECK (purpose IN ('verify_email', 'password_reset', 'email_change', 'email_undo'));
+    CHECK (purpose IN ('verify_email', 'password_reset', 'email_change', 'email_undo',
+                       'account_delete'));

@@ -35,6 +35,8 @@ pub const MAX_TRIES: i32 = 5;
 pub enum Purpose {
     VerifyEmail,
     PasswordReset,
+    /// Deleting the account from the web page, without its password.
+    AccountDelete,
 }
 
 /// The stored purpose of the code that confirms a new address, and of the link that
@@ -47,6 +49,7 @@ impl Purpose {
         match self {
             Self::VerifyEmail => "verify_email",
             Self::PasswordReset => "password_reset",
+            Self::AccountDelete => "account_delete",
         }
     }
 
@@ -54,6 +57,7 @@ impl Purpose {
         match self {
             Self::VerifyEmail => Template::VerifyEmail,
             Self::PasswordReset => Template::PasswordReset,
+            Self::AccountDelete => Template::AccountDelete,
         }
     }
 
@@ -62,6 +66,7 @@ impl Purpose {
         match self {
             Self::VerifyEmail => "/v1/auth/verify-email/page",
             Self::PasswordReset => "/v1/auth/password-reset/page",
+            Self::AccountDelete => "/account/delete",
         }
     }
 }
@@ -378,27 +383,61 @@ pub async fn resend_verification(
     Ok(email)
 }
 
-/// Mails a reset code to `email` when it is an account's verified address; otherwise
-/// nothing. The caller answers the same either way.
-pub async fn request_reset(
+/// A request that mails a code to whatever account has an address is answered no
+/// sooner than this after it arrived, so that the time does not tell whether one does.
+pub const ANSWER_FLOOR: std::time::Duration = std::time::Duration::from_millis(150);
+
+/// Waits out what is left of [`ANSWER_FLOOR`] since `arrived`.
+pub async fn answer_floor(arrived: std::time::Instant) {
+    tokio::time::sleep(ANSWER_FLOOR.saturating_sub(arrived.elapsed())).await;
+}
+
+/// Mails a code for `purpose` to the account with `email`, if there is one (for a
+/// password reset, only to a verified address: it gives the account away); otherwise
+/// nothing. The caller answers the same either way. 429 past the mail limit of the
+/// address.
+pub async fn request_code(
     pool: &DbPool,
     auth: &AuthService,
     mailer: &Mailer,
     email: &Email,
+    purpose: Purpose,
 ) -> ApiResult<()> {
     let mut conn = db::conn(pool).await?;
     auth.mail_limits.check(&mut conn, email.as_str()).await?;
     let row = user_store::user_by_email(&mut conn, email).await?;
-    let Some(row) = row.filter(|r| r.email_verified_at.is_some()) else {
+    let needs_verified = purpose == Purpose::PasswordReset;
+    let Some(row) = row.filter(|r| !needs_verified || r.email_verified_at.is_some()) else {
         return Ok(());
     };
     conn.transaction::<_, ApiError, _>(async |conn| {
-        send_code(conn, auth, mailer, &row, Purpose::PasswordReset).await?;
+        send_code(conn, auth, mailer, &row, purpose).await?;
         Ok(())
     })
     .await?;
     mailer.wake();
     Ok(())
+}
+
+/// Redeems a deletion code or link in the caller's transaction (which then deletes):
+/// the account it deletes, when it works and the account still has the address it was
+/// mailed to.
+pub async fn redeem_deletion(
+    conn: &mut AsyncPgConnection,
+    auth: &AuthService,
+    proof: Proof<'_>,
+) -> QueryResult<Option<UserId>> {
+    let purpose = Purpose::AccountDelete.as_str();
+    let Some(code) = redeem(conn, &auth.code_pepper, purpose, &proof).await? else {
+        return Ok(None);
+    };
+    users::table
+        .find(code.user_id)
+        .filter(users::email.eq(&code.email))
+        .select(users::id)
+        .first(conn)
+        .await
+        .optional()
 }
 
 /// The name of the device a reset signs in (its user agent is the client's). A reset

@@ -19,15 +19,18 @@ pub enum Template {
     EmailChangeCode,
     /// The notice of a change to the old address, with the link that undoes it.
     EmailChangeNotice,
+    /// The code and link that delete the account from the web page.
+    AccountDelete,
 }
 
 impl Template {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::VerifyEmail,
         Self::PasswordReset,
         Self::NewSignIn,
         Self::EmailChangeCode,
         Self::EmailChangeNotice,
+        Self::AccountDelete,
     ];
 
     pub fn name(self) -> &'static str {
@@ -37,6 +40,7 @@ impl Template {
             Self::NewSignIn => "new_sign_in",
             Self::EmailChangeCode => "email_change_code",
             Self::EmailChangeNotice => "email_change_notice",
+            Self::AccountDelete => "account_delete",
         }
     }
 
@@ -49,6 +53,7 @@ impl Template {
             Self::EmailChangeNotice => {
                 include_str!("../../templates/mail/email_change_notice.toml")
             }
+            Self::AccountDelete => include_str!("../../templates/mail/account_delete.toml"),
         }
     }
 }
@@ -158,7 +163,9 @@ mod tests {
                         assert!(m.text.contains("new@example.org") && m.text.contains('7'));
                         (false, true)
                     }
-                    Template::VerifyEmail | Template::PasswordReset => (true, true),
+                    Template::VerifyEmail | Template::PasswordReset | Template::AccountDelete => {
+                        (true, true)
+                    }
                 };
                 assert_eq!(m.subject.contains("123456"), code, "{template:?}");
                 assert_eq!(m.text.contains("123456"), code, "{template:?}");

@@ -7,6 +7,7 @@ use crate::problems::ProblemCode;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 use crate::auth::events::{self, Client, Event, SecurityEventKind};
+use crate::auth::recovery::{self, Proof};
 use crate::auth::store as auth_store;
 use crate::auth::{AuthService, AuthUser, email_change, password, session_revoked};
 use crate::catalog::store::Snapshot;
@@ -190,39 +191,96 @@ pub async fn delete(
     .await
 }
 
-/// Deletes the account with this email when `password` is its password, as
-/// [`delete`] does for a signed-in device (the account deletion page). `false` for a
-/// wrong email or password, told apart in neither words nor time (an unknown email
+/// What a person shows on the account deletion page.
+pub enum WebProof<'a> {
+    /// The account's email and password.
+    Password { email: &'a Email, password: String },
+    /// The account's email and the code mailed to it.
+    Code { email: &'a Email, code: &'a str },
+    /// The token of the mailed link.
+    Link { token: &'a str },
+}
+
+/// Deletes an account from the deletion page, as [`delete`] does for a signed-in
+/// device. `false` for anything that does not prove the account: a wrong email,
+/// password, code or link, told apart in neither words nor time (an unknown email
 /// verifies a dummy hash), or a password changed meanwhile. Takes an attempt from the
 /// client's and the email's rate limits first.
-pub async fn delete_with_password(
+pub async fn delete_from_web(
     pool: &DbPool,
     auth: &AuthService,
     client: &Client,
+    proof: WebProof<'_>,
+) -> ApiResult<bool> {
+    let email = match &proof {
+        WebProof::Password { email, .. } | WebProof::Code { email, .. } => Some(email.as_str()),
+        WebProof::Link { .. } => None,
+    };
+    auth.check_limits(pool, &client.address, email).await?;
+    let deleted = match proof {
+        WebProof::Password { email, password } => {
+            delete_with_password(pool, email, password).await?
+        }
+        WebProof::Code { email, code } => {
+            let row = user_store::user_by_email(&mut *db::conn(pool).await?, email).await?;
+            match (row, recovery::typed_code(code)) {
+                (Some(row), Ok(code)) => {
+                    let proof = Proof::Code { user: row.id, code };
+                    delete_with_mailed(pool, auth, proof).await?
+                }
+                _ => None,
+            }
+        }
+        WebProof::Link { token } => delete_with_mailed(pool, auth, Proof::Link { token }).await?,
+    };
+    if let Some(user) = deleted {
+        auth.readers.forget_user(user);
+    }
+    Ok(deleted.is_some())
+}
+
+/// The deletion with a password: the account deleted, if the password is its own.
+async fn delete_with_password(
+    pool: &DbPool,
     email: &Email,
     password: String,
-) -> ApiResult<bool> {
-    auth.check_limits(pool, &client.address, Some(email.as_str()))
-        .await?;
+) -> ApiResult<Option<UserId>> {
     let row = user_store::user_by_email(&mut *db::conn(pool).await?, email).await?;
     let stored = row.as_ref().and_then(|r| r.password_hash.clone());
     if !password::verify(password, stored.clone()).await? {
-        return Ok(false);
+        return Ok(None);
     }
     let Some(row) = row else {
-        return Ok(false);
+        return Ok(None);
     };
     let mut conn = db::conn(pool).await?;
-    let deleted = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            if store::lock_for_delete(conn, row.id).await? != Some(stored) {
-                return Ok(false);
-            }
-            Ok(store::delete_user(conn, row.id).await?)
-        })
-        .await?;
-    auth.readers.forget_user(row.id);
-    Ok(deleted)
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        if store::lock_for_delete(conn, row.id).await? != Some(stored) {
+            return Ok(None);
+        }
+        Ok(store::delete_user(conn, row.id).await?.then_some(row.id))
+    })
+    .await
+}
+
+/// The deletion with a mailed code or link: the account deleted, if it works. A wrong
+/// code counts its try (the transaction commits either way).
+async fn delete_with_mailed(
+    pool: &DbPool,
+    auth: &AuthService,
+    proof: Proof<'_>,
+) -> ApiResult<Option<UserId>> {
+    let mut conn = db::conn(pool).await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let Some(user) = recovery::redeem_deletion(conn, auth, proof).await? else {
+            return Ok(None);
+        };
+        if store::lock_for_delete(conn, user).await?.is_none() {
+            return Ok(None);
+        }
+        Ok(store::delete_user(conn, user).await?.then_some(user))
+    })
+    .await
 }
 
 /// Everything stored about the account, read in one snapshot: a write that lands

@@ -74,7 +74,9 @@ fn is_page(path: &str) -> bool {
 
 /// The server's own forms: a mailed link's page, and account deletion.
 pub fn is_form_page(path: &str) -> bool {
-    (path.starts_with("/v1/auth/") && path.ends_with("/page")) || path == "/account/delete"
+    (path.starts_with("/v1/auth/") && path.ends_with("/page"))
+        || path == "/account/delete"
+        || path.starts_with("/account/delete/")
 }
 
 /// Headers on every answer.

@@ -1,7 +1,7 @@
 //! Email verification and password reset: the app's endpoints (a code typed in) and the
 //! small pages a mailed link opens in a browser (a form posted back, no script).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -12,7 +12,7 @@ use super::{check_limits, device_of};
 use crate::auth::email_change::{self, Undone};
 use crate::auth::events::Client;
 use crate::auth::model::*;
-use crate::auth::recovery::{self, CODE_MINUTES, Proof};
+use crate::auth::recovery::{self, CODE_MINUTES, Proof, Purpose};
 use crate::auth::{AuthService, AuthUser, password};
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
@@ -24,10 +24,6 @@ use crate::problems::ProblemCode;
 use crate::users::Email;
 use crate::users::model::User;
 use crate::users::store as user_store;
-
-/// A reset request is answered no sooner than this after it arrived, whether or not a
-/// message is written, so that the time does not tell whether an account exists.
-const RESET_ANSWER_FLOOR: Duration = Duration::from_millis(150);
 
 /// Confirm the account's email address with the mailed code.
 ///
@@ -109,8 +105,8 @@ pub async fn request_password_reset(
     let arrived = Instant::now();
     let email = Email::parse(&body.email)?;
     check_limits(&pool, &auth, &req, None).await?;
-    recovery::request_reset(&pool, &auth, &mailer, &email).await?;
-    tokio::time::sleep(RESET_ANSWER_FLOOR.saturating_sub(arrived.elapsed())).await;
+    recovery::request_code(&pool, &auth, &mailer, &email, Purpose::PasswordReset).await?;
+    recovery::answer_floor(arrived).await;
     Ok(HttpResponse::Accepted().json(PasswordResetAccepted {
         detail: "If this is the verified address of an account, a code to reset its password is on its way.".into(),
     }))

@@ -6,7 +6,8 @@ use std::time::Duration;
 use actix_web::test::TestRequest;
 use serde_json::json;
 
-use crate::support::{PASSWORD, TestApp, count_rows, guesses_per_account};
+use super::recovery::{WAIT, app_mailing_to};
+use crate::support::{PASSWORD, SmtpServer, TestApp, count_rows, guesses_per_account};
 
 fn form(body: &str) -> TestRequest {
     TestRequest::post()
@@ -126,4 +127,70 @@ async fn the_page_deletes_everything_owned_and_is_rate_limited_per_email() {
             .starts_with("text/html")
     );
     assert_eq!(mei.me().await.status, 200, "nothing deleted past the limit");
+}
+
+#[actix_web::test]
+async fn a_code_or_link_mailed_to_the_address_deletes_the_account_without_its_password() {
+    let smtp = SmtpServer::start().await;
+    let Some(app) = app_mailing_to(&smtp).await else {
+        return;
+    };
+    let mei = app.register("mei@example.com").await;
+    let li = app.register("li@example.com").await;
+    smtp.wait_for(2, WAIT).await;
+    let post = |uri: &str, body: String| {
+        app.send(
+            TestRequest::post()
+                .uri(uri)
+                .insert_header(("content-type", "application/x-www-form-urlencoded"))
+                .set_payload(body),
+        )
+    };
+    let ask = |email: &str| post("/account/delete/code", format!("email={email}"));
+
+    // The same page whether or not an account has the address.
+    let known = ask("mei@example.com").await;
+    let unknown = ask("nobody@example.com").await;
+    assert_eq!((known.status, unknown.status), (200, 200));
+    assert_eq!(
+        known.text(),
+        unknown
+            .text()
+            .replace("nobody@example.com", "mei@example.com")
+    );
+    assert!(known.text().contains("name=\"code\""));
+    let code = smtp
+        .wait_saying("mei@example.com", "delete your account", WAIT)
+        .await
+        .code_after("Subject:");
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let by_code = |code: &str| format!("email=mei%40example.com&code={code}&confirm=yes");
+    assert_eq!(post("/account/delete", by_code(wrong)).await.status, 422);
+    assert_eq!(post("/account/delete", by_code("12ab")).await.status, 422);
+    let unticked = format!("email=mei%40example.com&code={code}");
+    assert_eq!(post("/account/delete", unticked).await.status, 422);
+    assert_eq!(mei.me().await.status, 200, "nothing deleted yet");
+    let done = post("/account/delete", by_code(&code)).await;
+    assert_eq!(done.status, 200, "{}", done.text());
+    mei.me().await.problem(401, "session_revoked");
+
+    // The link in the same message opens a form that deletes with its token.
+    assert_eq!(ask("li@example.com").await.status, 200);
+    let token = smtp
+        .wait_saying("li@example.com", "delete your account", WAIT)
+        .await
+        .link_token();
+    let page = app.get(&format!("/account/delete?token={token}")).await;
+    page.assert_form_page();
+    assert!(page.text().contains(&token));
+    assert_eq!(
+        li.me().await.status,
+        200,
+        "opening the link deletes nothing"
+    );
+    let by_link = format!("token={token}&confirm=yes");
+    let done = post("/account/delete", by_link.clone()).await;
+    assert_eq!(done.status, 200, "{}", done.text());
+    li.me().await.problem(401, "session_revoked");
+    assert_eq!(post("/account/delete", by_link).await.status, 422, "once");
 }
