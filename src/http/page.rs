@@ -1,25 +1,132 @@
 //! The server's own small HTML pages (a mailed link's form, account deletion): one
-//! layout, no script, never cached; and the fields of the forms they post.
+//! layout, no script, never cached, in the language the browser asks for; and the
+//! fields of the forms they post.
 
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
-use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Deserialize;
 
-/// A page with `title` and `body` (HTML the caller escaped), stored by no cache.
-pub fn page(status: StatusCode, title: &str, body: &str) -> HttpResponse {
+use crate::lang::Lang;
+
+/// The words of the pages in one language (`templates/pages.toml`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageTexts {
+    pub no_link_title: String,
+    pub no_link_body: String,
+    pub verify_title: String,
+    pub verify_button: String,
+    pub verified_title: String,
+    pub verified_body: String,
+    pub reset_title: String,
+    pub new_password_label: String,
+    pub reset_button: String,
+    pub reset_note: String,
+    pub weak_password: String,
+    pub reset_done_title: String,
+    pub reset_done_body: String,
+    pub undo_title: String,
+    pub undo_body: String,
+    pub undo_button: String,
+    pub undo_done_title: String,
+    pub undo_done_body: String,
+    pub undo_taken_title: String,
+    pub undo_taken_body: String,
+    pub delete_title: String,
+    pub what_goes: String,
+    pub confirm_box: String,
+    pub email_label: String,
+    pub password_label: String,
+    pub code_label: String,
+    pub delete_button: String,
+    pub no_password_heading: String,
+    pub no_password_body: String,
+    pub mail_code_button: String,
+    pub code_sent: String,
+    pub deleted_title: String,
+    pub deleted_body: String,
+    pub cross_site: String,
+    pub not_an_address: String,
+    pub untick: String,
+    pub wrong_password: String,
+    pub wrong_code: String,
+    pub dead_link: String,
+    pub too_many: String,
+}
+
+static TEXTS: LazyLock<HashMap<String, PageTexts>> = LazyLock::new(|| {
+    toml::from_str(include_str!("../../templates/pages.toml"))
+        .unwrap_or_else(|e| panic!("templates/pages.toml: {e}"))
+});
+
+/// The pages' words in `lang`.
+pub fn texts(lang: Lang) -> &'static PageTexts {
+    TEXTS
+        .get(lang.tag())
+        .unwrap_or_else(|| panic!("templates/pages.toml has no [{}]", lang.tag()))
+}
+
+/// The language of a page: the best of `Accept-Language`, with its words.
+pub fn language(req: &HttpRequest) -> (Lang, &'static PageTexts) {
+    let lang = Lang::negotiate(req);
+    (lang, texts(lang))
+}
+
+/// A page in `lang` with `title` and `body` (HTML the caller escaped), stored by no
+/// cache; it says its language, which depends on `Accept-Language`.
+pub fn page(status: StatusCode, lang: Lang, title: &str, body: &str) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header(("cache-control", "no-store"))
+        .insert_header(("content-language", lang.tag()))
+        .insert_header(("vary", "Accept-Language"))
         .body(format!(
-            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+            "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
              <title>{title}</title><style>body{{font-family:sans-serif;max-width:32em;margin:2em auto;padding:0 1em;line-height:1.5}}\
-             input,button{{font-size:1em;padding:.4em;margin:.3em 0}}</style></head>\n<body><h1>{title}</h1>\n{body}\n</body></html>\n"
+             input,button{{font-size:1em;padding:.4em;margin:.3em 0}}</style></head>\n<body><h1>{title}</h1>\n{body}\n</body></html>\n",
+            lang.tag()
         ))
+}
+
+/// The query of a page a mailed link opens.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct LinkQuery {
+    /// The token of the mailed link.
+    #[param(max_length = 64)]
+    pub token: Option<String>,
+}
+
+/// The longest token a link carries (32 bytes in base64url are 43 characters).
+const MAX_TOKEN: usize = 64;
+
+impl LinkQuery {
+    /// The token, when there is one that could be the server's.
+    pub fn link_token(&self) -> Option<&str> {
+        self.token
+            .as_deref()
+            .filter(|t| !t.is_empty() && t.len() <= MAX_TOKEN)
+    }
 }
 
 /// The fields of a posted form (`application/x-www-form-urlencoded`).
 pub fn form_fields(body: &[u8]) -> HashMap<String, String> {
     url::form_urlencoded::parse(body).into_owned().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_language_has_every_word_of_the_pages() {
+        for lang in Lang::ALL {
+            let t = texts(lang);
+            assert!(!t.delete_title.is_empty() && t.too_many.contains("{seconds}"));
+        }
+        assert_eq!(TEXTS.len(), Lang::ALL.len());
+    }
 }

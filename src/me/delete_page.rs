@@ -2,25 +2,24 @@
 //! ask for beside the in-app path. A person gives the account's email and password, or
 //! a code (or link) mailed to the address, and ticks a box; the account goes as with
 //! `DELETE /v1/me`. No script, no cookie: the password or the mailed code is the proof,
-//! and a post from another site is refused.
+//! and a post from another site is refused. In the language `Accept-Language` asks for.
 
 use std::collections::HashMap;
 use std::time::Instant;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use crate::auth::AuthService;
 use crate::auth::events::Client;
 use crate::auth::recovery::{self, Purpose};
 use crate::db::DbPool;
 use crate::error::{ApiError, ApiResult};
-use crate::http::page::{form_fields, page};
+use crate::http::page::{LinkQuery, PageTexts, form_fields, language, page};
+use crate::lang::Lang;
 use crate::mail::Mailer;
-use crate::me::account;
-use crate::me::account::WebProof;
+use crate::mail::templates::escape_html as escape;
+use crate::me::account::{self, WebProof};
 use crate::users::Email;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -29,75 +28,116 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(delete_code_post);
 }
 
-const TITLE: &str = "Delete your acupress account";
-
-/// `s` safe in HTML text or an attribute.
-fn escape(s: &str) -> String {
-    crate::mail::templates::escape_html(s)
+/// The page in one language: its words, and the forms built from them.
+struct Page {
+    lang: Lang,
+    t: &'static PageTexts,
 }
 
-/// The warning every form of the page starts with.
-const WHAT_GOES: &str = "<p>This deletes your account and everything it holds: your profile, your devices, \
-     every session you logged, your routines, reminders and favorites. It cannot be undone.</p>";
+impl Page {
+    fn of(req: &HttpRequest) -> Self {
+        let (lang, t) = language(req);
+        Self { lang, t }
+    }
 
-const CONFIRM_BOX: &str = "<label><input type=\"checkbox\" name=\"confirm\" value=\"yes\" required> \
-     I understand that everything is deleted for good</label><br>";
+    fn answer(&self, status: StatusCode, body: &str) -> HttpResponse {
+        page(status, self.lang, &self.t.delete_title, body)
+    }
 
-fn alert(problem: Option<&str>) -> String {
-    problem
-        .map(|p| format!("<p role=\"alert\"><strong>{}</strong></p>", escape(p)))
-        .unwrap_or_default()
-}
+    fn alert(problem: Option<&str>) -> String {
+        problem
+            .map(|p| format!("<p role=\"alert\"><strong>{}</strong></p>", escape(p)))
+            .unwrap_or_default()
+    }
 
-fn email_field(email: &str) -> String {
-    format!(
-        "<label>Email<br><input type=\"email\" name=\"email\" autocomplete=\"username\" maxlength=\"254\" required value=\"{}\"></label><br>",
-        escape(email)
-    )
-}
+    /// The warning every form starts with, and a problem to show.
+    fn head(&self, problem: Option<&str>) -> String {
+        format!("<p>{}</p>{}", self.t.what_goes, Self::alert(problem))
+    }
 
-/// The page's two ways in: the password, or a code mailed to the address.
-fn form(email: &str, problem: Option<&str>) -> String {
-    format!(
-        "{WHAT_GOES}{}<form method=\"post\" action=\"/account/delete\">{}\
-         <label>Password<br><input type=\"password\" name=\"password\" autocomplete=\"current-password\" maxlength=\"128\" required></label><br>\
-         {CONFIRM_BOX}<button type=\"submit\">Delete my account</button></form>\
-         <h2>No password?</h2><p>If you sign in another way, we can mail a code to your address instead.</p>\
-         <form method=\"post\" action=\"/account/delete/code\">{}<button type=\"submit\">Mail me a code</button></form>",
-        alert(problem),
-        email_field(email),
-        email_field(email),
-    )
-}
+    fn email_field(&self, email: &str) -> String {
+        format!(
+            "<label>{}<br><input type=\"email\" name=\"email\" autocomplete=\"username\" maxlength=\"254\" required value=\"{}\"></label><br>",
+            self.t.email_label,
+            escape(email)
+        )
+    }
 
-/// The form for the code that was mailed to `email`.
-fn code_form(email: &str, problem: Option<&str>) -> String {
-    format!(
-        "{WHAT_GOES}{}<p>If an account uses this address, a code to delete it is on its way. It works \
-         for 15 minutes.</p><form method=\"post\" action=\"/account/delete\">{}\
-         <label>Code<br><input name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" maxlength=\"6\" required></label><br>\
-         {CONFIRM_BOX}<button type=\"submit\">Delete my account</button></form>",
-        alert(problem),
-        email_field(email),
-    )
-}
+    /// The box to tick and the button, closing a deletion form.
+    fn confirm(&self) -> String {
+        format!(
+            "<label><input type=\"checkbox\" name=\"confirm\" value=\"yes\" required> {}</label><br>\
+             <button type=\"submit\">{}</button></form>",
+            self.t.confirm_box, self.t.delete_button
+        )
+    }
 
-/// The form a mailed link opens: its token, and the box to tick.
-fn link_form(token: &str, problem: Option<&str>) -> String {
-    format!(
-        "{WHAT_GOES}{}<form method=\"post\" action=\"/account/delete\">\
-         <input type=\"hidden\" name=\"token\" value=\"{}\">{CONFIRM_BOX}\
-         <button type=\"submit\">Delete my account</button></form>",
-        alert(problem),
-        escape(token),
-    )
-}
+    /// The page's two ways in: the password, or a code mailed to the address.
+    fn form(&self, email: &str, problem: Option<&str>) -> String {
+        let t = self.t;
+        format!(
+            "{}<form method=\"post\" action=\"/account/delete\">{}\
+             <label>{}<br><input type=\"password\" name=\"password\" autocomplete=\"current-password\" maxlength=\"128\" required></label><br>{}\
+             <h2>{}</h2><p>{}</p>\
+             <form method=\"post\" action=\"/account/delete/code\">{}<button type=\"submit\">{}</button></form>",
+            self.head(problem),
+            self.email_field(email),
+            t.password_label,
+            self.confirm(),
+            t.no_password_heading,
+            t.no_password_body,
+            self.email_field(email),
+            t.mail_code_button,
+        )
+    }
 
-#[derive(Deserialize, IntoParams)]
-pub struct DeletePageQuery {
-    /// The token of a mailed deletion link.
-    #[param(max_length = 64)]
-    pub token: Option<String>,
+    /// The form for the code that was mailed to `email`.
+    fn code_form(&self, email: &str, problem: Option<&str>) -> String {
+        format!(
+            "{}<p>{}</p><form method=\"post\" action=\"/account/delete\">{}\
+             <label>{}<br><input name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" maxlength=\"6\" required></label><br>{}",
+            self.head(problem),
+            self.t.code_sent,
+            self.email_field(email),
+            self.t.code_label,
+            self.confirm(),
+        )
+    }
+
+    /// The form a mailed link opens: its token, and the box to tick.
+    fn link_form(&self, token: &str, problem: Option<&str>) -> String {
+        format!(
+            "{}<form method=\"post\" action=\"/account/delete\">\
+             <input type=\"hidden\" name=\"token\" value=\"{}\">{}",
+            self.head(problem),
+            escape(token),
+            self.confirm(),
+        )
+    }
+
+    fn cross_site(&self) -> HttpResponse {
+        self.answer(
+            StatusCode::FORBIDDEN,
+            &self.form("", Some(&self.t.cross_site)),
+        )
+    }
+
+    /// A rate limit met: `body` again with 429 and `Retry-After`; any other error as is.
+    fn limited(&self, error: ApiError, body: &str) -> ApiResult<HttpResponse> {
+        let ApiError::TooManyRequests { retry_after } = error else {
+            return Err(error);
+        };
+        let notice = self
+            .t
+            .too_many
+            .replace("{seconds}", &retry_after.to_string());
+        let body = format!("{}{body}", Self::alert(Some(&notice)));
+        let mut answer = self.answer(StatusCode::TOO_MANY_REQUESTS, &body);
+        answer
+            .headers_mut()
+            .insert(actix_web::http::header::RETRY_AFTER, retry_after.into());
+        Ok(answer)
+    }
 }
 
 /// The account deletion page.
@@ -106,21 +146,26 @@ pub struct DeletePageQuery {
 /// opened from a mailed link (`token`), a form that deletes with it. No script.
 #[utoipa::path(
     tag = "me",
-    params(DeletePageQuery),
+    params(LinkQuery),
     responses(
         (status = 200, description = "The form", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Delete your acupress account</h1>..."),
     )
 )]
 #[get("/account/delete")]
-pub async fn delete_page(query: web::Query<DeletePageQuery>) -> HttpResponse {
-    match query
-        .token
-        .as_deref()
-        .filter(|t| !t.is_empty() && t.len() <= 64)
-    {
-        Some(token) => page(StatusCode::OK, TITLE, &link_form(token, None)),
-        None => page(StatusCode::OK, TITLE, &form("", None)),
+pub async fn delete_page(req: HttpRequest, query: web::Query<LinkQuery>) -> HttpResponse {
+    let p = Page::of(&req);
+    match query.link_token() {
+        Some(token) => p.answer(StatusCode::OK, &p.link_form(token, None)),
+        None => p.answer(StatusCode::OK, &p.form("", None)),
     }
+}
+
+/// A form field as posted, cut to the longest text any of the page's fields takes.
+fn text_field(fields: &HashMap<String, String>, name: &str) -> String {
+    fields
+        .get(name)
+        .map(|v| v.chars().take(254).collect())
+        .unwrap_or_default()
 }
 
 /// Mail a deletion code to an account's address.
@@ -149,16 +194,14 @@ pub async fn delete_code_post(
     mailer: web::Data<Mailer>,
 ) -> ApiResult<HttpResponse> {
     let arrived = Instant::now();
+    let p = Page::of(&req);
     if !posted_here(&req) {
-        return Ok(cross_site());
+        return Ok(p.cross_site());
     }
-    let fields = form_fields(&body);
-    let given = text_field(&fields, "email");
+    let given = text_field(&form_fields(&body), "email");
     let Ok(email) = Email::parse(&given) else {
-        return Ok(refuse(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &form(&given, Some(NOT_AN_ADDRESS)),
-        ));
+        let form = p.form(&given, Some(&p.t.not_an_address));
+        return Ok(p.answer(StatusCode::UNPROCESSABLE_ENTITY, &form));
     };
     let client = Client::of(&req);
     let asked = match auth.check_limits(&pool, &client.address, None).await {
@@ -169,54 +212,9 @@ pub async fn delete_code_post(
     };
     recovery::answer_floor(arrived).await;
     match asked {
-        Ok(()) => Ok(page(
-            StatusCode::OK,
-            TITLE,
-            &code_form(email.as_str(), None),
-        )),
-        Err(e) => limited(e, &form(email.as_str(), None)),
+        Ok(()) => Ok(p.answer(StatusCode::OK, &p.code_form(email.as_str(), None))),
+        Err(e) => p.limited(e, &p.form(email.as_str(), None)),
     }
-}
-
-const NOT_AN_ADDRESS: &str = "Please enter the email address of your account.";
-
-/// A form field as posted, cut to the longest text any of the page's fields takes.
-fn text_field(fields: &HashMap<String, String>, name: &str) -> String {
-    fields
-        .get(name)
-        .map(|v| v.chars().take(254).collect())
-        .unwrap_or_default()
-}
-
-fn refuse(status: StatusCode, body: &str) -> HttpResponse {
-    page(status, TITLE, body)
-}
-
-fn cross_site() -> HttpResponse {
-    refuse(
-        StatusCode::FORBIDDEN,
-        &form(
-            "",
-            Some(
-                "This form only works from this page. Open the page again and send it from there.",
-            ),
-        ),
-    )
-}
-
-/// A rate limit met: the page again with 429 and `Retry-After`; any other error as is.
-fn limited(error: ApiError, body: &str) -> ApiResult<HttpResponse> {
-    let ApiError::TooManyRequests { retry_after } = error else {
-        return Err(error);
-    };
-    let notice = format!(
-        "<p role=\"alert\"><strong>Too many attempts. Please try again in {retry_after} seconds.</strong></p>"
-    );
-    let mut answer = refuse(StatusCode::TOO_MANY_REQUESTS, &format!("{notice}{body}"));
-    answer
-        .headers_mut()
-        .insert(actix_web::http::header::RETRY_AFTER, retry_after.into());
-    Ok(answer)
 }
 
 /// Whether a posted form comes from this server's own page: a browser says where a
@@ -269,8 +267,9 @@ pub async fn delete_page_post(
     auth: web::Data<AuthService>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
+    let p = Page::of(&req);
     if !posted_here(&req) {
-        return Ok(cross_site());
+        return Ok(p.cross_site());
     }
     let fields = form_fields(&body);
     let given = text_field(&fields, "email");
@@ -278,18 +277,16 @@ pub async fn delete_page_post(
     // The form to show again, for what was posted.
     let again = |problem: &str| {
         let body = if !token.is_empty() {
-            link_form(&token, Some(problem))
+            p.link_form(&token, Some(problem))
         } else if fields.contains_key("code") {
-            code_form(&given, Some(problem))
+            p.code_form(&given, Some(problem))
         } else {
-            form(&given, Some(problem))
+            p.form(&given, Some(problem))
         };
-        refuse(StatusCode::UNPROCESSABLE_ENTITY, &body)
+        p.answer(StatusCode::UNPROCESSABLE_ENTITY, &body)
     };
     if fields.get("confirm").map(String::as_str) != Some("yes") {
-        return Ok(again(
-            "Please tick the box to confirm that everything is deleted.",
-        ));
+        return Ok(again(&p.t.untick));
     }
     let email = Email::parse(&given);
     let proof = match (&email, fields.get("password")) {
@@ -299,21 +296,19 @@ pub async fn delete_page_post(
             password: password.clone(),
         },
         (Ok(email), None) => WebProof::Code { email, code: &code },
-        (Err(_), _) => return Ok(again(NOT_AN_ADDRESS)),
+        (Err(_), _) => return Ok(again(&p.t.not_an_address)),
     };
     let wrong = match &proof {
-        WebProof::Password { .. } => "The email or password is not right.",
-        WebProof::Code { .. } => "The code is not right, or no longer works: ask for a new one.",
-        WebProof::Link { .. } => "This link no longer works: ask for a new code.",
+        WebProof::Password { .. } => &p.t.wrong_password,
+        WebProof::Code { .. } => &p.t.wrong_code,
+        WebProof::Link { .. } => &p.t.dead_link,
     };
     match account::delete_from_web(&pool, &auth, &Client::of(&req), proof).await {
-        Ok(true) => Ok(page(
-            StatusCode::OK,
-            "Your account is deleted",
-            "<p>Your account and everything it held are deleted. Every device it was signed in \
-             on is signed out. Thank you for using acupress.</p>",
-        )),
+        Ok(true) => {
+            let body = format!("<p>{}</p>", p.t.deleted_body);
+            Ok(page(StatusCode::OK, p.lang, &p.t.deleted_title, &body))
+        }
         Ok(false) => Ok(again(wrong)),
-        Err(e) => limited(e, &form(&given, None)),
+        Err(e) => p.limited(e, &p.form(&given, None)),
     }
 }

@@ -101,7 +101,7 @@ pub fn apply(doc: &mut Value) {
             if let Some(op) = item.get_mut(method) {
                 let name = format!("{} {path}", method.to_uppercase());
                 problems::document(op, &name, header_ref);
-                share_headers(op, is_page(path));
+                share_headers(op, is_page(path), is_form_page(path));
                 open_public(op);
                 quiet_optional_parameters(op);
             }
@@ -198,7 +198,7 @@ const REVALIDATION: [&str; 3] = ["etag", "cache-control", "content-language"];
 
 /// Every answer names the headers of every answer; inline copies of shared headers become
 /// references; a cacheable 200 and its 304 name the revalidation headers.
-fn share_headers(op: &mut Value, page: bool) {
+fn share_headers(op: &mut Value, page: bool, form: bool) {
     let Some(responses) = op["responses"].as_object_mut() else {
         return;
     };
@@ -230,6 +230,10 @@ fn share_headers(op: &mut Value, page: bool) {
             ] {
                 headers.insert(name.into(), header_ref(name));
             }
+        }
+        if form {
+            // The forms are written in the language the browser asks for.
+            headers.insert("content-language".into(), header_ref("content-language"));
         }
     }
 }

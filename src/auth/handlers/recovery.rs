@@ -5,8 +5,6 @@ use std::time::Instant;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use super::{check_limits, device_of};
 use crate::auth::email_change::{self, Undone};
@@ -17,7 +15,8 @@ use crate::auth::{AuthService, AuthUser, password};
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
 use crate::http::Json;
-use crate::http::page::{form_fields, page};
+use crate::http::page::{LinkQuery, PageTexts, form_fields, language, page};
+use crate::lang::Lang;
 use crate::mail::Mailer;
 use crate::mail::templates::escape_html;
 use crate::problems::ProblemCode;
@@ -153,25 +152,6 @@ pub async fn confirm_password_reset(
     Ok(HttpResponse::Ok().json(AuthResponse { user, tokens }))
 }
 
-#[derive(Deserialize, IntoParams)]
-pub struct PageQuery {
-    /// The token of the mailed link.
-    #[param(max_length = 64)]
-    pub token: Option<String>,
-}
-
-/// The longest token a link carries (32 bytes in base64url are 43 characters).
-const MAX_TOKEN: usize = 64;
-
-impl PageQuery {
-    /// The token, when there is one that could be the server's.
-    fn link_token(&self) -> Option<&str> {
-        self.token
-            .as_deref()
-            .filter(|t| !t.is_empty() && t.len() <= MAX_TOKEN)
-    }
-}
-
 fn token_field(token: &str) -> String {
     format!(
         "<input type=\"hidden\" name=\"token\" value=\"{}\">",
@@ -179,39 +159,49 @@ fn token_field(token: &str) -> String {
     )
 }
 
-fn no_link() -> HttpResponse {
+fn no_link(lang: Lang, t: &PageTexts) -> HttpResponse {
     page(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "This link no longer works",
-        "<p>The link has expired, was used already, or a newer message replaced it. Ask for a new one in the app.</p>",
+        lang,
+        &t.no_link_title,
+        &format!("<p>{}</p>", t.no_link_body),
+    )
+}
+
+/// A page whose body is one paragraph.
+fn said(status: StatusCode, lang: Lang, title: &str, text: &str) -> HttpResponse {
+    page(status, lang, title, &format!("<p>{text}</p>"))
+}
+
+/// A form of one button, posting the link's token back.
+fn button_form(token: &str, button: &str) -> String {
+    format!(
+        "<form method=\"post\">{}<button type=\"submit\">{button}</button></form>",
+        token_field(token)
     )
 }
 
 /// The page a verification link opens.
 ///
 /// A form that confirms the address when posted (opening the link alone changes
-/// nothing, so a mail scanner that follows links verifies nobody).
+/// nothing, so a mail scanner that follows links verifies nobody). In the language
+/// `Accept-Language` asks for.
 #[utoipa::path(
     tag = "auth",
-    params(PageQuery),
+    params(LinkQuery),
     responses(
-        (status = 200, description = "The confirmation form", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Choose a new password</h1>..."),
-        (status = 422, description = "The link has no token, or not one the server gives", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Choose a new password</h1>..."),
+        (status = 200, description = "The confirmation form", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Confirm your email address</h1>..."),
+        (status = 422, description = "The link has no token, or not one the server gives", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>This link no longer works</h1>..."),
     )
 )]
 #[get("/auth/verify-email/page")]
-pub async fn verify_email_page(query: web::Query<PageQuery>) -> HttpResponse {
+pub async fn verify_email_page(req: HttpRequest, query: web::Query<LinkQuery>) -> HttpResponse {
+    let (lang, t) = language(&req);
     let Some(token) = query.link_token() else {
-        return no_link();
+        return no_link(lang, t);
     };
-    page(
-        StatusCode::OK,
-        "Confirm your email address",
-        &format!(
-            "<form method=\"post\">{}<button type=\"submit\">Confirm my address</button></form>",
-            token_field(token)
-        ),
-    )
+    let form = button_form(token, &t.verify_button);
+    page(StatusCode::OK, lang, &t.verify_title, &form)
 }
 
 /// Confirm an address from the verification page.
@@ -222,8 +212,8 @@ pub async fn verify_email_page(query: web::Query<PageQuery>) -> HttpResponse {
     tag = "auth",
     request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`token` from the link"),
     responses(
-        (status = 200, description = "Confirmed", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Choose a new password</h1>..."),
-        (status = 422, description = "The link no longer works", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Choose a new password</h1>..."),
+        (status = 200, description = "Confirmed", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Address confirmed</h1>..."),
+        (status = 422, description = "The link no longer works", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>This link no longer works</h1>..."),
     )
 )]
 #[post("/auth/verify-email/page")]
@@ -233,32 +223,36 @@ pub async fn verify_email_page_post(
     auth: web::Data<AuthService>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
+    let (lang, t) = language(&req);
     let fields = form_fields(&body);
     let Some(token) = fields.get("token") else {
-        return Ok(no_link());
+        return Ok(no_link(lang, t));
     };
     let client = Client::of(&req);
     match recovery::verify_email(&pool, &auth, &client, Proof::Link { token }).await {
-        Ok(_) => Ok(page(
+        Ok(_) => Ok(said(
             StatusCode::OK,
-            "Address confirmed",
-            "<p>Thank you: your email address is confirmed. You can close this page.</p>",
+            lang,
+            &t.verified_title,
+            &t.verified_body,
         )),
-        Err(ApiError::Unprocessable { .. }) => Ok(no_link()),
+        Err(ApiError::Unprocessable { .. }) => Ok(no_link(lang, t)),
         Err(e) => Err(e),
     }
 }
 
-fn reset_form(token: &str, problem: Option<&str>) -> String {
+fn reset_form(t: &PageTexts, token: &str, problem: Option<&str>) -> String {
     let problem = problem
-        .map(|p| format!("<p role=\"alert\"><strong>{}</strong></p>", escape_html(p)))
+        .map(|p| format!("<p role=\"alert\"><strong>{p}</strong></p>"))
         .unwrap_or_default();
     format!(
         "{problem}<form method=\"post\">{}\
-         <label>New password<br><input type=\"password\" name=\"new_password\" autocomplete=\"new-password\" minlength=\"8\" maxlength=\"128\" required></label><br>\
-         <button type=\"submit\">Set the new password</button></form>\
-         <p>Every device signed in to the account will be signed out.</p>",
-        token_field(token)
+         <label>{}<br><input type=\"password\" name=\"new_password\" autocomplete=\"new-password\" minlength=\"8\" maxlength=\"128\" required></label><br>\
+         <button type=\"submit\">{}</button></form><p>{}</p>",
+        token_field(token),
+        t.new_password_label,
+        t.reset_button,
+        t.reset_note,
     )
 }
 
@@ -267,21 +261,23 @@ fn reset_form(token: &str, problem: Option<&str>) -> String {
 /// A form for the new password, posted back with the link's token; no script.
 #[utoipa::path(
     tag = "auth",
-    params(PageQuery),
+    params(LinkQuery),
     responses(
         (status = 200, description = "The form", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Choose a new password</h1>..."),
-        (status = 422, description = "The link has no token, or not one the server gives", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Choose a new password</h1>..."),
+        (status = 422, description = "The link has no token, or not one the server gives", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>This link no longer works</h1>..."),
     )
 )]
 #[get("/auth/password-reset/page")]
-pub async fn password_reset_page(query: web::Query<PageQuery>) -> HttpResponse {
+pub async fn password_reset_page(req: HttpRequest, query: web::Query<LinkQuery>) -> HttpResponse {
+    let (lang, t) = language(&req);
     let Some(token) = query.link_token() else {
-        return no_link();
+        return no_link(lang, t);
     };
     page(
         StatusCode::OK,
-        "Choose a new password",
-        &reset_form(token, None),
+        lang,
+        &t.reset_title,
+        &reset_form(t, token, None),
     )
 }
 
@@ -292,7 +288,7 @@ pub async fn password_reset_page(query: web::Query<PageQuery>) -> HttpResponse {
     tag = "auth",
     request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`token` from the link and `new_password`"),
     responses(
-        (status = 200, description = "Password set", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Choose a new password</h1>..."),
+        (status = 200, description = "Password set", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Password changed</h1>..."),
         (status = 422, description = "The link no longer works, or the password is too weak", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Choose a new password</h1>..."),
     )
 )]
@@ -303,19 +299,22 @@ pub async fn password_reset_page_post(
     auth: web::Data<AuthService>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
+    let (lang, t) = language(&req);
     let fields = form_fields(&body);
     let (Some(token), Some(new_password)) = (fields.get("token"), fields.get("new_password"))
     else {
-        return Ok(no_link());
+        return Ok(no_link(lang, t));
     };
     check_limits(&pool, &auth, &req, None).await?;
     let hash = match password::hash_new("new_password", new_password, &[]).await {
         Ok(hash) => hash,
-        Err(ApiError::Unprocessable { detail, .. }) => {
+        Err(ApiError::Unprocessable { .. } | ApiError::Validation { .. }) => {
+            let form = reset_form(t, token, Some(&t.weak_password));
             return Ok(page(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "Choose a new password",
-                &reset_form(token, Some(&detail)),
+                lang,
+                &t.reset_title,
+                &form,
             ));
         }
         Err(e) => return Err(e),
@@ -323,12 +322,13 @@ pub async fn password_reset_page_post(
     let client = Client::of(&req);
     match recovery::reset_password(&pool, &auth, &client, Proof::Link { token }, &hash, None).await
     {
-        Ok(_) => Ok(page(
+        Ok(_) => Ok(said(
             StatusCode::OK,
-            "Password changed",
-            "<p>Your new password is set, and every device was signed out. Sign in again in the app.</p>",
+            lang,
+            &t.reset_done_title,
+            &t.reset_done_body,
         )),
-        Err(ApiError::Unprocessable { .. }) => Ok(no_link()),
+        Err(ApiError::Unprocessable { .. }) => Ok(no_link(lang, t)),
         Err(e) => Err(e),
     }
 }
@@ -339,28 +339,27 @@ pub async fn password_reset_page_post(
 /// nothing).
 #[utoipa::path(
     tag = "auth",
-    params(PageQuery),
+    params(LinkQuery),
     responses(
         (status = 200, description = "The form", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Keep your email address</h1>..."),
         (status = 422, description = "The link has no token, or not one the server gives", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>This link no longer works</h1>..."),
     )
 )]
 #[get("/auth/email-change/undo/page")]
-pub async fn undo_email_change_page(query: web::Query<PageQuery>) -> HttpResponse {
+pub async fn undo_email_change_page(
+    req: HttpRequest,
+    query: web::Query<LinkQuery>,
+) -> HttpResponse {
+    let (lang, t) = language(&req);
     let Some(token) = query.link_token() else {
-        return no_link();
+        return no_link(lang, t);
     };
-    page(
-        StatusCode::OK,
-        "Keep your email address",
-        &format!(
-            "<p>Someone asked to move your account to another email address. If it was not you, \
-             keep yours: every device will be signed out, and a code to choose a new password \
-             will be mailed to you.</p>\
-             <form method=\"post\">{}<button type=\"submit\">This was not me: keep my address</button></form>",
-            token_field(token)
-        ),
-    )
+    let body = format!(
+        "<p>{}</p>{}",
+        t.undo_body,
+        button_form(token, &t.undo_button)
+    );
+    page(StatusCode::OK, lang, &t.undo_title, &body)
 }
 
 /// Undo an email change from the undo page.
@@ -384,26 +383,26 @@ pub async fn undo_email_change_page_post(
     pool: web::Data<DbPool>,
     mailer: web::Data<Mailer>,
 ) -> ApiResult<HttpResponse> {
+    let (lang, t) = language(&req);
     let fields = form_fields(&body);
     let Some(token) = fields.get("token") else {
-        return Ok(no_link());
+        return Ok(no_link(lang, t));
     };
     check_limits(&pool, &auth, &req, None).await?;
     match email_change::undo(&pool, &auth, &mailer, &Client::of(&req), token).await {
-        Ok(Undone::Restored) => Ok(page(
+        Ok(Undone::Restored) => Ok(said(
             StatusCode::OK,
-            "Your address is kept",
-            "<p>Your account keeps this email address, and every device was signed out. \
-             We have mailed you a code: use it in the app to choose a new password.</p>",
+            lang,
+            &t.undo_done_title,
+            &t.undo_done_body,
         )),
-        Ok(Undone::AddressTaken) => Ok(page(
+        Ok(Undone::AddressTaken) => Ok(said(
             StatusCode::CONFLICT,
-            "This address is taken",
-            "<p>Every device of your account was signed out and the change was stopped, but \
-             another account uses this address now, so it cannot be given back. Please write \
-             to the app's support.</p>",
+            lang,
+            &t.undo_taken_title,
+            &t.undo_taken_body,
         )),
-        Err(ApiError::Unprocessable { .. }) => Ok(no_link()),
+        Err(ApiError::Unprocessable { .. }) => Ok(no_link(lang, t)),
         Err(e) => Err(e),
     }
 }

@@ -30,6 +30,15 @@ async fn the_page_deletes_the_account_with_its_email_and_password() {
     let page = app.get("/account/delete").await;
     page.assert_form_page();
     assert!(page.text().contains("type=\"password\""));
+    assert_eq!(page.header("content-language"), Some("en"));
+    // In the language the browser asks for.
+    let chinese = app
+        .get_with("/account/delete", &[("accept-language", "zh-TW,zh;q=0.9")])
+        .await;
+    chinese.assert_form_page();
+    assert_eq!(chinese.header("content-language"), Some("zh-Hant"));
+    assert!(chinese.text().contains("<html lang=\"zh-Hant\">"));
+    assert!(chinese.text().contains("刪除你的 acupress 帳戶"));
 
     let mei = app.register("mei@example.com").await;
     let wrong = app

@@ -157,6 +157,9 @@ async fn the_link_opens_a_page_that_confirms_only_when_posted() {
     let page = app.get(&uri).await;
     page.assert_form_page();
     assert!(page.text().contains(&token));
+    let chinese = app.get_with(&uri, &[("accept-language", "zh-CN")]).await;
+    chinese.assert_form_page();
+    assert!(chinese.text().contains("确认你的邮箱地址") && chinese.text().contains(&token));
     assert_eq!(
         mei.me().await.json()["email_verified_at"],
         json!(null),
