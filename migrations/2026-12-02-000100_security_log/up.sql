@@ -26,6 +26,9 @@ CREATE INDEX security_events_at_idx ON security_events (at);
 -- change for 7 days. Account deletion from the web page by a code or link mailed to the
 -- account's address (for an account without a password).
 ALTER TABLE email_codes DROP CONSTRAINT email_codes_purpose_check;
+-- While an undo link is live its address stays reserved for the account it belongs to.
+CREATE INDEX email_codes_undo_idx ON email_codes (email)
+    WHERE purpose = 'email_undo' AND used_at IS NULL;
 ALTER TABLE email_codes ADD CONSTRAINT email_codes_purpose_check
     CHECK (purpose IN ('verify_email', 'password_reset', 'email_change', 'email_undo',
                        'account_delete'));

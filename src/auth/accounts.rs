@@ -16,16 +16,34 @@ use crate::users::model::User;
 use crate::users::store::{self as user_store, NewUser};
 use crate::users::{Email, TimeZone, UserId};
 
+/// 409 `email_taken`.
+pub(super) fn email_taken() -> ApiError {
+    ApiError::conflict(
+        ProblemCode::EmailTaken,
+        "an account with this email already exists",
+    )
+}
+
 /// A write that broke the unique email index is 409 `email_taken`; anything else as is.
 pub(super) fn email_taken_or(e: diesel::result::Error) -> ApiError {
     if store::is_unique_violation(&e) {
-        ApiError::conflict(
-            ProblemCode::EmailTaken,
-            "an account with this email already exists",
-        )
+        email_taken()
     } else {
         e.into()
     }
+}
+
+/// 409 `email_taken` when `email` is held for another account than `owner` by a live
+/// undo link (see [`recovery::address_held`]).
+pub(super) async fn refuse_held(
+    conn: &mut diesel_async::AsyncPgConnection,
+    email: &str,
+    owner: Option<UserId>,
+) -> ApiResult<()> {
+    if recovery::address_held(conn, email, owner).await? {
+        return Err(email_taken());
+    }
+    Ok(())
 }
 
 /// The optional language and time zone of a new account, checked; an absent one is
@@ -56,6 +74,9 @@ pub async fn open(
     let mut conn = db::conn(pool).await?;
     let opened = conn
         .transaction::<_, ApiError, _>(async move |conn| {
+            if let Some(email) = new.email {
+                refuse_held(conn, email.as_str(), None).await?;
+            }
             let user = user_store::insert_user(conn, new)
                 .await
                 .map_err(email_taken_or)?;
@@ -89,6 +110,7 @@ pub async fn upgrade(
     let mut conn = db::conn(pool).await?;
     let row = conn
         .transaction::<_, ApiError, _>(async move |conn| {
+            refuse_held(conn, upgrade.email.as_str(), Some(user)).await?;
             let row = user_store::upgrade_guest(
                 conn,
                 user,

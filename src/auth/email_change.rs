@@ -8,17 +8,19 @@
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
-use crate::auth::accounts::email_taken_or;
+use crate::auth::accounts::{email_taken_or, refuse_held};
 use crate::auth::events::{self, Client, Event, SecurityEventKind};
 use crate::auth::recovery::{self, CODE_MINUTES, EMAIL_CHANGE, EMAIL_UNDO, Issued, Proof, Purpose};
-use crate::auth::{AuthService, store};
+use crate::auth::{AuthService, password, store};
 use crate::db::schema::{email_codes, users};
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
 use crate::mail::{Mailer, Template};
 use crate::users::model::User;
-use crate::users::store::UserRow;
+use crate::users::store::{self as user_store, UserRow};
 use crate::users::{Email, UserId};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// Days the old address can undo a change.
 pub const UNDO_DAYS: i64 = 7;
@@ -46,10 +48,6 @@ pub async fn request(
     let ttl = chrono::Duration::minutes(minutes);
     let Issued { code, .. } =
         recovery::issue(conn, pepper, user.id, EMAIL_CHANGE, new, ttl, true).await?;
-    let ttl = chrono::Duration::days(days);
-    let Issued { token, .. } =
-        recovery::issue(conn, pepper, user.id, EMAIL_UNDO, old_email, ttl, false).await?;
-    let link = mailer.link(&format!("{UNDO_PAGE}?token={token}"));
     let name = user.display_name.as_str();
     let minutes = minutes.to_string();
     recovery::mail_to(
@@ -60,6 +58,17 @@ pub async fn request(
         &[("name", name), ("code", &code), ("minutes", &minutes)],
     )
     .await?;
+    let event = Event::new(SecurityEventKind::EmailChangeRequested).email(new_email.as_str());
+    events::record(conn, user.id, client, event).await?;
+    // Only a verified old address gets the notice and its undo link: an address never
+    // confirmed may not be the owner's, and the undo hands the account to it.
+    if user.email_verified_at.is_none() {
+        return Ok(());
+    }
+    let ttl = chrono::Duration::days(days);
+    let Issued { token, .. } =
+        recovery::issue(conn, pepper, user.id, EMAIL_UNDO, old_email, ttl, false).await?;
+    let link = mailer.link(&format!("{UNDO_PAGE}?token={token}"));
     let days = UNDO_DAYS.to_string();
     recovery::mail_to(
         conn,
@@ -74,8 +83,6 @@ pub async fn request(
         ],
     )
     .await?;
-    let event = Event::new(SecurityEventKind::EmailChangeRequested).email(new_email.as_str());
-    events::record(conn, user.id, client, event).await?;
     Ok(())
 }
 
@@ -133,6 +140,7 @@ pub async fn confirm(
             let Some(code) = redeemed else {
                 return Ok(None);
             };
+            refuse_held(conn, &code.email, Some(user)).await?;
             let Some(row) = set_address(conn, user, &code.email).await? else {
                 return Ok(None);
             };
@@ -162,9 +170,10 @@ pub enum Undone {
     AddressTaken,
 }
 
-/// Undoes a change from the old address's link: every device is signed out, a pending
-/// change is dropped, and that address is the account's again (verified) with a reset
-/// code mailed to it. 422 `code_invalid` for a link that no longer works.
+/// Undoes a change from the old address's link: every device is signed out, the
+/// password is replaced by one nobody knows, a pending change is dropped, and that
+/// address is the account's again (verified) with a reset code mailed to it. 422
+/// `code_invalid` for a link that no longer works.
 pub async fn undo(
     pool: &DbPool,
     auth: &AuthService,
@@ -172,6 +181,11 @@ pub async fn undo(
     client: &Client,
     token: &str,
 ) -> ApiResult<Undone> {
+    // Whoever asked for the change knew the password: it is replaced by one nobody
+    // knows, so that only the reset code mailed to the old address gets back in.
+    let mut unknown = [0u8; 32];
+    rand::fill(&mut unknown);
+    let locked = password::hash_new("password", &URL_SAFE_NO_PAD.encode(unknown), &[]).await?;
     let mut conn = db::conn(pool).await?;
     let outcome = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -182,6 +196,7 @@ pub async fn undo(
             };
             let user = code.user_id;
             store::revoke_other_sessions(conn, user, None, "email_change_undone").await?;
+            user_store::set_password(conn, user, &locked).await?;
             drop_codes(conn, user, &[EMAIL_CHANGE]).await?;
             let event = Event::new(SecurityEventKind::EmailChangeUndone).email(&code.email);
             events::record(conn, user, client, event).await?;

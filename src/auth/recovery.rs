@@ -88,6 +88,27 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Whether `email` is held for another account than `owner` by a live undo link of an
+/// email change: for [`crate::auth::email_change::UNDO_DAYS`] the old address can be
+/// taken back, so no other account may take it meanwhile.
+pub async fn address_held(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+    owner: Option<UserId>,
+) -> QueryResult<bool> {
+    let mut held = email_codes::table
+        .filter(email_codes::purpose.eq(EMAIL_UNDO))
+        .filter(email_codes::email.eq(email))
+        .filter(email_codes::used_at.is_null())
+        .filter(email_codes::expires_at.gt(diesel::dsl::now))
+        .select(email_codes::id)
+        .into_boxed();
+    if let Some(owner) = owner {
+        held = held.filter(email_codes::user_id.ne(owner));
+    }
+    Ok(held.first::<Uuid>(conn).await.optional()?.is_some())
+}
+
 /// A code and link token just issued.
 pub(super) struct Issued {
     pub code: String,
@@ -106,6 +127,8 @@ pub(super) async fn issue(
     ttl: chrono::Duration,
     replace: bool,
 ) -> QueryResult<Issued> {
+    // The account's row first, then its codes (the order of a deletion).
+    store::hold_user(conn, user).await?;
     if replace {
         diesel::delete(
             email_codes::table
@@ -257,18 +280,32 @@ pub(super) async fn redeem(
     purpose: &str,
     proof: &Proof<'_>,
 ) -> QueryResult<Option<CodeRow>> {
+    // The account's row is held first, as every write of an account's credentials and
+    // its deletion take it, and only then the code's: never the other way round.
+    let owner = match proof {
+        Proof::Code { user, .. } => Some(*user),
+        Proof::Link { token } => email_codes::table
+            .filter(email_codes::link_hash.eq(link_hash(token)))
+            .filter(email_codes::purpose.eq(purpose))
+            .select(email_codes::user_id)
+            .first::<UserId>(conn)
+            .await
+            .optional()?,
+    };
+    let Some(owner) = owner else {
+        return Ok(None);
+    };
+    if !store::hold_user(conn, owner).await? {
+        return Ok(None);
+    }
     let live = email_codes::table
         .filter(email_codes::purpose.eq(purpose))
+        .filter(email_codes::user_id.eq(owner))
         .filter(email_codes::used_at.is_null())
         .select(CodeRow::as_select())
         .for_update();
     let row = match proof {
-        Proof::Code { user, .. } => {
-            live.filter(email_codes::user_id.eq(*user))
-                .order(email_codes::created_at.desc())
-                .first(conn)
-                .await
-        }
+        Proof::Code { .. } => live.order(email_codes::created_at.desc()).first(conn).await,
         Proof::Link { token } => {
             live.filter(email_codes::link_hash.eq(link_hash(token)))
                 .first(conn)
@@ -392,9 +429,9 @@ pub async fn answer_floor(arrived: std::time::Instant) {
     tokio::time::sleep(ANSWER_FLOOR.saturating_sub(arrived.elapsed())).await;
 }
 
-/// Mails a code for `purpose` to the account with `email`, if there is one (for a
-/// password reset, only to a verified address: it gives the account away); otherwise
-/// nothing. The caller answers the same either way. 429 past the mail limit of the
+/// Mails a code for `purpose` to the account with `email`, if there is one and the
+/// address is verified (a reset or a deletion code gives the account away: an address
+/// never confirmed may not be the owner's); otherwise nothing. The caller answers the same either way. 429 past the mail limit of the
 /// address.
 pub async fn request_code(
     pool: &DbPool,
@@ -406,8 +443,7 @@ pub async fn request_code(
     let mut conn = db::conn(pool).await?;
     auth.mail_limits.check(&mut conn, email.as_str()).await?;
     let row = user_store::user_by_email(&mut conn, email).await?;
-    let needs_verified = purpose == Purpose::PasswordReset;
-    let Some(row) = row.filter(|r| !needs_verified || r.email_verified_at.is_some()) else {
+    let Some(row) = row.filter(|r| r.email_verified_at.is_some()) else {
         return Ok(());
     };
     conn.transaction::<_, ApiError, _>(async |conn| {

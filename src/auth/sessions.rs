@@ -76,8 +76,7 @@ pub async fn log_in(
     let stored = user.as_ref().and_then(|u| u.password_hash.clone());
     if !password::verify(password, stored.clone()).await? {
         if let Some(user) = &user {
-            let event = Event::new(SecurityEventKind::SignInFailed).device(device);
-            events::record(&mut *db::conn(pool).await?, user.id, client, event).await?;
+            note_failed_sign_in(pool, user.id, device, client);
         }
         return Err(invalid_credentials());
     }
@@ -112,6 +111,25 @@ pub async fn log_in(
     })
 }
 
+/// Writes a failed sign-in to the account's log after the answer has gone, so that
+/// neither its time nor an error (the account deleted meanwhile) tells a known address
+/// from an unknown one; a write that fails is only logged.
+fn note_failed_sign_in(pool: &DbPool, user: UserId, device: &str, client: &Client) {
+    let (pool, device, client) = (pool.clone(), device.to_owned(), client.clone());
+    actix_web::rt::spawn(async move {
+        let event = Event::new(SecurityEventKind::SignInFailed).device(&device);
+        let written = match db::conn(&pool).await {
+            Ok(mut conn) => events::record(&mut conn, user, &client, event)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(error) = written {
+            tracing::info!(%error, "a failed sign-in was not written to the security log");
+        }
+    });
+}
+
 /// Mails the notice of a sign-in on a new device, when the address is verified.
 async fn notify_new_device(
     conn: &mut AsyncPgConnection,
@@ -134,8 +152,8 @@ async fn notify_new_device(
 /// What presenting a refresh token led to.
 enum Refreshed {
     Pair(TokenPair),
-    /// A rotated token came back after the grace period: the session was revoked.
-    Reused,
+    /// A rotated token came back after the grace period: the session is to be revoked.
+    Reused(UserId, DeviceSessionId),
     Invalid(&'static str),
 }
 
@@ -169,17 +187,7 @@ pub async fn refresh(
             }
             match token.rotated_at {
                 Some(rotated) if now - rotated > grace => {
-                    store::revoke_session(
-                        conn,
-                        token.user_id,
-                        token.session_id,
-                        "refresh_token_reuse",
-                    )
-                    .await?;
-                    let event =
-                        Event::new(SecurityEventKind::RefreshTokenReused).session(token.session_id);
-                    events::record(conn, token.user_id, client, event).await?;
-                    return Ok(Refreshed::Reused);
+                    return Ok(Refreshed::Reused(token.user_id, token.session_id));
                 }
                 Some(_) => {}
                 None => store::mark_rotated(conn, token.session_id).await?,
@@ -198,10 +206,17 @@ pub async fn refresh(
         .await?;
     match outcome {
         Refreshed::Pair(pair) => Ok(pair),
-        Refreshed::Reused => Err(ApiError::unauthorized(
-            ProblemCode::RefreshTokenReused,
-            "this refresh token was already used; the session has been signed out",
-        )),
+        Refreshed::Reused(user, session) => {
+            // Signed out in a transaction of its own that holds the user's row first,
+            // the order an account deletion takes, not behind the token's lock.
+            let why = ("refresh_token_reuse", SecurityEventKind::RefreshTokenReused);
+            sign_out_device(pool, user, session, why, client).await?;
+            auth.readers.forget_user(user);
+            Err(ApiError::unauthorized(
+                ProblemCode::RefreshTokenReused,
+                "this refresh token was already used; the session has been signed out",
+            ))
+        }
         Refreshed::Invalid(detail) => Err(ApiError::unauthorized(
             ProblemCode::InvalidRefreshToken,
             detail,

@@ -92,6 +92,28 @@ pub fn page(status: StatusCode, lang: Lang, title: &str, body: &str) -> HttpResp
         ))
 }
 
+/// A rate limit met on a page: `body` again under a notice, with 429 and
+/// `Retry-After`; any other error as it is.
+pub fn too_many(
+    error: crate::error::ApiError,
+    lang: Lang,
+    title: &str,
+    body: &str,
+) -> Result<HttpResponse, crate::error::ApiError> {
+    let crate::error::ApiError::TooManyRequests { retry_after } = error else {
+        return Err(error);
+    };
+    let notice = texts(lang)
+        .too_many
+        .replace("{seconds}", &retry_after.to_string());
+    let body = format!("<p role=\"alert\"><strong>{notice}</strong></p>{body}");
+    let mut answer = page(StatusCode::TOO_MANY_REQUESTS, lang, title, &body);
+    answer
+        .headers_mut()
+        .insert(actix_web::http::header::RETRY_AFTER, retry_after.into());
+    Ok(answer)
+}
+
 /// The query of a page a mailed link opens.
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct LinkQuery {

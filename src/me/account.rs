@@ -147,9 +147,11 @@ pub async fn change_email(
         ));
     }
     let mut conn = db::conn(pool).await?;
-    if user_store::user_by_email(&mut conn, new_email)
-        .await?
-        .is_some()
+    let held = recovery::address_held(&mut conn, new_email.as_str(), Some(user.user_id)).await?;
+    if held
+        || user_store::user_by_email(&mut conn, new_email)
+            .await?
+            .is_some()
     {
         return Err(ApiError::conflict(
             ProblemCode::EmailTaken,

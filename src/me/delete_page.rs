@@ -15,7 +15,7 @@ use crate::auth::events::Client;
 use crate::auth::recovery::{self, Purpose};
 use crate::db::DbPool;
 use crate::error::{ApiError, ApiResult};
-use crate::http::page::{LinkQuery, PageTexts, form_fields, language, page};
+use crate::http::page::{LinkQuery, PageTexts, form_fields, language, page, too_many};
 use crate::lang::Lang;
 use crate::mail::Mailer;
 use crate::mail::templates::escape_html as escape;
@@ -124,19 +124,7 @@ impl Page {
 
     /// A rate limit met: `body` again with 429 and `Retry-After`; any other error as is.
     fn limited(&self, error: ApiError, body: &str) -> ApiResult<HttpResponse> {
-        let ApiError::TooManyRequests { retry_after } = error else {
-            return Err(error);
-        };
-        let notice = self
-            .t
-            .too_many
-            .replace("{seconds}", &retry_after.to_string());
-        let body = format!("{}{body}", Self::alert(Some(&notice)));
-        let mut answer = self.answer(StatusCode::TOO_MANY_REQUESTS, &body);
-        answer
-            .headers_mut()
-            .insert(actix_web::http::header::RETRY_AFTER, retry_after.into());
-        Ok(answer)
+        too_many(error, self.lang, &self.t.delete_title, body)
     }
 }
 
@@ -160,11 +148,17 @@ pub async fn delete_page(req: HttpRequest, query: web::Query<LinkQuery>) -> Http
     }
 }
 
-/// A form field as posted, cut to the longest text any of the page's fields takes.
+/// The longest text any field of the page takes (an email address); a longer one is
+/// refused as it is (never cut down to something else), and is not shown back.
+const MAX_FIELD: usize = 254;
+
+/// A form field as posted; empty when absent or longer than [`MAX_FIELD`] (which makes
+/// it an address, code or token that does not work: a 422).
 fn text_field(fields: &HashMap<String, String>, name: &str) -> String {
     fields
         .get(name)
-        .map(|v| v.chars().take(254).collect())
+        .filter(|v| v.chars().count() <= MAX_FIELD)
+        .cloned()
         .unwrap_or_default()
 }
 
@@ -267,6 +261,7 @@ pub async fn delete_page_post(
     auth: web::Data<AuthService>,
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
+    let arrived = Instant::now();
     let p = Page::of(&req);
     if !posted_here(&req) {
         return Ok(p.cross_site());
@@ -303,7 +298,10 @@ pub async fn delete_page_post(
         WebProof::Code { .. } => &p.t.wrong_code,
         WebProof::Link { .. } => &p.t.dead_link,
     };
-    match account::delete_from_web(&pool, &auth, &Client::of(&req), proof).await {
+    let deleted = account::delete_from_web(&pool, &auth, &Client::of(&req), proof).await;
+    // Whatever the proof and whether the account exists, the answer takes as long.
+    recovery::answer_floor(arrived).await;
+    match deleted {
         Ok(true) => {
             let body = format!("<p>{}</p>", p.t.deleted_body);
             Ok(page(StatusCode::OK, p.lang, &p.t.deleted_title, &body))

@@ -15,7 +15,7 @@ use crate::auth::{AuthService, AuthUser, password};
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
 use crate::http::Json;
-use crate::http::page::{LinkQuery, PageTexts, form_fields, language, page};
+use crate::http::page::{LinkQuery, PageTexts, form_fields, language, page, too_many};
 use crate::lang::Lang;
 use crate::mail::Mailer;
 use crate::mail::templates::escape_html;
@@ -137,11 +137,13 @@ pub async fn confirm_password_reset(
     check_limits(&pool, &auth, &req, Some(email.as_str())).await?;
     let client = Client::of(&req);
     let device = device_of(&client, body.device_name.as_deref())?;
+    // The new password is judged and hashed before the address is looked up, so that
+    // neither the answer nor its time tells whether an account has it.
+    let hash = password::hash_new("new_password", &body.new_password, &[email.as_str()]).await?;
     let account = user_store::user_by_email(&mut *db::conn(&pool).await?, &email).await?;
     let Some(account) = account else {
         return Err(recovery::code_refused());
     };
-    let hash = password::hash_new("new_password", &body.new_password, &[email.as_str()]).await?;
     let proof = Proof::Code {
         user: account.id,
         code,
@@ -290,6 +292,9 @@ pub async fn password_reset_page(req: HttpRequest, query: web::Query<LinkQuery>)
     responses(
         (status = 200, description = "Password set", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Password changed</h1>..."),
         (status = 422, description = "The link no longer works, or the password is too weak", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Choose a new password</h1>..."),
+        (status = 429, description = "Too many attempts", content_type = "text/html; charset=utf-8", body = String,
+            headers(("retry-after" = u64, description = "Seconds to wait before trying again")),
+            example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Choose a new password</h1>..."),
     )
 )]
 #[post("/auth/password-reset/page")]
@@ -305,7 +310,9 @@ pub async fn password_reset_page_post(
     else {
         return Ok(no_link(lang, t));
     };
-    check_limits(&pool, &auth, &req, None).await?;
+    if let Err(e) = check_limits(&pool, &auth, &req, None).await {
+        return too_many(e, lang, &t.reset_title, &reset_form(t, token, None));
+    }
     let hash = match password::hash_new("new_password", new_password, &[]).await {
         Ok(hash) => hash,
         Err(ApiError::Unprocessable { .. } | ApiError::Validation { .. }) => {
@@ -373,6 +380,9 @@ pub async fn undo_email_change_page(
         (status = 200, description = "Undone", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Your address is kept</h1>..."),
         (status = 409, description = "Another account has this address now", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>This address is taken</h1>..."),
         (status = 422, description = "The link no longer works", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>This link no longer works</h1>..."),
+        (status = 429, description = "Too many attempts", content_type = "text/html; charset=utf-8", body = String,
+            headers(("retry-after" = u64, description = "Seconds to wait before trying again")),
+            example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Keep your email address</h1>..."),
     )
 )]
 #[post("/auth/email-change/undo/page")]
@@ -388,7 +398,10 @@ pub async fn undo_email_change_page_post(
     let Some(token) = fields.get("token") else {
         return Ok(no_link(lang, t));
     };
-    check_limits(&pool, &auth, &req, None).await?;
+    if let Err(e) = check_limits(&pool, &auth, &req, None).await {
+        let form = button_form(token, &t.undo_button);
+        return too_many(e, lang, &t.undo_title, &form);
+    }
     match email_change::undo(&pool, &auth, &mailer, &Client::of(&req), token).await {
         Ok(Undone::Restored) => Ok(said(
             StatusCode::OK,

@@ -7,7 +7,7 @@ use actix_web::test::TestRequest;
 use serde_json::json;
 
 use super::recovery::{WAIT, app_mailing_to};
-use crate::support::{PASSWORD, SmtpServer, TestApp, count_rows, guesses_per_account};
+use crate::support::{PASSWORD, SmtpServer, TestApp, count_rows, execute, guesses_per_account};
 
 fn form(body: &str) -> TestRequest {
     TestRequest::post()
@@ -146,7 +146,13 @@ async fn a_code_or_link_mailed_to_the_address_deletes_the_account_without_its_pa
     };
     let mei = app.register("mei@example.com").await;
     let li = app.register("li@example.com").await;
-    smtp.wait_for(2, WAIT).await;
+    let unverified = app.register("kai@example.com").await;
+    smtp.wait_for(3, WAIT).await;
+    // Codes go to verified addresses only (one never confirmed may not be the owner's).
+    execute(
+        app.db_url(),
+        "UPDATE users SET email_verified_at = now() WHERE email <> 'kai@example.com'".into(),
+    );
     let post = |uri: &str, body: String| {
         app.send(
             TestRequest::post()
@@ -156,6 +162,7 @@ async fn a_code_or_link_mailed_to_the_address_deletes_the_account_without_its_pa
         )
     };
     let ask = |email: &str| post("/account/delete/code", format!("email={email}"));
+    assert_eq!(ask("kai@example.com").await.status, 200);
 
     // The same page whether or not an account has the address.
     let known = ask("mei@example.com").await;
@@ -202,4 +209,13 @@ async fn a_code_or_link_mailed_to_the_address_deletes_the_account_without_its_pa
     assert_eq!(done.status, 200, "{}", done.text());
     li.me().await.problem(401, "session_revoked");
     assert_eq!(post("/account/delete", by_link).await.status, 422, "once");
+    assert_eq!(
+        smtp.received()
+            .iter()
+            .filter(|m| m.to == ["<kai@example.com>"])
+            .count(),
+        1,
+        "no deletion code to an unverified address"
+    );
+    assert_eq!(unverified.me().await.status, 200);
 }

@@ -105,8 +105,13 @@ async fn the_address_changes_only_with_the_code_sent_to_the_new_one() {
     app.login("mei@example.com", PASSWORD)
         .await
         .problem(401, "invalid_credentials");
-    // The old address is free again.
-    app.register("mei@example.com").await;
+    // The old address stays the account's to take back for 7 days: nobody else gets it.
+    app.post(
+        "/v1/auth/register",
+        json!({"email": "mei@example.com", "password": PASSWORD, "display_name": "X"}),
+    )
+    .await
+    .problem(409, "email_taken");
 }
 
 #[actix_web::test]
@@ -147,22 +152,82 @@ async fn the_old_address_undoes_the_change_signs_every_device_out_and_gets_a_res
     app.login("thief@example.net", PASSWORD)
         .await
         .problem(401, "invalid_credentials");
-    let back = app.login("mei@example.com", PASSWORD).await;
-    assert_eq!(back.status, 200, "{}", back.text());
-    assert!(back.json()["user"]["email_verified_at"].is_string());
-
-    // A reset code went to the restored address with the undo.
-    let reset = smtp
-        .wait_saying("mei@example.com", "Subject: Reset", WAIT)
+    // Whoever asked knew the password: it no longer signs in, at either address.
+    app.login("mei@example.com", PASSWORD)
+        .await
+        .problem(401, "invalid_credentials");
+    // The address is held for the account while the link lives: nobody else takes it.
+    let other = app
+        .post(
+            "/v1/auth/register",
+            json!({"email": "mei@example.com", "password": PASSWORD, "display_name": "X"}),
+        )
         .await;
-    let code = reset.code_after("Subject:");
+    other.problem(409, "email_taken");
+
+    // A reset code went to the restored address with the undo, and gets back in.
+    let back = reset_in(&app, &smtp, "mei@example.com").await;
+    assert!(back["user"]["email_verified_at"].is_string());
+    assert_eq!(back["user"]["email"], "mei@example.com");
+}
+
+/// Signs in with the reset code mailed to `email` (a new password set): the answer.
+async fn reset_in(
+    app: &crate::support::TestApp,
+    smtp: &SmtpServer,
+    email: &str,
+) -> serde_json::Value {
+    let code = smtp
+        .wait_saying(email, "Subject: Reset", WAIT)
+        .await
+        .code_after("Subject:");
     let confirmed = app
         .post(
             "/v1/auth/password-reset/confirm",
-            json!({"email": "mei@example.com", "code": code, "new_password": "amber heron copper willow"}),
+            json!({"email": email, "code": code, "new_password": "amber heron copper willow"}),
         )
         .await;
     assert_eq!(confirmed.status, 200, "{}", confirmed.text());
+    confirmed.json()
+}
+
+#[actix_web::test]
+async fn an_unverified_old_address_gets_no_way_to_take_the_account_back() {
+    let smtp = SmtpServer::start().await;
+    let Some(app) = app_mailing_to(&smtp).await else {
+        return;
+    };
+    // Registered with a mistyped address (someone else's), never verified.
+    let mei = app.register("mie@example.com").await;
+    smtp.wait_to("mie@example.com", WAIT).await;
+    let asked = mei
+        .put(
+            "/v1/me/email",
+            json!({"new_email": "mei@example.com", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(asked.status, 202, "{}", asked.text());
+    let code = smtp
+        .wait_to("mei@example.com", WAIT)
+        .await
+        .code_after("Subject:");
+    let moved = mei
+        .post("/v1/me/email/confirm", json!({"code": code}))
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.text());
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let to_old: Vec<_> = smtp
+        .received()
+        .into_iter()
+        .filter(|m| m.to == ["<mie@example.com>"])
+        .collect();
+    assert_eq!(
+        to_old.len(),
+        1,
+        "only its verification code, no notice or undo link"
+    );
+    // Nothing holds the mistyped address: its owner may register it.
+    app.register("mie@example.com").await;
 }
 
 #[actix_web::test]
@@ -175,7 +240,7 @@ async fn a_pending_change_dies_with_the_undo_and_guests_have_no_address_to_chang
     let (code, token) = ask_change(&smtp, &mei, "mei@example.com", "new@example.org").await;
     assert_eq!(app.send(undo_form(&token)).await.status, 200);
     let mei = app.account(
-        &app.login("mei@example.com", PASSWORD).await.json(),
+        &reset_in(&app, &smtp, "mei@example.com").await,
         "mei@example.com",
     );
     mei.post("/v1/me/email/confirm", json!({"code": code}))
