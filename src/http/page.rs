@@ -134,9 +134,23 @@ impl LinkQuery {
     }
 }
 
-/// The fields of a posted form (`application/x-www-form-urlencoded`).
-pub fn form_fields(body: &[u8]) -> HashMap<String, String> {
-    url::form_urlencoded::parse(body).into_owned().collect()
+/// Reads a posted form (`application/x-www-form-urlencoded`) into `T`, whose fields
+/// are optional strings; unknown fields are ignored, and a body that does not fit reads
+/// as an empty form (which the page then refuses).
+pub fn form<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> T {
+    let fields: serde_json::Map<String, serde_json::Value> = url::form_urlencoded::parse(body)
+        .into_owned()
+        .map(|(name, value)| (name, serde_json::Value::String(value)))
+        .collect();
+    serde_json::from_value(serde_json::Value::Object(fields)).unwrap_or_default()
+}
+
+/// The form a mailed link's page posts back: the link's token.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct LinkForm {
+    /// The token of the mailed link.
+    #[schema(max_length = 64)]
+    pub token: Option<String>,
 }
 
 #[cfg(test)]

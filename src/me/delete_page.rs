@@ -4,18 +4,19 @@
 //! `DELETE /v1/me`. No script, no cookie: the password or the mailed code is the proof,
 //! and a post from another site is refused. In the language `Accept-Language` asks for.
 
-use std::collections::HashMap;
 use std::time::Instant;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::auth::AuthService;
 use crate::auth::events::Client;
 use crate::auth::recovery::{self, Purpose};
 use crate::db::DbPool;
 use crate::error::{ApiError, ApiResult};
-use crate::http::page::{LinkQuery, PageTexts, form_fields, language, page, too_many};
+use crate::http::page::{LinkQuery, PageTexts, form, language, page, too_many};
 use crate::lang::Lang;
 use crate::mail::Mailer;
 use crate::mail::templates::escape_html as escape;
@@ -137,14 +138,20 @@ impl Page {
     params(LinkQuery),
     responses(
         (status = 200, description = "The form", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Delete your acupress account</h1>..."),
+        (status = 422, description = "A `token` no mailed link carries", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Delete your acupress account</h1>..."),
     )
 )]
 #[get("/account/delete")]
 pub async fn delete_page(req: HttpRequest, query: web::Query<LinkQuery>) -> HttpResponse {
     let p = Page::of(&req);
-    match query.link_token() {
-        Some(token) => p.answer(StatusCode::OK, &p.link_form(token, None)),
-        None => p.answer(StatusCode::OK, &p.form("", None)),
+    match (query.link_token(), query.token.as_deref()) {
+        (Some(token), _) => p.answer(StatusCode::OK, &p.link_form(token, None)),
+        // A token no link of ours carries.
+        (None, Some(given)) if !given.is_empty() => p.answer(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &p.form("", Some(&p.t.dead_link)),
+        ),
+        (None, _) => p.answer(StatusCode::OK, &p.form("", None)),
     }
 }
 
@@ -154,12 +161,38 @@ const MAX_FIELD: usize = 254;
 
 /// A form field as posted; empty when absent or longer than [`MAX_FIELD`] (which makes
 /// it an address, code or token that does not work: a 422).
-fn text_field(fields: &HashMap<String, String>, name: &str) -> String {
-    fields
-        .get(name)
+fn text_field(field: &Option<String>) -> String {
+    field
+        .as_ref()
         .filter(|v| v.chars().count() <= MAX_FIELD)
         .cloned()
         .unwrap_or_default()
+}
+
+/// The form that asks for a deletion code.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct CodeRequestForm {
+    #[schema(max_length = 254, format = "email")]
+    pub email: Option<String>,
+}
+
+/// The deletion form: `confirm`, and the email with the password or the mailed code, or
+/// the mailed link's token.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct DeleteForm {
+    #[schema(max_length = 254, format = "email")]
+    pub email: Option<String>,
+    #[schema(max_length = 128)]
+    pub password: Option<String>,
+    /// The six digits mailed to the address.
+    #[schema(max_length = 6)]
+    pub code: Option<String>,
+    /// The token of the mailed link.
+    #[schema(max_length = 64)]
+    pub token: Option<String>,
+    /// `yes`: the box that says everything goes.
+    #[schema(max_length = 3)]
+    pub confirm: Option<String>,
 }
 
 /// Mail a deletion code to an account's address.
@@ -169,7 +202,7 @@ fn text_field(fields: &HashMap<String, String>, name: &str) -> String {
 /// address and per email (429 page).
 #[utoipa::path(
     tag = "me",
-    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`email`"),
+    request_body(content = CodeRequestForm, content_type = "application/x-www-form-urlencoded", description = "The account's email"),
     responses(
         (status = 200, description = "The form for the code", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Delete your acupress account</h1>..."),
         (status = 403, description = "The form was posted from another site", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Delete your acupress account</h1>..."),
@@ -192,7 +225,8 @@ pub async fn delete_code_post(
     if !posted_here(&req) {
         return Ok(p.cross_site());
     }
-    let given = text_field(&form_fields(&body), "email");
+    let posted: CodeRequestForm = form(&body);
+    let given = text_field(&posted.email);
     let Ok(email) = Email::parse(&given) else {
         let form = p.form(&given, Some(&p.t.not_an_address));
         return Ok(p.answer(StatusCode::UNPROCESSABLE_ENTITY, &form));
@@ -244,7 +278,7 @@ fn posted_here(req: &HttpRequest) -> bool {
 /// page; attempts are limited per client address and per email (429 page).
 #[utoipa::path(
     tag = "me",
-    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`confirm=yes`, and `email` with `password` or `code`, or `token`"),
+    request_body(content = DeleteForm, content_type = "application/x-www-form-urlencoded", description = "`confirm=yes`, and `email` with `password` or `code`, or `token`"),
     responses(
         (status = 200, description = "The account is deleted", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Your account is deleted</h1>..."),
         (status = 403, description = "The form was posted from another site", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Delete your acupress account</h1>..."),
@@ -266,25 +300,25 @@ pub async fn delete_page_post(
     if !posted_here(&req) {
         return Ok(p.cross_site());
     }
-    let fields = form_fields(&body);
-    let given = text_field(&fields, "email");
-    let (token, code) = (text_field(&fields, "token"), text_field(&fields, "code"));
+    let posted: DeleteForm = form(&body);
+    let given = text_field(&posted.email);
+    let (token, code) = (text_field(&posted.token), text_field(&posted.code));
     // The form to show again, for what was posted.
     let again = |problem: &str| {
         let body = if !token.is_empty() {
             p.link_form(&token, Some(problem))
-        } else if fields.contains_key("code") {
+        } else if posted.code.is_some() {
             p.code_form(&given, Some(problem))
         } else {
             p.form(&given, Some(problem))
         };
         p.answer(StatusCode::UNPROCESSABLE_ENTITY, &body)
     };
-    if fields.get("confirm").map(String::as_str) != Some("yes") {
+    if posted.confirm.as_deref() != Some("yes") {
         return Ok(again(&p.t.untick));
     }
     let email = Email::parse(&given);
-    let proof = match (&email, fields.get("password")) {
+    let proof = match (&email, &posted.password) {
         _ if !token.is_empty() => WebProof::Link { token: &token },
         (Ok(email), Some(password)) => WebProof::Password {
             email,

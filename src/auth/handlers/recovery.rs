@@ -5,6 +5,8 @@ use std::time::Instant;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::{check_limits, device_of};
 use crate::auth::email_change::{self, Undone};
@@ -15,7 +17,7 @@ use crate::auth::{AuthService, AuthUser, password};
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
 use crate::http::Json;
-use crate::http::page::{LinkQuery, PageTexts, form_fields, language, page, too_many};
+use crate::http::page::{LinkForm, LinkQuery, PageTexts, form, language, page, too_many};
 use crate::lang::Lang;
 use crate::mail::Mailer;
 use crate::mail::templates::escape_html;
@@ -212,7 +214,7 @@ pub async fn verify_email_page(req: HttpRequest, query: web::Query<LinkQuery>) -
 /// saying the address is confirmed, or (422) that the link no longer works.
 #[utoipa::path(
     tag = "auth",
-    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`token` from the link"),
+    request_body(content = LinkForm, content_type = "application/x-www-form-urlencoded", description = "The link's token"),
     responses(
         (status = 200, description = "Confirmed", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Address confirmed</h1>..."),
         (status = 422, description = "The link no longer works", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>This link no longer works</h1>..."),
@@ -226,8 +228,8 @@ pub async fn verify_email_page_post(
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
     let (lang, t) = language(&req);
-    let fields = form_fields(&body);
-    let Some(token) = fields.get("token") else {
+    let posted: LinkForm = form(&body);
+    let Some(token) = posted.token.as_deref() else {
         return Ok(no_link(lang, t));
     };
     let client = Client::of(&req);
@@ -241,6 +243,17 @@ pub async fn verify_email_page_post(
         Err(ApiError::Unprocessable { .. }) => Ok(no_link(lang, t)),
         Err(e) => Err(e),
     }
+}
+
+/// The form of the reset page.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ResetForm {
+    /// The token of the mailed link.
+    #[schema(max_length = 64)]
+    pub token: Option<String>,
+    /// 8 to 128 characters, not easy to guess.
+    #[schema(min_length = 8, max_length = 128)]
+    pub new_password: Option<String>,
 }
 
 fn reset_form(t: &PageTexts, token: &str, problem: Option<&str>) -> String {
@@ -288,7 +301,7 @@ pub async fn password_reset_page(req: HttpRequest, query: web::Query<LinkQuery>)
 /// Signs out every device of the account; no device is signed in.
 #[utoipa::path(
     tag = "auth",
-    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`token` from the link and `new_password`"),
+    request_body(content = ResetForm, content_type = "application/x-www-form-urlencoded", description = "The link's token and the new password"),
     responses(
         (status = 200, description = "Password set", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Password changed</h1>..."),
         (status = 422, description = "The link no longer works, or the password is too weak", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Choose a new password</h1>..."),
@@ -305,15 +318,14 @@ pub async fn password_reset_page_post(
     pool: web::Data<DbPool>,
 ) -> ApiResult<HttpResponse> {
     let (lang, t) = language(&req);
-    let fields = form_fields(&body);
-    let (Some(token), Some(new_password)) = (fields.get("token"), fields.get("new_password"))
-    else {
+    let posted: ResetForm = form(&body);
+    let (Some(token), Some(new_password)) = (posted.token.as_deref(), posted.new_password) else {
         return Ok(no_link(lang, t));
     };
     if let Err(e) = check_limits(&pool, &auth, &req, None).await {
         return too_many(e, lang, &t.reset_title, &reset_form(t, token, None));
     }
-    let hash = match password::hash_new("new_password", new_password, &[]).await {
+    let hash = match password::hash_new("new_password", &new_password, &[]).await {
         Ok(hash) => hash,
         Err(ApiError::Unprocessable { .. } | ApiError::Validation { .. }) => {
             let form = reset_form(t, token, Some(&t.weak_password));
@@ -375,7 +387,7 @@ pub async fn undo_email_change_page(
 /// reset code is mailed to it. 409 when another account has taken the address since.
 #[utoipa::path(
     tag = "auth",
-    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`token` from the link"),
+    request_body(content = LinkForm, content_type = "application/x-www-form-urlencoded", description = "The link's token"),
     responses(
         (status = 200, description = "Undone", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Your address is kept</h1>..."),
         (status = 409, description = "Another account has this address now", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>This address is taken</h1>..."),
@@ -394,8 +406,8 @@ pub async fn undo_email_change_page_post(
     mailer: web::Data<Mailer>,
 ) -> ApiResult<HttpResponse> {
     let (lang, t) = language(&req);
-    let fields = form_fields(&body);
-    let Some(token) = fields.get("token") else {
+    let posted: LinkForm = form(&body);
+    let Some(token) = posted.token.as_deref() else {
         return Ok(no_link(lang, t));
     };
     if let Err(e) = check_limits(&pool, &auth, &req, None).await {
