@@ -16,8 +16,16 @@ use crate::users::model::User;
 use crate::users::store::{self as user_store, NewUser};
 use crate::users::{Email, TimeZone, UserId};
 
+/// 409 `guest_account`: a guest has no address to verify or change.
+pub fn no_address() -> ApiError {
+    ApiError::conflict(
+        ProblemCode::GuestAccount,
+        "a guest account has no email address; upgrade it first",
+    )
+}
+
 /// 409 `email_taken`.
-pub(super) fn email_taken() -> ApiError {
+pub fn email_taken() -> ApiError {
     ApiError::conflict(
         ProblemCode::EmailTaken,
         "an account with this email already exists",

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::auth::events::{self, Client, Event, SecurityEventKind};
 use crate::auth::model::TokenPair;
-use crate::auth::{AuthService, sessions, store};
+use crate::auth::{AuthService, accounts, sessions, store};
 use crate::db::schema::{email_codes, users};
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -397,10 +397,7 @@ pub async fn resend_verification(
         .await?
         .ok_or_else(|| ApiError::not_found("no such account"))?;
     let Some(email) = row.email.clone() else {
-        return Err(ApiError::conflict(
-            ProblemCode::GuestAccount,
-            "a guest account has no email address; upgrade it first",
-        ));
+        return Err(accounts::no_address());
     };
     if row.email_verified_at.is_some() {
         return Err(ApiError::conflict(

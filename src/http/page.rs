@@ -92,6 +92,13 @@ pub fn page(status: StatusCode, lang: Lang, title: &str, body: &str) -> HttpResp
         ))
 }
 
+/// A problem shown at the top of a form (one of the pages' own texts), or nothing.
+pub fn alert(problem: Option<&str>) -> String {
+    problem
+        .map(|p| format!("<p role=\"alert\"><strong>{p}</strong></p>"))
+        .unwrap_or_default()
+}
+
 /// A rate limit met on a page: `body` again under a notice, with 429 and
 /// `Retry-After`; any other error as it is.
 pub fn too_many(
@@ -106,7 +113,7 @@ pub fn too_many(
     let notice = texts(lang)
         .too_many
         .replace("{seconds}", &retry_after.to_string());
-    let body = format!("<p role=\"alert\"><strong>{notice}</strong></p>{body}");
+    let body = format!("{}{body}", alert(Some(&notice)));
     let mut answer = page(StatusCode::TOO_MANY_REQUESTS, lang, title, &body);
     answer
         .headers_mut()

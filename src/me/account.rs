@@ -9,7 +9,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use crate::auth::events::{self, Client, Event, SecurityEventKind};
 use crate::auth::recovery::{self, Proof};
 use crate::auth::store as auth_store;
-use crate::auth::{AuthService, AuthUser, email_change, password, session_revoked};
+use crate::auth::{AuthService, AuthUser, accounts, email_change, password, session_revoked};
 use crate::catalog::store::Snapshot;
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
@@ -134,10 +134,7 @@ pub async fn change_email(
 ) -> ApiResult<()> {
     let row = current(pool, user.user_id).await?;
     if row.email.is_none() {
-        return Err(ApiError::conflict(
-            ProblemCode::GuestAccount,
-            "a guest account has no email address; upgrade it first",
-        ));
+        return Err(accounts::no_address());
     }
     confirm_password(pool, auth, &client.address, &row, Some(password)).await?;
     if row.email.as_deref() == Some(new_email.as_str()) {
@@ -153,10 +150,7 @@ pub async fn change_email(
             .await?
             .is_some()
     {
-        return Err(ApiError::conflict(
-            ProblemCode::EmailTaken,
-            "an account with this email already exists",
-        ));
+        return Err(accounts::email_taken());
     }
     auth.mail_limits
         .check(&mut conn, user.user_id.to_string().as_str())

@@ -16,7 +16,7 @@ use crate::auth::events::Client;
 use crate::auth::recovery::{self, Purpose};
 use crate::db::DbPool;
 use crate::error::{ApiError, ApiResult};
-use crate::http::page::{LinkQuery, PageTexts, form, language, page, too_many};
+use crate::http::page::{LinkQuery, PageTexts, alert, form, language, page, too_many};
 use crate::lang::Lang;
 use crate::mail::Mailer;
 use crate::mail::templates::escape_html as escape;
@@ -45,15 +45,9 @@ impl Page {
         page(status, self.lang, &self.t.delete_title, body)
     }
 
-    fn alert(problem: Option<&str>) -> String {
-        problem
-            .map(|p| format!("<p role=\"alert\"><strong>{}</strong></p>", escape(p)))
-            .unwrap_or_default()
-    }
-
     /// The warning every form starts with, and a problem to show.
     fn head(&self, problem: Option<&str>) -> String {
-        format!("<p>{}</p>{}", self.t.what_goes, Self::alert(problem))
+        format!("<p>{}</p>{}", self.t.what_goes, alert(problem))
     }
 
     fn email_field(&self, email: &str) -> String {
@@ -208,7 +202,6 @@ pub struct DeleteForm {
         (status = 403, description = "The form was posted from another site", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Delete your acupress account</h1>..."),
         (status = 422, description = "Not an email address", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Delete your acupress account</h1>..."),
         (status = 429, description = "Too many attempts", content_type = "text/html; charset=utf-8", body = String,
-            headers(("retry-after" = u64, description = "Seconds to wait before trying again")),
             example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Delete your acupress account</h1>..."),
     )
 )]
@@ -284,7 +277,6 @@ fn posted_here(req: &HttpRequest) -> bool {
         (status = 403, description = "The form was posted from another site", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Delete your acupress account</h1>..."),
         (status = 422, description = "The email, password, code or link is not right, or the box is not ticked", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Delete your acupress account</h1>..."),
         (status = 429, description = "Too many attempts", content_type = "text/html; charset=utf-8", body = String,
-            headers(("retry-after" = u64, description = "Seconds to wait before trying again")),
             example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Delete your acupress account</h1>..."),
     )
 )]

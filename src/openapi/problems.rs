@@ -309,6 +309,13 @@ pub fn document(op: &mut Value, name: &str, header_ref: impl Fn(&str) -> Value) 
         );
         listed.insert(status.to_string(), json!(codes));
     }
+    // A page answered where no problem document is: the headers of its status too.
+    for (status, page) in &mut pages {
+        let status: u16 = status.parse().unwrap_or_default();
+        for &h in status_headers(status) {
+            page["headers"][h] = header_ref(h);
+        }
+    }
     responses.extend(pages);
     responses.sort_keys();
     op[EXTENSION] = Value::Object(listed);

@@ -17,7 +17,7 @@ use crate::auth::{AuthService, AuthUser, password};
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
 use crate::http::Json;
-use crate::http::page::{LinkForm, LinkQuery, PageTexts, form, language, page, too_many};
+use crate::http::page::{LinkForm, LinkQuery, PageTexts, alert, form, language, page, too_many};
 use crate::lang::Lang;
 use crate::mail::Mailer;
 use crate::mail::templates::escape_html;
@@ -257,9 +257,7 @@ pub struct ResetForm {
 }
 
 fn reset_form(t: &PageTexts, token: &str, problem: Option<&str>) -> String {
-    let problem = problem
-        .map(|p| format!("<p role=\"alert\"><strong>{p}</strong></p>"))
-        .unwrap_or_default();
+    let problem = alert(problem);
     format!(
         "{problem}<form method=\"post\">{}\
          <label>{}<br><input type=\"password\" name=\"new_password\" autocomplete=\"new-password\" minlength=\"8\" maxlength=\"128\" required></label><br>\
@@ -306,7 +304,6 @@ pub async fn password_reset_page(req: HttpRequest, query: web::Query<LinkQuery>)
         (status = 200, description = "Password set", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Password changed</h1>..."),
         (status = 422, description = "The link no longer works, or the password is too weak", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Choose a new password</h1>..."),
         (status = 429, description = "Too many attempts", content_type = "text/html; charset=utf-8", body = String,
-            headers(("retry-after" = u64, description = "Seconds to wait before trying again")),
             example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Choose a new password</h1>..."),
     )
 )]
@@ -393,7 +390,6 @@ pub async fn undo_email_change_page(
         (status = 409, description = "Another account has this address now", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>This address is taken</h1>..."),
         (status = 422, description = "The link no longer works", content_type = "text/html; charset=utf-8", body = String, example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>This link no longer works</h1>..."),
         (status = 429, description = "Too many attempts", content_type = "text/html; charset=utf-8", body = String,
-            headers(("retry-after" = u64, description = "Seconds to wait before trying again")),
             example = "<!DOCTYPE html>\n<html lang=\"en\">...<h1>Keep your email address</h1>..."),
     )
 )]
