@@ -50,6 +50,7 @@ fn routes(cfg: &mut ServiceConfig) {
                 .configure(catalog::handlers::routes)
                 .configure(auth::handlers::routes)
                 .configure(me::handlers::routes)
+                .configure(me::sign_in::routes)
                 .configure(history::handlers::routes)
                 .configure(personal::reminders::handlers::routes)
                 .configure(personal::favorites::handlers::routes)

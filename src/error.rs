@@ -97,6 +97,9 @@ pub enum ApiError {
     TooManyRequests { retry_after: u64 },
     #[error("{0}")]
     NotFound(String),
+    /// 404 with a specific code, e.g. `provider_not_enabled`.
+    #[error("{detail}")]
+    Missing { code: ProblemCode, detail: String },
     #[error("method not allowed")]
     MethodNotAllowed { allow: String },
     #[error("request body is larger than {limit} bytes")]
@@ -108,6 +111,9 @@ pub enum ApiError {
     /// More work queued than the server takes on (password hashing): 503, retry soon.
     #[error("{0}")]
     Busy(&'static str),
+    /// 503: an identity provider's keys cannot be fetched (down or too slow).
+    #[error("{detail}")]
+    ProviderUnavailable { retry_after: u64, detail: String },
     /// 408: the body did not arrive within `ACUPRESS_BODY_TIMEOUT_MS`.
     #[error("the request body did not arrive within {seconds} s")]
     BodyTimeout { seconds: f64 },
@@ -217,7 +223,8 @@ impl ApiError {
             Self::BadRequest { code, .. }
             | Self::Unprocessable { code, .. }
             | Self::Unauthorized { code, .. }
-            | Self::Conflict { code, .. } => *code,
+            | Self::Conflict { code, .. }
+            | Self::Missing { code, .. } => *code,
             Self::Validation { .. } => ProblemCode::ValidationFailed,
             Self::Forbidden(_) => ProblemCode::Forbidden,
             Self::Gone(_) => ProblemCode::SyncCursorExpired,
@@ -228,6 +235,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => ProblemCode::UnsupportedMediaType,
             Self::Unavailable(_) => ProblemCode::ServiceUnavailable,
             Self::Busy(_) => ProblemCode::ServerBusy,
+            Self::ProviderUnavailable { .. } => ProblemCode::ProviderUnavailable,
             Self::BodyTimeout { .. } => ProblemCode::BodyTimeout,
             Self::ShuttingDown => ProblemCode::ShuttingDown,
             Self::Internal(_) => ProblemCode::InternalError,
@@ -285,13 +293,14 @@ impl ResponseError for ApiError {
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Gone(_) => StatusCode::GONE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::NotFound(_) | Self::Missing { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Unavailable(_) | Self::Busy(_) | Self::ShuttingDown => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Self::Unavailable(_)
+            | Self::Busy(_)
+            | Self::ShuttingDown
+            | Self::ProviderUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Self::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Http { status, .. } => *status,
@@ -336,7 +345,8 @@ impl ResponseError for ApiError {
                     DB_RETRY_AFTER_SECS.to_string(),
                 ));
             }
-            Self::TooManyRequests { retry_after } => {
+            Self::TooManyRequests { retry_after }
+            | Self::ProviderUnavailable { retry_after, .. } => {
                 res.insert_header((
                     HeaderName::from_static("retry-after"),
                     retry_after.to_string(),

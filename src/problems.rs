@@ -75,6 +75,9 @@ problem_codes! {
     AlreadyVerified = "already_verified", 409, "Email address already verified",
         "The account's address is verified already; there is nothing to confirm.",
         "Nothing to do: `email_verified_at` on the account says when it was verified.";
+    MfaCodeInvalid = "mfa_code_invalid", 422, "Authenticator code does not work",
+        "The authenticator or recovery code is wrong, from too far off the current time, or was used already (each works once).",
+        "Let the person type the code now shown in the authenticator app; on a challenge, 5 wrong codes end it.";
     WeakPassword = "weak_password", 422, "Password too weak",
         "The password is too easy to guess (judged by a strength estimator, not by character rules), or is outside 8 to 128 characters.",
         "Ask for a longer or less predictable password; `errors` carries the estimator's hints.";
@@ -99,6 +102,12 @@ problem_codes! {
     RefreshTokenReused = "refresh_token_reused", 401, "Refresh token reused",
         "A refresh token that was already exchanged came back after the grace period, so it may have been stolen: the whole device session was signed out.",
         "Sign in again. Store the newest refresh token as soon as it arrives.";
+    InvalidIdToken = "invalid_id_token", 401, "ID token refused",
+        "The Apple or Google ID token does not verify: a bad signature, a key the provider does not publish, an algorithm not accepted, another issuer or app (`aud`), expired, issued in the future, or made for another nonce. The detail says which.",
+        "Run the system sign-in dialog again for a fresh token, with a new nonce; an expired token cannot be reused.";
+    MfaChallengeInvalid = "mfa_challenge_invalid", 401, "Sign-in challenge no longer valid",
+        "The two-factor challenge is unknown, expired (challenges last 5 minutes), already used, or dead after 5 wrong codes.",
+        "Sign in again with the first factor to get a new challenge.";
     Forbidden = "forbidden", 403, "Forbidden",
         "Signed in, but not allowed: an admin-only operation, or a wrong current password for an account change.",
         "Check the password, or the account's role.";
@@ -108,6 +117,9 @@ problem_codes! {
     NotFound = "not_found", 404, "Not found",
         "Nothing is here: an unknown route, catalog code or slug, or a record that does not exist for this user (another user's records are not found either).",
         "Check the path; for catalog codes any spelling works (`LI4`, `li-4`).";
+    ProviderNotEnabled = "provider_not_enabled", 404, "Sign-in provider not enabled",
+        "This server has no client id configured for the provider, so it accepts no tokens from it.",
+        "Offer only the sign-in buttons of enabled providers; the operator enables one with `ACUPRESS_APPLE_CLIENT_IDS` or `ACUPRESS_GOOGLE_CLIENT_IDS`.";
     MethodNotAllowed = "method_not_allowed", 405, "Method not allowed",
         "The path exists but does not take this HTTP method.",
         "Use one of the methods in the `Allow` header.";
@@ -123,6 +135,24 @@ problem_codes! {
     PasswordChanged = "password_changed", 409, "Password changed meanwhile",
         "The password was changed (by another request) after this one checked it, so nothing was written.",
         "Use the current password: sign in again with it, then retry if the change is still wanted.";
+    IdentityTaken = "identity_taken", 409, "Sign-in already belongs to another account",
+        "This Apple or Google account already signs in to another acupress account, and one provider account can sign in to one acupress account only.",
+        "Sign in with it instead; to move it, unlink it from the other account first.";
+    ProviderAlreadyLinked = "provider_already_linked", 409, "Provider already linked",
+        "The account already has a sign-in with this provider (one per provider).",
+        "Unlink the one it has first, if another one is wanted.";
+    LastSignInMethod = "last_sign_in_method", 409, "Last way to sign in",
+        "Removing this sign-in would leave the account with no way to sign in.",
+        "Link another provider, or set a password, before unlinking this one.";
+    EmailNotVerified = "email_not_verified", 409, "Email address not verified",
+        "The operation needs an account whose address is confirmed (two-factor enrolment does: it is how the account is recovered).",
+        "Verify the address with the mailed code first (POST /v1/auth/verify-email).";
+    MfaAlreadyEnabled = "mfa_already_enabled", 409, "Two-factor sign-in already on",
+        "The account already signs in with an authenticator code.",
+        "Nothing to do; to start over with a new secret, turn it off first.";
+    MfaNotEnabled = "mfa_not_enabled", 409, "Two-factor sign-in is off",
+        "There is no confirmed authenticator for this account (or no enrolment to confirm).",
+        "Enrol first with POST /v1/me/mfa/totp.";
     SessionExists = "session_exists", 409, "Session id already used",
         "This account already has a session with this client-chosen id (ids are per account).",
         "Use a new UUID for a new session, or PATCH the existing one.";
@@ -159,6 +189,9 @@ problem_codes! {
     ServerBusy = "server_busy", 503, "Server busy",
         "The server has more work in hand than it takes on at once: password hashing, or request bodies being received (`ACUPRESS_BODY_MEMORY_MB`). Nothing was changed.",
         "Retry after the seconds in `Retry-After`.";
+    ProviderUnavailable = "provider_unavailable", 503, "Sign-in provider unreachable",
+        "The signing keys of Apple or Google could not be fetched in time, so the ID token cannot be checked. Nobody is signed in on an unchecked token.",
+        "Retry after the seconds in `Retry-After`; offer the other ways to sign in meanwhile.";
     ShuttingDown = "shutting_down", 503, "Shutting down",
         "This server instance is stopping (readiness only): it still answers requests for a few seconds while load balancers take it out.",
         "Send traffic to another instance; a load balancer does this by itself.";

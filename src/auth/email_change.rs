@@ -11,7 +11,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use crate::auth::accounts::{email_taken_or, refuse_held};
 use crate::auth::events::{self, Client, Event, SecurityEventKind};
 use crate::auth::recovery::{self, CODE_MINUTES, EMAIL_CHANGE, EMAIL_UNDO, Issued, Proof, Purpose};
-use crate::auth::{AuthService, password, store};
+use crate::auth::{AuthService, mfa, password, store};
 use crate::db::schema::{email_codes, users};
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
@@ -197,6 +197,7 @@ pub async fn undo(
             let user = code.user_id;
             store::revoke_other_sessions(conn, user, None, "email_change_undone").await?;
             user_store::set_password(conn, user, &locked).await?;
+            mfa::store::drop_challenges(conn, user).await?;
             drop_codes(conn, user, &[EMAIL_CHANGE]).await?;
             let event = Event::new(SecurityEventKind::EmailChangeUndone).email(&code.email);
             events::record(conn, user, client, event).await?;

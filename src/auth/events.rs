@@ -74,6 +74,65 @@ event_kinds! {
     EmailChangeConfirmed = "email_change_confirmed",
     /// The change was undone from the old address (`email`), and every device signed out.
     EmailChangeUndone = "email_change_undone",
+    /// An Apple or Google sign-in (`method`, with its `email`) was linked to the account.
+    IdentityLinked = "identity_linked",
+    /// An Apple or Google sign-in (`method`) was removed from the account.
+    IdentityUnlinked = "identity_unlinked",
+    /// Two-factor sign-in was turned on; every other device was signed out.
+    MfaEnabled = "mfa_enabled",
+    /// Two-factor sign-in was turned off.
+    MfaDisabled = "mfa_disabled",
+    /// A wrong (or replayed) authenticator or recovery code (`method`) was given.
+    MfaFailed = "mfa_failed",
+    /// A recovery code finished a sign-in; it works no more.
+    RecoveryCodeUsed = "recovery_code_used",
+    /// New recovery codes replaced the old ones.
+    RecoveryCodesReplaced = "recovery_codes_replaced",
+}
+
+/// How a device proved who it was: a first factor (password, Apple, Google) or a second
+/// (authenticator code, recovery code).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInMethod {
+    Password,
+    Apple,
+    Google,
+    Totp,
+    RecoveryCode,
+}
+
+impl SignInMethod {
+    pub const ALL: [SignInMethod; 5] = [
+        Self::Password,
+        Self::Apple,
+        Self::Google,
+        Self::Totp,
+        Self::RecoveryCode,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Password => "password",
+            Self::Apple => "apple",
+            Self::Google => "google",
+            Self::Totp => "totp",
+            Self::RecoveryCode => "recovery_code",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == raw)
+    }
+}
+
+impl From<crate::config::IdProvider> for SignInMethod {
+    fn from(provider: crate::config::IdProvider) -> Self {
+        match provider {
+            crate::config::IdProvider::Apple => Self::Apple,
+            crate::config::IdProvider::Google => Self::Google,
+        }
+    }
 }
 
 impl SecurityEventKind {
@@ -109,6 +168,7 @@ pub struct Event<'a> {
     session: Option<DeviceSessionId>,
     device: Option<&'a str>,
     email: Option<&'a str>,
+    method: Option<SignInMethod>,
 }
 
 impl<'a> Event<'a> {
@@ -118,6 +178,7 @@ impl<'a> Event<'a> {
             session: None,
             device: None,
             email: None,
+            method: None,
         }
     }
 
@@ -134,6 +195,11 @@ impl<'a> Event<'a> {
 
     pub fn email(mut self, email: &'a str) -> Self {
         self.email = Some(email);
+        self
+    }
+
+    pub fn method(mut self, method: SignInMethod) -> Self {
+        self.method = Some(method);
         self
     }
 }
@@ -165,6 +231,7 @@ pub async fn record(
             security_events::ip_address.eq(&client.address),
             security_events::user_agent.eq(client.agent.as_deref()),
             security_events::email.eq(event.email),
+            security_events::method.eq(event.method.map(SignInMethod::as_str)),
         ))
         .execute(conn)
         .await?;
@@ -181,7 +248,8 @@ pub async fn record(
     "device": "Mei's iPhone",
     "ip_address": "203.0.113.7",
     "user_agent": "AcupressApp/2.1 (iPhone; iOS 18.1)",
-    "email": null
+    "email": null,
+    "method": "password"
 }))]
 pub struct SecurityEvent {
     pub id: Uuid,
@@ -201,6 +269,9 @@ pub struct SecurityEvent {
     /// The address an email change concerns.
     #[schema(required = true, format = "email")]
     pub email: Option<String>,
+    /// How the device proved itself, for sign-ins and two-factor events.
+    #[schema(required = true)]
+    pub method: Option<SignInMethod>,
 }
 
 /// A page of the security log, newest first.
@@ -235,6 +306,7 @@ struct EventRow {
     ip_address: Option<String>,
     user_agent: Option<String>,
     email: Option<String>,
+    method: Option<String>,
 }
 
 impl EventRow {
@@ -250,6 +322,7 @@ impl EventRow {
             ip_address: self.ip_address,
             user_agent: self.user_agent,
             email: self.email,
+            method: self.method.as_deref().and_then(SignInMethod::parse),
         })
     }
 }
@@ -322,11 +395,15 @@ mod tests {
             assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
         }
         assert_eq!(SecurityEventKind::parse("signed_sideways"), None);
+        for method in SignInMethod::ALL {
+            assert_eq!(SignInMethod::parse(method.as_str()), Some(method));
+            assert_eq!(serde_json::to_value(method).unwrap(), method.as_str());
+        }
     }
 
     #[test]
     fn the_migration_allows_exactly_these_kinds() {
-        let sql = include_str!("../../migrations/2026-12-02-000100_security_log/up.sql");
+        let sql = include_str!("../../migrations/2026-12-02-000110_identities_mfa/up.sql");
         let check = &sql[sql.find("kind IN (").expect("the check")..];
         let check = &check[..check.find("))").expect("its end")];
         let listed: Vec<&str> = check.split('\'').skip(1).step_by(2).collect();

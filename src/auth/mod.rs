@@ -1,10 +1,15 @@
-//! Authentication: passwords, tokens, rate limits and the `AuthUser` extractor.
+//! Authentication: passwords, tokens, rate limits, Apple and Google identities,
+//! two-factor sign-in and the `AuthUser` extractor.
 
 pub mod accounts;
 pub mod email_change;
 pub mod events;
 pub mod handlers;
 mod id;
+pub mod id_token;
+pub mod identities;
+pub mod jwks;
+pub mod mfa;
 pub mod model;
 pub mod password;
 pub mod ratelimit;
@@ -48,6 +53,10 @@ pub struct AuthService {
     /// Mail sent on request (a verification code again, a password reset), per account
     /// or address: [`MAIL_BURST`] at once, then one per [`MAIL_PERIOD`].
     pub mail_limits: Limiter,
+    /// Sign in with Apple and Google: the enabled providers and their keys.
+    pub providers: id_token::Providers,
+    /// The issuer authenticator apps show for acupress.
+    pub totp_issuer: String,
 }
 
 /// Codes mailed on request per account or address at once, and the wait for one more.
@@ -70,6 +79,8 @@ impl AuthService {
                     period: MAIL_PERIOD,
                 },
             ),
+            providers: id_token::Providers::from_config(&config.identity),
+            totp_issuer: config.identity.totp_issuer.clone(),
         }
     }
 

@@ -5,6 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::DeviceSessionId;
+use crate::auth::identities::Identity;
+use crate::auth::tokens::Aal;
+use crate::config::IdProvider;
 use crate::lang::Lang;
 use crate::users::model::User;
 
@@ -109,7 +112,7 @@ pub enum TokenType {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"access_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiIuLi4ifQ.sig",
     "token_type": "Bearer", "expires_in": 900, "refresh_token": "q2c8bW0xZ3l0b2tlbi1leGFtcGxlLW9ubHk",
-    "refresh_expires_at": "2027-01-20T08:30:00Z", "session_id": "0193a5c2-7000-7c1a-9a57-3f0b5c1d2e4f"}))]
+    "refresh_expires_at": "2027-01-20T08:30:00Z", "session_id": "0193a5c2-7000-7c1a-9a57-3f0b5c1d2e4f", "aal": "aal1"}))]
 pub struct TokenPair {
     pub access_token: String,
     pub token_type: TokenType,
@@ -121,6 +124,23 @@ pub struct TokenPair {
     /// This device's session id.
     #[schema(value_type = Uuid)]
     pub session_id: DeviceSessionId,
+    /// The session's assurance level, also carried in the access token: `aal2` once a
+    /// second factor was given.
+    pub aal: Aal,
+}
+
+/// The first factor passed, and the account asks for a second: answer the challenge at
+/// `POST /v1/auth/mfa` with an authenticator code (or a recovery code). Nothing is signed
+/// in until then.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"challenge": "Zk3q9Xv2bW0xZ3l0b2tlbi1leGFtcGxlLW9ubHk",
+    "expires_at": "2026-12-02T08:35:00Z", "tries_left": 5}))]
+pub struct MfaChallenge {
+    /// Opaque; works once, for 5 minutes.
+    pub challenge: String,
+    pub expires_at: DateTime<Utc>,
+    /// Wrong codes it takes before it dies.
+    pub tries_left: u32,
 }
 
 /// The account and a token pair for this device.
@@ -132,7 +152,7 @@ pub struct TokenPair {
     "created_at": "2026-11-21T08:30:00Z", "updated_at": "2026-11-21T08:30:00Z"},
     "tokens": {"access_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiIuLi4ifQ.sig",
     "token_type": "Bearer", "expires_in": 900, "refresh_token": "q2c8bW0xZ3l0b2tlbi1leGFtcGxlLW9ubHk",
-    "refresh_expires_at": "2027-01-20T08:30:00Z", "session_id": "0193a5c2-7000-7c1a-9a57-3f0b5c1d2e4f"}}))]
+    "refresh_expires_at": "2027-01-20T08:30:00Z", "session_id": "0193a5c2-7000-7c1a-9a57-3f0b5c1d2e4f", "aal": "aal1"}}))]
 pub struct AuthResponse {
     pub user: User,
     pub tokens: TokenPair,
@@ -208,4 +228,171 @@ pub struct PasswordResetConfirm {
     /// A name for the device signed in now, as at registration.
     #[schema(min_length = 1, max_length = 80)]
     pub device_name: Option<String>,
+}
+
+/// An ID token from the phone's Sign in with Apple or Google dialog.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"provider": "apple", "id_token": "eyJraWQiOiJXNldjT0tCIiwiYWxnIjoiUlMyNTYifQ.eyJpc3MiOiJodHRwczovL2FwcGxlaWQuYXBwbGUuY29tIn0.sig",
+    "nonce": "3f1c2a9e-raw-nonce-the-app-made", "device_name": "Mei's iPhone", "display_name": "Mei",
+    "locale": "en", "time_zone": "Europe/Berlin"}))]
+pub struct IdTokenRequest {
+    pub provider: IdProvider,
+    /// The ID token (a JWT) as the provider's SDK returned it.
+    #[schema(min_length = 1, max_length = 8192)]
+    pub id_token: String,
+    /// The raw nonce the app made for this sign-in: required for Apple (the token carries
+    /// its SHA-256 in hex), for Google when the app set one (the token carries it as is).
+    #[schema(min_length = 1, max_length = 128)]
+    pub nonce: Option<String>,
+    /// A name for this device, as at registration.
+    #[schema(min_length = 1, max_length = 80)]
+    pub device_name: Option<String>,
+    /// For a new account: its name (else the one the provider gives, or a placeholder),
+    /// checked as at registration. Apple gives the name to the app on the first sign-in
+    /// only, never in the token: send it then.
+    #[schema(min_length = 1, max_length = 80)]
+    pub display_name: Option<String>,
+    /// For a new account: its language (default `en`).
+    pub locale: Option<Lang>,
+    /// For a new account: its IANA time zone (default `UTC`).
+    #[schema(min_length = 1, max_length = 64)]
+    pub time_zone: Option<String>,
+}
+
+/// An ID token to link to the signed-in account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"provider": "google", "id_token": "eyJhbGciOiJSUzI1NiIsImtpZCI6IjFlOWdkazcifQ.eyJpc3MiOiJodHRwczovL2FjY291bnRzLmdvb2dsZS5jb20ifQ.sig"}))]
+pub struct LinkIdentityRequest {
+    pub provider: IdProvider,
+    #[schema(min_length = 1, max_length = 8192)]
+    pub id_token: String,
+    /// As for signing in.
+    #[schema(min_length = 1, max_length = 128)]
+    pub nonce: Option<String>,
+}
+
+/// The ways the account can sign in.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"password": true, "identities": [{"id": "0193a9f2-5c1e-7d3a-9b4e-2f6c8d0a1b2c",
+    "provider": "apple", "email": "x7k2p9@privaterelay.appleid.com", "email_verified": true,
+    "private_email": true, "linked_at": "2026-12-01T08:30:00Z", "last_used_at": "2026-12-02T07:10:00Z"}],
+    "mfa": {"totp_enabled": false, "enabled_at": null, "recovery_codes_left": 0}}))]
+pub struct SignInMethods {
+    /// Whether the account has a password.
+    pub password: bool,
+    /// Linked Apple and Google sign-ins (one per provider), oldest first.
+    #[schema(max_items = 2)]
+    pub identities: Vec<Identity>,
+    pub mfa: MfaStatus,
+}
+
+/// The account's two-factor sign-in.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"totp_enabled": true, "enabled_at": "2026-12-02T08:30:00Z", "recovery_codes_left": 9}))]
+pub struct MfaStatus {
+    pub totp_enabled: bool,
+    #[schema(required = true)]
+    pub enabled_at: Option<DateTime<Utc>>,
+    /// Unused recovery codes (0 while it is off).
+    #[schema(minimum = 0, maximum = 10)]
+    pub recovery_codes_left: u32,
+}
+
+/// The answer to a sign-in challenge.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"challenge": "Zk3q9Xv2bW0xZ3l0b2tlbi1leGFtcGxlLW9ubHk", "code": "492039"}))]
+pub struct MfaRequest {
+    /// `challenge` of the sign-in's 202 answer.
+    #[schema(min_length = 1, max_length = 128)]
+    pub challenge: String,
+    /// The six digits the authenticator app shows now; or send `recovery_code`.
+    #[schema(min_length = 6, max_length = 7, pattern = "^[0-9]{3} ?[0-9]{3}$")]
+    pub code: Option<String>,
+    /// One of the recovery codes (`XXXX-XXXX-XXXX`); each works once.
+    #[schema(min_length = 12, max_length = 14)]
+    pub recovery_code: Option<String>,
+}
+
+/// Confirms the account's password for a two-factor change (an account without one
+/// sends none).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"password": "quiet otter lantern river"}))]
+pub struct TotpEnrolRequest {
+    #[schema(max_length = 128)]
+    pub password: Option<String>,
+}
+
+/// A new authenticator secret, pending until a first code confirms it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"secret": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+    "otpauth_uri": "otpauth://totp/acupress:mei%40example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=acupress",
+    "algorithm": "SHA1", "digits": 6, "period": 30}))]
+pub struct TotpEnrolment {
+    /// The shared secret in base 32, for typing into an authenticator app.
+    pub secret: String,
+    /// The same as a link (or QR code) authenticator apps open.
+    pub otpauth_uri: String,
+    pub algorithm: TotpAlgorithm,
+    pub digits: u32,
+    /// Seconds per code.
+    pub period: u32,
+}
+
+/// The HMAC of the codes.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+pub enum TotpAlgorithm {
+    #[serde(rename = "SHA1")]
+    Sha1,
+}
+
+/// A code from the authenticator.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "492039"}))]
+pub struct TotpCodeRequest {
+    #[schema(min_length = 6, max_length = 7, pattern = "^[0-9]{3} ?[0-9]{3}$")]
+    pub code: String,
+}
+
+/// Two-factor sign-in is on: the recovery codes (shown this once) and a new token pair
+/// for this device, now at `aal2`; every other device was signed out.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"recovery_codes": ["7KQ2-M9XD-4TRP", "H3VN-0B8C-WQ5Z", "P6JF-2YSA-KM1E",
+    "X9RT-5DGH-3NBV", "C4WQ-8ZLM-6FTY", "M2HK-7PVX-9DSA", "T5BN-1QJR-8GWE", "Z8FD-4MCK-2XVQ",
+    "R1YS-6TWP-5HNB", "E7GV-3KZA-0MDJ"],
+    "tokens": {"access_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiIuLi4ifQ.sig",
+    "token_type": "Bearer", "expires_in": 900, "refresh_token": "q2c8bW0xZ3l0b2tlbi1leGFtcGxlLW9ubHk",
+    "refresh_expires_at": "2027-01-20T08:30:00Z", "session_id": "0193a5c2-7000-7c1a-9a57-3f0b5c1d2e4f", "aal": "aal2"}}))]
+pub struct MfaEnabled {
+    #[schema(min_items = 10, max_items = 10)]
+    pub recovery_codes: Vec<String>,
+    pub tokens: TokenPair,
+}
+
+/// Turns two-factor sign-in off: the password (if the account has one) and a code or a
+/// recovery code.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"password": "quiet otter lantern river", "code": "492039"}))]
+pub struct MfaDisableRequest {
+    #[schema(max_length = 128)]
+    pub password: Option<String>,
+    #[schema(min_length = 6, max_length = 7, pattern = "^[0-9]{3} ?[0-9]{3}$")]
+    pub code: Option<String>,
+    #[schema(min_length = 12, max_length = 14)]
+    pub recovery_code: Option<String>,
+}
+
+/// New recovery codes, shown this once; the old ones work no more.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"recovery_codes": ["7KQ2-M9XD-4TRP", "H3VN-0B8C-WQ5Z", "P6JF-2YSA-KM1E",
+    "X9RT-5DGH-3NBV", "C4WQ-8ZLM-6FTY", "M2HK-7PVX-9DSA", "T5BN-1QJR-8GWE", "Z8FD-4MCK-2XVQ",
+    "R1YS-6TWP-5HNB", "E7GV-3KZA-0MDJ"]}))]
+pub struct RecoveryCodes {
+    #[schema(min_items = 10, max_items = 10)]
+    pub recovery_codes: Vec<String>,
 }

@@ -185,6 +185,12 @@ pub async fn hash_new(
     .await?
 }
 
+/// Hashes each of `secrets` (machine-made codes, not passwords: no strength check) on
+/// one hashing thread, in order.
+pub async fn hash_many(secrets: Vec<String>) -> Result<Vec<String>, ApiError> {
+    run_hashing(move || secrets.iter().map(|s| hash_blocking(s)).collect()).await
+}
+
 /// The forms of a typed password that may match a stored hash, in the order tried: the
 /// NFKC form (every hash made since passwords are normalised), then the form as typed
 /// when it differs (hashes made before). None for a password over the limit as sent

@@ -13,9 +13,9 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::auth::events::{self, Client, Event, SecurityEventKind};
-use crate::auth::model::TokenPair;
-use crate::auth::{AuthService, accounts, sessions, store};
+use crate::auth::events::{self, Client, Event, SecurityEventKind, SignInMethod};
+use crate::auth::sessions::SignIn;
+use crate::auth::{AuthService, accounts, mfa, sessions, store};
 use crate::db::schema::{email_codes, users};
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -478,7 +478,8 @@ pub async fn redeem_deletion(
 pub type Device<'a> = Option<&'a str>;
 
 /// Sets a new password with a reset code or link: every device session of the account
-/// is signed out and `device`, when given, is signed in. `password_hash` is the new
+/// is signed out, open two-factor challenges end, and `device`, when given, is signed in
+/// (or, with two-factor sign-in on, given a challenge). `password_hash` is the new
 /// password's, already judged and hashed.
 pub async fn reset_password(
     pool: &DbPool,
@@ -487,7 +488,7 @@ pub async fn reset_password(
     proof: Proof<'_>,
     password_hash: &str,
     device: Device<'_>,
-) -> ApiResult<(User, Option<TokenPair>)> {
+) -> ApiResult<(User, Option<SignIn>)> {
     let mut conn = db::conn(pool).await?;
     let outcome = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -503,13 +504,19 @@ pub async fn reset_password(
             }
             user_store::set_password(conn, row.id, password_hash).await?;
             store::revoke_other_sessions(conn, row.id, None, "password_reset").await?;
+            mfa::store::drop_challenges(conn, row.id).await?;
             let mut event = Event::new(SecurityEventKind::PasswordReset);
+            let agent = client.agent.as_deref();
             let tokens = match device {
+                Some(name) if mfa::enabled(conn, row.id).await? => {
+                    let method = SignInMethod::Password;
+                    let challenge = mfa::challenge(conn, row.id, method, name, agent).await?;
+                    Some(SignIn::Challenge(challenge))
+                }
                 Some(name) => {
-                    let agent = client.agent.as_deref();
                     let tokens = sessions::sign_in(conn, auth, row.id, name, agent).await?;
                     event = event.session(tokens.session_id).device(name);
-                    Some(tokens)
+                    Some(SignIn::Tokens(tokens))
                 }
                 None => None,
             };

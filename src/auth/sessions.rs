@@ -1,38 +1,40 @@
 //! Device sessions: signing a device in (a session and its first token pair), signing in
-//! with a password, and refresh-token rotation with reuse detection.
+//! with a password (or handing a two-factor challenge), and refresh-token rotation with
+//! reuse detection.
 
 use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
-use crate::auth::events::{self, Client, Event, SecurityEventKind};
-use crate::auth::model::{AuthResponse, TokenPair, TokenType};
-use crate::auth::recovery;
-use crate::auth::{AuthService, AuthUser, DeviceSessionId, password, store, tokens};
+use crate::auth::events::{self, Client, Event, SecurityEventKind, SignInMethod};
+use crate::auth::model::{MfaChallenge, TokenPair, TokenType};
+use crate::auth::tokens::Aal;
+use crate::auth::{AuthService, AuthUser, DeviceSessionId, mfa, password, recovery, store, tokens};
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
 use crate::mail::{Mailer, Template};
 use crate::problems::ProblemCode;
+use crate::users::model::User;
 use crate::users::store as user_store;
 use crate::users::{Email, UserId};
 
 /// A token pair around a refresh token that is already stored.
 fn token_pair(
     auth: &AuthService,
-    user: UserId,
-    session: DeviceSessionId,
+    (user, session, aal): (UserId, DeviceSessionId, Aal),
     refresh_token: String,
 ) -> ApiResult<TokenPair> {
     Ok(TokenPair {
-        access_token: auth.keys.issue(user, session)?,
+        access_token: auth.keys.issue(user, session, aal)?,
         token_type: TokenType::Bearer,
         expires_in: auth.keys.access_ttl().as_secs(),
         refresh_token,
         refresh_expires_at: Utc::now() + auth.refresh_ttl,
         session_id: session,
+        aal,
     })
 }
 
-/// Opens a device session for `user` and returns its first token pair.
+/// Opens a device session for `user` with one factor and returns its first token pair.
 pub async fn sign_in(
     conn: &mut AsyncPgConnection,
     auth: &AuthService,
@@ -40,10 +42,90 @@ pub async fn sign_in(
     device: &str,
     user_agent: Option<&str>,
 ) -> ApiResult<TokenPair> {
+    open_at(conn, auth, user, (device, user_agent), Aal::Aal1).await
+}
+
+async fn open_at(
+    conn: &mut AsyncPgConnection,
+    auth: &AuthService,
+    user: UserId,
+    (device, user_agent): (&str, Option<&str>),
+    aal: Aal,
+) -> ApiResult<TokenPair> {
     let (refresh_token, hash) = tokens::new_refresh_token();
     let expires_at = Utc::now() + auth.refresh_ttl;
-    let session = store::open_session(conn, user, device, user_agent, &hash, expires_at).await?;
-    token_pair(auth, user, session, refresh_token)
+    let session =
+        store::open_session(conn, user, (device, user_agent), &hash, expires_at, aal).await?;
+    token_pair(auth, (user, session, aal), refresh_token)
+}
+
+/// A new token pair for a live session at `aal` (its old refresh tokens count as
+/// rotated): what a session gets when its level changes.
+pub async fn reissue(
+    conn: &mut AsyncPgConnection,
+    auth: &AuthService,
+    user: UserId,
+    session: DeviceSessionId,
+    aal: Aal,
+) -> ApiResult<TokenPair> {
+    store::set_session_aal(conn, session, aal).await?;
+    store::mark_rotated(conn, session).await?;
+    let (refresh_token, hash) = tokens::new_refresh_token();
+    store::insert_refresh_token(conn, session, &hash, Utc::now() + auth.refresh_ttl).await?;
+    token_pair(auth, (user, session, aal), refresh_token)
+}
+
+/// Opens a session for `user`, who proved themselves by `method` on `device`, at `aal`:
+/// the sign-in goes to the log, and a device the account has not used before (no
+/// earlier session with this name and user agent) gets a notice mailed to a verified
+/// address, in the caller's transaction.
+pub async fn open_signed_in(
+    conn: &mut AsyncPgConnection,
+    auth: &AuthService,
+    user: &user_store::UserRow,
+    (device, agent): (&str, Option<&str>),
+    client: &Client,
+    (method, aal): (SignInMethod, Aal),
+) -> ApiResult<TokenPair> {
+    let known = store::has_used_device(conn, user.id, device, agent).await?;
+    let tokens = open_at(conn, auth, user.id, (device, agent), aal).await?;
+    let event = Event::new(SecurityEventKind::SignedIn)
+        .session(tokens.session_id)
+        .device(device)
+        .method(method);
+    events::record(conn, user.id, client, event).await?;
+    if !known {
+        notify_new_device(conn, user, device).await?;
+    }
+    Ok(tokens)
+}
+
+/// How a sign-in that passed its first factor ends.
+pub enum SignIn {
+    /// The device is signed in.
+    Tokens(TokenPair),
+    /// The account signs in with a second factor: this challenge awaits it.
+    Challenge(MfaChallenge),
+}
+
+/// Ends a first factor: a session at `aal1`, or a challenge when the account has
+/// two-factor sign-in on (then nothing is signed in until it is answered).
+pub async fn after_first_factor(
+    conn: &mut AsyncPgConnection,
+    auth: &AuthService,
+    user: &user_store::UserRow,
+    device: &str,
+    client: &Client,
+    method: SignInMethod,
+) -> ApiResult<SignIn> {
+    let agent = client.agent.as_deref();
+    if mfa::enabled(conn, user.id).await? {
+        let challenge = mfa::challenge(conn, user.id, method, device, agent).await?;
+        return Ok(SignIn::Challenge(challenge));
+    }
+    let how = (method, Aal::Aal1);
+    let tokens = open_signed_in(conn, auth, user, (device, agent), client, how).await?;
+    Ok(SignIn::Tokens(tokens))
 }
 
 fn invalid_credentials() -> ApiError {
@@ -55,10 +137,8 @@ fn invalid_credentials() -> ApiError {
 
 /// Signs a device in with an email and password. An unknown email and a wrong password
 /// are the same 401 `invalid_credentials`, in about the same time (a dummy hash is
-/// verified for an unknown email). A sign-in on a device the account has not used
-/// before (no earlier session with this device name and user agent) mails a notice to a
-/// verified address, in the same transaction. Both a sign-in and a wrong password for
-/// an account go to its security log.
+/// verified for an unknown email). Then as [`after_first_factor`]. Both a sign-in and a
+/// wrong password for an account go to its security log.
 pub async fn log_in(
     pool: &DbPool,
     auth: &AuthService,
@@ -67,8 +147,7 @@ pub async fn log_in(
     password: String,
     device: &str,
     client: &Client,
-) -> ApiResult<AuthResponse> {
-    let user_agent = client.agent.as_deref();
+) -> ApiResult<(User, SignIn)> {
     let user = {
         let mut conn = db::conn(pool).await?;
         user_store::user_by_email(&mut conn, email).await?
@@ -84,7 +163,7 @@ pub async fn log_in(
     let user_id = user.id;
     let row = &user;
     let mut conn = db::conn(pool).await?;
-    let tokens = conn
+    let signed = conn
         .transaction::<_, ApiError, _>(async move |conn| {
             // The hash may have changed while it was being verified (a password change
             // or a deletion in between): the session opens only against the hash that
@@ -92,23 +171,11 @@ pub async fn log_in(
             if store::lock_password_hash(conn, user_id).await? != stored {
                 return Err(invalid_credentials());
             }
-            let known = store::has_used_device(conn, user_id, device, user_agent).await?;
-            let tokens = sign_in(conn, auth, user_id, device, user_agent).await?;
-            let event = Event::new(SecurityEventKind::SignedIn)
-                .session(tokens.session_id)
-                .device(device);
-            events::record(conn, user_id, client, event).await?;
-            if !known {
-                notify_new_device(conn, row, device).await?;
-            }
-            Ok(tokens)
+            after_first_factor(conn, auth, row, device, client, SignInMethod::Password).await
         })
         .await?;
     mailer.wake();
-    Ok(AuthResponse {
-        user: user.to_user(),
-        tokens,
-    })
+    Ok((user.to_user(), signed))
 }
 
 /// Writes a failed sign-in to the account's log after the answer has gone, so that
@@ -196,12 +263,8 @@ pub async fn refresh(
             store::insert_refresh_token(conn, token.session_id, &new_hash, now + auth.refresh_ttl)
                 .await?;
             store::touch_session(conn, token.session_id).await?;
-            Ok(Refreshed::Pair(token_pair(
-                auth,
-                token.user_id,
-                token.session_id,
-                refresh_token,
-            )?))
+            let who = (token.user_id, token.session_id, token.aal);
+            Ok(Refreshed::Pair(token_pair(auth, who, refresh_token)?))
         })
         .await?;
     match outcome {

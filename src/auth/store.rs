@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::auth::DeviceSessionId;
 use crate::auth::model::Device;
+use crate::auth::tokens::Aal;
 use crate::db::schema::{auth_sessions, refresh_tokens, users};
 use crate::users::model::SafetyProfile;
 use crate::users::{Role, UserId};
@@ -93,10 +94,10 @@ pub async fn lock_password_hash(
 pub async fn open_session(
     conn: &mut AsyncPgConnection,
     user_id: UserId,
-    device_name: &str,
-    user_agent: Option<&str>,
+    (device_name, user_agent): (&str, Option<&str>),
     token_hash: &[u8],
     expires_at: DateTime<Utc>,
+    aal: Aal,
 ) -> QueryResult<DeviceSessionId> {
     let id = DeviceSessionId::new_v7();
     diesel::insert_into(auth_sessions::table)
@@ -105,6 +106,7 @@ pub async fn open_session(
             auth_sessions::user_id.eq(user_id),
             auth_sessions::device_name.eq(device_name),
             auth_sessions::user_agent.eq(user_agent),
+            auth_sessions::aal.eq(aal.level()),
         ))
         .execute(conn)
         .await?;
@@ -136,6 +138,8 @@ pub struct PresentedToken {
     pub expires_at: DateTime<Utc>,
     pub rotated_at: Option<DateTime<Utc>>,
     pub session_revoked: bool,
+    /// The session's assurance level.
+    pub aal: Aal,
     /// The database's clock, which stamped `rotated_at`: expiry and the grace period
     /// are judged by it, not by this process's clock.
     pub now: DateTime<Utc>,
@@ -166,24 +170,26 @@ pub async fn lock_refresh_token(
     conn: &mut AsyncPgConnection,
     hash: &[u8],
 ) -> QueryResult<Option<PresentedToken>> {
-    let session: Option<(DeviceSessionId, UserId, Option<DateTime<Utc>>)> = auth_sessions::table
-        .filter(
-            auth_sessions::id.eq_any(
-                refresh_tokens::table
-                    .filter(refresh_tokens::token_hash.eq(hash))
-                    .select(refresh_tokens::session_id),
-            ),
-        )
-        .select((
-            auth_sessions::id,
-            auth_sessions::user_id,
-            auth_sessions::revoked_at,
-        ))
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?;
-    let Some((session_id, user_id, revoked_at)) = session else {
+    let session: Option<(DeviceSessionId, UserId, Option<DateTime<Utc>>, i16)> =
+        auth_sessions::table
+            .filter(
+                auth_sessions::id.eq_any(
+                    refresh_tokens::table
+                        .filter(refresh_tokens::token_hash.eq(hash))
+                        .select(refresh_tokens::session_id),
+                ),
+            )
+            .select((
+                auth_sessions::id,
+                auth_sessions::user_id,
+                auth_sessions::revoked_at,
+                auth_sessions::aal,
+            ))
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?;
+    let Some((session_id, user_id, revoked_at, aal)) = session else {
         return Ok(None);
     };
     let token: Option<TokenRow> = refresh_tokens::table
@@ -204,6 +210,7 @@ pub async fn lock_refresh_token(
         expires_at: t.expires_at,
         rotated_at: t.rotated_at,
         session_revoked: revoked_at.is_some(),
+        aal: Aal::from_level(aal),
         now: t.now,
     }))
 }
@@ -224,6 +231,19 @@ pub async fn mark_rotated(
     .set(refresh_tokens::rotated_at.eq(diesel::dsl::now))
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Sets the assurance level of a session.
+pub async fn set_session_aal(
+    conn: &mut AsyncPgConnection,
+    id: DeviceSessionId,
+    aal: Aal,
+) -> QueryResult<()> {
+    diesel::update(auth_sessions::table.find(id))
+        .set(auth_sessions::aal.eq(aal.level()))
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -15,6 +15,31 @@ use crate::error::ApiError;
 use crate::problems::ProblemCode;
 use crate::users::UserId;
 
+/// The authentication assurance level of a device session (NIST SP 800-63B): `aal1`
+/// signed in with one factor (a password, or an Apple or Google ID token), `aal2` with a
+/// second (an authenticator or recovery code).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Aal {
+    #[default]
+    Aal1,
+    Aal2,
+}
+
+impl Aal {
+    /// As stored with the session.
+    pub fn level(self) -> i16 {
+        match self {
+            Self::Aal1 => 1,
+            Self::Aal2 => 2,
+        }
+    }
+
+    pub fn from_level(level: i16) -> Self {
+        if level >= 2 { Self::Aal2 } else { Self::Aal1 }
+    }
+}
+
 /// The claims of an access token.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Claims {
@@ -28,6 +53,9 @@ pub struct Claims {
     pub exp: u64,
     /// Unique per token.
     pub jti: Uuid,
+    /// The session's assurance level (tokens issued before levels existed are `aal1`).
+    #[serde(default)]
+    pub aal: Aal,
 }
 
 /// Signs and verifies access tokens.
@@ -76,7 +104,12 @@ impl TokenKeys {
     }
 
     /// A signed access token for a user's session.
-    pub fn issue(&self, user: UserId, session: DeviceSessionId) -> Result<String, ApiError> {
+    pub fn issue(
+        &self,
+        user: UserId,
+        session: DeviceSessionId,
+        aal: Aal,
+    ) -> Result<String, ApiError> {
         let now = jsonwebtoken::get_current_timestamp();
         let claims = Claims {
             iss: self.issuer.clone(),
@@ -86,6 +119,7 @@ impl TokenKeys {
             iat: now,
             exp: now + self.access_ttl.as_secs(),
             jti: Uuid::new_v4(),
+            aal,
         };
         let mut header = Header::new(Algorithm::HS256);
         header.typ = Some(ACCESS_TOKEN_TYP.to_owned());
@@ -170,16 +204,17 @@ mod tests {
     fn tokens_round_trip_and_rotate() {
         let (user, session) = (UserId::new_v7(), DeviceSessionId::new_v7());
         let old = keys(&[("k1", 1)]);
-        let token = old.issue(user, session).unwrap();
+        let token = old.issue(user, session, Aal::Aal2).unwrap();
         let claims = old.verify(&token).unwrap();
         assert_eq!((claims.sub, claims.sid), (user, session));
+        assert_eq!(claims.aal, Aal::Aal2);
         assert_eq!(claims.exp - claims.iat, 900);
         // After rotation, k2 signs and k1 still verifies.
         let rotated = keys(&[("k2", 2), ("k1", 1)]);
         assert!(rotated.verify(&token).is_ok());
         assert!(
             rotated
-                .verify(&rotated.issue(user, session).unwrap())
+                .verify(&rotated.issue(user, session, Aal::Aal1).unwrap())
                 .is_ok()
         );
         // Once k1 is retired, its tokens stop working.

@@ -4,10 +4,12 @@
 //! The password of a database URL is never printed (see [`redact_url`]).
 //!
 //! One concern per file: reading a variable (`env`), the database (`database`), signing
-//! keys (`keys`), rate limits and serving bounds (`limits`), addresses (`network`).
+//! keys (`keys`), rate limits and serving bounds (`limits`), addresses (`network`),
+//! mail (`mail`), identity providers and two-factor codes (`identity`).
 
 mod database;
 mod env;
+mod identity;
 mod keys;
 mod limits;
 mod mail;
@@ -23,6 +25,7 @@ pub use database::{
     with_database,
 };
 pub use env::ConfigError;
+pub use identity::{IdProvider, IdentityConfig, ProviderConfig};
 pub use keys::{JwtKeys, MIN_JWT_SECRET_BYTES, Secret};
 pub use limits::{RateLimit, Serving};
 pub use mail::{MailConfig, MailDelivery, redact_smtp};
@@ -94,6 +97,8 @@ pub struct Config {
     /// Outbound mail (`ACUPRESS_SMTP_URL`, `ACUPRESS_MAIL_FROM`, `ACUPRESS_MAIL_DIR`,
     /// `ACUPRESS_LINK_BASE_URL`).
     pub mail: MailConfig,
+    /// Sign-in with Apple and Google, and two-factor codes.
+    pub identity: IdentityConfig,
 }
 
 impl Config {
@@ -160,6 +165,7 @@ impl Config {
             private_cluster,
             metrics_listen: network::metrics_listen(&env, listen)?,
             mail: mail::mail_settings(&env)?,
+            identity: identity::identity_settings(&env)?,
         };
         tracing_subscriber::EnvFilter::try_new(&config.log_level).map_err(|e| ConfigError {
             variable: "ACUPRESS_LOG",

@@ -10,6 +10,7 @@ diesel::table! {
         last_used_at -> Timestamptz,
         revoked_at -> Nullable<Timestamptz>,
         revoke_reason -> Nullable<Text>,
+        aal -> Int2,
     }
 }
 
@@ -114,6 +115,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    identities (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        provider -> Text,
+        subject -> Text,
+        email -> Nullable<Text>,
+        email_verified -> Bool,
+        private_email -> Bool,
+        created_at -> Timestamptz,
+        last_used_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     mail_outbox (id) {
         id -> Uuid,
         user_id -> Nullable<Uuid>,
@@ -165,6 +180,40 @@ diesel::table! {
         hanzi_traditional -> Text,
         aliases -> Array<Nullable<Text>>,
         point_count -> Int4,
+    }
+}
+
+diesel::table! {
+    mfa_challenges (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        token_hash -> Bytea,
+        method -> Text,
+        device_name -> Text,
+        user_agent -> Nullable<Text>,
+        attempts -> Int4,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    mfa_recovery_codes (user_id, lookup) {
+        user_id -> Uuid,
+        lookup -> Text,
+        hash -> Text,
+        used_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    mfa_totp (user_id) {
+        user_id -> Uuid,
+        secret -> Bytea,
+        confirmed_at -> Nullable<Timestamptz>,
+        last_step -> Int8,
+        created_at -> Timestamptz,
     }
 }
 
@@ -233,6 +282,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    retired_identities (id) {
+        id -> Uuid,
+        provider -> Text,
+        subject -> Text,
+        user_id -> Uuid,
+        reason -> Text,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     routines (slug) {
         slug -> Text,
         position -> Int4,
@@ -251,6 +311,7 @@ diesel::table! {
         ip_address -> Nullable<Text>,
         user_agent -> Nullable<Text>,
         email -> Nullable<Text>,
+        method -> Nullable<Text>,
     }
 }
 
@@ -287,8 +348,12 @@ diesel::joinable!(favorites -> users (user_id));
 diesel::joinable!(history_days -> users (user_id));
 diesel::joinable!(history_point_days -> users (user_id));
 diesel::joinable!(idempotency_keys -> users (user_id));
+diesel::joinable!(identities -> users (user_id));
 diesel::joinable!(mail_outbox -> users (user_id));
 diesel::joinable!(massage_sessions -> users (user_id));
+diesel::joinable!(mfa_challenges -> users (user_id));
+diesel::joinable!(mfa_recovery_codes -> users (user_id));
+diesel::joinable!(mfa_totp -> users (user_id));
 diesel::joinable!(own_routines -> users (user_id));
 diesel::joinable!(points -> meridians (meridian_code));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
@@ -305,14 +370,19 @@ diesel::allow_tables_to_appear_in_same_query!(
     history_days,
     history_point_days,
     idempotency_keys,
+    identities,
     mail_outbox,
     massage_sessions,
     meridians,
+    mfa_challenges,
+    mfa_recovery_codes,
+    mfa_totp,
     own_routines,
     points,
     rate_limits,
     refresh_tokens,
     reminders,
+    retired_identities,
     routines,
     security_events,
     users,

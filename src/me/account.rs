@@ -9,7 +9,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use crate::auth::events::{self, Client, Event, SecurityEventKind};
 use crate::auth::recovery::{self, Proof};
 use crate::auth::store as auth_store;
-use crate::auth::{AuthService, AuthUser, accounts, email_change, password, session_revoked};
+use crate::auth::{AuthService, AuthUser, accounts, email_change, mfa, password, session_revoked};
 use crate::catalog::store::Snapshot;
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
@@ -39,7 +39,7 @@ fn wrong_password() -> ApiError {
 
 /// Checks `given` against the account's password (an account without one needs none),
 /// after taking an attempt from the rate limits of the client `address` and the account.
-async fn confirm_password(
+pub(super) async fn confirm_password(
     pool: &DbPool,
     auth: &AuthService,
     address: &str,
@@ -60,7 +60,7 @@ async fn confirm_password(
 
 /// Locks the user's row and checks that the password is still the one verified: 409
 /// `password_changed` when it changed meanwhile, 401 when this device was signed out.
-async fn recheck_under_lock(
+pub(super) async fn recheck_under_lock(
     conn: &mut AsyncPgConnection,
     user: &AuthUser,
     verified: Option<&str>,
@@ -104,6 +104,7 @@ pub async fn change_password(
     conn.transaction::<_, ApiError, _>(async move |conn| {
         recheck_under_lock(conn, &user, verified.as_deref(), UserLock::ForChange).await?;
         user_store::set_password(conn, user.user_id, &hash).await?;
+        mfa::store::drop_challenges(conn, user.user_id).await?;
         auth_store::revoke_other_sessions(
             conn,
             user.user_id,

@@ -138,6 +138,38 @@ fn sample(
             "this refresh token was already used; the session has been signed out",
             None,
         ),
+        C::InvalidIdToken => ("the ID token has expired", None),
+        C::MfaChallengeInvalid => (
+            "this sign-in challenge is unknown, expired, used or out of tries: sign in again",
+            None,
+        ),
+        C::ProviderNotEnabled => ("sign-in with google is not enabled on this server", None),
+        C::IdentityTaken => (
+            "this Apple or Google account already signs in to another account",
+            None,
+        ),
+        C::ProviderAlreadyLinked => (
+            "this account already has a google sign-in; unlink it first",
+            None,
+        ),
+        C::LastSignInMethod => (
+            "this is the account's only way to sign in: link another or set a password first",
+            None,
+        ),
+        C::EmailNotVerified => (
+            "two-factor sign-in needs a verified email address: verify it first",
+            None,
+        ),
+        C::MfaAlreadyEnabled => ("two-factor sign-in is already on for this account", None),
+        C::MfaNotEnabled => ("two-factor sign-in is not on for this account", None),
+        C::MfaCodeInvalid => (
+            "the code is not the one the authenticator shows now (4 tries left on this challenge)",
+            None,
+        ),
+        C::ProviderUnavailable => (
+            "the signing keys of apple cannot be fetched right now; retry shortly",
+            None,
+        ),
         C::Forbidden => ("the current password is not right", None),
         C::GuestAccount => ("a guest account has no password; upgrade it first", None),
         C::NotFound => ("not found", None),

@@ -218,12 +218,15 @@ pub struct Housekeeping {
     pub mail: usize,
     pub email_codes: usize,
     pub security_events: usize,
+    pub mfa_challenges: usize,
+    pub retired_identities: usize,
 }
 
 /// Removes tombstones past their 90 days, idempotency keys past their 48 hours,
 /// sign-in data nobody can use any more (see [`crate::auth::store::purge_expired`]),
 /// rate-limit buckets that are full again, mail sent or given up a week ago, mailed
-/// codes expired a day ago and security events past their 90 days.
+/// codes expired a day ago, security events past their 90 days, two-factor challenges
+/// expired an hour ago and records of removed identities past their 90 days.
 pub async fn housekeeping(pool: &crate::db::DbPool) -> Result<Housekeeping, DbError> {
     let mut conn = db::conn(pool).await?;
     let before = chrono::Utc::now() - chrono::Duration::days(TOMBSTONE_DAYS);
@@ -235,6 +238,8 @@ pub async fn housekeeping(pool: &crate::db::DbPool) -> Result<Housekeeping, DbEr
         mail: mail::purge(&mut conn).await?,
         email_codes: crate::auth::recovery::purge(&mut conn).await?,
         security_events: crate::auth::events::purge(&mut conn).await?,
+        mfa_challenges: crate::auth::mfa::store::purge(&mut conn).await?,
+        retired_identities: crate::auth::identities::purge_retired(&mut conn).await?,
     })
 }
 
@@ -255,6 +260,8 @@ fn spawn_housekeeping(state: AppState) {
                     mail = done.mail,
                     email_codes = done.email_codes,
                     security_events = done.security_events,
+                    mfa_challenges = done.mfa_challenges,
+                    retired_identities = done.retired_identities,
                     "housekeeping purged old data"
                 ),
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed"),

@@ -222,6 +222,43 @@ pub async fn upgrade_guest(
     }
 }
 
+/// Makes the account a full one (no longer a guest) and, when `email` is given, gives
+/// it that address as verified: an address an identity provider vouched for, on an
+/// account made or upgraded by an ID token. `None` when the account is gone.
+pub async fn adopt_identity(
+    conn: &mut AsyncPgConnection,
+    id: UserId,
+    email: Option<&Email>,
+) -> QueryResult<Option<UserRow>> {
+    let target = users::table.find(id);
+    let full = (
+        users::is_guest.eq(false),
+        users::updated_at.eq(diesel::dsl::now),
+    );
+    // `load`, not `get_result`: read to the end, so a commit that fails is an error.
+    let rows = match email {
+        Some(email) => {
+            diesel::update(target)
+                .set((
+                    full,
+                    users::email.eq(email),
+                    users::email_verified_at.eq(diesel::dsl::now),
+                ))
+                .returning(UserRow::as_returning())
+                .load(conn)
+                .await?
+        }
+        None => {
+            diesel::update(target)
+                .set(full)
+                .returning(UserRow::as_returning())
+                .load(conn)
+                .await?
+        }
+    };
+    Ok(rows.into_iter().next())
+}
+
 /// Grants the admin role (the `acupress admin grant` command). Returns whether an
 /// account with that email exists.
 pub async fn grant_admin(conn: &mut AsyncPgConnection, email: &Email) -> QueryResult<bool> {

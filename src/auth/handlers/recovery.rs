@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::{check_limits, device_of};
+use super::{check_limits, device_of, signed_in};
 use crate::auth::email_change::{self, Undone};
 use crate::auth::events::Client;
 use crate::auth::model::*;
@@ -115,7 +115,8 @@ pub async fn request_password_reset(
 
 /// Set a new password with the mailed reset code.
 ///
-/// Signs out every device of the account and signs this one in. Any code that does
+/// Signs out every device of the account and signs this one in (with two-factor
+/// sign-in on, gives it a challenge to answer first). Any code that does
 /// not work (mistyped, expired, used, replaced, dead after 5 wrong tries, or for an
 /// address with no account) is the same 422 `code_invalid`.
 #[utoipa::path(
@@ -124,6 +125,7 @@ pub async fn request_password_reset(
     request_body = PasswordResetConfirm,
     responses(
         (status = 200, description = "Password set; this device is signed in", body = AuthResponse),
+        (status = 202, description = "Password set; the account asks for a second factor before this device is signed in", body = MfaChallenge),
     )
 )]
 #[post("/auth/password-reset/confirm")]
@@ -150,10 +152,10 @@ pub async fn confirm_password_reset(
         user: account.id,
         code,
     };
-    let (user, tokens) =
+    let (user, outcome) =
         recovery::reset_password(&pool, &auth, &client, proof, &hash, Some(&device)).await?;
-    let tokens = tokens.ok_or_else(|| ApiError::internal("no device was signed in"))?;
-    Ok(HttpResponse::Ok().json(AuthResponse { user, tokens }))
+    let outcome = outcome.ok_or_else(|| ApiError::internal("no device was signed in"))?;
+    Ok(signed_in(user, outcome, false))
 }
 
 fn token_field(token: &str) -> String {

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
 
-use super::{check_limits, device_of};
+use super::{check_limits, device_of, signed_in};
 use crate::auth::events::{Client, SecurityEventKind};
 use crate::auth::model::*;
 use crate::auth::{AuthService, AuthUser, BearerClaims, sessions};
@@ -17,13 +17,15 @@ use crate::users::Email;
 ///
 /// Unknown emails and wrong passwords get the same 401 `invalid_credentials`, in about
 /// the same time. Repeated attempts per account or per address get 429. A sign-in on a
-/// device the account has not used before mails a notice to its verified address.
+/// device the account has not used before mails a notice to its verified address. An
+/// account with two-factor sign-in on gets a challenge (202) instead of tokens.
 #[utoipa::path(
     extensions(("x-problem-codes" = json!([ProblemCode::InvalidCredentials, ProblemCode::RateLimited, ProblemCode::ServerBusy, ProblemCode::ServiceUnavailable]))),
     tag = "auth",
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = AuthResponse),
+        (status = 202, description = "The account asks for a second factor: answer the challenge at POST /v1/auth/mfa", body = MfaChallenge),
     )
 )]
 #[post("/auth/login")]
@@ -39,7 +41,7 @@ pub async fn login(
     check_limits(&pool, &auth, &req, Some(email.as_str())).await?;
     let client = Client::of(&req);
     let device = device_of(&client, body.device_name.as_deref())?;
-    let signed_in = sessions::log_in(
+    let (user, outcome) = sessions::log_in(
         &pool,
         &auth,
         &mailer,
@@ -49,7 +51,7 @@ pub async fn login(
         &client,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(signed_in))
+    Ok(signed_in(user, outcome, false))
 }
 
 /// Exchange a refresh token for a new pair.
