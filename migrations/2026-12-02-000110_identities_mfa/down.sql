@@ -16,4 +16,10 @@ DROP TABLE mfa_totp;
 DROP TRIGGER identities_retire ON identities;
 DROP FUNCTION identities_retire();
 DROP TABLE retired_identities;
+DROP TRIGGER identities_leave_a_way_in ON identities;
+DROP TRIGGER users_can_sign_in ON users;
+DROP FUNCTION users_can_sign_in();
 DROP TABLE identities;
+DELETE FROM users WHERE NOT is_guest AND (email IS NULL OR password_hash IS NULL);
+ALTER TABLE users ADD CONSTRAINT users_check
+    CHECK (is_guest OR (email IS NOT NULL AND password_hash IS NOT NULL));

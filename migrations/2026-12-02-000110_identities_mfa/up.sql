@@ -18,6 +18,34 @@ CREATE TABLE identities (
     UNIQUE (user_id, provider)
 );
 
+-- A full account signs in with a password, an identity, or both; it may have no address
+-- (Apple may give none). The rule is checked at commit, so that an account and its
+-- first identity can be written in either order, and an identity's removal that would
+-- leave its account with no way in fails.
+ALTER TABLE users DROP CONSTRAINT users_check;
+CREATE FUNCTION users_can_sign_in() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    account uuid;
+BEGIN
+    -- Each branch is planned only when taken: a users row has no user_id.
+    IF TG_TABLE_NAME = 'users' THEN
+        account := NEW.id;
+    ELSE
+        account := OLD.user_id;
+    END IF;
+    IF EXISTS (SELECT 1 FROM users u
+               WHERE u.id = account AND NOT u.is_guest AND u.password_hash IS NULL
+                 AND NOT EXISTS (SELECT 1 FROM identities i WHERE i.user_id = u.id)) THEN
+        RAISE EXCEPTION 'account % would have no way to sign in', account
+            USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER users_can_sign_in AFTER INSERT OR UPDATE ON users
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION users_can_sign_in();
+CREATE CONSTRAINT TRIGGER identities_leave_a_way_in AFTER DELETE OR UPDATE ON identities
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION users_can_sign_in();
+
 -- What an operator needs to revoke a provider's grant once acupress let go of it
 -- (Apple's account-deletion rules): every identity removed, by unlinking or with its
 -- account, written by the trigger below whatever removed it. Kept 90 days.

@@ -9,6 +9,7 @@ mod devices;
 mod email_change;
 mod favorites;
 mod guests;
+mod id_tokens;
 mod own_routines;
 mod profile;
 mod races;

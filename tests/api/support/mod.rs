@@ -10,6 +10,7 @@ mod app;
 mod binary;
 mod contract;
 mod database;
+mod idp;
 mod response;
 mod smtp;
 
@@ -18,6 +19,7 @@ pub use app::*;
 pub use binary::*;
 pub use contract::*;
 pub use database::*;
+pub use idp::*;
 pub use remote::*;
 pub use response::*;
 pub use smtp::*;
