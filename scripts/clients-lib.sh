@@ -96,6 +96,19 @@ clients_smtp_sink() {
   return 1
 }
 
+# The journeys' identity providers (ts/idp.ts): a journey serves their keys on this
+# port while it runs, and the servers are told to fetch them there.
+idp_port=""
+identity_settings() {
+  [ -n "$idp_port" ] || { idp_port=$(free_port); export JOURNEY_IDP_PORT="$idp_port"; }
+  IDENTITY_SETTINGS=(
+    ACUPRESS_APPLE_CLIENT_IDS=com.example.acupress.journey
+    ACUPRESS_APPLE_JWKS_URL="http://127.0.0.1:${idp_port}/apple/keys"
+    ACUPRESS_GOOGLE_CLIENT_IDS=journey.apps.googleusercontent.com
+    ACUPRESS_GOOGLE_JWKS_URL="http://127.0.0.1:${idp_port}/google/keys"
+  )
+}
+
 # clients_serve NAME DATABASE [NAME=VALUE ...]: an instance with the journeys' settings
 # on DATABASE (a fresh one the first time it is named), ready on 127.0.0.1:$port, its
 # log in $CLIENTS_WORK/NAME.log.
@@ -107,9 +120,10 @@ clients_serve() {
     *) drop_database "$database" && CLIENTS_DATABASES+=("$database") ;;
   esac
   [ -n "$smtp_port" ] || clients_smtp_sink
+  identity_settings
   port=$(free_port)
   start_server "$BIN" "${PG_URL%/*}/${database}" "$port" "$CLIENTS_WORK/$name.log" "${JOURNEY_SETTINGS[@]}" \
-    ACUPRESS_SMTP_URL="smtp://127.0.0.1:${smtp_port}" "$@"
+    "${IDENTITY_SETTINGS[@]}" ACUPRESS_SMTP_URL="smtp://127.0.0.1:${smtp_port}" "$@"
   CLIENTS_PIDS+=("$server")
   await_ready "http://127.0.0.1:${port}" "$CLIENTS_WORK/$name.log"
 }

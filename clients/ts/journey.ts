@@ -11,6 +11,7 @@ import { Contract } from "./contract.js";
 import * as account from "./journey/account.js";
 import * as catalog from "./journey/catalog.js";
 import * as history from "./journey/history.js";
+import { identities } from "./journey/identity.js";
 import { recovery } from "./journey/recovery.js";
 import { syncTwoDevices } from "./journey/sync.js";
 
@@ -57,6 +58,9 @@ async function journey(contract: Contract): Promise<void> {
   await step("sign-in rate limit on a fresh account", () => account.rateLimit(anonymous));
   await step("recovery by email: verify, reset (old tokens refused), a new address, the security log", () =>
     recovery(contract, anonymous),
+  );
+  await step("Sign in with Apple, Google linked, two-factor on, signed in with a code and a recovery code", () =>
+    identities(contract, anonymous),
   );
   await step("export", () => account.exportAccount(tablet, kept));
   await step("own routine from the routine: a favorite, a session, recommended; LI4 409 until acknowledged", () =>

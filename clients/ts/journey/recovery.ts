@@ -44,6 +44,7 @@ export async function recovery(contract: Contract, anonymous: Api): Promise<stri
   const reset = codeIn(await mailTo(email, "Reset your acupress password"));
   const confirm = { email, code: reset, new_password: NEW_PASSWORD, device_name: "laptop" };
   const laptopAuth = ok(await anonymous.POST("/v1/auth/password-reset/confirm", { body: confirm }), 200);
+  check("tokens" in laptopAuth, "no second factor asked of this account");
   refused(await phone.GET("/v1/me"), 401, "session_revoked");
   refused(await anonymous.POST("/v1/auth/refresh", { body: { refresh_token: signed.tokens.refresh_token } }), 401, "invalid_refresh_token");
   refused(await anonymous.POST("/v1/auth/login", { body: { email, password: PASSWORD } }), 401, "invalid_credentials");

@@ -21,7 +21,9 @@ mod reminders;
 mod security_log;
 mod sign_in;
 mod text_input;
+
 mod tokens;
+mod two_factor;
 
 use actix_web::test::TestRequest;
 use serde_json::json;

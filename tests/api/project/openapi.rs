@@ -84,6 +84,8 @@ fn protected_operations_declare_the_bearer_scheme() {
         "/v1/auth/verify-email/page",
         "/v1/auth/password-reset/page",
         "/v1/auth/email-change/undo/page",
+        "/v1/auth/id-token",
+        "/v1/auth/mfa",
     ];
     // Answered signed in or not: `security` lists both no requirement and the bearer.
     let either = [
