@@ -21,7 +21,6 @@ from acupress_client.api.history import create_session, get_stats, list_sessions
 from acupress_client.models import (
     AuthResponse,
     LoginRequest,
-    Problem,
     RegisterRequest,
     Session,
     SessionInput,
@@ -35,6 +34,8 @@ from acupress_client.models.side import Side
 from acupress_client.types import UNSET, Response
 
 T = TypeVar("T")
+# What an operation may answer: some bodies (a sign-in: tokens, or a challenge) and problems.
+Answer = TypeVar("Answer")
 PASSWORD = "copper meadow lantern nine"
 
 
@@ -42,7 +43,7 @@ class JourneyError(Exception):
     """A step did not get the answer the contract promises."""
 
 
-def expect(response: Response[T | Problem], status: int, kind: type[T]) -> T:
+def expect(response: Response[Answer], status: int, kind: type[T]) -> T:
     """The parsed body of the expected answer; a problem or another status stops the run."""
     body = response.parsed
     if response.status_code != status or not isinstance(body, kind):

@@ -68,7 +68,13 @@ export class IdentityProviders {
 
   async stop(): Promise<void> {
     const server = this.server;
-    if (server !== null) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (server !== null) {
+      await new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      });
+    }
   }
 
   /** An ID token of `provider` for `subject`, with `extra` claims (email, nonce...). */

@@ -52,6 +52,8 @@ pub struct PageTexts {
     pub not_an_address: String,
     pub untick: String,
     pub wrong_password: String,
+    /// A right password for an account with two-factor sign-in, on the deletion page.
+    pub second_factor: String,
     pub wrong_code: String,
     pub dead_link: String,
     pub too_many: String,

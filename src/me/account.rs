@@ -198,8 +198,19 @@ pub enum WebProof<'a> {
     Link { token: &'a str },
 }
 
+/// What a deletion from the web page came to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum WebDeletion {
+    Deleted,
+    /// Nothing proved the account.
+    Refused,
+    /// The password was right, but the account signs in with a second factor: a password
+    /// alone does not delete it (a mailed code or link does).
+    NeedsMailedProof,
+}
+
 /// Deletes an account from the deletion page, as [`delete`] does for a signed-in
-/// device. `false` for anything that does not prove the account: a wrong email,
+/// device. Refused for anything that does not prove the account: a wrong email,
 /// password, code or link, told apart in neither words nor time (an unknown email
 /// verifies a dummy hash), or a password changed meanwhile. Takes an attempt from the
 /// client's and the email's rate limits first.
@@ -208,7 +219,7 @@ pub async fn delete_from_web(
     auth: &AuthService,
     client: &Client,
     proof: WebProof<'_>,
-) -> ApiResult<bool> {
+) -> ApiResult<WebDeletion> {
     let email = match &proof {
         WebProof::Password { email, .. } | WebProof::Code { email, .. } => Some(email.as_str()),
         WebProof::Link { .. } => None,
@@ -216,7 +227,10 @@ pub async fn delete_from_web(
     auth.check_limits(pool, &client.address, email).await?;
     let deleted = match proof {
         WebProof::Password { email, password } => {
-            delete_with_password(pool, email, password).await?
+            match delete_with_password(pool, email, password).await? {
+                Ok(deleted) => deleted,
+                Err(needs) => return Ok(needs),
+            }
         }
         WebProof::Code { email, code } => {
             let row = user_store::user_by_email(&mut *db::conn(pool).await?, email).await?;
@@ -230,32 +244,41 @@ pub async fn delete_from_web(
         }
         WebProof::Link { token } => delete_with_mailed(pool, auth, Proof::Link { token }).await?,
     };
-    if let Some(user) = deleted {
-        auth.readers.forget_user(user);
-    }
-    Ok(deleted.is_some())
+    Ok(match deleted {
+        Some(user) => {
+            auth.readers.forget_user(user);
+            WebDeletion::Deleted
+        }
+        None => WebDeletion::Refused,
+    })
 }
 
-/// The deletion with a password: the account deleted, if the password is its own.
+/// The deletion with a password: the account deleted, if the password is its own and
+/// the account has no second factor (then [`WebDeletion::NeedsMailedProof`]).
 async fn delete_with_password(
     pool: &DbPool,
     email: &Email,
     password: String,
-) -> ApiResult<Option<UserId>> {
+) -> ApiResult<Result<Option<UserId>, WebDeletion>> {
     let row = user_store::user_by_email(&mut *db::conn(pool).await?, email).await?;
     let stored = row.as_ref().and_then(|r| r.password_hash.clone());
     if !password::verify(password, stored.clone()).await? {
-        return Ok(None);
+        return Ok(Ok(None));
     }
     let Some(row) = row else {
-        return Ok(None);
+        return Ok(Ok(None));
     };
     let mut conn = db::conn(pool).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         if store::lock_for_delete(conn, row.id).await? != Some(stored) {
-            return Ok(None);
+            return Ok(Ok(None));
         }
-        Ok(store::delete_user(conn, row.id).await?.then_some(row.id))
+        if mfa::enabled(conn, row.id).await? {
+            return Ok(Err(WebDeletion::NeedsMailedProof));
+        }
+        Ok(Ok(store::delete_user(conn, row.id)
+            .await?
+            .then_some(row.id)))
     })
     .await
 }
@@ -297,6 +320,8 @@ pub async fn export(pool: &DbPool, snapshot: &Snapshot, user_id: UserId) -> ApiR
             let routines =
                 personal::routines::export(conn, snapshot, user_id, &user.safety_profile).await?;
             let security_events = events::all(conn, user_id).await?;
+            let identities = crate::auth::identities::of_user(conn, user_id).await?;
+            let mfa = crate::me::mfa::status_of(conn, user_id).await?;
             Ok(Export {
                 exported_at: chrono::Utc::now(),
                 user,
@@ -306,6 +331,8 @@ pub async fn export(pool: &DbPool, snapshot: &Snapshot, user_id: UserId) -> ApiR
                 reminders,
                 favorites,
                 security_events,
+                identities,
+                mfa,
             })
         })
         .await

@@ -20,7 +20,7 @@ use crate::http::page::{LinkQuery, PageTexts, alert, form, language, page, too_m
 use crate::lang::Lang;
 use crate::mail::Mailer;
 use crate::mail::templates::escape_html as escape;
-use crate::me::account::{self, WebProof};
+use crate::me::account::{self, WebDeletion, WebProof};
 use crate::users::Email;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -328,11 +328,12 @@ pub async fn delete_page_post(
     // Whatever the proof and whether the account exists, the answer takes as long.
     recovery::answer_floor(arrived).await;
     match deleted {
-        Ok(true) => {
+        Ok(WebDeletion::Deleted) => {
             let body = format!("<p>{}</p>", p.t.deleted_body);
             Ok(page(StatusCode::OK, p.lang, &p.t.deleted_title, &body))
         }
-        Ok(false) => Ok(again(wrong)),
+        Ok(WebDeletion::Refused) => Ok(again(wrong)),
+        Ok(WebDeletion::NeedsMailedProof) => Ok(again(&p.t.second_factor)),
         Err(e) => p.limited(e, &p.form(&given, None)),
     }
 }

@@ -17,6 +17,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::me::account::{self, confirm_password, recheck_under_lock};
 use crate::me::store::{UserLock, lock_for_credentials};
 use crate::problems::ProblemCode;
+use crate::users::UserId;
 
 fn already_enabled() -> ApiError {
     ApiError::conflict(
@@ -235,7 +236,12 @@ pub async fn replace_recovery_codes(
 
 /// The account's two-factor state.
 pub async fn status(conn: &mut AsyncPgConnection, user: &AuthUser) -> ApiResult<MfaStatus> {
-    let status = mfa::status(conn, user.user_id).await?;
+    status_of(conn, user.user_id).await
+}
+
+/// [`status`] of an account by id (for the export).
+pub async fn status_of(conn: &mut AsyncPgConnection, user: UserId) -> ApiResult<MfaStatus> {
+    let status = mfa::status(conn, user).await?;
     Ok(MfaStatus {
         totp_enabled: status.enabled_at.is_some(),
         enabled_at: status.enabled_at,

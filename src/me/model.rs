@@ -108,7 +108,8 @@ pub struct EmailChangeRequest {
     "role": "user", "is_guest": false, "email_verified_at": "2026-11-21T08:35:00Z", "safety_profile": {"pregnant": false, "bleeding_risk": false,
     "varicose_veins": false, "recent_surgery_or_fracture": false, "skin_condition": false},
     "created_at": "2026-11-21T08:30:00Z", "updated_at": "2026-11-21T08:30:00Z"}, "devices": [],
-    "sessions": [], "routines": [], "reminders": [], "favorites": [], "security_events": []}))]
+    "sessions": [], "routines": [], "reminders": [], "favorites": [], "security_events": [],
+    "identities": [], "mfa": {"totp_enabled": false, "enabled_at": null, "recovery_codes_left": 0}}))]
 pub struct Export {
     pub exported_at: DateTime<Utc>,
     pub user: User,
@@ -124,6 +125,10 @@ pub struct Export {
     pub favorites: Vec<crate::personal::favorites::model::Favorite>,
     /// The security log of the last 90 days, newest first.
     pub security_events: Vec<crate::auth::events::SecurityEvent>,
+    /// The linked Apple and Google sign-ins.
+    pub identities: Vec<crate::auth::identities::Identity>,
+    /// Two-factor sign-in (never its secret or codes).
+    pub mfa: crate::auth::model::MfaStatus,
 }
 
 /// A device session in the export, with its revocation if any.

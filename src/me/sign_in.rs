@@ -117,6 +117,9 @@ pub async fn unlink_identity(
 }
 
 /// The account's two-factor sign-in.
+///
+/// Whether an authenticator is on (and since when) and how many recovery codes are left
+/// unused.
 #[utoipa::path(
     tag = "me",
     security(("bearer" = [])),

@@ -387,6 +387,30 @@ async fn turning_it_off_needs_the_password_and_a_code() {
 }
 
 #[actix_web::test]
+async fn the_deletion_page_does_not_take_the_password_alone_for_a_two_factor_account() {
+    let app = local_app!("marks the address verified in the database");
+    let mei = app.register("mei@example.com").await;
+    mark_verified(&app, "mei@example.com");
+    let (mei, _, _) = enrol(&app, &mei, Some(PASSWORD)).await;
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("email", "mei@example.com")
+        .append_pair("password", PASSWORD)
+        .append_pair("confirm", "yes")
+        .finish();
+    let page = app
+        .send(
+            actix_web::test::TestRequest::post()
+                .uri("/account/delete")
+                .insert_header(("content-type", "application/x-www-form-urlencoded"))
+                .set_payload(body),
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(page.text().contains("second factor"), "{}", page.text());
+    assert_eq!(mei.me().await.status, 200, "nothing was deleted");
+}
+
+#[actix_web::test]
 async fn an_apple_sign_in_asks_for_the_second_factor_too() {
     let apple = Idp::start(IdProvider::Apple, &[&rsa1()]).await;
     let Some(app) = app_with(&[&apple]).await else {
