@@ -7,6 +7,7 @@
 //! address somebody registered without proving it is never taken over. Unlinking is
 //! refused when it would leave no way to sign in. Every removal, unlinking or the
 //! account's deletion, is kept in `retired_identities` for the operator (a trigger).
+//! A verified address is mailed when a provider is added to its account.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -25,7 +26,7 @@ use crate::db::schema::identities;
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
 use crate::lang::Lang;
-use crate::mail::Mailer;
+use crate::mail::{Mailer, Template};
 use crate::problems::ProblemCode;
 use crate::users::model::User;
 use crate::users::store::{self as user_store, NewUser, UserRow};
@@ -283,6 +284,7 @@ async fn sign_in_once(
             .method(method)
             .email(email);
         events::record(conn, row.id, client, event).await?;
+        notify_added(conn, &row, verified.provider).await?;
         let outcome =
             sessions::after_first_factor(conn, auth, &row, device, client, method).await?;
         return Ok(IdSignIn {
@@ -380,6 +382,29 @@ async fn open_account(
         .ok_or_else(|| ApiError::internal("a new account was not found"))
 }
 
+/// Mails the account's verified address that `provider` can sign in to it now.
+async fn notify_added(
+    conn: &mut AsyncPgConnection,
+    row: &UserRow,
+    provider: IdProvider,
+) -> ApiResult<()> {
+    if row.email_verified_at.is_none() {
+        return Ok(());
+    }
+    let method = match provider {
+        IdProvider::Apple => "Sign in with Apple",
+        IdProvider::Google => "Sign in with Google",
+    };
+    let time = Utc::now().format("%Y-%m-%d %H:%M").to_string();
+    let params = [
+        ("name", row.display_name.as_str()),
+        ("method", method),
+        ("time", &time),
+    ];
+    recovery::mail_account(conn, row, Template::SignInAdded, &params).await?;
+    Ok(())
+}
+
 /// Links a verified identity to the signed-in account `user`. A guest becomes a full
 /// account, keeping everything it has, and takes the provider's verified address when
 /// it is free. 409 `identity_taken` when the identity signs in to another account,
@@ -387,51 +412,57 @@ async fn open_account(
 /// identity it has is a no-op.
 pub async fn link(
     pool: &DbPool,
+    mailer: &Mailer,
     user: UserId,
     verified: &VerifiedIdentity,
     client: &Client,
 ) -> ApiResult<(Identity, bool)> {
     let mut conn = db::conn(pool).await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        if !user_store::lock(conn, user).await? {
-            return Err(ApiError::account_gone());
-        }
-        if let Some(existing) = find(conn, verified.provider, &verified.subject).await? {
-            if existing.user_id != user {
-                return Err(identity_taken());
+    let linked = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            if !user_store::lock(conn, user).await? {
+                return Err(ApiError::account_gone());
             }
-            let identity = existing
-                .into_identity()
-                .ok_or_else(|| ApiError::internal("an identity of an unknown provider"))?;
-            return Ok((identity, false));
-        }
-        if has_provider(conn, user, verified.provider).await? {
-            return Err(provider_already_linked(verified.provider));
-        }
-        let row = user_store::user_by_id(conn, user)
-            .await?
-            .ok_or_else(ApiError::account_gone)?;
-        let identity = insert(conn, user, verified).await?;
-        let method = SignInMethod::from(verified.provider);
-        if row.is_guest {
-            let email = free_verified_email(conn, verified, Some(user)).await?;
-            user_store::adopt_identity(conn, user, email)
-                .await
-                .map_err(email_taken_or)?;
-            let mut event = Event::new(SecurityEventKind::GuestUpgraded).method(method);
-            if let Some(email) = email {
-                event = event.email(email.as_str());
+            if let Some(existing) = find(conn, verified.provider, &verified.subject).await? {
+                if existing.user_id != user {
+                    return Err(identity_taken());
+                }
+                let identity = existing
+                    .into_identity()
+                    .ok_or_else(|| ApiError::internal("an identity of an unknown provider"))?;
+                return Ok((identity, false));
+            }
+            if has_provider(conn, user, verified.provider).await? {
+                return Err(provider_already_linked(verified.provider));
+            }
+            let row = user_store::user_by_id(conn, user)
+                .await?
+                .ok_or_else(ApiError::account_gone)?;
+            let identity = insert(conn, user, verified).await?;
+            let method = SignInMethod::from(verified.provider);
+            if row.is_guest {
+                let email = free_verified_email(conn, verified, Some(user)).await?;
+                user_store::adopt_identity(conn, user, email)
+                    .await
+                    .map_err(email_taken_or)?;
+                let mut event = Event::new(SecurityEventKind::GuestUpgraded).method(method);
+                if let Some(email) = email {
+                    event = event.email(email.as_str());
+                }
+                events::record(conn, user, client, event).await?;
+            } else {
+                notify_added(conn, &row, verified.provider).await?;
+            }
+            let mut event = Event::new(SecurityEventKind::IdentityLinked).method(method);
+            if let Some(email) = identity.email.as_deref() {
+                event = event.email(email);
             }
             events::record(conn, user, client, event).await?;
-        }
-        let mut event = Event::new(SecurityEventKind::IdentityLinked).method(method);
-        if let Some(email) = identity.email.as_deref() {
-            event = event.email(email);
-        }
-        events::record(conn, user, client, event).await?;
-        Ok((identity, true))
-    })
-    .await
+            Ok((identity, true))
+        })
+        .await?;
+    mailer.wake();
+    Ok(linked)
 }
 
 /// Removes identity `id` from the account: 404 when it is not the account's, 409

@@ -20,6 +20,10 @@ const MAX_TTL: Duration = Duration::from_secs(86_400);
 pub const REFETCH_COOLDOWN: Duration = Duration::from_secs(30);
 /// How long keys past their freshness stay in use while the provider cannot be reached.
 const STALE_USE: Duration = Duration::from_secs(86_400);
+/// After a failed fetch, how long requests use what is kept (or, with nothing usable,
+/// are answered 503 at once) before the next fetch is tried: an outage costs one
+/// deadline per this period, not one per sign-in.
+pub const FAILURE_BACKOFF: Duration = Duration::from_secs(5);
 /// The largest key set read.
 const MAX_BODY: usize = 64 * 1024;
 
@@ -69,6 +73,8 @@ pub struct Jwks {
     current: RwLock<Option<Arc<KeySet>>>,
     /// Held while a fetch runs; the time of the last fetch started for an unknown kid.
     fetching: tokio::sync::Mutex<Option<Instant>>,
+    /// The last failed fetch and why it failed.
+    failed: RwLock<Option<(Instant, String)>>,
 }
 
 impl Jwks {
@@ -78,6 +84,7 @@ impl Jwks {
             http,
             current: RwLock::new(None),
             fetching: tokio::sync::Mutex::new(None),
+            failed: RwLock::new(None),
         }
     }
 
@@ -89,6 +96,13 @@ impl Jwks {
     /// fresh or (once) when the id is unknown.
     pub async fn key(&self, kid: &str) -> Result<Arc<PublishedKey>, KeyError> {
         let seen = self.snapshot();
+        if let Some(why) = self.backing_off() {
+            // The provider failed a moment ago: what is kept serves, without a fetch.
+            return match &seen {
+                Some(set) if set.usable() => set.find(kid).ok_or(KeyError::UnknownKid),
+                _ => Err(KeyError::Unavailable(why)),
+            };
+        }
         match &seen {
             Some(set) if set.fresh() => {
                 if let Some(found) = set.find(kid) {
@@ -146,10 +160,35 @@ impl Jwks {
         }
     }
 
+    /// Why the last fetch failed, while that was less than [`FAILURE_BACKOFF`] ago.
+    fn backing_off(&self) -> Option<String> {
+        let failed = self.failed.read().ok()?;
+        let (at, why) = failed.as_ref()?;
+        (at.elapsed() < FAILURE_BACKOFF).then(|| why.clone())
+    }
+
     async fn fetch_and_store(&self) -> Result<Arc<KeySet>, KeyError> {
-        let set = Arc::new(self.fetch().await.inspect_err(|error| {
-            tracing::warn!(url = %self.url, ?error, "provider keys could not be fetched");
-        })?);
+        let fetched = self.fetch().await;
+        let mut failed = self
+            .failed
+            .write()
+            .map_err(|_| KeyError::Unavailable("poisoned".into()))?;
+        let set = match fetched {
+            Ok(set) => {
+                *failed = None;
+                Arc::new(set)
+            }
+            Err(error) => {
+                tracing::warn!(url = %self.url, ?error, "provider keys could not be fetched");
+                let why = match &error {
+                    KeyError::Unavailable(why) => why.clone(),
+                    KeyError::UnknownKid => String::new(),
+                };
+                *failed = Some((Instant::now(), why));
+                return Err(error);
+            }
+        };
+        drop(failed);
         if let Ok(mut current) = self.current.write() {
             *current = Some(set.clone());
         }

@@ -21,16 +21,19 @@ pub enum Template {
     EmailChangeNotice,
     /// The code and link that delete the account from the web page.
     AccountDelete,
+    /// Sign in with Apple or Google was added to the account.
+    SignInAdded,
 }
 
 impl Template {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::VerifyEmail,
         Self::PasswordReset,
         Self::NewSignIn,
         Self::EmailChangeCode,
         Self::EmailChangeNotice,
         Self::AccountDelete,
+        Self::SignInAdded,
     ];
 
     pub fn name(self) -> &'static str {
@@ -41,6 +44,7 @@ impl Template {
             Self::EmailChangeCode => "email_change_code",
             Self::EmailChangeNotice => "email_change_notice",
             Self::AccountDelete => "account_delete",
+            Self::SignInAdded => "sign_in_added",
         }
     }
 
@@ -54,6 +58,7 @@ impl Template {
                 include_str!("../../templates/mail/email_change_notice.toml")
             }
             Self::AccountDelete => include_str!("../../templates/mail/account_delete.toml"),
+            Self::SignInAdded => include_str!("../../templates/mail/sign_in_added.toml"),
         }
     }
 }
@@ -140,6 +145,7 @@ mod tests {
             ("time", "2026-12-01 09:00"),
             ("new_email", "new@example.org"),
             ("days", "7"),
+            ("method", "Apple"),
         ];
         for template in Template::ALL {
             for lang in Lang::ALL {
@@ -159,6 +165,10 @@ mod tests {
                         (false, false)
                     }
                     Template::EmailChangeCode => (true, false),
+                    Template::SignInAdded => {
+                        assert!(m.text.contains("Apple") && m.text.contains("2026-12-01 09:00"));
+                        (false, false)
+                    }
                     Template::EmailChangeNotice => {
                         assert!(m.text.contains("new@example.org") && m.text.contains('7'));
                         (false, true)

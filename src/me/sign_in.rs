@@ -12,6 +12,7 @@ use crate::auth::{AuthService, AuthUser};
 use crate::db::{self, DbPool};
 use crate::error::ApiResult;
 use crate::http::{Json, OptionalJson};
+use crate::mail::Mailer;
 use crate::me::{account, mfa};
 use crate::problems::ProblemCode;
 
@@ -55,7 +56,7 @@ pub async fn sign_in_methods(user: AuthUser, pool: web::Data<DbPool>) -> ApiResu
 /// Send an ID token from the provider's dialog, as for signing in. A guest account
 /// becomes a full one, keeping everything it has (and takes the provider's verified
 /// address when no other account has it). One sign-in per provider; a provider account
-/// signs in to one acupress account only.
+/// signs in to one acupress account only. A verified address is mailed a notice.
 #[utoipa::path(
     extensions(("x-problem-codes" = json!([ProblemCode::ValidationFailed, ProblemCode::InvalidIdToken, ProblemCode::ProviderNotEnabled, ProblemCode::IdentityTaken, ProblemCode::ProviderAlreadyLinked, ProblemCode::ProviderUnavailable, ProblemCode::RateLimited]))),
     tag = "me",
@@ -73,6 +74,7 @@ pub async fn link_identity(
     body: Json<LinkIdentityRequest>,
     pool: web::Data<DbPool>,
     auth: web::Data<AuthService>,
+    mailer: web::Data<Mailer>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let provider = auth.providers.get(body.provider)?;
@@ -83,7 +85,8 @@ pub async fn link_identity(
     let verified = provider
         .verify(&body.id_token, body.nonce.as_deref())
         .await?;
-    let (identity, new) = identities::link(&pool, user.user_id, &verified, &client).await?;
+    let (identity, new) =
+        identities::link(&pool, &mailer, user.user_id, &verified, &client).await?;
     auth.readers.forget_user(user.user_id);
     Ok(if new {
         HttpResponse::Created().json(identity)

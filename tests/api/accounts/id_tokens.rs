@@ -333,13 +333,23 @@ async fn an_unknown_key_id_on_a_fresh_cache_refetches_once_then_is_refused() {
 
 #[actix_web::test]
 async fn an_outage_of_the_key_endpoint_signs_nobody_in_and_answers_quickly() {
-    let apple = Idp::start(IdProvider::Apple, &[&rsa1()]).await;
-    let Some(app) = app_with(&[&apple]).await else {
-        return;
+    let claims = apple_claims_for("outage.apple");
+    // Failing (500), too slow (5 s against the 500 ms deadline), and not listening.
+    let closed_port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
     };
-    let claims = apple_claims(&apple, "outage.apple", Some("outage@example.com"));
-    for mood in [Mood::Failing, Mood::Slow(Duration::from_secs(5))] {
+    for mood in [Mood::Failing, Mood::Slow(Duration::from_secs(5)), Mood::Up] {
+        let apple = Idp::start(IdProvider::Apple, &[&rsa1()]).await;
         apple.set_mood(mood);
+        let mut identity = identity_config(&[&apple]);
+        if mood == Mood::Up {
+            identity.providers[0].jwks_url = format!("http://127.0.0.1:{closed_port}/keys")
+                .parse()
+                .unwrap();
+        }
+        let app = local_app!("talks to its own identity provider", move |c| c.identity =
+            identity);
         let asked = Instant::now();
         let res = apple_sign_in(&app, &claims).await;
         let took = asked.elapsed();
@@ -349,25 +359,34 @@ async fn an_outage_of_the_key_endpoint_signs_nobody_in_and_answers_quickly() {
                 .is_some_and(|v| v.parse::<u64>().is_ok())
         );
         assert!(took < Duration::from_secs(2), "{mood:?} took {took:?}");
+        // Right after, the outage is not asked again: 503 at once, no second fetch.
+        let fetched = apple.fetches();
+        let asked = Instant::now();
+        apple_sign_in(&app, &claims)
+            .await
+            .problem(503, "provider_unavailable");
+        assert!(asked.elapsed() < Duration::from_millis(200));
+        assert_eq!(apple.fetches(), fetched);
+        assert_eq!(users(&app), 0, "nobody signed up on an unchecked token");
+        if mood == Mood::Failing {
+            // Back up: the next sign-in after the pause fetches and works.
+            apple.set_mood(Mood::Up);
+            tokio::time::sleep(Duration::from_millis(5_100)).await;
+            assert_eq!(apple_sign_in(&app, &claims).await.status, 201);
+        }
     }
-    // Down altogether: nothing listens on its port.
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let mut down = identity_config(&[&apple]);
-    down.providers[0].jwks_url = format!("http://127.0.0.1:{port}/keys").parse().unwrap();
-    let closed = local_app!("talks to its own identity provider", move |c| c.identity =
-        down);
-    let asked = Instant::now();
-    apple_sign_in(&closed, &claims)
-        .await
-        .problem(503, "provider_unavailable");
-    assert!(asked.elapsed() < Duration::from_secs(2));
-    assert_eq!(users(&app), 0, "nobody signed up on an unchecked token");
+}
 
-    apple.set_mood(Mood::Up);
-    assert_eq!(apple_sign_in(&app, &claims).await.status, 201);
+/// Apple claims with an address, made for [`NONCE`].
+fn apple_claims_for(subject: &str) -> Value {
+    let mut claims = json!({
+        "iss": "https://appleid.apple.com", "aud": crate::support::APPLE_CLIENT, "sub": subject,
+        "nonce": hashed_nonce(NONCE), "email": "outage@example.com", "email_verified": true,
+    });
+    let now = jsonwebtoken::get_current_timestamp();
+    claims["iat"] = json!(now);
+    claims["exp"] = json!(now + 600);
+    claims
 }
 
 #[actix_web::test]
@@ -403,6 +422,14 @@ async fn a_provider_address_links_only_to_an_account_that_verified_it() {
         .map(|e| e["kind"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(kinds, ["signed_in", "identity_linked"]);
+    assert_eq!(
+        count_rows(
+            app.db_url(),
+            "SELECT count(*) AS n FROM mail_outbox WHERE template = 'sign_in_added' AND to_address = 'mei@example.com'".into()
+        ),
+        1,
+        "the verified address is told"
+    );
 
     // Li's Google account: Eve's unverified claim on the address links nothing.
     let li = id_sign_in(
