@@ -25,7 +25,10 @@ export FUZZ_BASE="http://127.0.0.1:${PORT}" FUZZ_EMAIL="fuzz@example.org" FUZZ_P
 
 psql "$BASE_URL" -qc "DROP DATABASE IF EXISTS acupress_fuzz WITH (FORCE)" >/dev/null 2>&1 || true
 log=$(mktemp)
-start_server "$BIN" "$DB_URL" "$PORT" "$log"
+# Sign in with Apple is on, with its keys at a loopback port nothing listens on: ID
+# tokens are read and checked up to the key (503 past it); Google stays off (404).
+start_server "$BIN" "$DB_URL" "$PORT" "$log" ACUPRESS_APPLE_CLIENT_IDS=com.example.fuzz \
+  ACUPRESS_APPLE_JWKS_URL="http://127.0.0.1:$(free_port)/keys" ACUPRESS_JWKS_TIMEOUT_MS=500
 # shellcheck disable=SC2317  # called by the trap
 cleanup() {
   kill -TERM "$server" 2>/dev/null || true

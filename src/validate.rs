@@ -188,6 +188,19 @@ pub fn text(field: &str, raw: &str, max_chars: usize) -> Result<String, ApiError
     required(field, raw, TextRule::line(max_chars))
 }
 
+/// A machine-made string (a token, a nonce, a code) of `min` to `max` bytes, as sent:
+/// 422 naming `field` otherwise.
+pub fn token(field: &str, raw: &str, min: usize, max: usize) -> Result<(), ApiError> {
+    if (min..=max).contains(&raw.len()) {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(
+            field,
+            format!("must be {min} to {max} characters"),
+        ))
+    }
+}
+
 /// NFKC-normalised (`é` typed as one or two code points, full-width letters) and
 /// lower-cased, then at most 254 octets; one `@`, a dotted domain, no spaces or
 /// invisible characters. `Email::parse` (in the users module) is built on it.

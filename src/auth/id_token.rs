@@ -14,9 +14,13 @@ use crate::config::{IdProvider, IdentityConfig, ProviderConfig};
 use crate::error::ApiError;
 use crate::problems::ProblemCode;
 use crate::users::Email;
+use crate::validate;
 
 /// Seconds of clock difference tolerated on `exp` and `iat`.
 pub const LEEWAY_SECS: u64 = 10;
+/// The longest ID token and nonce taken (as the request schemas say).
+pub const MAX_TOKEN: usize = 8192;
+pub const MAX_NONCE: usize = 128;
 /// Seconds a client is told to wait when a provider's keys cannot be had.
 pub const RETRY_AFTER_SECS: u64 = 10;
 
@@ -139,6 +143,10 @@ impl Provider {
         nonce: Option<&str>,
     ) -> Result<VerifiedIdentity, ApiError> {
         let name = self.config.name;
+        validate::token("id_token", token, 1, MAX_TOKEN)?;
+        if let Some(nonce) = nonce {
+            validate::token("nonce", nonce, 1, MAX_NONCE)?;
+        }
         if name == IdProvider::Apple && nonce.is_none() {
             return Err(ApiError::invalid(
                 "nonce",

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::auth::events::Client;
 use crate::auth::identities::{self, Identity};
-use crate::auth::mfa::SecondFactor;
+use crate::auth::mfa::{SecondFactor, bounded_code};
 use crate::auth::model::*;
 use crate::auth::{AuthService, AuthUser};
 use crate::db::{self, DbPool};
@@ -185,6 +185,7 @@ pub async fn confirm_totp(
     pool: web::Data<DbPool>,
     auth: web::Data<AuthService>,
 ) -> ApiResult<HttpResponse> {
+    bounded_code(&body.code)?;
     let enabled = mfa::confirm(&pool, &auth, &user, &body.code, &Client::of(&req)).await?;
     Ok(HttpResponse::Ok().json(enabled))
 }
@@ -246,6 +247,7 @@ pub async fn replace_recovery_codes(
     auth: web::Data<AuthService>,
 ) -> ApiResult<HttpResponse> {
     let code = body.into_inner().code;
+    bounded_code(&code)?;
     let codes = mfa::replace_recovery_codes(&pool, &auth, &user, code, &Client::of(&req)).await?;
     Ok(HttpResponse::Ok().json(codes))
 }

@@ -89,6 +89,7 @@ pub async fn answer_mfa_challenge(
     mailer: web::Data<Mailer>,
 ) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
+    validate::token("challenge", &body.challenge, 1, 128)?;
     let factor = SecondFactor::of(body.code, body.recovery_code)?;
     check_limits(&pool, &auth, &req, None).await?;
     let client = Client::of(&req);

@@ -24,6 +24,7 @@ use crate::mail::Mailer;
 use crate::problems::ProblemCode;
 use crate::users::UserId;
 use crate::users::store as user_store;
+use crate::validate;
 use codes::Checked;
 
 /// How long a challenge can be answered.
@@ -43,8 +44,14 @@ impl SecondFactor {
     /// Exactly one of the two, or 422 naming the fields.
     pub fn of(code: Option<String>, recovery_code: Option<String>) -> ApiResult<Self> {
         match (code, recovery_code) {
-            (Some(code), None) => Ok(Self::Code(code)),
-            (None, Some(recovery)) => Ok(Self::Recovery(recovery)),
+            (Some(code), None) => {
+                bounded_code(&code)?;
+                Ok(Self::Code(code))
+            }
+            (None, Some(recovery)) => {
+                validate::token("recovery_code", &recovery, 12, 14)?;
+                Ok(Self::Recovery(recovery))
+            }
             (Some(_), Some(_)) => Err(ApiError::invalid(
                 "recovery_code",
                 "must not be sent with code: send one of the two",
@@ -62,6 +69,12 @@ impl SecondFactor {
             Self::Recovery(_) => SignInMethod::RecoveryCode,
         }
     }
+}
+
+/// An authenticator code as the schemas bound it (six digits, perhaps with a space):
+/// 422 naming `code` when it is shorter or longer.
+pub fn bounded_code(code: &str) -> ApiResult<()> {
+    validate::token("code", code, 6, 7)
 }
 
 /// 422 `mfa_code_invalid`.

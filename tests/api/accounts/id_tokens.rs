@@ -223,6 +223,14 @@ async fn every_rule_of_the_token_is_checked_and_nobody_is_signed_in_by_a_bad_one
         let problem = res.problem(401, "invalid_id_token");
         eprintln!("{why}: {}", problem["detail"]);
     }
+    // Bounds as the schema gives them.
+    let huge = "e".repeat(8193);
+    id_sign_in(&app, "apple", &huge, Some(NONCE))
+        .await
+        .problem(422, "validation_failed");
+    id_sign_in(&app, "apple", &sign(&rsa1(), &good), Some(&"n".repeat(129)))
+        .await
+        .problem(422, "validation_failed");
     // A nonce is required with Apple.
     id_sign_in(&app, "apple", &sign(&rsa1(), &good), None)
         .await

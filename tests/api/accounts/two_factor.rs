@@ -272,6 +272,9 @@ async fn a_challenge_dies_after_five_wrong_codes_and_codes_are_limited_per_accou
     answer(&app, "not-a-challenge", "code", "123456")
         .await
         .problem(401, "mfa_challenge_invalid");
+    answer(&app, &open, "code", "12345678")
+        .await
+        .problem(422, "validation_failed");
     // A fresh challenge still works with the right code.
     let fresh = challenge(&app, "mei@example.com", PASSWORD).await;
     assert_eq!(
