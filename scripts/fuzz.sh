@@ -25,14 +25,21 @@ export FUZZ_BASE="http://127.0.0.1:${PORT}" FUZZ_EMAIL="fuzz@example.org" FUZZ_P
 
 psql "$BASE_URL" -qc "DROP DATABASE IF EXISTS acupress_fuzz WITH (FORCE)" >/dev/null 2>&1 || true
 log=$(mktemp)
-# Sign in with Apple is on, with its keys at a loopback port nothing listens on: ID
-# tokens are read and checked up to the key (503 past it); Google stays off (404).
+# Sign in with Apple is on, with a key set of its own that publishes no key: ID tokens
+# are read and checked up to their key (then 401, after one fetch); Google stays off
+# (404).
+keys_dir=$(mktemp -d)
+echo '{"keys": []}' >"$keys_dir/keys"
+keys_port=$(free_port)
+python3 -m http.server "$keys_port" --bind 127.0.0.1 --directory "$keys_dir" >/dev/null 2>&1 &
+keys_server=$!
 start_server "$BIN" "$DB_URL" "$PORT" "$log" ACUPRESS_APPLE_CLIENT_IDS=com.example.fuzz \
-  ACUPRESS_APPLE_JWKS_URL="http://127.0.0.1:$(free_port)/keys" ACUPRESS_JWKS_TIMEOUT_MS=500
+  ACUPRESS_APPLE_JWKS_URL="http://127.0.0.1:${keys_port}/keys" ACUPRESS_JWKS_TIMEOUT_MS=2000
 # shellcheck disable=SC2317  # called by the trap
 cleanup() {
-  kill -TERM "$server" 2>/dev/null || true
-  wait "$server" 2>/dev/null || true
+  kill -TERM "$server" "$keys_server" 2>/dev/null || true
+  wait "$server" "$keys_server" 2>/dev/null || true
+  rm -rf "$keys_dir"
   psql "$BASE_URL" -qc "DROP DATABASE IF EXISTS acupress_fuzz WITH (FORCE)" >/dev/null 2>&1 || true
   rm -f "$log"
 }

@@ -192,6 +192,15 @@ pub struct NewAccount<'a> {
     pub time_zone: TimeZone,
 }
 
+/// A sign-in with a verified ID token: who, what a new account would start with, and
+/// the device and client asking.
+pub struct IdSignInRequest<'a> {
+    pub verified: &'a VerifiedIdentity,
+    pub new: NewAccount<'a>,
+    pub device: &'a str,
+    pub client: &'a Client,
+}
+
 /// How a sign-in with an ID token went.
 pub struct IdSignIn {
     pub user: User,
@@ -227,19 +236,14 @@ pub async fn sign_in(
     pool: &DbPool,
     auth: &AuthService,
     mailer: &Mailer,
-    verified: &VerifiedIdentity,
-    new: &NewAccount<'_>,
-    device: &str,
-    client: &Client,
+    asked: &IdSignInRequest<'_>,
 ) -> ApiResult<IdSignIn> {
     let mut conn = db::conn(pool).await?;
     let mut tries = 0;
     loop {
         tries += 1;
         let attempt = conn
-            .transaction::<_, ApiError, _>(async |conn| {
-                sign_in_once(conn, auth, verified, new, device, client).await
-            })
+            .transaction::<_, ApiError, _>(async |conn| sign_in_once(conn, auth, asked).await)
             .await;
         match attempt {
             // The identity (or the address) was taken meanwhile by a sign-in like this
@@ -258,11 +262,15 @@ pub async fn sign_in(
 async fn sign_in_once(
     conn: &mut AsyncPgConnection,
     auth: &AuthService,
-    verified: &VerifiedIdentity,
-    new: &NewAccount<'_>,
-    device: &str,
-    client: &Client,
+    asked: &IdSignInRequest<'_>,
 ) -> ApiResult<IdSignIn> {
+    let IdSignInRequest {
+        verified,
+        new,
+        device,
+        client,
+    } = asked;
+    let (verified, device, client) = (*verified, *device, *client);
     let method = SignInMethod::from(verified.provider);
     if let Some(identity) = find(conn, verified.provider, &verified.subject).await?
         && store::hold_user(conn, identity.user_id).await?

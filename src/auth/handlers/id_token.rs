@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 
 use super::{check_limits, device_of, signed_in};
 use crate::auth::events::Client;
-use crate::auth::identities::{self, NewAccount};
+use crate::auth::identities::{self, IdSignInRequest, NewAccount};
 use crate::auth::mfa::{self, SecondFactor};
 use crate::auth::model::*;
 use crate::auth::{AuthService, accounts};
@@ -57,13 +57,17 @@ pub async fn sign_in_with_id_token(
     let verified = provider
         .verify(&body.id_token, body.nonce.as_deref())
         .await?;
-    let new = NewAccount {
-        display_name: display_name.as_deref(),
-        locale,
-        time_zone,
+    let asked = IdSignInRequest {
+        verified: &verified,
+        new: NewAccount {
+            display_name: display_name.as_deref(),
+            locale,
+            time_zone,
+        },
+        device: &device,
+        client: &client,
     };
-    let done =
-        identities::sign_in(&pool, &auth, &mailer, &verified, &new, &device, &client).await?;
+    let done = identities::sign_in(&pool, &auth, &mailer, &asked).await?;
     Ok(signed_in(done.user, done.outcome, done.created))
 }
 
