@@ -188,17 +188,22 @@ pub fn text(field: &str, raw: &str, max_chars: usize) -> Result<String, ApiError
     required(field, raw, TextRule::line(max_chars))
 }
 
-/// A machine-made string (a token, a nonce, a code) of `min` to `max` bytes, as sent:
-/// 422 naming `field` otherwise.
+/// A machine-made string (a token, a nonce, a code) of `min` to `max` characters, as
+/// sent, without control characters: 422 naming `field` otherwise.
 pub fn token(field: &str, raw: &str, min: usize, max: usize) -> Result<(), ApiError> {
-    if (min..=max).contains(&raw.len()) {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(
+    if !(min..=max).contains(&raw.chars().count()) {
+        return Err(ApiError::invalid(
             field,
             format!("must be {min} to {max} characters"),
-        ))
+        ));
     }
+    if raw.chars().any(char::is_control) {
+        return Err(ApiError::invalid(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
 }
 
 /// NFKC-normalised (`é` typed as one or two code points, full-width letters) and

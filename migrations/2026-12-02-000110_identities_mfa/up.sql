@@ -99,6 +99,9 @@ CREATE TABLE mfa_challenges (
     device_name  text        NOT NULL,
     user_agent   text        NULL,
     attempts     integer     NOT NULL DEFAULT 0,
+    -- An identity to link once the challenge is answered (a first sign-in with a
+    -- provider whose verified address is this two-factor account's).
+    pending_identity jsonb   NULL,
     expires_at   timestamptz NOT NULL,
     used_at      timestamptz NULL,
     created_at   timestamptz NOT NULL DEFAULT now()

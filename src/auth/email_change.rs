@@ -195,9 +195,9 @@ pub async fn undo(
                 return Ok(None);
             };
             let user = code.user_id;
-            store::revoke_other_sessions(conn, user, None, "email_change_undone").await?;
             user_store::set_password(conn, user, &locked).await?;
             mfa::store::drop_challenges(conn, user).await?;
+            store::revoke_other_sessions(conn, user, None, "email_change_undone").await?;
             drop_codes(conn, user, &[EMAIL_CHANGE]).await?;
             let event = Event::new(SecurityEventKind::EmailChangeUndone).email(&code.email);
             events::record(conn, user, client, event).await?;

@@ -53,7 +53,9 @@ impl Providers {
             .timeout(config.jwks_timeout)
             .connect_timeout(config.jwks_timeout)
             .pool_max_idle_per_host(0)
-            .redirect(reqwest::redirect::Policy::limited(3))
+            // The key URL is taken as configured: a redirect (perhaps to plain HTTP) is a
+            // failed fetch.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("acupress/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_else(|e| {
@@ -206,10 +208,9 @@ impl Provider {
             email_verified: email.is_some() && claims.email_verified == Some(true),
             private_email: claims.is_private_email == Some(true),
             email,
-            name: claims
-                .name
-                .map(|n| n.trim().chars().take(80).collect::<String>())
-                .filter(|n| !n.is_empty()),
+            // A name the account could not be given (too long, invisible characters) is
+            // dropped: the new account gets the placeholder instead.
+            name: claims.name.and_then(|n| validate::display_name(&n).ok()),
         })
     }
 

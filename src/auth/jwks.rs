@@ -124,6 +124,9 @@ impl Jwks {
         seen: &Arc<KeySet>,
     ) -> Result<Arc<PublishedKey>, KeyError> {
         let mut last = self.fetching.lock().await;
+        if let Some(why) = self.backing_off() {
+            return Err(KeyError::Unavailable(why));
+        }
         // Another caller may have fetched while this one waited.
         if let Some(now) = self.snapshot()
             && !Arc::ptr_eq(&now, seen)
@@ -142,6 +145,14 @@ impl Jwks {
     /// failed fetch falls back on a usable stale copy.
     async fn refresh(&self, seen: Option<&Arc<KeySet>>) -> Result<Arc<KeySet>, KeyError> {
         let _guard = self.fetching.lock().await;
+        // A fetch that failed while this caller waited is not tried again at once: each
+        // waiter would add a deadline.
+        if let Some(why) = self.backing_off() {
+            return match self.snapshot() {
+                Some(stale) if stale.usable() => Ok(stale),
+                _ => Err(KeyError::Unavailable(why)),
+            };
+        }
         if let Some(now) = self.snapshot()
             && now.fresh()
             && !seen.is_some_and(|s| Arc::ptr_eq(s, &now))

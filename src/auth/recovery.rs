@@ -503,14 +503,15 @@ pub async fn reset_password(
                 return Ok(None);
             }
             user_store::set_password(conn, row.id, password_hash).await?;
-            store::revoke_other_sessions(conn, row.id, None, "password_reset").await?;
             mfa::store::drop_challenges(conn, row.id).await?;
+            store::revoke_other_sessions(conn, row.id, None, "password_reset").await?;
             let mut event = Event::new(SecurityEventKind::PasswordReset);
             let agent = client.agent.as_deref();
             let tokens = match device {
                 Some(name) if mfa::enabled(conn, row.id).await? => {
                     let method = SignInMethod::Password;
-                    let challenge = mfa::challenge(conn, row.id, method, name, agent).await?;
+                    let first = (method, name, agent);
+                    let challenge = mfa::challenge(conn, row.id, first, None).await?;
                     Some(SignIn::Challenge(challenge))
                 }
                 Some(name) => {

@@ -120,7 +120,7 @@ pub async fn after_first_factor(
 ) -> ApiResult<SignIn> {
     let agent = client.agent.as_deref();
     if mfa::enabled(conn, user.id).await? {
-        let challenge = mfa::challenge(conn, user.id, method, device, agent).await?;
+        let challenge = mfa::challenge(conn, user.id, (method, device, agent), None).await?;
         return Ok(SignIn::Challenge(challenge));
     }
     let how = (method, Aal::Aal1);

@@ -14,6 +14,16 @@ use crate::db::schema::{auth_sessions, refresh_tokens, users};
 use crate::users::model::SafetyProfile;
 use crate::users::{Role, UserId};
 
+/// The constraint a failed write broke, if it was a unique one.
+pub fn unique_constraint(e: &DieselError) -> Option<&str> {
+    match e {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            Some(info.constraint_name().unwrap_or(""))
+        }
+        _ => None,
+    }
+}
+
 /// Whether a failed write broke the unique email index.
 pub fn is_unique_violation(e: &DieselError) -> bool {
     matches!(
@@ -23,6 +33,15 @@ pub fn is_unique_violation(e: &DieselError) -> bool {
 }
 
 /// The owner's role if session `sid` of user `sub` is still signed in.
+/// A device session that still counts: with two-factor sign-in on, only one signed in
+/// at `aal2` does (no `aal1` session outlives an enrolment, whatever raced it).
+fn assured_enough() -> diesel::expression::SqlLiteral<diesel::sql_types::Bool> {
+    diesel::dsl::sql(
+        "(auth_sessions.aal = 2 OR NOT EXISTS (SELECT 1 FROM mfa_totp t \
+         WHERE t.user_id = auth_sessions.user_id AND t.confirmed_at IS NOT NULL))",
+    )
+}
+
 pub async fn live_session_role(
     conn: &mut AsyncPgConnection,
     sid: DeviceSessionId,
@@ -33,6 +52,7 @@ pub async fn live_session_role(
         .filter(auth_sessions::id.eq(sid))
         .filter(auth_sessions::user_id.eq(sub))
         .filter(auth_sessions::revoked_at.is_null())
+        .filter(assured_enough())
         .select(users::role)
         .first(conn)
         .await
@@ -50,6 +70,7 @@ pub async fn live_session_profile(
         .filter(auth_sessions::id.eq(sid))
         .filter(auth_sessions::user_id.eq(sub))
         .filter(auth_sessions::revoked_at.is_null())
+        .filter(assured_enough())
         .select((
             users::pregnant,
             users::bleeding_risk,
@@ -262,6 +283,20 @@ pub async fn hold_user(conn: &mut AsyncPgConnection, user_id: UserId) -> QueryRe
         .find(user_id)
         .select(users::id)
         .for_key_share()
+        .first::<UserId>(conn)
+        .await
+        .optional()?
+        .is_some())
+}
+
+/// Holds the user's row `FOR SHARE` to the end of the transaction: a sign-in's lock,
+/// which a credential change (`FOR NO KEY UPDATE`) waits for; `false` when the account
+/// is gone.
+pub async fn share_user(conn: &mut AsyncPgConnection, user_id: UserId) -> QueryResult<bool> {
+    Ok(users::table
+        .find(user_id)
+        .select(users::id)
+        .for_share()
         .first::<UserId>(conn)
         .await
         .optional()?

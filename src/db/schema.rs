@@ -192,6 +192,7 @@ diesel::table! {
         device_name -> Text,
         user_agent -> Nullable<Text>,
         attempts -> Int4,
+        pending_identity -> Nullable<Jsonb>,
         expires_at -> Timestamptz,
         used_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,

@@ -58,7 +58,7 @@ pub async fn sign_in_methods(user: AuthUser, pool: web::Data<DbPool>) -> ApiResu
 /// address when no other account has it). One sign-in per provider; a provider account
 /// signs in to one acupress account only. A verified address is mailed a notice.
 #[utoipa::path(
-    extensions(("x-problem-codes" = json!([ProblemCode::ValidationFailed, ProblemCode::InvalidIdToken, ProblemCode::ProviderNotEnabled, ProblemCode::IdentityTaken, ProblemCode::ProviderAlreadyLinked, ProblemCode::ProviderUnavailable, ProblemCode::RateLimited]))),
+    extensions(("x-problem-codes" = json!([ProblemCode::ValidationFailed, ProblemCode::InvalidIdToken, ProblemCode::ProviderNotEnabled, ProblemCode::IdentityTaken, ProblemCode::ProviderAlreadyLinked, ProblemCode::EmailTaken, ProblemCode::ProviderUnavailable, ProblemCode::RateLimited]))),
     tag = "me",
     security(("bearer" = [])),
     request_body = LinkIdentityRequest,

@@ -9,7 +9,7 @@ use crate::auth::identities::{self, IdSignInRequest, NewAccount};
 use crate::auth::mfa::{self, SecondFactor};
 use crate::auth::model::*;
 use crate::auth::{AuthService, accounts};
-use crate::db::DbPool;
+use crate::db::{self, DbPool};
 use crate::error::ApiResult;
 use crate::http::Json;
 use crate::mail::Mailer;
@@ -56,6 +56,11 @@ pub async fn sign_in_with_id_token(
     let (locale, time_zone) = accounts::locale_and_zone(body.locale, body.time_zone.as_deref())?;
     let verified = provider
         .verify(&body.id_token, body.nonce.as_deref())
+        .await?;
+    // Per provider account too, as a password sign-in is limited per address.
+    let key = format!("{}:{}", verified.provider.as_str(), verified.subject);
+    auth.limits
+        .check_account(&mut *db::conn(&pool).await?, &key, &client.address)
         .await?;
     let asked = IdSignInRequest {
         verified: &verified,

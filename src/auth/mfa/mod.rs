@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 use crate::auth::events::{self, Client, Event, SecurityEventKind, SignInMethod};
+use crate::auth::identities::{self, PendingIdentity};
 use crate::auth::model::{AuthResponse, MfaChallenge};
 use crate::auth::store as auth_store;
 use crate::auth::tokens::{self, Aal};
@@ -106,26 +107,22 @@ pub async fn enabled(conn: &mut AsyncPgConnection, user: UserId) -> ApiResult<bo
     Ok(store::confirmed_totp(conn, user).await?.is_some())
 }
 
-/// A challenge for `user`, who passed `method` on `device`.
+/// A challenge for `user`, who passed `method` on `device` (with its user agent); a
+/// `pending` identity is linked when it is answered.
 pub async fn challenge(
     conn: &mut AsyncPgConnection,
     user: UserId,
-    method: SignInMethod,
-    device: &str,
-    agent: Option<&str>,
+    (method, device, agent): (SignInMethod, &str, Option<&str>),
+    pending: Option<&PendingIdentity>,
 ) -> ApiResult<MfaChallenge> {
     let (token, hash) = tokens::new_refresh_token();
     let expires_at = Utc::now() + CHALLENGE_TTL;
-    store::insert_challenge(
-        conn,
-        user,
-        &hash,
-        method.as_str(),
-        device,
-        agent,
-        expires_at,
-    )
-    .await?;
+    let pending = pending
+        .map(serde_json::to_value)
+        .transpose()
+        .map_err(ApiError::internal)?;
+    let first = (method.as_str(), device, agent);
+    store::insert_challenge(conn, user, &hash, first, pending, expires_at).await?;
     Ok(MfaChallenge {
         challenge: token,
         expires_at,
@@ -175,9 +172,9 @@ pub async fn verify(
                 return Ok(Some(Verdict::Wrong("this is not a recovery code")));
             };
             let lookup = normal[..4].to_owned();
+            // An unknown lookup part verifies a dummy hash: the time tells nothing.
             let stored = store::unused_recovery_code(conn, user, &lookup).await?;
-            let matches = stored.is_some() && password::verify(normal, stored).await?;
-            if matches {
+            if password::verify(normal, stored).await? {
                 store::use_recovery_code(conn, user, &lookup).await?;
                 Verdict::Accepted
             } else {
@@ -237,8 +234,9 @@ pub async fn finish(
             let Some(user_id) = store::challenge_user(conn, &hash).await? else {
                 return Ok(Answered::Dead);
             };
-            // The account's row first, as every credential write takes it.
-            if !auth_store::hold_user(conn, user_id).await? {
+            // The account's row first, shared: a change of the password or of two-factor
+            // sign-in (which lock it for change) waits for this answer or goes first.
+            if !auth_store::share_user(conn, user_id).await? {
                 return Ok(Answered::Dead);
             }
             let Some(user) = user_store::user_by_id(conn, user_id).await? else {
@@ -263,6 +261,11 @@ pub async fn finish(
                 }
                 Some(Verdict::Accepted) => {
                     store::use_challenge(conn, open.id).await?;
+                    if let Some(pending) = open.pending_identity.clone() {
+                        let pending: PendingIdentity =
+                            serde_json::from_value(pending).map_err(ApiError::internal)?;
+                        identities::attach(conn, &user, &pending.verified(), client).await?;
+                    }
                     let method =
                         SignInMethod::parse(&open.method).unwrap_or(SignInMethod::Password);
                     let device = (open.device_name.as_str(), open.user_agent.as_deref());

@@ -186,9 +186,8 @@ pub async fn insert_challenge(
     conn: &mut AsyncPgConnection,
     user: UserId,
     token_hash: &[u8],
-    method: &str,
-    device: &str,
-    agent: Option<&str>,
+    (method, device, agent): (&str, &str, Option<&str>),
+    pending: Option<serde_json::Value>,
     expires_at: DateTime<Utc>,
 ) -> QueryResult<()> {
     diesel::insert_into(mfa_challenges::table)
@@ -199,6 +198,7 @@ pub async fn insert_challenge(
             mfa_challenges::method.eq(method),
             mfa_challenges::device_name.eq(device),
             mfa_challenges::user_agent.eq(agent),
+            mfa_challenges::pending_identity.eq(pending),
             mfa_challenges::expires_at.eq(expires_at),
         ))
         .execute(conn)
@@ -226,6 +226,7 @@ pub struct OpenChallenge {
     pub method: String,
     pub device_name: String,
     pub user_agent: Option<String>,
+    pub pending_identity: Option<serde_json::Value>,
 }
 
 /// The challenge, locked, if it is unused, unexpired (by the database's clock) and has
@@ -235,7 +236,14 @@ pub async fn lock_live_challenge(
     token_hash: &[u8],
     tries: i32,
 ) -> QueryResult<Option<OpenChallenge>> {
-    let row: Option<(Uuid, String, String, Option<String>)> = mfa_challenges::table
+    type Row = (
+        Uuid,
+        String,
+        String,
+        Option<String>,
+        Option<serde_json::Value>,
+    );
+    let row: Option<Row> = mfa_challenges::table
         .filter(mfa_challenges::token_hash.eq(token_hash))
         .filter(mfa_challenges::used_at.is_null())
         .filter(mfa_challenges::expires_at.gt(diesel::dsl::now))
@@ -245,19 +253,21 @@ pub async fn lock_live_challenge(
             mfa_challenges::method,
             mfa_challenges::device_name,
             mfa_challenges::user_agent,
+            mfa_challenges::pending_identity,
         ))
         .for_update()
         .first(conn)
         .await
         .optional()?;
-    Ok(
-        row.map(|(id, method, device_name, user_agent)| OpenChallenge {
+    Ok(row.map(
+        |(id, method, device_name, user_agent, pending_identity)| OpenChallenge {
             id,
             method,
             device_name,
             user_agent,
-        }),
-    )
+            pending_identity,
+        },
+    ))
 }
 
 /// Counts one wrong answer; the number of wrong answers now.

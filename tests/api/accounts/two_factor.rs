@@ -437,6 +437,53 @@ async fn an_apple_sign_in_asks_for_the_second_factor_too() {
 }
 
 #[actix_web::test]
+async fn a_provider_address_joins_a_two_factor_account_only_once_the_code_is_given() {
+    let google = Idp::start(IdProvider::Google, &[&rsa1()]).await;
+    let Some(app) = app_with(&[&google]).await else {
+        return;
+    };
+    let mei = app.register("mei@example.com").await;
+    mark_verified(&app, "mei@example.com");
+    let (_mei, authenticator, _) = enrol(&app, &mei, Some(PASSWORD)).await;
+    let identities = || {
+        count_rows(
+            app.db_url(),
+            format!(
+                "SELECT count(*) AS n FROM identities WHERE user_id = '{}'",
+                mei.id
+            ),
+        )
+    };
+    let mut claims = google.claims("g-mei-2fa");
+    claims["email"] = json!("mei@example.com");
+    claims["email_verified"] = json!(true);
+    let token = crate::support::sign(&rsa1(), &claims);
+    let body = json!({"provider": "google", "id_token": token});
+    // Asked, not answered: nothing is linked.
+    let first = app.post("/v1/auth/id-token", body.clone()).await;
+    assert_eq!(first.status, 202, "{}", first.text());
+    assert_eq!(identities(), 0, "an unanswered challenge links nothing");
+    let second = app.post("/v1/auth/id-token", body).await;
+    let open = second.json()["challenge"].as_str().unwrap().to_owned();
+    steady().await;
+    let signed = answer(&app, &open, "code", &authenticator.code(1)).await;
+    assert_eq!(signed.status, 200, "{}", signed.text());
+    assert_eq!(signed.json()["user"]["id"], mei.id.as_str());
+    assert_eq!(identities(), 1, "linked once the second factor was given");
+    // An aal1 session cannot exist on a two-factor account: one made behind the API's
+    // back is refused.
+    let phone = app.account(&signed.json(), "mei@example.com");
+    execute(
+        app.db_url(),
+        format!(
+            "UPDATE auth_sessions SET aal = 1 WHERE id = '{}'",
+            phone.session
+        ),
+    );
+    phone.me().await.problem(401, "session_revoked");
+}
+
+#[actix_web::test]
 async fn a_password_reset_does_not_skip_the_second_factor() {
     let smtp = SmtpServer::start().await;
     let Some(app) = app_mailing_to(&smtp).await else {

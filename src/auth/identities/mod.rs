@@ -9,181 +9,29 @@
 //! account's deletion, is kept in `retired_identities` for the operator (a trigger).
 //! A verified address is mailed when a provider is added to its account.
 
-use chrono::{DateTime, Utc};
+mod rows;
+
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use serde::Serialize;
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::accounts::email_taken_or;
 use crate::auth::events::{self, Client, Event, SecurityEventKind, SignInMethod};
 use crate::auth::id_token::VerifiedIdentity;
 use crate::auth::sessions::{self, SignIn};
-use crate::auth::{AuthService, recovery, store};
+use crate::auth::{AuthService, mfa, recovery, store};
 use crate::config::IdProvider;
 use crate::db::schema::identities;
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
 use crate::lang::Lang;
-use crate::mail::{Mailer, Template};
+use crate::mail::Mailer;
 use crate::problems::ProblemCode;
 use crate::users::model::User;
 use crate::users::store::{self as user_store, NewUser, UserRow};
 use crate::users::{TimeZone, UserId};
-
-/// A linked Apple or Google sign-in.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({"id": "0193a9f2-5c1e-7d3a-9b4e-2f6c8d0a1b2c", "provider": "apple",
-    "email": "x7k2p9@privaterelay.appleid.com", "email_verified": true, "private_email": true,
-    "linked_at": "2026-12-01T08:30:00Z", "last_used_at": "2026-12-02T07:10:00Z"}))]
-pub struct Identity {
-    pub id: Uuid,
-    pub provider: IdProvider,
-    /// The address the provider last gave (Apple gives it on the first sign-in only).
-    #[schema(required = true, format = "email")]
-    pub email: Option<String>,
-    pub email_verified: bool,
-    /// An Apple relay address (Hide My Email).
-    pub private_email: bool,
-    pub linked_at: DateTime<Utc>,
-    pub last_used_at: DateTime<Utc>,
-}
-
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = identities, check_for_backend(diesel::pg::Pg))]
-struct IdentityRow {
-    id: Uuid,
-    user_id: UserId,
-    provider: String,
-    email: Option<String>,
-    email_verified: bool,
-    private_email: bool,
-    created_at: DateTime<Utc>,
-    last_used_at: DateTime<Utc>,
-}
-
-impl IdentityRow {
-    fn into_identity(self) -> Option<Identity> {
-        Some(Identity {
-            id: self.id,
-            provider: IdProvider::parse(&self.provider)?,
-            email: self.email,
-            email_verified: self.email_verified,
-            private_email: self.private_email,
-            linked_at: self.created_at,
-            last_used_at: self.last_used_at,
-        })
-    }
-}
-
-async fn find(
-    conn: &mut AsyncPgConnection,
-    provider: IdProvider,
-    subject: &str,
-) -> QueryResult<Option<IdentityRow>> {
-    identities::table
-        .filter(identities::provider.eq(provider.as_str()))
-        .filter(identities::subject.eq(subject))
-        .select(IdentityRow::as_select())
-        .first(conn)
-        .await
-        .optional()
-}
-
-/// The account's identities, oldest first.
-pub async fn of_user(conn: &mut AsyncPgConnection, user: UserId) -> QueryResult<Vec<Identity>> {
-    let rows: Vec<IdentityRow> = identities::table
-        .filter(identities::user_id.eq(user))
-        .order((identities::created_at.asc(), identities::id.asc()))
-        .select(IdentityRow::as_select())
-        .load(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(IdentityRow::into_identity)
-        .collect())
-}
-
-/// 409 `identity_taken`; also what a lost race over a new identity looks like inside
-/// the transaction (see [`sign_in`]).
-fn identity_taken() -> ApiError {
-    ApiError::conflict(
-        ProblemCode::IdentityTaken,
-        "this Apple or Google account already signs in to another account",
-    )
-}
-
-fn provider_already_linked(provider: IdProvider) -> ApiError {
-    ApiError::conflict(
-        ProblemCode::ProviderAlreadyLinked,
-        format!(
-            "this account already has a {} sign-in; unlink it first",
-            provider.as_str()
-        ),
-    )
-}
-
-async fn insert(
-    conn: &mut AsyncPgConnection,
-    user: UserId,
-    verified: &VerifiedIdentity,
-) -> ApiResult<Identity> {
-    let row: Vec<IdentityRow> = diesel::insert_into(identities::table)
-        .values((
-            identities::id.eq(Uuid::now_v7()),
-            identities::user_id.eq(user),
-            identities::provider.eq(verified.provider.as_str()),
-            identities::subject.eq(&verified.subject),
-            identities::email.eq(verified.email.as_ref().map(|e| e.as_str())),
-            identities::email_verified.eq(verified.email_verified),
-            identities::private_email.eq(verified.private_email),
-        ))
-        .returning(IdentityRow::as_returning())
-        .load(conn)
-        .await
-        .map_err(|e| {
-            if store::is_unique_violation(&e) {
-                identity_taken()
-            } else {
-                e.into()
-            }
-        })?;
-    row.into_iter()
-        .next()
-        .and_then(IdentityRow::into_identity)
-        .ok_or_else(|| ApiError::internal("an inserted identity was not returned"))
-}
-
-/// Notes a sign-in with an identity: the address the provider gives now (Apple gives
-/// one only the first time, so an absent one keeps the old) and the time.
-async fn touch(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    verified: &VerifiedIdentity,
-) -> QueryResult<()> {
-    let target = identities::table.find(id);
-    match &verified.email {
-        Some(email) => {
-            diesel::update(target)
-                .set((
-                    identities::email.eq(email.as_str()),
-                    identities::email_verified.eq(verified.email_verified),
-                    identities::private_email.eq(verified.private_email),
-                    identities::last_used_at.eq(diesel::dsl::now),
-                ))
-                .execute(conn)
-                .await?
-        }
-        None => {
-            diesel::update(target)
-                .set(identities::last_used_at.eq(diesel::dsl::now))
-                .execute(conn)
-                .await?
-        }
-    };
-    Ok(())
-}
+pub use rows::{Identity, PendingIdentity, attach, of_user, purge_retired};
+use rows::{find, has_provider, identity_taken, insert, provider_already_linked, touch};
 
 /// What a new account made by an ID token starts with.
 pub struct NewAccount<'a> {
@@ -272,8 +120,12 @@ async fn sign_in_once(
     } = asked;
     let (verified, device, client) = (*verified, *device, *client);
     let method = SignInMethod::from(verified.provider);
-    if let Some(identity) = find(conn, verified.provider, &verified.subject).await?
-        && store::hold_user(conn, identity.user_id).await?
+    // The account's row is shared from here on, so that an enrolment in two-factor
+    // sign-in or an unlinking (which lock it for change) comes wholly before or after.
+    if let Some(found) = find(conn, verified.provider, &verified.subject).await?
+        && store::share_user(conn, found.user_id).await?
+        && let Some(identity) = find(conn, verified.provider, &verified.subject).await?
+        && identity.user_id == found.user_id
         && let Some(row) = user_store::user_by_id(conn, identity.user_id).await?
     {
         touch(conn, identity.id, verified).await?;
@@ -286,15 +138,17 @@ async fn sign_in_once(
         });
     }
     if let Some(row) = verified_match(conn, verified).await? {
-        let identity = insert(conn, row.id, verified).await?;
-        let email = identity.email.as_deref().unwrap_or_default();
-        let event = Event::new(SecurityEventKind::IdentityLinked)
-            .method(method)
-            .email(email);
-        events::record(conn, row.id, client, event).await?;
-        notify_added(conn, &row, verified.provider).await?;
-        let outcome =
-            sessions::after_first_factor(conn, auth, &row, device, client, method).await?;
+        let outcome = if mfa::enabled(conn, row.id).await? {
+            // The link waits for the second factor: an unanswered challenge adds nothing.
+            let pending = PendingIdentity::of(verified);
+            let agent = client.agent.as_deref();
+            let challenge =
+                mfa::challenge(conn, row.id, (method, device, agent), Some(&pending)).await?;
+            SignIn::Challenge(challenge)
+        } else {
+            rows::attach(conn, &row, verified, client).await?;
+            sessions::after_first_factor(conn, auth, &row, device, client, method).await?
+        };
         return Ok(IdSignIn {
             user: row.to_user(),
             outcome,
@@ -331,27 +185,13 @@ async fn verified_match(
     let Some(row) = user_store::user_by_email(conn, email).await? else {
         return Ok(None);
     };
-    if row.is_guest || row.email_verified_at.is_none() || !store::hold_user(conn, row.id).await? {
+    if row.is_guest || row.email_verified_at.is_none() || !store::share_user(conn, row.id).await? {
         return Ok(None);
     }
     if has_provider(conn, row.id, verified.provider).await? {
         return Err(provider_already_linked(verified.provider));
     }
     Ok(Some(row))
-}
-
-async fn has_provider(
-    conn: &mut AsyncPgConnection,
-    user: UserId,
-    provider: IdProvider,
-) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        identities::table
-            .filter(identities::user_id.eq(user))
-            .filter(identities::provider.eq(provider.as_str())),
-    ))
-    .get_result(conn)
-    .await
 }
 
 /// A new account for an identity: no password; the provider's verified address when no
@@ -390,29 +230,6 @@ async fn open_account(
         .ok_or_else(|| ApiError::internal("a new account was not found"))
 }
 
-/// Mails the account's verified address that `provider` can sign in to it now.
-async fn notify_added(
-    conn: &mut AsyncPgConnection,
-    row: &UserRow,
-    provider: IdProvider,
-) -> ApiResult<()> {
-    if row.email_verified_at.is_none() {
-        return Ok(());
-    }
-    let method = match provider {
-        IdProvider::Apple => "Sign in with Apple",
-        IdProvider::Google => "Sign in with Google",
-    };
-    let time = Utc::now().format("%Y-%m-%d %H:%M").to_string();
-    let params = [
-        ("name", row.display_name.as_str()),
-        ("method", method),
-        ("time", &time),
-    ];
-    recovery::mail_account(conn, row, Template::SignInAdded, &params).await?;
-    Ok(())
-}
-
 /// Links a verified identity to the signed-in account `user`. A guest becomes a full
 /// account, keeping everything it has, and takes the provider's verified address when
 /// it is free. 409 `identity_taken` when the identity signs in to another account,
@@ -446,27 +263,20 @@ pub async fn link(
             let row = user_store::user_by_id(conn, user)
                 .await?
                 .ok_or_else(ApiError::account_gone)?;
-            let identity = insert(conn, user, verified).await?;
-            let method = SignInMethod::from(verified.provider);
             if row.is_guest {
                 let email = free_verified_email(conn, verified, Some(user)).await?;
                 user_store::adopt_identity(conn, user, email)
                     .await
                     .map_err(email_taken_or)?;
+                let method = SignInMethod::from(verified.provider);
                 let mut event = Event::new(SecurityEventKind::GuestUpgraded).method(method);
                 if let Some(email) = email {
                     event = event.email(email.as_str());
                 }
                 events::record(conn, user, client, event).await?;
-            } else {
-                notify_added(conn, &row, verified.provider).await?;
             }
-            let mut event = Event::new(SecurityEventKind::IdentityLinked).method(method);
-            if let Some(email) = identity.email.as_deref() {
-                event = event.email(email);
-            }
-            events::record(conn, user, client, event).await?;
-            Ok((identity, true))
+            // A guest has no verified address of its own yet: no notice goes to it.
+            Ok((rows::attach(conn, &row, verified, client).await?, true))
         })
         .await?;
     mailer.wake();
@@ -503,17 +313,5 @@ pub async fn unlink(pool: &DbPool, user: UserId, id: Uuid, client: &Client) -> A
         events::record(conn, user, client, event).await?;
         Ok(())
     })
-    .await
-}
-
-/// Removes records of retired identities older than [`events::KEPT_DAYS`].
-pub async fn purge_retired(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
-    use crate::db::schema::retired_identities;
-    diesel::delete(
-        retired_identities::table.filter(
-            retired_identities::at.lt(Utc::now() - chrono::Duration::days(events::KEPT_DAYS)),
-        ),
-    )
-    .execute(conn)
     .await
 }
