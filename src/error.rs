@@ -84,6 +84,9 @@ pub enum ApiError {
     Unauthorized { code: ProblemCode, detail: String },
     #[error("{0}")]
     Forbidden(String),
+    /// 403 with a specific code, e.g. `account_disabled`.
+    #[error("{detail}")]
+    Refused { code: ProblemCode, detail: String },
     #[error("{detail}")]
     Conflict {
         code: ProblemCode,
@@ -224,7 +227,8 @@ impl ApiError {
             | Self::Unprocessable { code, .. }
             | Self::Unauthorized { code, .. }
             | Self::Conflict { code, .. }
-            | Self::Missing { code, .. } => *code,
+            | Self::Missing { code, .. }
+            | Self::Refused { code, .. } => *code,
             Self::Validation { .. } => ProblemCode::ValidationFailed,
             Self::Forbidden(_) => ProblemCode::Forbidden,
             Self::Gone(_) => ProblemCode::SyncCursorExpired,
@@ -289,7 +293,7 @@ impl ResponseError for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::Refused { .. } => StatusCode::FORBIDDEN,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Gone(_) => StatusCode::GONE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -111,6 +111,9 @@ problem_codes! {
     Forbidden = "forbidden", 403, "Forbidden",
         "Signed in, but not allowed: an admin-only operation, or a wrong current password for an account change.",
         "Check the password, or the account's role.";
+    AccountDisabled = "account_disabled", 403, "Account disabled",
+        "An admin disabled this account: it cannot sign in, and its tokens stopped working when it was disabled.",
+        "Tell the person to contact the app's support; nothing the app can do signs it in.";
     GuestAccount = "guest_account", 409, "Guest account",
         "A guest account has no password, so this password operation does not apply.",
         "Upgrade the guest account with an email and password first.";
@@ -153,6 +156,9 @@ problem_codes! {
     MfaNotEnabled = "mfa_not_enabled", 409, "Two-factor sign-in is off",
         "There is no confirmed authenticator for this account (or no enrolment to confirm).",
         "Enrol first with POST /v1/me/mfa/totp.";
+    OwnAccount = "own_account", 409, "Not on your own account",
+        "An admin cannot disable, sign out or take the admin role from their own account here (it would lock them out mid-task).",
+        "Ask another admin to do it.";
     SessionExists = "session_exists", 409, "Session id already used",
         "This account already has a session with this client-chosen id (ids are per account).",
         "Use a new UUID for a new session, or PATCH the existing one.";

@@ -88,6 +88,14 @@ event_kinds! {
     RecoveryCodeUsed = "recovery_code_used",
     /// New recovery codes replaced the old ones.
     RecoveryCodesReplaced = "recovery_codes_replaced",
+    /// An admin disabled the account: every device was signed out.
+    DisabledByAdmin = "disabled_by_admin",
+    /// An admin enabled the account again.
+    EnabledByAdmin = "enabled_by_admin",
+    /// An admin signed every device of the account out.
+    SignedOutByAdmin = "signed_out_by_admin",
+    /// An admin granted or revoked the admin role.
+    RoleChanged = "role_changed",
 }
 
 /// How a device proved who it was: a first factor (password, Apple, Google) or a second
@@ -403,7 +411,7 @@ mod tests {
 
     #[test]
     fn the_migration_allows_exactly_these_kinds() {
-        let sql = include_str!("../../migrations/2026-12-02-000110_identities_mfa/up.sql");
+        let sql = include_str!("../../migrations/2026-12-02-000120_admin_users/up.sql");
         let check = &sql[sql.find("kind IN (").expect("the check")..];
         let check = &check[..check.find("))").expect("its end")];
         let listed: Vec<&str> = check.split('\'').skip(1).step_by(2).collect();

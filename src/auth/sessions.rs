@@ -45,6 +45,17 @@ pub async fn sign_in(
     open_at(conn, auth, user, (device, user_agent), Aal::Aal1).await
 }
 
+/// 403 `account_disabled` when an admin disabled the account.
+pub async fn refuse_disabled(conn: &mut AsyncPgConnection, user: UserId) -> ApiResult<()> {
+    if user_store::is_disabled(conn, user).await? {
+        return Err(ApiError::Refused {
+            code: ProblemCode::AccountDisabled,
+            detail: "this account is disabled".into(),
+        });
+    }
+    Ok(())
+}
+
 async fn open_at(
     conn: &mut AsyncPgConnection,
     auth: &AuthService,
@@ -52,6 +63,8 @@ async fn open_at(
     (device, user_agent): (&str, Option<&str>),
     aal: Aal,
 ) -> ApiResult<TokenPair> {
+    // Every session opens here: a disabled account gets none.
+    refuse_disabled(conn, user).await?;
     let (refresh_token, hash) = tokens::new_refresh_token();
     let expires_at = Utc::now() + auth.refresh_ttl;
     let session =
@@ -119,6 +132,7 @@ pub async fn after_first_factor(
     method: SignInMethod,
 ) -> ApiResult<SignIn> {
     let agent = client.agent.as_deref();
+    refuse_disabled(conn, user.id).await?;
     if mfa::enabled(conn, user.id).await? {
         let challenge = mfa::challenge(conn, user.id, (method, device, agent), None).await?;
         return Ok(SignIn::Challenge(challenge));

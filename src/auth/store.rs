@@ -53,6 +53,7 @@ pub async fn live_session_role(
         .filter(auth_sessions::user_id.eq(sub))
         .filter(auth_sessions::revoked_at.is_null())
         .filter(assured_enough())
+        .filter(users::disabled_at.is_null())
         .select(users::role)
         .first(conn)
         .await
@@ -71,6 +72,7 @@ pub async fn live_session_profile(
         .filter(auth_sessions::user_id.eq(sub))
         .filter(auth_sessions::revoked_at.is_null())
         .filter(assured_enough())
+        .filter(users::disabled_at.is_null())
         .select((
             users::pregnant,
             users::bleeding_risk,

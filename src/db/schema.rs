@@ -1,6 +1,19 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    admin_audit (id) {
+        id -> Uuid,
+        actor -> Uuid,
+        at -> Timestamptz,
+        subject_kind -> Text,
+        subject_id -> Text,
+        action -> Text,
+        before -> Nullable<Jsonb>,
+        after -> Nullable<Jsonb>,
+    }
+}
+
+diesel::table! {
     auth_sessions (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -338,6 +351,7 @@ diesel::table! {
         history_rolled_version -> Int8,
         favorites_version -> Int8,
         email_verified_at -> Nullable<Timestamptz>,
+        disabled_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -362,6 +376,7 @@ diesel::joinable!(reminders -> users (user_id));
 diesel::joinable!(security_events -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    admin_audit,
     auth_sessions,
     catalog_meta,
     condition_points,

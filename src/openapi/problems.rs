@@ -170,6 +170,8 @@ fn sample(
             "the signing keys of apple cannot be fetched right now; retry shortly",
             None,
         ),
+        C::AccountDisabled => ("this account is disabled", None),
+        C::OwnAccount => ("an admin cannot do this to their own account", None),
         C::Forbidden => ("the current password is not right", None),
         C::GuestAccount => ("a guest account has no password; upgrade it first", None),
         C::NotFound => ("not found", None),

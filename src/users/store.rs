@@ -259,6 +259,17 @@ pub async fn adopt_identity(
     Ok(rows.into_iter().next())
 }
 
+/// Whether an admin disabled the account (`false` when it is gone).
+pub async fn is_disabled(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<bool> {
+    Ok(users::table
+        .find(id)
+        .select(users::disabled_at.is_not_null())
+        .first::<bool>(conn)
+        .await
+        .optional()?
+        .unwrap_or(false))
+}
+
 /// Grants the admin role (the `acupress admin grant` command). Returns whether an
 /// account with that email exists.
 pub async fn grant_admin(conn: &mut AsyncPgConnection, email: &Email) -> QueryResult<bool> {

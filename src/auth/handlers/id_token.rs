@@ -26,7 +26,7 @@ use crate::validate;
 /// account (201). An account with two-factor sign-in on gets a challenge (202) instead
 /// of tokens.
 #[utoipa::path(
-    extensions(("x-problem-codes" = json!([ProblemCode::ValidationFailed, ProblemCode::InvalidIdToken, ProblemCode::ProviderNotEnabled, ProblemCode::ProviderAlreadyLinked, ProblemCode::ProviderUnavailable, ProblemCode::RateLimited, ProblemCode::ServiceUnavailable]))),
+    extensions(("x-problem-codes" = json!([ProblemCode::ValidationFailed, ProblemCode::InvalidIdToken, ProblemCode::AccountDisabled, ProblemCode::ProviderNotEnabled, ProblemCode::ProviderAlreadyLinked, ProblemCode::ProviderUnavailable, ProblemCode::RateLimited, ProblemCode::ServiceUnavailable]))),
     tag = "auth",
     request_body = IdTokenRequest,
     responses(
@@ -82,7 +82,7 @@ pub async fn sign_in_with_id_token(
 /// code the authenticator app shows now, or one of the recovery codes. Each code works
 /// once; a challenge lasts 5 minutes and takes 5 wrong codes.
 #[utoipa::path(
-    extensions(("x-problem-codes" = json!([ProblemCode::ValidationFailed, ProblemCode::MfaCodeInvalid, ProblemCode::MfaChallengeInvalid, ProblemCode::RateLimited, ProblemCode::ServiceUnavailable]))),
+    extensions(("x-problem-codes" = json!([ProblemCode::ValidationFailed, ProblemCode::MfaCodeInvalid, ProblemCode::MfaChallengeInvalid, ProblemCode::AccountDisabled, ProblemCode::RateLimited, ProblemCode::ServiceUnavailable]))),
     tag = "auth",
     request_body = MfaRequest,
     responses(

@@ -120,7 +120,7 @@ pub async fn request_password_reset(
 /// not work (mistyped, expired, used, replaced, dead after 5 wrong tries, or for an
 /// address with no account) is the same 422 `code_invalid`.
 #[utoipa::path(
-    extensions(("x-problem-codes" = json!([ProblemCode::ValidationFailed, ProblemCode::WeakPassword, ProblemCode::CodeInvalid, ProblemCode::RateLimited, ProblemCode::ServiceUnavailable]))),
+    extensions(("x-problem-codes" = json!([ProblemCode::ValidationFailed, ProblemCode::WeakPassword, ProblemCode::CodeInvalid, ProblemCode::AccountDisabled, ProblemCode::RateLimited, ProblemCode::ServiceUnavailable]))),
     tag = "auth",
     request_body = PasswordResetConfirm,
     responses(

@@ -20,7 +20,7 @@ use crate::users::Email;
 /// device the account has not used before mails a notice to its verified address. An
 /// account with two-factor sign-in on gets a challenge (202) instead of tokens.
 #[utoipa::path(
-    extensions(("x-problem-codes" = json!([ProblemCode::InvalidCredentials, ProblemCode::RateLimited, ProblemCode::ServerBusy, ProblemCode::ServiceUnavailable]))),
+    extensions(("x-problem-codes" = json!([ProblemCode::InvalidCredentials, ProblemCode::AccountDisabled, ProblemCode::RateLimited, ProblemCode::ServerBusy, ProblemCode::ServiceUnavailable]))),
     tag = "auth",
     request_body = LoginRequest,
     responses(

@@ -3,6 +3,7 @@
 
 mod access_tokens;
 mod admin;
+mod admin_users;
 mod delete_export;
 mod delete_page;
 mod devices;

@@ -1,4 +1,8 @@
-//! Content administration (admins only) and the `acupress admin` command.
+//! Administration (admins only): the catalog's reload, accounts (`users`) and the audit
+//! log of admins' changes (`audit`), and the `acupress admin` command.
+
+pub mod audit;
+pub mod users;
 
 use actix_web::{HttpResponse, post, web};
 use serde::Serialize;
@@ -11,7 +15,7 @@ use crate::error::ApiResult;
 use crate::problems::ProblemCode;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(reload_catalog);
+    cfg.service(reload_catalog).configure(users::routes);
 }
 
 #[derive(Serialize, ToSchema)]
