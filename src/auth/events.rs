@@ -412,7 +412,7 @@ mod tests {
     #[test]
     fn the_migration_allows_exactly_these_kinds() {
         let sql = include_str!("../../migrations/2026-12-02-000120_admin_users/up.sql");
-        let check = &sql[sql.find("kind IN (").expect("the check")..];
+        let check = &sql[sql.find("CHECK (kind IN (").expect("the check")..];
         let check = &check[..check.find("))").expect("its end")];
         let listed: Vec<&str> = check.split('\'').skip(1).step_by(2).collect();
         let known: Vec<&str> = KINDS.iter().map(|k| k.as_str()).collect();
