@@ -2,6 +2,7 @@
 
 pub mod embedded;
 pub mod id;
+pub mod notify;
 pub mod prepared;
 pub mod schema;
 

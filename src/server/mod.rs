@@ -124,6 +124,11 @@ pub async fn run(config: Config) -> Result<(), StartError> {
         state.config.database_url.clone(),
         SessionSettings::from_config(&state.config),
     ));
+    actix_web::rt::spawn(state.catalog.clone().listen(
+        state.pool.clone(),
+        state.config.database_url.clone(),
+        SessionSettings::from_config(&state.config),
+    ));
     let factory_state = state.clone();
     let server = HttpServer::new(move || app::build(factory_state.clone()))
         .workers(workers)
@@ -270,7 +275,8 @@ fn spawn_housekeeping(state: AppState) {
     });
 }
 
-/// Picks up catalog content loaded by another instance (or an admin edit).
+/// Picks up catalog content loaded by another instance (or an admin edit) should its
+/// notification have been missed (`CatalogStore::listen` hears it at once).
 fn spawn_catalog_refresher(state: AppState) {
     actix_web::rt::spawn(async move {
         let mut tick = tokio::time::interval(state.config.catalog_refresh);

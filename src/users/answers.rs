@@ -20,10 +20,10 @@ use actix_web::http::header::ContentType;
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes};
 use actix_web::{Error, HttpMessage, HttpResponse};
-use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
-use futures_util::StreamExt;
+use diesel_async::AsyncPgConnection;
 use serde::Serialize;
 
+use crate::db::notify::{Channel, Heard};
 use crate::db::{self, DbPool, SessionSettings};
 use crate::error::{ApiError, ApiResult};
 use crate::lang::Lang;
@@ -39,12 +39,10 @@ pub const FRESH_FOR: Duration = Duration::from_secs(1);
 /// Accounts whose version is kept at most; past it the stale ones go, then all.
 const MAX_VERSIONS: usize = 100_000;
 /// The channel the `users` trigger notifies on (migration `history_notify`).
-const CHANNEL: &str = "acupress_history";
-/// How often a quiet listening connection is checked, and how long the check may take.
-const LISTEN_CHECK: Duration = Duration::from_secs(5);
-const LISTEN_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
-/// The wait before listening again after the connection failed.
-const LISTEN_RETRY: Duration = Duration::from_secs(1);
+const CHANNEL: Channel = Channel {
+    name: "acupress_history",
+    about: "history changes",
+};
 
 /// What this instance knows of an account's history version.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -242,45 +240,16 @@ pub async fn forget_writers(
 /// connection of its own, connecting again after a failure. While it is not listening
 /// every kept answer costs a version read.
 pub async fn listen(answers: std::sync::Arc<Answers>, url: String, settings: SessionSettings) {
-    loop {
-        if let Err(e) = listen_once(&answers, &url, settings).await {
-            tracing::warn!(error = %e, "not listening for history changes; retrying");
-        }
-        answers.kept().listening_since = None;
-        tokio::time::sleep(LISTEN_RETRY).await;
-    }
-}
-
-async fn listen_once(answers: &Answers, url: &str, settings: SessionSettings) -> ApiResult<()> {
-    let mut conn = db::connect(url, settings)
-        .await
-        .map_err(|e| ApiError::internal(format!("connect: {e}")))?;
-    conn.batch_execute(&format!("LISTEN {CHANNEL}"))
-        .await
-        .map_err(ApiError::internal)?;
-    answers.kept().listening_since = Some(Instant::now());
-    tracing::info!("listening for history changes");
-    loop {
-        let next = {
-            let mut stream = std::pin::pin!(conn.notifications_stream());
-            tokio::time::timeout(LISTEN_CHECK, stream.next()).await
-        };
-        match next {
-            Ok(Some(Ok(note))) => {
-                if let Some((user, version)) = parse_notification(&note.payload) {
-                    answers.kept().learnt(user, version, Instant::now());
-                }
-            }
-            Ok(Some(Err(e))) => return Err(ApiError::internal(e)),
-            Ok(None) => return Err(ApiError::internal("the listening connection closed")),
-            Err(_quiet) => {
-                tokio::time::timeout(LISTEN_CHECK_TIMEOUT, conn.batch_execute("SELECT 1"))
-                    .await
-                    .map_err(|_| ApiError::internal("the listening connection does not answer"))?
-                    .map_err(ApiError::internal)?
+    db::notify::listen(&url, settings, CHANNEL, async |heard| match heard {
+        Heard::Listening => answers.kept().listening_since = Some(Instant::now()),
+        Heard::Note(payload) => {
+            if let Some((user, version)) = parse_notification(payload) {
+                answers.kept().learnt(user, version, Instant::now());
             }
         }
-    }
+        Heard::Lost => answers.kept().listening_since = None,
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -23,8 +23,9 @@ use crate::catalog::data::{
 use crate::catalog::model::Meridian;
 use crate::catalog::safety::Press;
 use crate::catalog::search::{Hit, SearchIndex};
+use crate::db::notify::{Channel, Heard};
 use crate::db::schema::catalog_meta;
-use crate::db::{self, DbError, DbPool};
+use crate::db::{self, DbError, DbPool, SessionSettings};
 use crate::http::Lang;
 
 /// The offline bundle for one language, rendered once per snapshot.
@@ -278,6 +279,13 @@ impl Snapshot {
     }
 }
 
+/// The channel a new stored catalog version is announced on (migration
+/// `catalog_notify`), with the version as the payload.
+const CHANNEL: Channel = Channel {
+    name: "acupress_catalog",
+    about: "catalog changes",
+};
+
 /// The shared, swappable catalog.
 pub struct CatalogStore {
     current: RwLock<Arc<Snapshot>>,
@@ -316,5 +324,27 @@ impl CatalogStore {
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(fresh);
         Ok(true)
+    }
+
+    /// Reloads as soon as another instance (or an edit) stores a new catalog version,
+    /// told by a notification on a connection of its own, for as long as the process
+    /// runs; on (re)connecting it checks once, for a change made while it was not
+    /// listening. The periodic [`refresh`](Self::refresh) stays as the fallback.
+    pub async fn listen(self: Arc<Self>, pool: DbPool, url: String, settings: SessionSettings) {
+        db::notify::listen(&url, settings, CHANNEL, async |heard| {
+            let check = match heard {
+                Heard::Note(version) => version != self.get().version,
+                Heard::Listening => true,
+                Heard::Lost => false,
+            };
+            if check {
+                match self.refresh(&pool).await {
+                    Ok(true) => tracing::info!(version = %self.get().version, "catalog reloaded"),
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(error = %e, "catalog reload failed"),
+                }
+            }
+        })
+        .await
     }
 }

@@ -4,6 +4,7 @@
 mod caching;
 mod conditions;
 mod content;
+mod instances;
 mod lists;
 mod meridians;
 mod points;
