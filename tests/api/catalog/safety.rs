@@ -28,6 +28,13 @@ async fn safety_data_and_pregnancy_levels() {
         "after-meals",
         "children",
         "frail-elderly-osteoporosis",
+        // Asked for by the outside content review.
+        "front-of-neck",
+        "armpit",
+        "aneurysm-or-hernia",
+        "lymphoedema",
+        "while-driving",
+        "recent-eye-surgery",
     ] {
         assert!(slugs.contains(&slug), "{slug}");
     }
@@ -316,4 +323,20 @@ async fn signed_in_reads_carry_the_readers_warnings_privately() {
     mei.get("/v1/points/LI4")
         .await
         .problem(401, "session_revoked");
+}
+
+#[actix_web::test]
+async fn conditions_warn_of_what_the_content_review_asked_for() {
+    let app = TestApp::new().await;
+    for (slug, words) in [
+        ("neck-shoulder-tension", "double vision"),
+        ("jaw-tension", "while chewing"),
+        ("tension-headache", "after giving birth"),
+        ("migraine", "while pregnant"),
+        ("low-back-pain", "steroid"),
+    ] {
+        let condition = app.get(&format!("/v1/conditions/{slug}")).await.json();
+        let flags = condition["see_a_doctor_when"].to_string();
+        assert!(flags.contains(words), "{slug}: {flags}");
+    }
 }
