@@ -5,10 +5,12 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use super::records::{
-    ConditionRecord, MeridianRow, PointFacts, PointRecord, RoutineRecord, SafetyRecord, SelfCare,
-    StepRecord,
+    ConditionPointRecord, ConditionRecord, MeridianRow, PointFacts, PointRecord, RoutineRecord,
+    SafetyRecord, SelfCare, StepRecord,
 };
-use super::vocab::{MERIDIAN_COUNT, PointKind, Pregnancy, STANDARD_POINT_COUNT};
+use super::vocab::{
+    EvidenceLevel, MERIDIAN_COUNT, PointKind, Pregnancy, ReviewScope, STANDARD_POINT_COUNT,
+};
 use super::{DataError, fail, normalize};
 
 /// Checks that text a user reads is non-empty and free of control characters.
@@ -217,9 +219,34 @@ pub(super) fn check_conditions(
                     format!("{}: unknown or repeated point {}", c.slug, link.code),
                 ));
             }
+            check_evidence(file, &c.slug, link)?;
         }
     }
     Ok(())
+}
+
+/// The evidence rule (docs/data-format.md): `reviewed` needs a named review
+/// (`review`) of this point's own use (`review_scope = "point"`); a review that pools
+/// protocols of several points supports `limited` at most; a scope needs its review.
+fn check_evidence(
+    file: &Path,
+    condition: &str,
+    link: &ConditionPointRecord,
+) -> Result<(), DataError> {
+    let named = link.review.as_deref().is_some_and(|r| !r.trim().is_empty());
+    let problem = match (link.evidence, named, link.review_scope) {
+        (_, false, Some(_)) => Some("names a review scope but no review"),
+        (EvidenceLevel::Reviewed, false, _) => Some("is `reviewed` but names no review"),
+        (EvidenceLevel::Reviewed, true, Some(ReviewScope::Point)) => None,
+        (EvidenceLevel::Reviewed, true, _) => Some(
+            "is `reviewed` but its review is not of this point (review_scope = \"point\"); a review of protocols supports `limited` at most",
+        ),
+        _ => None,
+    };
+    match problem {
+        Some(problem) => Err(fail(file, format!("{condition}/{}: {problem}", link.code))),
+        None => Ok(()),
+    }
 }
 
 /// Checks every routine: a unique slug, at least one step, known conditions, and

@@ -3,8 +3,8 @@
 use super::*;
 use crate::catalog::data::records::{ConditionPointRecord, PrecautionRecord};
 use crate::catalog::data::vocab::{
-    BodyRegion, ConditionCategory, EvidenceLevel, Finger, PrecautionLevel, Pressure, RoutineLevel,
-    SelfCareSides, Side,
+    BodyRegion, ConditionCategory, EvidenceLevel, Finger, PrecautionLevel, Pressure, ReviewScope,
+    RoutineLevel, SelfCareSides, Side,
 };
 
 /// An edit that makes a good record bad.
@@ -106,6 +106,8 @@ fn condition(slug: &str, codes: &[&str]) -> ConditionRecord {
                 code: (*code).into(),
                 evidence: EvidenceLevel::Traditional,
                 note: "Often used.".into(),
+                review: None,
+                review_scope: None,
             })
             .collect(),
     }
@@ -393,4 +395,42 @@ fn safety_has_a_disclaimer_and_written_precautions() {
     let mut bad = safety();
     bad.precautions[0].detail = String::new();
     refused(check_safety(file(), &bad), &["broken-skin: empty"]);
+}
+
+#[test]
+fn a_reviewed_link_names_a_review_of_this_point() {
+    let link = |evidence, review: Option<&str>, review_scope| ConditionPointRecord {
+        code: "LI4".into(),
+        evidence,
+        note: "Used.".into(),
+        review: review.map(str::to_owned),
+        review_scope,
+    };
+    let (r, p) = (Some("Someone et al. 2020"), Some(ReviewScope::Point));
+    for good in [
+        link(EvidenceLevel::Reviewed, r, p),
+        link(EvidenceLevel::Limited, r, Some(ReviewScope::Protocol)),
+        link(EvidenceLevel::Limited, None, None),
+        link(EvidenceLevel::Traditional, None, None),
+    ] {
+        assert!(
+            check_evidence(file(), "headache", &good).is_ok(),
+            "{good:?}"
+        );
+    }
+    for (bad, words) in [
+        (link(EvidenceLevel::Reviewed, None, None), "names no review"),
+        (link(EvidenceLevel::Reviewed, Some("  "), p), "no review"),
+        (
+            link(EvidenceLevel::Reviewed, r, Some(ReviewScope::Protocol)),
+            "protocols",
+        ),
+        (link(EvidenceLevel::Reviewed, r, None), "not of this point"),
+        (link(EvidenceLevel::Limited, None, p), "no review"),
+    ] {
+        refused(
+            check_evidence(file(), "headache", &bad),
+            &["headache/LI4", words],
+        );
+    }
 }

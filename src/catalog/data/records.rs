@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::vocab::{
     BodyRegion, ConditionCategory, EvidenceLevel, Finger, PointKind, PrecautionLevel, Pregnancy,
-    Pressure, RoutineLevel, SelfCareSides, Side,
+    Pressure, ReviewScope, RoutineLevel, SelfCareSides, Side,
 };
 
 /// A row of `meridians.csv`.
@@ -167,6 +167,12 @@ pub struct ConditionPointRecord {
     pub code: String,
     pub evidence: EvidenceLevel,
     pub note: String,
+    /// The systematic review the link leans on (authors and year), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<String>,
+    /// Whether that review looked at this point or at protocols including it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_scope: Option<ReviewScope>,
 }
 
 /// The shape of `conditions.toml`: a list of `[[conditions]]` tables.

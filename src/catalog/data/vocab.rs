@@ -121,8 +121,20 @@ value_set! {
         Traditional = "traditional",
         /// Small or low-quality trials support it.
         Limited = "limited",
-        /// A systematic review supports it; the link's note names the review.
+        /// A systematic review of this point's own use supports it; the link's note
+        /// names the review.
         Reviewed = "reviewed",
+    }
+}
+
+value_set! {
+    /// What the review a link cites looked at (in the data files; a `reviewed` link needs
+    /// `point`).
+    ReviewScope {
+        /// The review analyses stimulation of this point (alone, or as the point studied).
+        Point = "point",
+        /// The review pools protocols of several points that include this one.
+        Protocol = "protocol",
     }
 }
 

@@ -101,6 +101,9 @@ pub async fn read_snapshot(pool: &DbPool) -> Result<Snapshot, DbError> {
                     code: code.clone(),
                     evidence: from_doc(Value::String(evidence.clone()))?,
                     note: note.clone(),
+                    // The reviews are the data files' own (checked on loading them).
+                    review: None,
+                    review_scope: None,
                 })
             })
             .collect::<Result<_, DbError>>()?;

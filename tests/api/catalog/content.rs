@@ -123,6 +123,19 @@ async fn the_loader_refuses_incomplete_or_inconsistent_data() {
         "an unknown word names the file, the record, the value and the allowed ones: {err}"
     );
 
+    // The evidence rule: `reviewed` only on a named review of the point itself.
+    let copy = DataCopy::new();
+    copy.edit(
+        "conditions.toml",
+        "review_scope = \"point\"",
+        "review_scope = \"protocol\"",
+    );
+    let err = Dataset::load(&copy.0).unwrap_err().to_string();
+    assert!(
+        err.contains("menstrual-cramps/SP6") && err.contains("limited"),
+        "a review of protocols does not make a link `reviewed`: {err}"
+    );
+
     let copy = DataCopy::new();
     copy.edit("routines.toml", "point = \"GB20\"", "point = \"GB99\"");
     let err = Dataset::load(&copy.0).unwrap_err().to_string();
