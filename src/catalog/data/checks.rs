@@ -1,7 +1,7 @@
 //! The consistency rules the loader holds every data file to. Each check names the
 //! file and the record it refuses, so that a reviewer knows what to fix.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::records::{
@@ -9,7 +9,8 @@ use super::records::{
     SafetyRecord, SelfCare, StepRecord,
 };
 use super::vocab::{
-    EvidenceLevel, MERIDIAN_COUNT, PointKind, Pregnancy, ReviewScope, STANDARD_POINT_COUNT,
+    EvidenceLevel, MERIDIAN_COUNT, PointKind, Pregnancy, Pressure, ReviewScope,
+    STANDARD_POINT_COUNT,
 };
 use super::{DataError, fail, normalize};
 
@@ -255,7 +256,7 @@ pub(super) fn check_routines(
     file: &Path,
     routines: &[RoutineRecord],
     conditions: &[ConditionRecord],
-    guided: &HashSet<&str>,
+    guided: &Guidance,
 ) -> Result<(), DataError> {
     let mut slugs = HashSet::new();
     for r in routines {
@@ -275,15 +276,19 @@ pub(super) fn check_routines(
     Ok(())
 }
 
+/// The self-care guidance of each point that has some: its pressure and seconds.
+pub(super) type Guidance<'a> = HashMap<&'a str, (Pressure, u32)>;
+
 /// Checks a routine step: its point has self-care guidance (`guided`, as the step links
-/// to how to find it), an instruction, and 5-600 seconds.
+/// to how to find it), an instruction, 5-600 seconds, no firmer pressure than the
+/// guidance asks for, and no less than three quarters of its time.
 fn check_step(
     file: &Path,
     routine: &str,
     step: &StepRecord,
-    guided: &HashSet<&str>,
+    guided: &Guidance,
 ) -> Result<(), DataError> {
-    if !guided.contains(step.point.as_str()) {
+    let Some(&(pressure, seconds)) = guided.get(step.point.as_str()) else {
         return Err(fail(
             file,
             format!(
@@ -291,12 +296,32 @@ fn check_step(
                 step.point
             ),
         ));
-    }
+    };
     check_text(file, routine, &step.instruction)?;
     if !(5..=600).contains(&step.seconds) {
         return Err(fail(
             file,
             format!("{routine}: {} seconds is out of range", step.seconds),
+        ));
+    }
+    if step.pressure > pressure {
+        return Err(fail(
+            file,
+            format!(
+                "{routine}: {} is pressed {} but its guidance says {}",
+                step.point,
+                step.pressure.as_str(),
+                pressure.as_str()
+            ),
+        ));
+    }
+    if step.seconds * 4 < seconds * 3 {
+        return Err(fail(
+            file,
+            format!(
+                "{routine}: {} for {} s is shorter than three quarters of its guidance's {seconds} s",
+                step.point, step.seconds
+            ),
         ));
     }
     Ok(())

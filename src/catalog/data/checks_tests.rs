@@ -343,7 +343,7 @@ fn conditions_link_known_points_once() {
 #[test]
 fn routine_steps_need_points_with_selfcare_guidance() {
     let conditions = vec![condition("headache", &["LI4"])];
-    let guided: HashSet<&str> = ["LI4"].into();
+    let guided: Guidance = [("LI4", (Pressure::Medium, 60))].into();
     let good = vec![routine("evening", vec![step("LI4")])];
     assert!(check_routines(file(), &good, &conditions, &guided).is_ok());
     for point in ["GB20", "GB99"] {
@@ -358,7 +358,7 @@ fn routine_steps_need_points_with_selfcare_guidance() {
 #[test]
 fn routines_have_steps_known_conditions_and_sane_steps() {
     let conditions = vec![condition("headache", &["LI4"])];
-    let guided: HashSet<&str> = ["LI4"].into();
+    let guided: Guidance = [("LI4", (Pressure::Medium, 60))].into();
     let check = |r: RoutineRecord| check_routines(file(), &[r], &conditions, &guided);
 
     refused(
@@ -369,10 +369,18 @@ fn routines_have_steps_known_conditions_and_sane_steps() {
     bad.conditions.push("insomnia".into());
     refused(check(bad), &["evening: unknown condition insomnia"]);
 
-    let spoiled: [(Spoil<StepRecord>, &str); 3] = [
+    let spoiled: [(Spoil<StepRecord>, &str); 5] = [
         (|s| s.instruction.clear(), "evening: empty"),
         (|s| s.seconds = 4, "evening: 4 seconds is out of range"),
         (|s| s.seconds = 601, "evening: 601 seconds is out of range"),
+        (
+            |s| s.pressure = Pressure::Firm,
+            "evening: LI4 is pressed firm but its guidance says medium",
+        ),
+        (
+            |s| s.seconds = 44,
+            "shorter than three quarters of its guidance's 60 s",
+        ),
     ];
     for (spoil, words) in spoiled {
         let mut s = step("LI4");

@@ -30,10 +30,12 @@ impl Dataset {
         let routines_file = dir.join("routines.toml");
         let routines = read_toml::<RoutineFile>(&routines_file)?.routines;
         // A routine step links to how to find its point: only points with self-care guidance.
-        let guided: HashSet<&str> = points
+        let guided: checks::Guidance = points
             .iter()
-            .filter(|p| p.selfcare.is_some())
-            .map(|p| p.code.as_str())
+            .filter_map(|p| {
+                let care = p.selfcare.as_ref()?;
+                Some((p.code.as_str(), (care.pressure, care.seconds)))
+            })
             .collect();
         checks::check_routines(&routines_file, &routines, &conditions, &guided)?;
         let safety_file = dir.join("safety.toml");
