@@ -9,7 +9,7 @@
 
 mod model;
 
-use crate::catalog::data::{BodyRegion, PointRecord, Pregnancy, Pressure};
+use crate::catalog::data::{BodyRegion, PointKind, PointRecord, Pregnancy, Pressure};
 use crate::users::model::SafetyProfile;
 
 pub use model::{ProfileSource, SafetyCheck, SafetyCheckResult, Warning, WarningCode};
@@ -126,10 +126,19 @@ pub fn warnings<'a>(
 
 fn pregnancy(found: &mut Found, point: &PointRecord) {
     let lists = point.pregnancy_sources.len();
-    let named_by = match lists {
-        0 => String::new(),
-        1 => " (one of the teaching lists acupress follows names it)".to_owned(),
-        n => format!(" ({n} of the teaching lists acupress follows name it)"),
+    // An extra point's sources are the flagged standard points it lies over or level with.
+    let named_by = match (point.kind, lists) {
+        (_, 0) => String::new(),
+        (PointKind::Extra, _) => format!(
+            " (it lies at {}, which the teaching lists flag)",
+            point.pregnancy_sources.join(" and ")
+        ),
+        (PointKind::Standard, 1) => {
+            " (one of the teaching lists acupress follows names it)".to_owned()
+        }
+        (PointKind::Standard, n) => {
+            format!(" ({n} of the teaching lists acupress follows name it)")
+        }
     };
     match point.pregnancy {
         Pregnancy::Contraindicated => found.push(warning(

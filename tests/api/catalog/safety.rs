@@ -45,9 +45,12 @@ async fn safety_data_and_pregnancy_levels() {
         .map(|c| c.as_str().unwrap())
         .collect();
     contraindicated.sort();
+    // Baxie (EX-UE9) takes LI4's level: one of its webs is the one LI4 is pinched in.
     assert_eq!(
         contraindicated,
-        ["BL31", "BL32", "BL60", "BL67", "GB21", "LI4", "SP6"]
+        [
+            "BL31", "BL32", "BL60", "BL67", "EX-UE9", "GB21", "LI4", "SP6"
+        ]
     );
     // 60 standard points from the teaching lists, and 4 extra points that lie level
     // with flagged ones on the lower belly and lower back
@@ -70,7 +73,7 @@ async fn safety_data_and_pregnancy_levels() {
     );
     assert!(!safe.contains(&"EX-CA1".to_owned()));
     let listed = walk(&app, "/v1/points?pregnancy=contraindicated").await;
-    assert_eq!(listed.len(), 7);
+    assert_eq!(listed.len(), 8);
     assert_eq!(
         app.get("/v1/points/CV4").await.json()["pregnancy"],
         "caution"
@@ -339,4 +342,25 @@ async fn conditions_warn_of_what_the_content_review_asked_for() {
         let flags = condition["see_a_doctor_when"].to_string();
         assert!(flags.contains(words), "{slug}: {flags}");
     }
+}
+
+#[actix_web::test]
+async fn baxie_is_handled_as_li4_in_pregnancy() {
+    let app = TestApp::new().await;
+    let li4 = app.get("/v1/points/LI4").await.json();
+    let baxie = app.get("/v1/points/EX-UE9").await.json();
+    assert_eq!(baxie["pregnancy"], li4["pregnancy"]);
+    assert_eq!(baxie["pregnancy"], "contraindicated");
+    let checked = app
+        .post(
+            "/v1/safety/check",
+            json!({"points": ["EX-UE9", "EX-CA1"], "profile": profile(&["pregnant"])}),
+        )
+        .await
+        .json();
+    let messages = checked["warnings"].to_string();
+    assert!(
+        messages.contains("it lies at LI4") && messages.contains("it lies at CV3 and ST29"),
+        "an extra point's warning names the flagged points, not lists: {messages}"
+    );
 }
