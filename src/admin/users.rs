@@ -32,7 +32,9 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_users)
         .service(get_user)
         .service(user_security_events)
-        .service(act_on_user)
+        .service(sign_out_user)
+        .service(disable_user)
+        .service(enable_user)
         .service(set_role)
         .service(audit_log);
 }
@@ -352,51 +354,75 @@ async fn changed(
     Ok(HttpResponse::Ok().json(user))
 }
 
-/// What `POST /v1/admin/users/{id}/{action}` does to the account.
-#[derive(Clone, Copy, Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum AccountAction {
-    /// Sign every device out: its tokens stop working at once; it may sign in again.
-    SignOut,
-    /// Sign every device out and refuse sign-ins (403 `account_disabled`) until it is
-    /// enabled again; disabling twice keeps the first time.
-    Disable,
-    /// Let it sign in again (the devices signed out stay signed out).
-    Enable,
-}
-
-/// Sign out, disable or enable an account.
+/// Sign every device of an account out.
 ///
-/// `sign-out` signs every device out; `disable` does that and refuses its sign-ins (403
-/// `account_disabled`) until `enable`. An admin cannot sign out or disable their own
-/// account here.
+/// Its tokens stop working at once; it may sign in again.
 #[utoipa::path(
     extensions(("x-problem-codes" = json!([ProblemCode::Forbidden, ProblemCode::NotFound, ProblemCode::OwnAccount]))),
     tag = "admin",
     security(("bearer" = [])),
-    params(
-        ("id" = Uuid, Path, description = "Account id"),
-        ("action" = AccountAction, Path, description = "What to do"),
-    ),
+    params(("id" = Uuid, Path, description = "Account id")),
     responses(
-        (status = 200, description = "The account after the change", body = AdminUser),
+        (status = 200, description = "The account, every device signed out", body = AdminUser),
     )
 )]
-#[post("/admin/users/{id}/{action}")]
-pub async fn act_on_user(
+#[post("/admin/users/{id}/sign-out")]
+pub async fn sign_out_user(
     req: HttpRequest,
     admin: AuthUser,
-    path: web::Path<(Uuid, AccountAction)>,
+    id: web::Path<Uuid>,
     pool: web::Data<DbPool>,
     auth: web::Data<AuthService>,
 ) -> ApiResult<HttpResponse> {
-    let (id, action) = path.into_inner();
-    let change = match action {
-        AccountAction::SignOut => AccountChange::SignOut,
-        AccountAction::Disable => AccountChange::Disable,
-        AccountAction::Enable => AccountChange::Enable,
-    };
-    changed(&req, admin, id, change, (&pool, &auth)).await
+    changed(&req, admin, *id, AccountChange::SignOut, (&pool, &auth)).await
+}
+
+/// Disable an account.
+///
+/// Its devices are signed out and its tokens stop working at once; it cannot sign in
+/// (403 `account_disabled`) until it is enabled again. Disabling twice keeps the first
+/// time.
+#[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::Forbidden, ProblemCode::NotFound, ProblemCode::OwnAccount]))),
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Account id")),
+    responses(
+        (status = 200, description = "The account, disabled", body = AdminUser),
+    )
+)]
+#[post("/admin/users/{id}/disable")]
+pub async fn disable_user(
+    req: HttpRequest,
+    admin: AuthUser,
+    id: web::Path<Uuid>,
+    pool: web::Data<DbPool>,
+    auth: web::Data<AuthService>,
+) -> ApiResult<HttpResponse> {
+    changed(&req, admin, *id, AccountChange::Disable, (&pool, &auth)).await
+}
+
+/// Enable an account again.
+///
+/// It may sign in again; the devices signed out when it was disabled stay signed out.
+#[utoipa::path(
+    extensions(("x-problem-codes" = json!([ProblemCode::Forbidden, ProblemCode::NotFound]))),
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Account id")),
+    responses(
+        (status = 200, description = "The account, enabled", body = AdminUser),
+    )
+)]
+#[post("/admin/users/{id}/enable")]
+pub async fn enable_user(
+    req: HttpRequest,
+    admin: AuthUser,
+    id: web::Path<Uuid>,
+    pool: web::Data<DbPool>,
+    auth: web::Data<AuthService>,
+) -> ApiResult<HttpResponse> {
+    changed(&req, admin, *id, AccountChange::Enable, (&pool, &auth)).await
 }
 
 /// Grant or revoke the admin role.
