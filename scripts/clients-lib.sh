@@ -46,6 +46,11 @@ clients_prepare() {
     cd "$CLIENTS_DIR" || exit 1
     sha256sum --status -c "$stamp" 2>/dev/null && exit 0
     npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+    # An optional package that failed to download is skipped without an error; esbuild's
+    # binary is one (tsx needs it): install once more when it is missing.
+    node -e 'require("esbuild").transformSync("1")' >/dev/null 2>&1 ||
+      npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+    node -e 'require("esbuild").transformSync("1")'
     sha256sum package-lock.json >"$stamp"
   )
 }
