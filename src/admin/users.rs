@@ -210,17 +210,13 @@ pub async fn get_user(
     let devices =
         auth_store::live_devices(&mut conn, id, crate::auth::DeviceSessionId::new_v7()).await?;
     let identities = identities::of_user(&mut conn, id).await?;
-    let status = mfa::status(&mut conn, id).await?;
+    let mfa = mfa::status(&mut conn, id).await?;
     Ok(HttpResponse::Ok().json(AdminUserDetail {
         user,
         has_password,
         devices,
         identities,
-        mfa: MfaStatus {
-            totp_enabled: status.enabled_at.is_some(),
-            enabled_at: status.enabled_at,
-            recovery_codes_left: status.recovery_codes_left.clamp(0, 10) as u32,
-        },
+        mfa,
     }))
 }
 

@@ -46,7 +46,7 @@ pub async fn sign_in(
 }
 
 /// 403 `account_disabled` when an admin disabled the account.
-pub async fn refuse_disabled(conn: &mut AsyncPgConnection, user: UserId) -> ApiResult<()> {
+async fn refuse_disabled(conn: &mut AsyncPgConnection, user: UserId) -> ApiResult<()> {
     if user_store::is_disabled(conn, user).await? {
         return Err(ApiError::Refused {
             code: ProblemCode::AccountDisabled,
@@ -132,8 +132,9 @@ pub async fn after_first_factor(
     method: SignInMethod,
 ) -> ApiResult<SignIn> {
     let agent = client.agent.as_deref();
-    refuse_disabled(conn, user.id).await?;
     if mfa::enabled(conn, user.id).await? {
+        // No challenge for a disabled account (a session would be refused in `open_at`).
+        refuse_disabled(conn, user.id).await?;
         let challenge = mfa::challenge(conn, user.id, (method, device, agent), None).await?;
         return Ok(SignIn::Challenge(challenge));
     }

@@ -321,7 +321,7 @@ pub async fn export(pool: &DbPool, snapshot: &Snapshot, user_id: UserId) -> ApiR
                 personal::routines::export(conn, snapshot, user_id, &user.safety_profile).await?;
             let security_events = events::all(conn, user_id).await?;
             let identities = crate::auth::identities::of_user(conn, user_id).await?;
-            let mfa = crate::me::mfa::status_of(conn, user_id).await?;
+            let mfa = mfa::status(conn, user_id).await?;
             Ok(Export {
                 exported_at: chrono::Utc::now(),
                 user,

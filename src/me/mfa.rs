@@ -8,7 +8,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use crate::auth::events::{self, Client, Event, SecurityEventKind};
 use crate::auth::mfa::codes::{self, Checked};
 use crate::auth::mfa::{self, SecondFactor, Verdict, code_wrong, not_enabled, store};
-use crate::auth::model::{MfaEnabled, MfaStatus, RecoveryCodes, TotpAlgorithm, TotpEnrolment};
+use crate::auth::model::{MfaEnabled, RecoveryCodes, TotpAlgorithm, TotpEnrolment};
 use crate::auth::store as auth_store;
 use crate::auth::tokens::Aal;
 use crate::auth::{AuthService, AuthUser, accounts, session_revoked, sessions};
@@ -17,7 +17,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::me::account::{self, confirm_password, recheck_under_lock};
 use crate::me::store::{UserLock, lock_for_credentials};
 use crate::problems::ProblemCode;
-use crate::users::UserId;
 
 fn already_enabled() -> ApiError {
     ApiError::conflict(
@@ -116,15 +115,12 @@ pub async fn confirm(
             if totp.confirmed {
                 return Err(already_enabled());
             }
-            let generator = codes::totp(&totp.secret, &auth.totp_issuer, "")
-                .ok_or_else(|| ApiError::internal("a stored TOTP secret is unusable"))?;
-            let now = store::database_now(conn).await?.timestamp().max(0) as u64;
-            let Checked::Fresh(step) = codes::check(&generator, code, now, 0) else {
+            let checked = mfa::check_code(conn, (uid, &totp), &auth.totp_issuer, code).await?;
+            if !matches!(checked, Checked::Fresh(_)) {
                 return Err(code_wrong(
                     "the code is not the one the authenticator shows now for this secret",
                 ));
-            };
-            store::set_last_step(conn, uid, step as i64).await?;
+            }
             store::confirm(conn, uid).await?;
             store::replace_recovery_codes(conn, uid, &stored).await?;
             store::drop_challenges(conn, uid).await?;
@@ -231,20 +227,5 @@ pub async fn replace_recovery_codes(
     with_second_factor(pool, auth, who, &factor, client, change).await?;
     Ok(RecoveryCodes {
         recovery_codes: shown,
-    })
-}
-
-/// The account's two-factor state.
-pub async fn status(conn: &mut AsyncPgConnection, user: &AuthUser) -> ApiResult<MfaStatus> {
-    status_of(conn, user.user_id).await
-}
-
-/// [`status`] of an account by id (for the export).
-pub async fn status_of(conn: &mut AsyncPgConnection, user: UserId) -> ApiResult<MfaStatus> {
-    let status = mfa::status(conn, user).await?;
-    Ok(MfaStatus {
-        totp_enabled: status.enabled_at.is_some(),
-        enabled_at: status.enabled_at,
-        recovery_codes_left: status.recovery_codes_left.clamp(0, 10) as u32,
     })
 }

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::auth::events::Client;
 use crate::auth::identities::{self, Identity};
-use crate::auth::mfa::{SecondFactor, bounded_code};
+use crate::auth::mfa::{self as auth_mfa, SecondFactor, bounded_code};
 use crate::auth::model::*;
 use crate::auth::{AuthService, AuthUser};
 use crate::db::{self, DbPool};
@@ -43,7 +43,7 @@ pub async fn sign_in_methods(user: AuthUser, pool: web::Data<DbPool>) -> ApiResu
     let mut conn = db::conn(&pool).await?;
     let row = account::row(&mut conn, user.user_id).await?;
     let identities = identities::of_user(&mut conn, user.user_id).await?;
-    let mfa = mfa::status(&mut conn, &user).await?;
+    let mfa = auth_mfa::status(&mut conn, user.user_id).await?;
     Ok(HttpResponse::Ok().json(SignInMethods {
         password: row.password_hash.is_some(),
         identities,
@@ -133,7 +133,7 @@ pub async fn unlink_identity(
 #[get("/me/mfa")]
 pub async fn mfa_status(user: AuthUser, pool: web::Data<DbPool>) -> ApiResult<HttpResponse> {
     let mut conn = db::conn(&pool).await?;
-    Ok(HttpResponse::Ok().json(mfa::status(&mut conn, &user).await?))
+    Ok(HttpResponse::Ok().json(auth_mfa::status(&mut conn, user.user_id).await?))
 }
 
 /// Start two-factor enrolment.

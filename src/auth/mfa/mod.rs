@@ -10,12 +10,12 @@
 pub mod codes;
 pub mod store;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 use crate::auth::events::{self, Client, Event, SecurityEventKind, SignInMethod};
 use crate::auth::identities::{self, PendingIdentity};
-use crate::auth::model::{AuthResponse, MfaChallenge};
+use crate::auth::model::{AuthResponse, MfaChallenge, MfaStatus};
 use crate::auth::store as auth_store;
 use crate::auth::tokens::{self, Aal};
 use crate::auth::{AuthService, password, sessions};
@@ -150,23 +150,13 @@ pub async fn verify(
         return Ok(None);
     };
     let verdict = match factor {
-        SecondFactor::Code(typed) => {
-            let generator = codes::totp(&totp.secret, issuer, "")
-                .ok_or_else(|| ApiError::internal("a stored TOTP secret is unusable"))?;
-            let now = store::database_now(conn).await?.timestamp().max(0) as u64;
-            match codes::check(&generator, typed, now, totp.last_step.max(0) as u64) {
-                Checked::Fresh(step) => {
-                    store::set_last_step(conn, user, step as i64).await?;
-                    Verdict::Accepted
-                }
-                Checked::Replayed => {
-                    Verdict::Wrong("this code was used already; wait for the next one")
-                }
-                Checked::Wrong => {
-                    Verdict::Wrong("the code is not the one the authenticator shows now")
-                }
+        SecondFactor::Code(typed) => match check_code(conn, (user, &totp), issuer, typed).await? {
+            Checked::Fresh(_) => Verdict::Accepted,
+            Checked::Replayed => {
+                Verdict::Wrong("this code was used already; wait for the next one")
             }
-        }
+            Checked::Wrong => Verdict::Wrong("the code is not the one the authenticator shows now"),
+        },
         SecondFactor::Recovery(typed) => {
             let Some(normal) = codes::normal_recovery_code(typed) else {
                 return Ok(Some(Verdict::Wrong("this is not a recovery code")));
@@ -183,6 +173,24 @@ pub async fn verify(
         }
     };
     Ok(Some(verdict))
+}
+
+/// Checks `typed` against `user`'s locked secret `totp`, by the database's clock (every
+/// instance judges alike), and on a fresh step records it as the last one used.
+pub async fn check_code(
+    conn: &mut AsyncPgConnection,
+    (user, totp): (UserId, &store::Totp),
+    issuer: &str,
+    typed: &str,
+) -> ApiResult<Checked> {
+    let generator = codes::totp(&totp.secret, issuer, "")
+        .ok_or_else(|| ApiError::internal("a stored TOTP secret is unusable"))?;
+    let now = store::database_now(conn).await?.timestamp().max(0) as u64;
+    let checked = codes::check(&generator, typed, now, totp.last_step.max(0) as u64);
+    if let Checked::Fresh(step) = checked {
+        store::set_last_step(conn, user, step as i64).await?;
+    }
+    Ok(checked)
 }
 
 /// Fresh recovery codes, shown once: the codes as displayed and their stored
@@ -304,21 +312,17 @@ pub async fn finish(
     }
 }
 
-/// The account's two-factor state.
-pub struct Status {
-    pub enabled_at: Option<DateTime<Utc>>,
-    pub recovery_codes_left: i64,
-}
-
-pub async fn status(conn: &mut AsyncPgConnection, user: UserId) -> ApiResult<Status> {
+/// The account's two-factor state, as its owner (and an admin) reads it.
+pub async fn status(conn: &mut AsyncPgConnection, user: UserId) -> ApiResult<MfaStatus> {
     let enabled_at = store::confirmed_totp(conn, user).await?;
     let recovery_codes_left = if enabled_at.is_some() {
         store::recovery_codes_left(conn, user).await?
     } else {
         0
     };
-    Ok(Status {
+    Ok(MfaStatus {
+        totp_enabled: enabled_at.is_some(),
         enabled_at,
-        recovery_codes_left,
+        recovery_codes_left: recovery_codes_left.clamp(0, codes::RECOVERY_CODES as i64) as u32,
     })
 }
