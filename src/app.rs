@@ -63,14 +63,16 @@ fn routes(cfg: &mut ServiceConfig) {
 
 /// The OpenAPI document generated from the registered handlers.
 pub fn openapi() -> serde_json::Value {
-    openapi::finish(
+    let mut doc = openapi::finish(
         App::new()
             .into_utoipa_app()
             .openapi(openapi::ApiDoc::openapi())
             .configure(routes)
             .split_for_parts()
             .1,
-    )
+    );
+    admin::catalog::document_content(&mut doc);
+    doc
 }
 
 fn cors(origins: &[String]) -> Cors {

@@ -100,6 +100,9 @@ pub enum ApiError {
     TooManyRequests { retry_after: u64 },
     #[error("{0}")]
     NotFound(String),
+    /// A code whose status says it all (412 `revision_mismatch`, 428 `revision_required`).
+    #[error("{detail}")]
+    Status { code: ProblemCode, detail: String },
     /// 404 with a specific code, e.g. `provider_not_enabled`.
     #[error("{detail}")]
     Missing { code: ProblemCode, detail: String },
@@ -228,6 +231,7 @@ impl ApiError {
             | Self::Unauthorized { code, .. }
             | Self::Conflict { code, .. }
             | Self::Missing { code, .. }
+            | Self::Status { code, .. }
             | Self::Refused { code, .. } => *code,
             Self::Validation { .. } => ProblemCode::ValidationFailed,
             Self::Forbidden(_) => ProblemCode::Forbidden,
@@ -308,6 +312,9 @@ impl ResponseError for ApiError {
             Self::BodyTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Http { status, .. } => *status,
+            Self::Status { code, .. } => {
+                StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 

@@ -5,10 +5,12 @@ use std::process::ExitCode;
 use acupress::config::Config;
 use acupress::{admin, app, openapi, server, telemetry};
 
-const USAGE: &str = "usage: acupress [serve | openapi | admin grant EMAIL]
-  serve              run the API server (default); configured by environment variables
-  openapi            print the OpenAPI document (regenerate openapi/openapi.json with it)
-  admin grant EMAIL  give an existing account the admin role (uses DATABASE_URL)";
+const USAGE: &str = "usage: acupress [serve | openapi | admin grant EMAIL | catalog export DIR]
+  serve               run the API server (default); configured by environment variables
+  openapi             print the OpenAPI document (regenerate openapi/openapi.json with it)
+  admin grant EMAIL   give an existing account the admin role (uses DATABASE_URL)
+  catalog export DIR  write the stored catalog, admins' edits included, into DIR in the
+                      format of data/ (uses DATABASE_URL)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -23,7 +25,12 @@ fn main() -> ExitCode {
             print!("{}", openapi::render(&app::openapi()));
             ExitCode::SUCCESS
         }
-        ["admin", "grant", email] => grant_admin(email),
+        ["admin", "grant", email] => {
+            with_database(|config| async move { admin::grant(&config, email).await })
+        }
+        ["catalog", "export", dir] => with_database(|config| async move {
+            admin::catalog::export(&config, std::path::Path::new(dir)).await
+        }),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -35,7 +42,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn grant_admin(email: &str) -> ExitCode {
+/// Runs a one-off command against the configured database and prints its outcome.
+fn with_database<F, Fut>(command: F) -> ExitCode
+where
+    F: FnOnce(Config) -> Fut,
+    Fut: std::future::Future<Output = Result<String, String>>,
+{
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => {
@@ -43,13 +55,13 @@ fn grant_admin(email: &str) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let grant = async {
+    let run = async {
         let config = acupress::db::embedded::resolve(config)
             .await
             .map_err(|e| e.to_string())?;
-        admin::grant(&config, email).await
+        command(config).await
     };
-    match actix_web::rt::System::new().block_on(grant) {
+    match actix_web::rt::System::new().block_on(run) {
         Ok(message) => {
             println!("{message}");
             ExitCode::SUCCESS

@@ -159,6 +159,18 @@ problem_codes! {
     OwnAccount = "own_account", 409, "Not on your own account",
         "An admin cannot disable, sign out or take the admin role from their own account here (it would lock them out mid-task).",
         "Ask another admin to do it.";
+    ItemExists = "item_exists", 409, "Catalog item exists",
+        "A catalog item of this kind with this key (code or slug) exists already, perhaps retired.",
+        "Edit the existing item with PATCH, or restore it; pick another slug for a new one.";
+    RevisionMismatch = "revision_mismatch", 412, "Item changed since it was read",
+        "The item's revision is no longer the one sent in `If-Match`: someone changed it first. Nothing was written.",
+        "Read the item again (its `ETag` is the new revision), apply the change to what is there now, and send it with the new `If-Match`.";
+    RevisionRequired = "revision_required", 428, "If-Match needed",
+        "A change to a catalog item must say which revision it changes, so that it cannot overwrite someone else's edit unseen.",
+        "Send `If-Match` with the `ETag` of the item as last read.";
+    ContentInvalid = "content_invalid", 422, "Content breaks a catalog rule",
+        "The change would leave the catalog breaking a rule the data files must also meet (a routine step on a point without guidance, `reviewed` evidence without a named review, a pregnancy level laxer than the teaching lists, a live item using a retired one, ...). Nothing was written.",
+        "Fix what the detail names; where another item is in the way, change that one first.";
     SessionExists = "session_exists", 409, "Session id already used",
         "This account already has a session with this client-chosen id (ids are per account).",
         "Use a new UUID for a new session, or PATCH the existing one.";

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::catalog::content::ItemKind;
 use crate::db::schema::admin_audit;
 use crate::error::{ApiError, ApiResult};
 use crate::pagination;
@@ -24,15 +25,31 @@ pub enum AuditAction {
     SignOut,
     GrantAdmin,
     RevokeAdmin,
+    /// A catalog item was created.
+    Create,
+    /// A catalog item was changed.
+    Update,
+    /// A catalog item was retired.
+    Retire,
+    /// A catalog item was restored to an earlier revision.
+    Restore,
+    /// The data files shipped with a release say something else about an item an admin
+    /// edited: the edit was kept, and `after` is what the files now say (no actor).
+    NewerBaseline,
 }
 
 impl AuditAction {
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 10] = [
         Self::Disable,
         Self::Enable,
         Self::SignOut,
         Self::GrantAdmin,
         Self::RevokeAdmin,
+        Self::Create,
+        Self::Update,
+        Self::Retire,
+        Self::Restore,
+        Self::NewerBaseline,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +59,11 @@ impl AuditAction {
             Self::SignOut => "sign_out",
             Self::GrantAdmin => "grant_admin",
             Self::RevokeAdmin => "revoke_admin",
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Retire => "retire",
+            Self::Restore => "restore",
+            Self::NewerBaseline => "newer_baseline",
         }
     }
 
@@ -50,17 +72,52 @@ impl AuditAction {
     }
 }
 
-/// The kind of item an entry is about.
+/// The kind of item an entry is about: an account, or a kind of catalog item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditSubject {
     User,
+    Point,
+    Condition,
+    Link,
+    Routine,
+    Precaution,
 }
 
 impl AuditSubject {
+    const ALL: [Self; 6] = [
+        Self::User,
+        Self::Point,
+        Self::Condition,
+        Self::Link,
+        Self::Routine,
+        Self::Precaution,
+    ];
+
     fn as_str(self) -> &'static str {
         match self {
             Self::User => "user",
+            Self::Point => ItemKind::Point.as_str(),
+            Self::Condition => ItemKind::Condition.as_str(),
+            Self::Link => ItemKind::Link.as_str(),
+            Self::Routine => ItemKind::Routine.as_str(),
+            Self::Precaution => ItemKind::Precaution.as_str(),
+        }
+    }
+
+    fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+impl From<ItemKind> for AuditSubject {
+    fn from(kind: ItemKind) -> Self {
+        match kind {
+            ItemKind::Point => Self::Point,
+            ItemKind::Condition => Self::Condition,
+            ItemKind::Link => Self::Link,
+            ItemKind::Routine => Self::Routine,
+            ItemKind::Precaution => Self::Precaution,
         }
     }
 }
@@ -79,7 +136,7 @@ pub async fn record(conn: &mut AsyncPgConnection, change: Change<'_>) -> QueryRe
     diesel::insert_into(admin_audit::table)
         .values((
             admin_audit::id.eq(Uuid::now_v7()),
-            admin_audit::actor.eq(change.actor),
+            admin_audit::actor.eq(Some(change.actor)),
             admin_audit::subject_kind.eq(change.subject.0.as_str()),
             admin_audit::subject_id.eq(change.subject.1),
             admin_audit::action.eq(change.action.as_str()),
@@ -100,9 +157,10 @@ pub async fn record(conn: &mut AsyncPgConnection, change: Change<'_>) -> QueryRe
     "after": {"disabled_at": "2026-12-02T09:00:00Z"}}))]
 pub struct AuditEntry {
     pub id: Uuid,
-    /// The admin who made the change.
-    #[schema(value_type = Uuid)]
-    pub actor: UserId,
+    /// The admin who made the change; null for a notice of the start-up loader
+    /// (`newer_baseline`).
+    #[schema(value_type = Option<Uuid>, required = true)]
+    pub actor: Option<UserId>,
     pub at: DateTime<Utc>,
     pub subject_kind: AuditSubject,
     pub subject_id: String,
@@ -128,8 +186,12 @@ pub struct AuditPage {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// Only the entries about this item: `user:<id>`.
-    #[param(pattern = "^user:[0-9a-fA-F-]{36}$")]
+    /// Only the entries about this item: `user:<id>`, or a catalog item as
+    /// `point:LI4`, `condition:<slug>`, `link:<slug>/<code>`, `routine:<slug>` or
+    /// `precaution:<slug>`.
+    #[param(
+        pattern = "^(user:[0-9a-fA-F-]{36}|(point|condition|link|routine|precaution):[A-Za-z0-9./-]{1,130})$"
+    )]
     pub subject: Option<String>,
     /// Page size, 1 to 100 (default 20).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
@@ -141,7 +203,7 @@ pub struct AuditQuery {
 
 type Row = (
     Uuid,
-    UserId,
+    Option<UserId>,
     DateTime<Utc>,
     String,
     String,
@@ -150,11 +212,24 @@ type Row = (
     Option<serde_json::Value>,
 );
 
+/// `user:<id>`, or a catalog item as `point:LI4`, `condition:<slug>`,
+/// `link:<slug>/<code>`, `routine:<slug>` or `precaution:<slug>`.
 fn subject_filter(raw: &str) -> ApiResult<(AuditSubject, String)> {
-    raw.strip_prefix("user:")
-        .and_then(|id| Uuid::parse_str(id).ok())
-        .map(|id| (AuditSubject::User, id.to_string()))
-        .ok_or_else(|| ApiError::bad_param(ProblemCode::BadQuery, "subject", "must be user:<uuid>"))
+    let bad = || {
+        ApiError::bad_param(
+            ProblemCode::BadQuery,
+            "subject",
+            "must be user:<uuid> or <point|condition|link|routine|precaution>:<key>",
+        )
+    };
+    let (kind, key) = raw.split_once(':').ok_or_else(bad)?;
+    match AuditSubject::parse(kind).ok_or_else(bad)? {
+        AuditSubject::User => Uuid::parse_str(key)
+            .map(|id| (AuditSubject::User, id.to_string()))
+            .map_err(|_| bad()),
+        subject if !key.is_empty() => Ok((subject, key.to_owned())),
+        _ => Err(bad()),
+    }
 }
 
 /// One page of the log, across everything or about one item.
@@ -197,7 +272,7 @@ pub async fn page(conn: &mut AsyncPgConnection, query: &AuditQuery) -> ApiResult
                 id,
                 actor,
                 at,
-                subject_kind: (kind == "user").then_some(AuditSubject::User)?,
+                subject_kind: AuditSubject::parse(&kind)?,
                 subject_id,
                 action: AuditAction::parse(&action)?,
                 before,
@@ -222,7 +297,7 @@ mod tests {
 
     #[test]
     fn the_migration_allows_exactly_these_actions() {
-        let sql = include_str!("../../migrations/2026-12-02-000120_admin_users/up.sql");
+        let sql = include_str!("../../migrations/2026-12-02-000140_content_studio/up.sql");
         let check = &sql[sql.find("action IN (").expect("the check")..];
         let check = &check[..check.find("))").expect("its end")];
         let listed: Vec<&str> = check.split('\'').skip(1).step_by(2).collect();

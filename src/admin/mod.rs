@@ -2,6 +2,7 @@
 //! log of admins' changes (`audit`), and the `acupress admin` command.
 
 pub mod audit;
+pub mod catalog;
 pub mod users;
 
 use actix_web::{HttpResponse, post, web};
@@ -15,7 +16,9 @@ use crate::error::ApiResult;
 use crate::problems::ProblemCode;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(reload_catalog).configure(users::routes);
+    cfg.service(reload_catalog)
+        .configure(users::routes)
+        .configure(catalog::routes);
 }
 
 #[derive(Serialize, ToSchema)]

@@ -1,6 +1,7 @@
 //! The point catalog: meridians, points, conditions, routines and safety data.
 
 pub mod cache;
+pub mod content;
 pub mod data;
 pub mod handlers;
 pub mod model;

@@ -84,7 +84,7 @@ pub struct MatchReason {
     "code": "LI4", "name": "Joining Valley", "english_name": "Joining Valley", "pinyin": "Hégǔ",
     "pinyin_ascii": "Hegu", "hanzi": "合谷", "hanzi_traditional": "合谷", "kind": "standard",
     "meridian": "LI", "number": 4, "body_region": "hand", "pregnancy": "contraindicated",
-    "has_selfcare": true, "matches": [{"field": "pinyin", "value": "Hegu"}]
+    "has_selfcare": true, "retired": false, "matches": [{"field": "pinyin", "value": "Hegu"}]
 }))]
 pub struct PointSummary {
     /// WHO code (`LI4`) or extra-point code (`EX-HN3`).
@@ -108,6 +108,9 @@ pub struct PointSummary {
     pub pregnancy: Pregnancy,
     /// Whether full self-acupressure guidance exists for this point.
     pub has_selfcare: bool,
+    /// An admin retired it: no longer listed, still shown where history, favorites or
+    /// own routines use it.
+    pub retired: bool,
     /// Why the point matched a search or condition filter (absent otherwise).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub matches: Vec<MatchReason>,
@@ -119,7 +122,7 @@ pub struct PointSummary {
     "code": "LI4", "name": "Joining Valley", "english_name": "Joining Valley", "pinyin": "Hégǔ",
     "pinyin_ascii": "Hegu", "hanzi": "合谷", "hanzi_traditional": "合谷", "kind": "standard",
     "meridian": "LI", "number": 4, "body_region": "hand", "pregnancy": "contraindicated",
-    "has_selfcare": true}], "next_cursor": "eyJ2IjoxLCJrIjpbMCwwLDI0XSwiZiI6MH0"}))]
+    "has_selfcare": true, "retired": false}], "next_cursor": "eyJ2IjoxLCJrIjpbMCwwLDI0XSwiZiI6MH0"}))]
 pub struct PointList {
     pub items: Vec<PointSummary>,
     /// The cursor of the next page; null on the last page.
@@ -150,8 +153,8 @@ pub struct RoutineRef {
 #[schema(example = json!({
     "code": "PC6", "name": "Inner Pass", "english_name": "Inner Pass", "pinyin": "Nèiguān",
     "pinyin_ascii": "Neiguan", "hanzi": "内关", "hanzi_traditional": "內關", "kind": "standard",
-    "meridian": "PC", "number": 6, "body_region": "forearm_wrist", "pregnancy": "safe",
-    "has_selfcare": true,
+    "meridian": "PC", "number": 6, "body_region": "forearm_wrist", "pregnancy": "not_listed",
+    "has_selfcare": true, "retired": false,
     "location": "On the palm side of the forearm, 2 cun above the wrist crease, between the two tendons.",
     "aliases": [], "code_note": null, "pregnancy_sources": [],
     "selfcare": {"how_to_find": ["Turn your palm up.", "Place three fingers across the wrist from the crease."],
@@ -202,7 +205,7 @@ pub struct PointDetail {
     "point_count": 9, "points": [{"code": "PC6", "name": "Inner Pass", "english_name": "Inner Pass",
         "pinyin": "Nèiguān", "pinyin_ascii": "Neiguan", "hanzi": "内关", "hanzi_traditional": "內關",
         "kind": "standard", "meridian": "PC", "number": 6, "body_region": "forearm_wrist",
-        "pregnancy": "safe", "has_selfcare": true}]}))]
+        "pregnancy": "not_listed", "has_selfcare": true, "retired": false}]}))]
 pub struct MeridianDetail {
     #[serde(flatten)]
     pub meridian: Meridian,
@@ -212,7 +215,7 @@ pub struct MeridianDetail {
 /// A condition as shown in lists.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 #[schema(example = json!({"slug": "insomnia", "name": "Insomnia", "english_name": "Insomnia",
-    "category": "mind_sleep", "description": "Trouble falling or staying asleep.", "point_count": 6}))]
+    "category": "mind_sleep", "description": "Trouble falling or staying asleep.", "point_count": 6, "retired": false}))]
 pub struct ConditionSummary {
     pub slug: String,
     pub name: String,
@@ -220,12 +223,14 @@ pub struct ConditionSummary {
     pub category: ConditionCategory,
     pub description: String,
     pub point_count: usize,
+    /// An admin retired it: no longer listed, still shown where history uses it.
+    pub retired: bool,
 }
 
 /// A page of conditions.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"items": [{"slug": "insomnia", "name": "Insomnia", "english_name": "Insomnia",
-    "category": "mind_sleep", "description": "Trouble falling or staying asleep.", "point_count": 6}],
+    "category": "mind_sleep", "description": "Trouble falling or staying asleep.", "point_count": 6, "retired": false}],
     "next_cursor": null}))]
 pub struct ConditionList {
     pub items: Vec<ConditionSummary>,
@@ -249,11 +254,11 @@ pub struct ConditionPoint {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 #[schema(example = json!({"slug": "postoperative-nausea", "name": "Nausea after surgery",
     "english_name": "Nausea after surgery", "category": "digestive",
-    "description": "Queasiness and vomiting in the hours after an operation.", "point_count": 1,
+    "description": "Queasiness and vomiting in the hours after an operation.", "point_count": 1, "retired": false,
     "see_a_doctor_when": ["You cannot keep fluids down for more than a day."],
     "caution": "Use alongside, not instead of, the care your surgical team gives.",
     "points": [{"rank": 1, "code": "PC6", "name": "Inner Pass", "evidence": "reviewed",
-        "note": "Cochrane review, Lee, Chan and Fan 2015.", "pregnancy": "safe"}],
+        "note": "Cochrane review, Lee, Chan and Fan 2015.", "pregnancy": "not_listed"}],
     "routines": [{"slug": "travel-nausea", "name": "Travel nausea"}]}))]
 pub struct ConditionDetail {
     #[serde(flatten)]
@@ -277,7 +282,7 @@ pub struct ConditionDetail {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 #[schema(example = json!({"slug": "sleep-wind-down", "name": "Sleep wind-down",
     "english_name": "Sleep wind-down", "description": "A slow sequence for bedtime.",
-    "level": "beginner", "conditions": ["insomnia"], "step_count": 5, "total_seconds": 330}))]
+    "level": "beginner", "conditions": ["insomnia"], "step_count": 5, "total_seconds": 330, "retired": false}))]
 pub struct RoutineSummary {
     pub slug: String,
     pub name: String,
@@ -289,13 +294,15 @@ pub struct RoutineSummary {
     pub step_count: usize,
     /// Sum of the steps' seconds: the routine's length.
     pub total_seconds: u32,
+    /// An admin retired it: no longer listed, still shown where history uses it.
+    pub retired: bool,
 }
 
 /// A page of routines.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"items": [{"slug": "sleep-wind-down", "name": "Sleep wind-down",
     "english_name": "Sleep wind-down", "description": "A slow sequence for bedtime.",
-    "level": "beginner", "conditions": ["insomnia"], "step_count": 5, "total_seconds": 330}],
+    "level": "beginner", "conditions": ["insomnia"], "step_count": 5, "total_seconds": 330, "retired": false}],
     "next_cursor": null}))]
 pub struct RoutineList {
     pub items: Vec<RoutineSummary>,
@@ -324,10 +331,10 @@ pub struct RoutineStep {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 #[schema(example = json!({"slug": "sleep-wind-down", "name": "Sleep wind-down",
     "english_name": "Sleep wind-down", "description": "A slow sequence for bedtime.",
-    "level": "beginner", "conditions": ["insomnia"], "step_count": 1, "total_seconds": 120,
+    "level": "beginner", "conditions": ["insomnia"], "step_count": 1, "total_seconds": 120, "retired": false,
     "steps": [{"position": 1, "point": "HT7", "point_name": "Spirit Gate", "side": "both",
         "seconds": 60, "pressure": "light", "instruction": "Rest your thumb in the wrist crease.",
-        "pregnancy": "safe"}]}))]
+        "pregnancy": "not_listed"}]}))]
 pub struct RoutineDetail {
     #[serde(flatten)]
     pub summary: RoutineSummary,

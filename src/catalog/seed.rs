@@ -1,18 +1,18 @@
-//! The idempotent catalog loader: upserts every row from the data files and removes
-//! rows that are no longer there, inside the caller's transaction.
+//! The idempotent catalog loader: merges the data files (the shipped baseline) into the
+//! stored items inside the caller's transaction, never overwriting an admin's edit.
 
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
-use crate::catalog::data::{ConditionRecord, Dataset, PointRecord};
+use crate::catalog::content::{ItemKind, baseline_items, store};
+use crate::catalog::data::Dataset;
 use crate::db::SyncPgConnection;
 use crate::db::bootstrap::Seed;
-use crate::db::schema::{catalog_meta, condition_points, conditions, meridians, points, routines};
-
-/// Rows per INSERT, well under PostgreSQL's 65,535 bind parameters.
-const CHUNK: usize = 1000;
+use crate::db::schema::{admin_audit, catalog_items, catalog_meta, meridians};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeedOutcome {
@@ -44,41 +44,180 @@ impl Seed for Dataset {
 }
 
 fn apply(conn: &mut SyncPgConnection, data: &Dataset) -> QueryResult<SeedOutcome> {
-    let current: Option<String> = catalog_meta::table
-        .select(catalog_meta::version)
+    let meta: Option<(String, Option<String>)> = catalog_meta::table
+        .select((catalog_meta::version, catalog_meta::baseline))
         .first(conn)
         .optional()?;
-    if current.as_deref() == Some(data.version.as_str()) {
+    if let Some((version, Some(baseline))) = &meta
+        && baseline == &data.version
+    {
         return Ok(SeedOutcome {
-            version: data.version.clone(),
+            version: version.clone(),
             changed: false,
         });
     }
     upsert_meridians(conn, data)?;
-    // Links are derived from the entities: replaced wholesale.
-    diesel::delete(condition_points::table).execute(conn)?;
-    upsert_points(conn, &data.points)?;
-    upsert_conditions(conn, &data.conditions)?;
-    upsert_routines(conn, data)?;
-    let safety = to_doc(&data.safety);
+    let changed = merge_items(conn, data)?;
+    let safety = serde_json::json!({"disclaimer": data.safety.disclaimer});
     diesel::insert_into(catalog_meta::table)
         .values((
             catalog_meta::id.eq(true),
             catalog_meta::version.eq(&data.version),
             catalog_meta::safety.eq(&safety),
+            catalog_meta::baseline.eq(&data.version),
         ))
         .on_conflict(catalog_meta::id)
         .do_update()
         .set((
-            catalog_meta::version.eq(excluded(catalog_meta::version)),
             catalog_meta::safety.eq(excluded(catalog_meta::safety)),
+            catalog_meta::baseline.eq(excluded(catalog_meta::baseline)),
             catalog_meta::loaded_at.eq(diesel::dsl::now),
         ))
         .execute(conn)?;
+    // With no admin's content anywhere, the served version is the files' own; with some,
+    // a new one whenever the merge changed anything.
+    let admins: i64 = catalog_items::table
+        .filter(
+            catalog_items::edited_at
+                .is_not_null()
+                .or(catalog_items::baseline.is_null()),
+        )
+        .count()
+        .get_result(conn)?;
+    let version = if admins == 0 {
+        diesel::update(catalog_meta::table)
+            .set(catalog_meta::version.eq(&data.version))
+            .execute(conn)?;
+        data.version.clone()
+    } else if changed || meta.is_none() {
+        diesel::sql_query(store::BUMP_VERSION)
+            .get_result::<store::Version>(conn)?
+            .version
+    } else {
+        meta.map(|m| m.0).unwrap_or_default()
+    };
     Ok(SeedOutcome {
-        version: data.version.clone(),
+        version,
         changed: true,
     })
+}
+
+/// An item as stored, for the merge.
+#[derive(Queryable)]
+struct Existing {
+    kind: String,
+    key: String,
+    position: i32,
+    doc: Value,
+    retired: bool,
+    baseline: Option<Value>,
+    edited: bool,
+    newer_baseline: Option<Value>,
+}
+
+/// Merges the files' items into the stored ones (docs/content-studio.md): an item
+/// nobody edited takes the files' content, an edited one keeps the edit and records
+/// that a newer baseline exists (in the admins' audit log), and a shipped item the
+/// files no longer have is retired unless edited. Answers whether anything changed.
+fn merge_items(conn: &mut SyncPgConnection, data: &Dataset) -> QueryResult<bool> {
+    let rows: Vec<Existing> = catalog_items::table
+        .select((
+            catalog_items::kind,
+            catalog_items::key,
+            catalog_items::position,
+            catalog_items::doc,
+            catalog_items::retired_at.is_not_null(),
+            catalog_items::baseline,
+            catalog_items::edited_at.is_not_null(),
+            catalog_items::newer_baseline,
+        ))
+        .load(conn)?;
+    let mut existing: HashMap<(String, String), Existing> = rows
+        .into_iter()
+        .map(|r| ((r.kind.clone(), r.key.clone()), r))
+        .collect();
+    let mut changed = false;
+    for item in baseline_items(data) {
+        let found = existing.remove(&(item.kind.as_str().to_owned(), item.key.clone()));
+        let take = match &found {
+            None => true,
+            Some(row) if !row.edited => {
+                row.doc != item.doc
+                    || row.retired
+                    || row.position != item.position
+                    || row.baseline.as_ref() != Some(&item.doc)
+            }
+            // The edit and the new files agree: the item is the baseline's again.
+            Some(row) => row.doc == item.doc && !row.retired,
+        };
+        if take {
+            let write = store::Write {
+                kind: item.kind,
+                key: &item.key,
+                position: item.position,
+                doc: &item.doc,
+                retired: false,
+                baseline: Some(&item.doc),
+                edited: false,
+                newer_baseline: None,
+                actor: None,
+            };
+            store::write_query(&write).get_result::<store::Revision>(conn)?;
+            changed = true;
+        } else if let Some(row) = found
+            && row.edited
+            && row.baseline.as_ref() != Some(&item.doc)
+            && row.newer_baseline.as_ref() != Some(&item.doc)
+        {
+            note_newer_baseline(conn, &row, &item.doc)?;
+            changed = true;
+        }
+    }
+    for row in existing.into_values() {
+        if let (Some(baseline), false, false) = (&row.baseline, row.edited, row.retired) {
+            let Some(kind) = ItemKind::parse(&row.kind) else {
+                continue;
+            };
+            let write = store::Write {
+                kind,
+                key: &row.key,
+                position: row.position,
+                doc: &row.doc,
+                retired: true,
+                baseline: Some(baseline),
+                edited: false,
+                newer_baseline: None,
+                actor: None,
+            };
+            store::write_query(&write).get_result::<store::Revision>(conn)?;
+            changed = true;
+        }
+    }
+    Ok(changed)
+}
+
+/// Keeps an edited item's content, and tells the admins (in their audit log, with no
+/// actor) that the files now say something else.
+fn note_newer_baseline(
+    conn: &mut SyncPgConnection,
+    row: &Existing,
+    newer: &Value,
+) -> QueryResult<()> {
+    diesel::update(catalog_items::table.find((&row.kind, &row.key)))
+        .set(catalog_items::newer_baseline.eq(newer))
+        .execute(conn)?;
+    diesel::insert_into(admin_audit::table)
+        .values((
+            admin_audit::id.eq(uuid::Uuid::now_v7()),
+            admin_audit::actor.eq(None::<uuid::Uuid>),
+            admin_audit::subject_kind.eq(&row.kind),
+            admin_audit::subject_id.eq(&row.key),
+            admin_audit::action.eq("newer_baseline"),
+            admin_audit::before.eq(&row.baseline),
+            admin_audit::after.eq(newer),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 fn upsert_meridians(conn: &mut SyncPgConnection, data: &Dataset) -> QueryResult<()> {
@@ -113,125 +252,5 @@ fn upsert_meridians(conn: &mut SyncPgConnection, data: &Dataset) -> QueryResult<
         .execute(conn)?;
     let codes: Vec<&str> = rows.iter().map(|r| r.code).collect();
     diesel::delete(meridians::table.filter(meridians::code.ne_all(codes))).execute(conn)?;
-    Ok(())
-}
-
-fn to_doc<T: serde::Serialize>(value: &T) -> Value {
-    serde_json::to_value(value).expect("catalog records serialize")
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = points)]
-struct NewPoint<'a> {
-    code: &'a str,
-    position: i32,
-    kind: &'static str,
-    meridian_code: Option<&'a str>,
-    number: Option<i32>,
-    body_region: &'a str,
-    pregnancy: &'static str,
-    doc: Value,
-}
-
-fn upsert_points(conn: &mut SyncPgConnection, records: &[PointRecord]) -> QueryResult<()> {
-    let rows: Vec<NewPoint> = records
-        .iter()
-        .enumerate()
-        .map(|(i, p)| NewPoint {
-            code: &p.code,
-            position: i as i32 + 1,
-            kind: p.kind.as_str(),
-            meridian_code: p.meridian.as_deref(),
-            number: p.number,
-            body_region: p.body_region.as_str(),
-            pregnancy: p.pregnancy.as_str(),
-            doc: to_doc(p),
-        })
-        .collect();
-    for chunk in rows.chunks(CHUNK) {
-        diesel::insert_into(points::table)
-            .values(chunk)
-            .on_conflict(points::code)
-            .do_update()
-            .set((
-                points::position.eq(excluded(points::position)),
-                points::kind.eq(excluded(points::kind)),
-                points::meridian_code.eq(excluded(points::meridian_code)),
-                points::number.eq(excluded(points::number)),
-                points::body_region.eq(excluded(points::body_region)),
-                points::pregnancy.eq(excluded(points::pregnancy)),
-                points::doc.eq(excluded(points::doc)),
-            ))
-            .execute(conn)?;
-    }
-    let codes: Vec<&str> = records.iter().map(|p| p.code.as_str()).collect();
-    diesel::delete(points::table.filter(points::code.ne_all(codes))).execute(conn)?;
-    Ok(())
-}
-
-fn upsert_conditions(conn: &mut SyncPgConnection, records: &[ConditionRecord]) -> QueryResult<()> {
-    for (i, c) in records.iter().enumerate() {
-        let mut doc = to_doc(c);
-        if let Some(map) = doc.as_object_mut() {
-            map.remove("points");
-        }
-        diesel::insert_into(conditions::table)
-            .values((
-                conditions::slug.eq(&c.slug),
-                conditions::position.eq(i as i32 + 1),
-                conditions::category.eq(c.category.as_str()),
-                conditions::doc.eq(&doc),
-            ))
-            .on_conflict(conditions::slug)
-            .do_update()
-            .set((
-                conditions::position.eq(excluded(conditions::position)),
-                conditions::category.eq(excluded(conditions::category)),
-                conditions::doc.eq(excluded(conditions::doc)),
-            ))
-            .execute(conn)?;
-    }
-    let slugs: Vec<&str> = records.iter().map(|c| c.slug.as_str()).collect();
-    diesel::delete(conditions::table.filter(conditions::slug.ne_all(slugs))).execute(conn)?;
-    let links: Vec<_> = records
-        .iter()
-        .flat_map(|c| {
-            c.points.iter().enumerate().map(move |(rank, link)| {
-                (
-                    condition_points::condition_slug.eq(&c.slug),
-                    condition_points::point_code.eq(&link.code),
-                    condition_points::rank.eq(rank as i32 + 1),
-                    condition_points::evidence.eq(link.evidence.as_str()),
-                    condition_points::note.eq(&link.note),
-                )
-            })
-        })
-        .collect();
-    for chunk in links.chunks(CHUNK) {
-        diesel::insert_into(condition_points::table)
-            .values(chunk)
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
-fn upsert_routines(conn: &mut SyncPgConnection, data: &Dataset) -> QueryResult<()> {
-    for (i, r) in data.routines.iter().enumerate() {
-        diesel::insert_into(routines::table)
-            .values((
-                routines::slug.eq(&r.slug),
-                routines::position.eq(i as i32 + 1),
-                routines::doc.eq(to_doc(r)),
-            ))
-            .on_conflict(routines::slug)
-            .do_update()
-            .set((
-                routines::position.eq(excluded(routines::position)),
-                routines::doc.eq(excluded(routines::doc)),
-            ))
-            .execute(conn)?;
-    }
-    let slugs: Vec<&str> = data.routines.iter().map(|r| r.slug.as_str()).collect();
-    diesel::delete(routines::table.filter(routines::slug.ne_all(slugs))).execute(conn)?;
     Ok(())
 }

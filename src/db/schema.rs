@@ -3,7 +3,7 @@
 diesel::table! {
     admin_audit (id) {
         id -> Uuid,
-        actor -> Uuid,
+        actor -> Nullable<Uuid>,
         at -> Timestamptz,
         subject_kind -> Text,
         subject_id -> Text,
@@ -28,30 +28,39 @@ diesel::table! {
 }
 
 diesel::table! {
+    catalog_items (kind, key) {
+        kind -> Text,
+        key -> Text,
+        position -> Int4,
+        doc -> Jsonb,
+        revision -> Int4,
+        retired_at -> Nullable<Timestamptz>,
+        baseline -> Nullable<Jsonb>,
+        edited_at -> Nullable<Timestamptz>,
+        newer_baseline -> Nullable<Jsonb>,
+    }
+}
+
+diesel::table! {
     catalog_meta (id) {
         id -> Bool,
         version -> Text,
         loaded_at -> Timestamptz,
         safety -> Jsonb,
+        baseline -> Nullable<Text>,
     }
 }
 
 diesel::table! {
-    condition_points (condition_slug, point_code) {
-        condition_slug -> Text,
-        point_code -> Text,
-        rank -> Int4,
-        evidence -> Text,
-        note -> Text,
-    }
-}
-
-diesel::table! {
-    conditions (slug) {
-        slug -> Text,
-        position -> Int4,
-        category -> Text,
+    catalog_revisions (kind, key, revision) {
+        kind -> Text,
+        key -> Text,
+        revision -> Int4,
         doc -> Jsonb,
+        retired -> Bool,
+        source -> Text,
+        actor -> Nullable<Uuid>,
+        at -> Timestamptz,
     }
 }
 
@@ -248,19 +257,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    points (code) {
-        code -> Text,
-        position -> Int4,
-        kind -> Text,
-        meridian_code -> Nullable<Text>,
-        number -> Nullable<Int4>,
-        body_region -> Text,
-        pregnancy -> Text,
-        doc -> Jsonb,
-    }
-}
-
-diesel::table! {
     rate_limits (key) {
         key -> Text,
         tat -> Timestamptz,
@@ -307,14 +303,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    routines (slug) {
-        slug -> Text,
-        position -> Int4,
-        doc -> Jsonb,
-    }
-}
-
-diesel::table! {
     security_events (id) {
         id -> Uuid,
         user_id -> Uuid,
@@ -356,8 +344,6 @@ diesel::table! {
 }
 
 diesel::joinable!(auth_sessions -> users (user_id));
-diesel::joinable!(condition_points -> conditions (condition_slug));
-diesel::joinable!(condition_points -> points (point_code));
 diesel::joinable!(email_codes -> users (user_id));
 diesel::joinable!(favorites -> users (user_id));
 diesel::joinable!(history_days -> users (user_id));
@@ -370,7 +356,6 @@ diesel::joinable!(mfa_challenges -> users (user_id));
 diesel::joinable!(mfa_recovery_codes -> users (user_id));
 diesel::joinable!(mfa_totp -> users (user_id));
 diesel::joinable!(own_routines -> users (user_id));
-diesel::joinable!(points -> meridians (meridian_code));
 diesel::joinable!(refresh_tokens -> auth_sessions (session_id));
 diesel::joinable!(reminders -> users (user_id));
 diesel::joinable!(security_events -> users (user_id));
@@ -378,9 +363,9 @@ diesel::joinable!(security_events -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     admin_audit,
     auth_sessions,
+    catalog_items,
     catalog_meta,
-    condition_points,
-    conditions,
+    catalog_revisions,
     email_codes,
     favorites,
     history_days,
@@ -394,12 +379,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     mfa_recovery_codes,
     mfa_totp,
     own_routines,
-    points,
     rate_limits,
     refresh_tokens,
     reminders,
     retired_identities,
-    routines,
     security_events,
     users,
 );

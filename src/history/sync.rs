@@ -353,6 +353,7 @@ pub async fn push(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::content::Contents;
     use crate::catalog::data::SafetyRecord;
     use crate::history::model::SessionInput;
     use uuid::Uuid;
@@ -366,12 +367,15 @@ mod tests {
         Snapshot::build(
             "test".into(),
             Vec::new(),
-            Vec::new(),
-            Vec::new(),
-            Vec::new(),
-            SafetyRecord {
-                disclaimer: String::new(),
-                precautions: Vec::new(),
+            Contents {
+                points: Vec::new(),
+                conditions: Vec::new(),
+                routines: Vec::new(),
+                safety: SafetyRecord {
+                    disclaimer: String::new(),
+                    precautions: Vec::new(),
+                },
+                retired: Default::default(),
             },
         )
     }

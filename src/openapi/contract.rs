@@ -25,7 +25,7 @@ const HEADERS: &[(&str, &str, &str)] = &[
     (
         "etag",
         "string",
-        "Strong validator of the representation; send it back in `If-None-Match`.",
+        "Strong validator of the representation; send it back in `If-None-Match` (catalog reads), or in `If-Match` with a change (admin edits, where it is the item's revision).",
     ),
     (
         "content-language",

@@ -183,6 +183,16 @@ fn sample(
             "the password was changed while this request was handled; nothing was written",
             None,
         ),
+        C::ItemExists => ("routine sleep-wind-down exists already", None),
+        C::RevisionMismatch => ("point LI4 is at revision 4, not 3: read it again", None),
+        C::RevisionRequired => (
+            "send If-Match with the revision this change is based on",
+            None,
+        ),
+        C::ContentInvalid => (
+            "catalog: neck-relief: GB21 is pressed firm but its guidance says medium",
+            None,
+        ),
         C::SessionExists => ("a session with this id already exists", None),
         C::ReminderExists => ("a reminder with this id already exists", None),
         C::RoutineExists => ("a routine with this id already exists", None),

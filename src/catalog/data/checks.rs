@@ -148,13 +148,13 @@ pub(super) fn pregnancy_as_level(
     like: &[String],
     points: &[PointRecord],
 ) -> Result<Pregnancy, DataError> {
-    let mut level = Pregnancy::Safe;
+    let mut level = Pregnancy::NotListed;
     for other in like {
         let flagged = points
             .iter()
             .find(|p| &p.code == other && p.kind == PointKind::Standard)
             .map(|p| p.pregnancy)
-            .filter(|l| *l != Pregnancy::Safe)
+            .filter(|l| *l != Pregnancy::NotListed)
             .ok_or_else(|| {
                 fail(
                     file,
@@ -170,7 +170,7 @@ pub(super) fn pregnancy_as_level(
 
 /// Checks that self-care guidance is fully written: steps to find the point, a hold a
 /// person can follow, what it is used for and what to watch out for.
-pub(super) fn check_selfcare(file: &Path, care: &SelfCare) -> Result<(), DataError> {
+pub(super) fn check_selfcare(file: &Path, code: &str, care: &SelfCare) -> Result<(), DataError> {
     let complete = care.how_to_find.len() >= 2
         && (10..=300).contains(&care.seconds)
         && (1..=30).contains(&care.breaths)
@@ -180,9 +180,8 @@ pub(super) fn check_selfcare(file: &Path, care: &SelfCare) -> Result<(), DataErr
         return Err(fail(
             file,
             format!(
-                "{}: needs at least two finding steps, 10-300 seconds, 1-30 breaths, \
-                 traditional uses and cautions",
-                care.code
+                "{code}: needs at least two finding steps, 10-300 seconds, 1-30 breaths, \
+                 traditional uses and cautions"
             ),
         ));
     }
@@ -193,7 +192,7 @@ pub(super) fn check_selfcare(file: &Path, care: &SelfCare) -> Result<(), DataErr
         .chain(&care.traditional_uses)
         .chain([&care.technique])
     {
-        check_text(file, &care.code, text)?;
+        check_text(file, code, text)?;
     }
     Ok(())
 }
@@ -327,10 +326,62 @@ fn check_step(
     Ok(())
 }
 
+/// The catalog as a whole, as an edit would leave it: the live (not retired) items.
+pub struct Catalog<'a> {
+    pub points: &'a [PointRecord],
+    pub conditions: &'a [ConditionRecord],
+    pub routines: &'a [RoutineRecord],
+    pub safety: &'a SafetyRecord,
+}
+
+/// Runs every rule the loader applies to the files over a whole catalog (an admin's
+/// edit is checked this way before it is written); `file` names what is checked.
+pub fn check_catalog(file: &Path, catalog: &Catalog) -> Result<(), DataError> {
+    check_points(file, catalog.points)?;
+    for p in catalog.points {
+        if let Some(care) = &p.selfcare {
+            check_selfcare(file, &p.code, care)?;
+        }
+        if p.pregnancy < p.pregnancy_listed {
+            return Err(fail(
+                file,
+                format!(
+                    "{}: the teaching lists give pregnancy level `{}`; it may be made stricter, never laxer",
+                    p.code,
+                    p.pregnancy_listed.as_str()
+                ),
+            ));
+        }
+    }
+    let codes: HashSet<&str> = catalog.points.iter().map(|p| p.code.as_str()).collect();
+    check_conditions(file, catalog.conditions, &codes)?;
+    check_routines(
+        file,
+        catalog.routines,
+        catalog.conditions,
+        &guidance(catalog.points),
+    )?;
+    check_safety(file, catalog.safety)
+}
+
+/// The self-care guidance of every point that has some.
+pub(super) fn guidance(points: &[PointRecord]) -> Guidance<'_> {
+    points
+        .iter()
+        .filter_map(|p| {
+            let care = p.selfcare.as_ref()?;
+            Some((p.code.as_str(), (care.pressure, care.seconds)))
+        })
+        .collect()
+}
+
 /// Checks the disclaimer and every precaution's detail.
 pub(super) fn check_safety(file: &Path, safety: &SafetyRecord) -> Result<(), DataError> {
     check_text(file, "disclaimer", &safety.disclaimer)?;
+    let mut slugs = HashSet::new();
     for p in &safety.precautions {
+        check_slug(file, &mut slugs, &p.slug)?;
+        check_text(file, &p.slug, &p.title)?;
         check_text(file, &p.slug, &p.detail)?;
     }
     Ok(())

@@ -70,6 +70,7 @@ fn point(code: &str, kind: PointKind, pregnancy: Pregnancy) -> PointRecord {
         code_note: None,
         pregnancy,
         pregnancy_sources: Vec::new(),
+        pregnancy_listed: pregnancy,
         selfcare: None,
     }
 }
@@ -224,8 +225,8 @@ fn a_meridian_file_has_one_entry_a_point_in_order() {
 #[test]
 fn every_point_has_words_and_a_code_of_its_own() {
     let mut points = vec![
-        point("LI4", PointKind::Standard, Pregnancy::Safe),
-        point("EX-HN3", PointKind::Extra, Pregnancy::Safe),
+        point("LI4", PointKind::Standard, Pregnancy::NotListed),
+        point("EX-HN3", PointKind::Extra, Pregnancy::NotListed),
     ];
     assert!(check_points(file(), &points).is_ok());
     points[1].location = " ".into();
@@ -234,7 +235,7 @@ fn every_point_has_words_and_a_code_of_its_own() {
     points[0].english_name = "Joining\u{7}Valley".into();
     refused(check_points(file(), &points), &["LI4 english_name"]);
     points[0].english_name = "Joining Valley".into();
-    points.push(point("li-4", PointKind::Extra, Pregnancy::Safe));
+    points.push(point("li-4", PointKind::Extra, Pregnancy::NotListed));
     refused(
         check_points(file(), &points),
         &["point code li-4 appears twice"],
@@ -246,7 +247,7 @@ fn an_extra_point_takes_the_strictest_level_of_flagged_standard_points() {
     let points = vec![
         point("BL25", PointKind::Standard, Pregnancy::Caution),
         point("SP6", PointKind::Standard, Pregnancy::Contraindicated),
-        point("ST36", PointKind::Standard, Pregnancy::Safe),
+        point("ST36", PointKind::Standard, Pregnancy::NotListed),
         point("EX-B2", PointKind::Extra, Pregnancy::Caution),
     ];
     let like = |codes: &[&str]| codes.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
@@ -264,7 +265,7 @@ fn an_extra_point_takes_the_strictest_level_of_flagged_standard_points() {
 
 #[test]
 fn selfcare_guidance_must_be_complete() {
-    assert!(check_selfcare(file(), &selfcare()).is_ok());
+    assert!(check_selfcare(file(), "LI4", &selfcare()).is_ok());
     let incomplete: [Spoil<SelfCare>; 7] = [
         |c| c.how_to_find.truncate(1),
         |c| c.seconds = 9,
@@ -278,7 +279,7 @@ fn selfcare_guidance_must_be_complete() {
         let mut care = selfcare();
         spoil(&mut care);
         refused(
-            check_selfcare(file(), &care),
+            check_selfcare(file(), "LI4", &care),
             &["LI4", "needs at least two finding steps"],
         );
     }
@@ -288,11 +289,11 @@ fn selfcare_guidance_must_be_complete() {
 fn selfcare_guidance_is_written_text() {
     let mut care = selfcare();
     care.technique = String::new();
-    refused(check_selfcare(file(), &care), &["LI4: empty"]);
+    refused(check_selfcare(file(), "LI4", &care), &["LI4: empty"]);
     let mut care = selfcare();
     care.cautions[0] = "two\nlines".into();
     refused(
-        check_selfcare(file(), &care),
+        check_selfcare(file(), "LI4", &care),
         &["LI4: empty or contains control"],
     );
 }

@@ -30,14 +30,12 @@ impl Dataset {
         let routines_file = dir.join("routines.toml");
         let routines = read_toml::<RoutineFile>(&routines_file)?.routines;
         // A routine step links to how to find its point: only points with self-care guidance.
-        let guided: checks::Guidance = points
-            .iter()
-            .filter_map(|p| {
-                let care = p.selfcare.as_ref()?;
-                Some((p.code.as_str(), (care.pressure, care.seconds)))
-            })
-            .collect();
-        checks::check_routines(&routines_file, &routines, &conditions, &guided)?;
+        checks::check_routines(
+            &routines_file,
+            &routines,
+            &conditions,
+            &checks::guidance(&points),
+        )?;
         let safety_file = dir.join("safety.toml");
         let safety: SafetyRecord = read_toml(&safety_file)?;
         checks::check_safety(&safety_file, &safety)?;
@@ -55,6 +53,9 @@ impl Dataset {
 /// An extra point's code and the standard points it takes its pregnancy level from.
 type PregnancyAs = (String, Vec<String>);
 
+/// A point's code and the stricter pregnancy level an editor gave it.
+type Stricter = (String, Pregnancy);
+
 /// The standard and extra points, with their pregnancy levels and self-care guidance.
 fn load_points(dir: &Path, meridians: &[MeridianRow]) -> Result<Vec<PointRecord>, DataError> {
     let facts_file = dir.join("points.csv");
@@ -63,12 +64,17 @@ fn load_points(dir: &Path, meridians: &[MeridianRow]) -> Result<Vec<PointRecord>
     let pregnancy_file = dir.join("pregnancy_caution.csv");
     let pregnancy: Vec<PregnancyRow> = read_csv(&pregnancy_file)?;
 
-    let mut points = read_standard_points(dir, &facts, meridians)?;
+    let mut stricter = Vec::new();
+    let mut points = read_standard_points(dir, &facts, meridians, &mut stricter)?;
     let extra_file = dir.join("points").join("EX.toml");
-    let pregnancy_as = read_extra_points(&extra_file, &mut points)?;
+    let pregnancy_as = read_extra_points(&extra_file, &mut points, &mut stricter)?;
     checks::check_points(&extra_file, &points)?;
     apply_pregnancy_list(&pregnancy_file, pregnancy, &mut points)?;
     apply_pregnancy_as(&extra_file, pregnancy_as, &mut points)?;
+    for point in &mut points {
+        point.pregnancy_listed = point.pregnancy;
+    }
+    apply_stricter(&dir.join("points"), stricter, &mut points)?;
     attach_selfcare(&dir.join("selfcare.toml"), &mut points)?;
     Ok(points)
 }
@@ -79,6 +85,7 @@ fn read_standard_points(
     dir: &Path,
     facts: &[PointFacts],
     meridians: &[MeridianRow],
+    stricter: &mut Vec<Stricter>,
 ) -> Result<Vec<PointRecord>, DataError> {
     let mut points = Vec::with_capacity(facts.len() + 32);
     for m in meridians {
@@ -89,6 +96,9 @@ fn read_standard_points(
         checks::check_entry_count(&file, content.len(), expected.len())?;
         for (fact, words) in expected.into_iter().zip(content) {
             checks::check_in_order(&file, &fact.code, &words.code)?;
+            if let Some(level) = words.pregnancy {
+                stricter.push((words.code.clone(), level));
+            }
             points.push(standard_record(fact, words));
         }
     }
@@ -100,9 +110,13 @@ fn read_standard_points(
 fn read_extra_points(
     file: &Path,
     points: &mut Vec<PointRecord>,
+    stricter: &mut Vec<Stricter>,
 ) -> Result<Vec<PregnancyAs>, DataError> {
     let mut pregnancy_as = Vec::new();
     for mut extra in read_toml::<PointFile<ExtraPoint>>(file)?.points {
+        if let Some(level) = extra.pregnancy {
+            stricter.push((extra.code.clone(), level));
+        }
         let like = std::mem::take(&mut extra.pregnancy_as);
         if !like.is_empty() {
             pregnancy_as.push((extra.code.clone(), like));
@@ -127,8 +141,9 @@ fn standard_record(fact: &PointFacts, words: PointContent) -> PointRecord {
         location: words.location,
         aliases: words.aliases,
         code_note: None,
-        pregnancy: Pregnancy::Safe,
+        pregnancy: Pregnancy::NotListed,
         pregnancy_sources: Vec::new(),
+        pregnancy_listed: Pregnancy::NotListed,
         selfcare: None,
     }
 }
@@ -148,8 +163,9 @@ fn extra_record(extra: ExtraPoint) -> PointRecord {
         location: extra.location,
         aliases: extra.aliases,
         code_note: extra.code_note,
-        pregnancy: Pregnancy::Safe,
+        pregnancy: Pregnancy::NotListed,
         pregnancy_sources: Vec::new(),
+        pregnancy_listed: Pregnancy::NotListed,
         selfcare: None,
     }
 }
@@ -188,10 +204,34 @@ fn apply_pregnancy_as(
     Ok(())
 }
 
+/// Gives the points an editor made stricter than the teaching lists their level; a
+/// level laxer than the lists' is refused.
+fn apply_stricter(
+    dir: &Path,
+    stricter: Vec<Stricter>,
+    points: &mut [PointRecord],
+) -> Result<(), DataError> {
+    for (code, level) in stricter {
+        let point = known_point(dir, points, &code)?;
+        if level < point.pregnancy_listed {
+            return Err(fail(
+                dir,
+                format!(
+                    "{code}: pregnancy `{}` is laxer than the teaching lists' `{}`",
+                    level.as_str(),
+                    point.pregnancy_listed.as_str()
+                ),
+            ));
+        }
+        point.pregnancy = level;
+    }
+    Ok(())
+}
+
 /// Checks each entry of `selfcare.toml` and attaches it to its point, once.
 fn attach_selfcare(file: &Path, points: &mut [PointRecord]) -> Result<(), DataError> {
     for care in read_toml::<SelfCareFile>(file)?.points {
-        checks::check_selfcare(file, &care)?;
+        checks::check_selfcare(file, &care.code, &care)?;
         let point = known_point(file, points, &care.code)?;
         if point.selfcare.replace(care).is_some() {
             return Err(fail(file, format!("{} appears twice", point.code)));

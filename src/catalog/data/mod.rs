@@ -9,11 +9,14 @@
 use std::path::Path;
 
 mod checks;
+mod export;
 mod load;
 mod records;
 mod version;
 mod vocab;
 
+pub use checks::{Catalog, check_catalog};
+pub use export::export;
 pub use load::read_csv;
 pub use records::{
     ConditionPointRecord, ConditionRecord, MeridianRow, PointRecord, PrecautionRecord,
@@ -22,7 +25,8 @@ pub use records::{
 pub use version::LOADER_FORMAT;
 pub use vocab::{
     BodyRegion, ConditionCategory, EvidenceLevel, Finger, MERIDIAN_COUNT, PointKind,
-    PrecautionLevel, Pregnancy, Pressure, RoutineLevel, STANDARD_POINT_COUNT, SelfCareSides, Side,
+    PrecautionLevel, Pregnancy, Pressure, ReviewScope, RoutineLevel, STANDARD_POINT_COUNT,
+    SelfCareSides, Side,
 };
 
 /// Everything the loader writes, plus the version derived from the files' bytes.

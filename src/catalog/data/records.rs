@@ -9,7 +9,7 @@ use super::vocab::{
 };
 
 /// A row of `meridians.csv`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub struct MeridianRow {
     pub code: String,
     pub english_name: String,
@@ -34,7 +34,7 @@ impl MeridianRow {
 }
 
 /// A row of `points.csv` (facts only).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub(super) struct PointFacts {
     pub(super) code: String,
     pub(super) meridian_code: String,
@@ -47,18 +47,21 @@ pub(super) struct PointFacts {
 }
 
 /// Our words for a standard point (`points/<MERIDIAN>.toml`).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct PointContent {
     pub(super) code: String,
     pub(super) english_name: String,
     pub(super) location: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(super) aliases: Vec<String>,
+    /// A stricter pregnancy level than the teaching lists give (an editor's decision).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) pregnancy: Option<Pregnancy>,
 }
 
 /// An extra point: facts and words together (`points/EX.toml`).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ExtraPoint {
     pub(super) code: String,
@@ -69,24 +72,28 @@ pub(super) struct ExtraPoint {
     pub(super) body_region: BodyRegion,
     pub(super) english_name: String,
     pub(super) location: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(super) aliases: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(super) code_note: Option<String>,
     /// The teaching lists cover standard points only: an extra point that lies level
     /// with or over flagged standard points takes the strictest of their levels, and
     /// names them here (checked at load).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub(super) pregnancy_as: Vec<String>,
+    /// A stricter pregnancy level than that (an editor's decision).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(super) pregnancy: Option<Pregnancy>,
 }
 
 /// The shape of every `points/*.toml` file: a list of `[[points]]` tables.
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 pub(super) struct PointFile<T> {
     pub(super) points: Vec<T>,
 }
 
 /// A row of `pregnancy_caution.csv`: a flagged point, its level and the lists that flag it.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 pub(super) struct PregnancyRow {
     pub(super) code: String,
     pub(super) level: Pregnancy,
@@ -95,11 +102,20 @@ pub(super) struct PregnancyRow {
 }
 
 /// Everything known about one point, as loaded into the database.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "LI4", "kind": "standard", "meridian": "LI", "number": 4,
+    "pinyin": "Hégǔ", "pinyin_ascii": "Hegu", "hanzi": "合谷", "hanzi_traditional": "合谷",
+    "body_region": "hand", "english_name": "Joining Valley",
+    "location": "On the back of the hand, between the first and second metacarpal bones.",
+    "aliases": [], "code_note": null, "pregnancy": "contraindicated",
+    "pregnancy_sources": ["T", "M"], "pregnancy_listed": "contraindicated", "selfcare": null}))]
 pub struct PointRecord {
     pub code: String,
     pub kind: PointKind,
+    #[schema(required = true)]
     pub meridian: Option<String>,
+    #[schema(required = true)]
     pub number: Option<i32>,
     pub pinyin: String,
     pub pinyin_ascii: String,
@@ -109,10 +125,15 @@ pub struct PointRecord {
     pub english_name: String,
     pub location: String,
     pub aliases: Vec<String>,
+    #[schema(required = true)]
     pub code_note: Option<String>,
     pub pregnancy: Pregnancy,
     /// Keys of the teaching lists that flag the point for pregnancy.
     pub pregnancy_sources: Vec<String>,
+    /// The level the teaching lists give: an edit may make `pregnancy` stricter, never
+    /// laxer.
+    pub pregnancy_listed: Pregnancy,
+    #[schema(required = true)]
     pub selfcare: Option<SelfCare>,
 }
 
@@ -144,8 +165,13 @@ pub(super) struct SelfCareFile {
 }
 
 /// A condition and its ranked points (`conditions.toml`).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"slug": "exam-nerves", "name": "Exam nerves", "name_zh_hans": null,
+    "name_zh_hant": null, "category": "mind_sleep", "keywords": ["exam"],
+    "description": "Restless worry in the days before a test.",
+    "see_a_doctor_when": ["Panic attacks that keep coming back."], "caution": null,
+    "points": [{"code": "PC6", "evidence": "traditional", "note": "Calming wrist point."}]}))]
 pub struct ConditionRecord {
     pub slug: String,
     pub name: String,
@@ -161,7 +187,7 @@ pub struct ConditionRecord {
 }
 
 /// One point a condition links to, with how well its use is supported.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConditionPointRecord {
     pub code: String,
@@ -176,18 +202,25 @@ pub struct ConditionPointRecord {
 }
 
 /// The shape of `conditions.toml`: a list of `[[conditions]]` tables.
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 pub(super) struct ConditionFile {
     pub(super) conditions: Vec<ConditionRecord>,
 }
 
 /// A curated routine (`routines.toml`).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"slug": "exam-calm", "name": "Exam calm", "name_zh_hans": null,
+    "name_zh_hant": null, "description": "Two wrist points before a test.",
+    "conditions": ["insomnia"], "level": "beginner",
+    "steps": [{"point": "PC6", "side": "both", "seconds": 60, "pressure": "medium",
+        "instruction": "Press between the two tendons."}]}))]
 pub struct RoutineRecord {
     pub slug: String,
     pub name: String,
+    #[schema(required = true)]
     pub name_zh_hans: Option<String>,
+    #[schema(required = true)]
     pub name_zh_hant: Option<String>,
     pub description: String,
     /// Slugs of the conditions the routine is for.
@@ -197,7 +230,7 @@ pub struct RoutineRecord {
 }
 
 /// One step of a routine: a point with self-care guidance, and how to press it.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepRecord {
     pub point: String,
@@ -209,7 +242,7 @@ pub struct StepRecord {
 }
 
 /// The shape of `routines.toml`: a list of `[[routines]]` tables.
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 pub(super) struct RoutineFile {
     pub(super) routines: Vec<RoutineRecord>,
 }
@@ -225,6 +258,8 @@ pub struct SafetyRecord {
 /// A general precaution: where or when not to press, or to press only with care.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"slug": "open-wounds", "level": "avoid", "title": "Open wounds",
+    "detail": "Do not press on cuts, grazes or skin that is healing."}))]
 pub struct PrecautionRecord {
     pub slug: String,
     pub level: PrecautionLevel,

@@ -247,8 +247,9 @@ value_set! {
 value_set! {
     /// How a point is regarded in pregnancy, from least to most restrictive.
     Pregnancy {
-        /// Not flagged by the teaching lists.
-        Safe = "safe",
+        /// On none of the teaching lists' caution lists. Nothing known speaks against it,
+        /// but that is not proof that it is safe in pregnancy.
+        NotListed = "not_listed",
         /// Flagged by some lists: only with a midwife's or doctor's agreement.
         Caution = "caution",
         /// Flagged by nearly all lists: do not press during pregnancy.
@@ -288,7 +289,7 @@ mod tests {
         words_match(PointKind::ALL, PointKind::as_str);
         words_match(Pregnancy::ALL, Pregnancy::as_str);
         assert_eq!(BodyRegion::ALL.len(), 18);
-        assert!(Pregnancy::Safe < Pregnancy::Caution);
+        assert!(Pregnancy::NotListed < Pregnancy::Caution);
     }
 
     #[test]

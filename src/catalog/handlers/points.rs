@@ -40,8 +40,9 @@ pub struct PointsQuery {
         pattern = "^[a-z0-9]+(-[a-z0-9]+)*(,[a-z0-9]+(-[a-z0-9]+)*){0,9}$"
     )]
     pub condition: Option<String>,
-    /// Pregnancy level: `safe`, `caution` or `contraindicated`.
-    #[param(value_type = Option<Pregnancy>, example = "safe")]
+    /// Pregnancy level: `not_listed` (on none of the caution lists), `caution` or
+    /// `contraindicated`.
+    #[param(value_type = Option<Pregnancy>, example = "not_listed")]
     pub pregnancy: Option<String>,
     /// `standard` (the 361 WHO points) or `extra`.
     #[param(value_type = Option<PointKind>, example = "standard")]

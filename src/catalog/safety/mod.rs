@@ -157,7 +157,7 @@ fn pregnancy(found: &mut Found, point: &PointRecord) {
                 point.code
             ),
         )),
-        Pregnancy::Safe => {}
+        Pregnancy::NotListed => {}
     }
 }
 

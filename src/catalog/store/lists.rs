@@ -20,9 +20,10 @@ impl Snapshot {
         };
         let mut items: Vec<(SortKey, usize)> = Vec::new();
         for (i, point) in self.points.iter().enumerate() {
-            if f.meridian
-                .as_ref()
-                .is_some_and(|m| point.meridian.as_ref() != Some(m))
+            if self.retired.point(i)
+                || f.meridian
+                    .as_ref()
+                    .is_some_and(|m| point.meridian.as_ref() != Some(m))
                 || f.region.is_some_and(|r| point.body_region != r)
                 || f.pregnancy.is_some_and(|level| point.pregnancy != level)
                 || f.standard
@@ -78,6 +79,7 @@ impl Snapshot {
         page: &Page,
     ) -> ConditionList {
         let items = (0..self.conditions.len())
+            .filter(|&ci| !self.retired.condition(ci))
             .filter(|&ci| category.is_none_or(|c| self.conditions[ci].category == c))
             .map(|ci| ([0, 0, ci as i64], self.condition_summary(ci, lang)))
             .collect();
@@ -89,6 +91,7 @@ impl Snapshot {
     /// or all.
     pub fn routine_page(&self, lang: Lang, condition: &Option<String>, page: &Page) -> RoutineList {
         let items = (0..self.routines.len())
+            .filter(|&ri| !self.retired.routine(ri))
             .filter(|&ri| {
                 condition
                     .as_ref()

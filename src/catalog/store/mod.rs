@@ -17,6 +17,7 @@ use diesel_async::RunQueryDsl;
 pub use load::read_snapshot;
 
 use crate::catalog::cache::{CacheKey, ResponseCache};
+use crate::catalog::content::{Contents, Retired};
 use crate::catalog::data::{
     ConditionRecord, PointRecord, Pressure, RoutineRecord, SafetyRecord, normalize,
 };
@@ -44,6 +45,8 @@ pub struct Snapshot {
     pub conditions: Vec<ConditionRecord>,
     pub routines: Vec<RoutineRecord>,
     pub safety: SafetyRecord,
+    /// Which points, conditions and routines are retired.
+    pub retired: Retired,
     meridian_index: HashMap<String, usize>,
     point_index: HashMap<String, usize>,
     condition_index: HashMap<String, usize>,
@@ -61,14 +64,16 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    pub fn build(
-        version: String,
-        meridians: Vec<Meridian>,
-        points: Vec<PointRecord>,
-        conditions: Vec<ConditionRecord>,
-        routines: Vec<RoutineRecord>,
-        safety: SafetyRecord,
-    ) -> Self {
+    /// The snapshot of `contents`: retired points, conditions and routines resolve by
+    /// their code or slug but are left out of lists, search, links and the bundle.
+    pub fn build(version: String, meridians: Vec<Meridian>, contents: Contents) -> Self {
+        let Contents {
+            points,
+            conditions,
+            routines,
+            safety,
+            retired,
+        } = contents;
         let mut meridian_index = HashMap::new();
         for (i, m) in meridians.iter().enumerate() {
             for key in std::iter::once(&m.code).chain(&m.aliases) {
@@ -115,6 +120,9 @@ impl Snapshot {
             .collect();
         let mut point_conditions = vec![Vec::new(); points.len()];
         for (ci, c) in conditions.iter().enumerate() {
+            if retired.condition(ci) {
+                continue;
+            }
             for (li, link) in c.points.iter().enumerate() {
                 if let Some(&pi) = point_index.get(&normalize(&link.code)) {
                     point_conditions[pi].push((ci, li));
@@ -123,6 +131,9 @@ impl Snapshot {
         }
         let mut point_routines = vec![Vec::new(); points.len()];
         for (ri, r) in routines.iter().enumerate() {
+            if retired.routine(ri) {
+                continue;
+            }
             for step in &r.steps {
                 if let Some(&pi) = point_index.get(&normalize(&step.point))
                     && !point_routines[pi].contains(&ri)
@@ -139,6 +150,7 @@ impl Snapshot {
             conditions,
             routines,
             safety,
+            retired,
             meridian_index,
             point_index,
             condition_index,
@@ -249,7 +261,13 @@ impl Snapshot {
 
     /// The best match per point (in catalog order) for a search.
     pub fn search(&self, q: &str) -> Vec<Option<Hit<'_>>> {
-        self.search.search(q)
+        let mut hits = self.search.search(q);
+        for (i, hit) in hits.iter_mut().enumerate() {
+            if self.retired.point(i) {
+                *hit = None;
+            }
+        }
+        hits
     }
 
     /// A body rendered earlier for this language and request.

@@ -41,6 +41,7 @@ impl Snapshot {
             body_region: p.body_region,
             pregnancy: p.pregnancy,
             has_selfcare: p.selfcare.is_some(),
+            retired: self.retired.point(i),
             matches,
         }
     }
@@ -55,7 +56,7 @@ impl Snapshot {
                     p.pregnancy,
                 )
             }
-            None => (code.to_owned(), Pregnancy::Safe),
+            None => (code.to_owned(), Pregnancy::NotListed),
         }
     }
 
@@ -94,8 +95,23 @@ impl Snapshot {
 
     pub fn meridian_points(&self, code: &str) -> impl Iterator<Item = usize> + '_ {
         let code = code.to_owned();
-        (0..self.points.len())
+        self.live_points()
             .filter(move |&i| self.points[i].meridian.as_deref() == Some(code.as_str()))
+    }
+
+    /// The indexes of the points not retired.
+    pub fn live_points(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.points.len()).filter(|&i| !self.retired.point(i))
+    }
+
+    /// The indexes of the conditions not retired.
+    pub fn live_conditions(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.conditions.len()).filter(|&i| !self.retired.condition(i))
+    }
+
+    /// The indexes of the routines not retired.
+    pub fn live_routines(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.routines.len()).filter(|&i| !self.retired.routine(i))
     }
 
     pub fn routine_ref(&self, ri: usize, lang: Lang) -> RoutineRef {
@@ -138,6 +154,7 @@ impl Snapshot {
             category: c.category,
             description: c.description.clone(),
             point_count: c.points.len(),
+            retired: self.retired.condition(ci),
         }
     }
 
@@ -163,7 +180,8 @@ impl Snapshot {
                     }
                 })
                 .collect(),
-            routines: (0..self.routines.len())
+            routines: self
+                .live_routines()
                 .filter(|&ri| self.routines[ri].conditions.contains(&c.slug))
                 .map(|ri| self.routine_ref(ri, lang))
                 .collect(),
@@ -182,6 +200,7 @@ impl Snapshot {
             conditions: r.conditions.clone(),
             step_count: r.steps.len(),
             total_seconds: r.steps.iter().map(|s| s.seconds).sum(),
+            retired: self.retired.routine(ri),
         }
     }
 
@@ -213,8 +232,8 @@ impl Snapshot {
 
     pub fn safety(&self) -> Safety {
         let codes = |level: Pregnancy| {
-            self.points
-                .iter()
+            self.live_points()
+                .map(|i| &self.points[i])
                 .filter(|p| p.pregnancy == level)
                 .map(|p| p.code.clone())
                 .collect()
@@ -233,14 +252,13 @@ impl Snapshot {
         CatalogVersion {
             version: self.version.clone(),
             meridians: self.meridians.len(),
-            points: self.points.len(),
+            points: self.live_points().count(),
             standard_points: self
-                .points
-                .iter()
-                .filter(|p| p.kind == PointKind::Standard)
+                .live_points()
+                .filter(|&i| self.points[i].kind == PointKind::Standard)
                 .count(),
-            conditions: self.conditions.len(),
-            routines: self.routines.len(),
+            conditions: self.live_conditions().count(),
+            routines: self.live_routines().count(),
         }
     }
 
@@ -249,13 +267,16 @@ impl Snapshot {
             version: self.version.clone(),
             language: lang,
             meridians: self.meridians.iter().map(|m| m.localized(lang)).collect(),
-            points: (0..self.points.len())
+            points: self
+                .live_points()
                 .map(|i| self.point_detail(i, lang))
                 .collect(),
-            conditions: (0..self.conditions.len())
+            conditions: self
+                .live_conditions()
                 .map(|i| self.condition_detail(i, lang))
                 .collect(),
-            routines: (0..self.routines.len())
+            routines: self
+                .live_routines()
                 .map(|i| self.routine_detail(i, lang))
                 .collect(),
             safety: self.safety(),

@@ -69,18 +69,23 @@ fn view(
     row: FavoriteRow,
 ) -> Favorite {
     let kind = FavoriteKind::parse(&row.kind).unwrap_or(FavoriteKind::Point);
-    let name = match kind {
-        FavoriteKind::Point => snapshot
-            .point_index(&row.item)
-            .map(|_| snapshot.point_name(&row.item, lang).0),
-        FavoriteKind::Routine => snapshot
-            .routine_index(&row.item)
-            .map(|ri| snapshot.routine_ref(ri, lang).name),
-        FavoriteKind::OwnRoutine => own.get(&row.item).cloned(),
-    };
+    let (name, retired) = match kind {
+        FavoriteKind::Point => snapshot.point_index(&row.item).map(|pi| {
+            let name = snapshot.point_name(&row.item, lang).0;
+            (name, snapshot.retired.point(pi))
+        }),
+        FavoriteKind::Routine => snapshot.routine_index(&row.item).map(|ri| {
+            (
+                snapshot.routine_ref(ri, lang).name,
+                snapshot.retired.routine(ri),
+            )
+        }),
+        FavoriteKind::OwnRoutine => own.get(&row.item).map(|name| (name.clone(), false)),
+    }
+    .map_or((None, true), |(name, retired)| (Some(name), retired));
     Favorite {
         kind,
-        retired: name.is_none(),
+        retired,
         name,
         id: row.item,
         added_at: row.created_at,
@@ -111,6 +116,21 @@ pub async fn add(
     id: &str,
 ) -> ApiResult<Favorite> {
     let item = canonical(snapshot, kind, id).ok_or_else(|| unknown(kind, id))?;
+    let retired = match kind {
+        FavoriteKind::Point => snapshot
+            .point_index(&item)
+            .is_some_and(|i| snapshot.retired.point(i)),
+        FavoriteKind::Routine => snapshot
+            .routine_index(&item)
+            .is_some_and(|i| snapshot.retired.routine(i)),
+        FavoriteKind::OwnRoutine => false,
+    };
+    if retired {
+        return Err(ApiError::invalid(
+            "id",
+            format!("{} `{id}` is retired", kind.as_str()),
+        ));
+    }
     let row = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let lock = counter::lock_history(conn, user).await?;
@@ -224,11 +244,14 @@ pub async fn routine(
         if row.kind != FavoriteKind::Point.as_str() {
             continue;
         }
-        let step = snapshot.point_index(&row.item).and_then(|pi| {
-            snapshot
-                .selfcare_step(pi, steps.len() + 1, lang)
-                .map(|s| (pi, s))
-        });
+        let step = snapshot
+            .point_index(&row.item)
+            .filter(|&pi| !snapshot.retired.point(pi))
+            .and_then(|pi| {
+                snapshot
+                    .selfcare_step(pi, steps.len() + 1, lang)
+                    .map(|s| (pi, s))
+            });
         match step {
             Some((pi, step)) => {
                 presses.push(Press {

@@ -83,7 +83,7 @@ pub struct FavoriteOrder {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"steps": [{"position": 1, "point": "PC6", "point_name": "Inner Pass",
     "side": "both", "seconds": 120, "pressure": "medium",
-    "instruction": "Press steadily between the tendons.", "pregnancy": "safe"}],
+    "instruction": "Press steadily between the tendons.", "pregnancy": "not_listed"}],
     "step_count": 1, "total_seconds": 120, "left_out": [], "warnings": []}))]
 pub struct FavoritesRoutine {
     pub steps: Vec<RoutineStep>,

@@ -49,7 +49,8 @@ pub fn view(
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let known = snapshot.point_index(&s.point).is_some();
+            let found = snapshot.point_index(&s.point);
+            let known = found.is_some();
             let (name, pregnancy) = snapshot.point_name(&s.point, lang);
             OwnRoutineStep {
                 position: i + 1,
@@ -60,7 +61,7 @@ pub fn view(
                 pressure: s.pressure,
                 note: s.note.clone(),
                 pregnancy: known.then_some(pregnancy),
-                retired: !known,
+                retired: found.is_none_or(|pi| snapshot.retired.point(pi)),
             }
         })
         .collect();

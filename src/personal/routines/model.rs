@@ -125,7 +125,7 @@ pub struct OwnRoutineStep {
 #[schema(example = json!({"id": "0193a5c2-8000-7c1a-9a57-3f0b5c1d2e4f", "name": "My back routine",
     "description": null, "conditions": ["low-back-pain"], "origin": "back-relief",
     "steps": [{"position": 1, "point": "BL40", "point_name": "Bend Middle", "side": "both",
-        "seconds": 90, "pressure": "medium", "note": null, "pregnancy": "safe", "retired": false}],
+        "seconds": 90, "pressure": "medium", "note": null, "pregnancy": "not_listed", "retired": false}],
     "step_count": 1, "total_seconds": 90, "warnings": [],
     "created_at": "2026-12-01T19:00:00Z", "updated_at": "2026-12-01T19:00:00Z"}))]
 pub struct OwnRoutine {

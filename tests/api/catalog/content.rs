@@ -97,6 +97,88 @@ async fn a_content_change_changes_the_version_and_every_etag() {
 }
 
 #[actix_web::test]
+async fn a_newer_baseline_is_merged_without_overwriting_an_edit_and_edits_export() {
+    let app = local_app!("loads edited content into the database");
+    let boss = app.admin("boss@example.com").await;
+    let req = actix_web::test::TestRequest::patch()
+        .uri("/v1/admin/points/LI4")
+        .insert_header(("if-match", "\"1\""))
+        .insert_header(("content-type", "application/merge-patch+json"))
+        .set_payload(r#"{"english_name": "Valley of the Hand"}"#);
+    let res = boss.send(req).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let li5 = app.get("/v1/points/LI5").await.json()["english_name"].clone();
+    let li4 = app.get("/v1/admin/points/LI4").await;
+
+    // The edit goes out in the data files' format, and reads back.
+    let out =
+        DataCopy(std::env::temp_dir().join(format!("acupress-export-{}", uuid::Uuid::new_v4())));
+    let mut config = app.state.config.as_ref().clone();
+    config.database_url = app.db_url().to_owned();
+    acupress::admin::catalog::export(&config, &out.0)
+        .await
+        .unwrap();
+    let exported = Dataset::load(&out.0).unwrap();
+    let point = |data: &Dataset, code: &str| {
+        data.points
+            .iter()
+            .find(|p| p.code == code)
+            .unwrap()
+            .english_name
+            .clone()
+    };
+    assert_eq!(point(&exported, "LI4"), "Valley of the Hand");
+    assert_eq!(point(&exported, "LI5"), li5.as_str().unwrap());
+    drop(li4);
+
+    // A release changes LI4 (edited) and LI5 (not).
+    let copy = DataCopy::new();
+    let original = Dataset::load(&data_dir()).unwrap();
+    copy.edit(
+        "points/LI.toml",
+        &format!("english_name = \"{}\"", point(&original, "LI4")),
+        "english_name = \"Meeting Valley\"",
+    );
+    copy.edit(
+        "points/LI.toml",
+        &format!("english_name = \"{}\"", point(&original, "LI5")),
+        "english_name = \"Yang Brook\"",
+    );
+    let outcome = seed(app.db_url(), Dataset::load(&copy.0).unwrap());
+    assert!(outcome.changed);
+    app.state.catalog.refresh(&app.state.pool).await.unwrap();
+    assert_eq!(
+        app.get("/v1/points/LI4").await.json()["english_name"],
+        "Valley of the Hand",
+        "the edit stays"
+    );
+    assert_eq!(
+        app.get("/v1/points/LI5").await.json()["english_name"],
+        "Yang Brook"
+    );
+    let item = boss.get("/v1/admin/points/LI4").await.json();
+    assert_eq!(item["edited"], true);
+    assert_eq!(item["newer_baseline"]["english_name"], "Meeting Valley");
+    let audit = boss.get("/v1/admin/audit?subject=point:LI4").await.json();
+    assert_eq!(audit["items"][0]["action"], "newer_baseline");
+    assert_eq!(audit["items"][0]["actor"], serde_json::Value::Null);
+    assert_eq!(audit["items"][0]["after"]["english_name"], "Meeting Valley");
+    // Seeding the same release again changes nothing and notes nothing new.
+    assert!(!seed(app.db_url(), Dataset::load(&copy.0).unwrap()).changed);
+
+    // Taking the newer baseline makes the item the baseline's again.
+    let revision = item["revision"].as_i64().unwrap();
+    let req = actix_web::test::TestRequest::patch()
+        .uri("/v1/admin/points/LI4")
+        .insert_header(("if-match", format!("\"{revision}\"")))
+        .insert_header(("content-type", "application/merge-patch+json"))
+        .set_payload(r#"{"english_name": "Meeting Valley"}"#);
+    let taken = boss.send(req).await.json();
+    assert_eq!(taken["edited"], false);
+    assert_eq!(taken["newer_baseline"], serde_json::Value::Null);
+}
+
+#[actix_web::test]
 async fn the_loader_refuses_incomplete_or_inconsistent_data() {
     let copy = DataCopy::new();
     copy.edit("points/LU.toml", "code = \"LU11\"", "code = \"LU12\"");

@@ -24,7 +24,7 @@ async fn filters_combine() {
             .all(|p| p["meridian"] == "LI" && p["body_region"] == "hand")
     );
     assert!(both.iter().any(|p| p["code"] == "LI4"));
-    let safe_hand = walk(&app, "/v1/points?region=hand&pregnancy=safe").await;
+    let safe_hand = walk(&app, "/v1/points?region=hand&pregnancy=not_listed").await;
     assert!(!safe_hand.iter().any(|p| p["code"] == "LI4"));
 
     let multi = app

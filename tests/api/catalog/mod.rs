@@ -1,5 +1,5 @@
 //! The catalog: points, meridians, conditions, routines and safety data, lists and
-//! search, caching and languages, and the loader of its content.
+//! search, caching and languages, the loader of its content and the content studio.
 
 mod caching;
 mod conditions;
@@ -11,6 +11,7 @@ mod points;
 mod routines;
 mod safety;
 mod search;
+mod studio;
 
 use serde_json::Value;
 

@@ -68,7 +68,7 @@ async fn safety_data_and_pregnancy_levels() {
     assert_eq!(zigong["pregnancy"], "caution");
     assert_eq!(zigong["pregnancy_sources"], json!(["CV3", "ST29"]));
     let safe = codes(
-        &app.get("/v1/points?pregnancy=safe&region=abdomen&limit=100")
+        &app.get("/v1/points?pregnancy=not_listed&region=abdomen&limit=100")
             .await,
     );
     assert!(!safe.contains(&"EX-CA1".to_owned()));
@@ -78,7 +78,10 @@ async fn safety_data_and_pregnancy_levels() {
         app.get("/v1/points/CV4").await.json()["pregnancy"],
         "caution"
     );
-    assert_eq!(app.get("/v1/points/ST36").await.json()["pregnancy"], "safe");
+    assert_eq!(
+        app.get("/v1/points/ST36").await.json()["pregnancy"],
+        "not_listed"
+    );
 }
 
 fn warned(body: &serde_json::Value) -> Vec<(String, Option<String>)> {

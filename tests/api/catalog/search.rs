@@ -248,8 +248,8 @@ async fn the_index_is_rebuilt_with_the_catalog() {
     blocking(move || {
         let mut conn = acupress::db::SyncPgConnection::establish(&url).unwrap();
         conn.batch_execute(
-            "UPDATE points SET doc = jsonb_set(doc, '{english_name}', '\"Quartz Lantern\"') \
-             WHERE code = 'ST36'; UPDATE catalog_meta SET version = 'search-rebuild-test';",
+            "UPDATE catalog_items SET doc = jsonb_set(doc, '{english_name}', '\"Quartz Lantern\"') \
+             WHERE kind = 'point' AND key = 'ST36'; UPDATE catalog_meta SET version = 'search-rebuild-test';",
         )
         .unwrap();
     });

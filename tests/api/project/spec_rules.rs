@@ -457,70 +457,124 @@ fn nullable(schema: &Value) -> bool {
             .is_some_and(|v| v.iter().any(|v| v["type"] == "null"))
 }
 
+/// The admins' PATCH operations (catalog items), and an item for each whose nullable
+/// fields may all be cleared: a point without guidance, a link with no review.
+const ADMIN_PATCHES: [(&str, &str); 5] = [
+    ("/v1/admin/points/{code}", "/v1/admin/points/LU1"),
+    (
+        "/v1/admin/conditions/{slug}",
+        "/v1/admin/conditions/insomnia",
+    ),
+    (
+        "/v1/admin/links/{slug}/{code}",
+        "/v1/admin/links/tension-headache/EX-HN5",
+    ),
+    (
+        "/v1/admin/routines/{slug}",
+        "/v1/admin/routines/sleep-wind-down",
+    ),
+    (
+        "/v1/admin/precautions/{slug}",
+        "/v1/admin/precautions/open-wounds",
+    ),
+];
+
+/// Holds the PATCH of `template` (at `uri`) to merge-patch rules: an empty patch
+/// changes nothing, `null` clears a nullable field and is refused, naming it, for any
+/// other. A catalog item's answer holds the item under `content`.
+async fn check_merge_patch(
+    app: &TestApp,
+    token: &str,
+    spec: &Value,
+    (template, uri): (&str, &str),
+) {
+    let schema = patch_schema(spec, template);
+    let before = app.authed(TestRequest::get().uri(uri), token).await.json();
+    // A session's PATCH answers with its warnings beside it.
+    let record = |body: Value| {
+        body.get("session")
+            .or_else(|| body.get("content"))
+            .cloned()
+            .unwrap_or(body)
+    };
+    let before = record(before);
+    let patch = |body: Value| {
+        TestRequest::patch()
+            .uri(uri)
+            .insert_header(("content-type", "application/merge-patch+json"))
+            .insert_header(("if-match", "*"))
+            .set_payload(body.to_string())
+    };
+    let empty = app.authed(patch(json!({})), token).await;
+    assert_eq!(
+        empty.status,
+        200,
+        "{template}: an empty patch: {}",
+        empty.text()
+    );
+    assert_eq!(
+        record(empty.json()),
+        before,
+        "{template}: an empty patch changes nothing"
+    );
+    for (field, property) in schema["properties"].as_object().unwrap() {
+        let res = app
+            .authed(patch(json!({ field.as_str(): null })), token)
+            .await;
+        if nullable(property) {
+            assert_eq!(
+                res.status,
+                200,
+                "{template}: null clears {field}: {}",
+                res.text()
+            );
+            let after = record(res.json());
+            assert_eq!(
+                after[field.as_str()],
+                Value::Null,
+                "{template}: {field} cleared"
+            );
+        } else {
+            let problem = res.problem(422, "validation_failed");
+            assert_eq!(
+                problem["errors"][0]["field"],
+                field.as_str(),
+                "{template}: null for {field} names the field"
+            );
+        }
+    }
+}
+
 #[actix_web::test]
 async fn every_patch_is_a_merge_patch_absent_unchanged_null_clears_or_is_refused() {
     let spec = spec();
-    let patches: Vec<&String> = spec["paths"]
+    let patches: BTreeSet<&str> = spec["paths"]
         .as_object()
         .unwrap()
         .iter()
         .filter(|(_, item)| item.get("patch").is_some())
-        .map(|(path, _)| path)
+        .map(|(path, _)| path.as_str())
         .collect();
     let app = TestApp::new().await;
     let mei = app.register("mei@example.com").await;
     let targets = patch_targets(&app, &mei.access).await;
-    assert_eq!(
-        patches.len(),
-        targets.len(),
-        "every PATCH operation has a target here: {patches:?}"
-    );
-    for (template, uri) in targets {
-        let schema = patch_schema(&spec, &template);
-        let before = app
-            .authed(TestRequest::get().uri(&uri), &mei.access)
-            .await
-            .json();
-        // A session's PATCH answers with its warnings beside it.
-        let record = |body: Value| body.get("session").cloned().unwrap_or(body);
-        let empty = app
-            .authed(
-                TestRequest::patch().uri(&uri).set_json(json!({})),
-                &mei.access,
-            )
-            .await;
-        assert_eq!(empty.status, 200, "{template}: an empty patch");
-        assert_eq!(
-            record(empty.json()),
-            before,
-            "{template}: an empty patch changes nothing"
-        );
-        for (field, property) in schema["properties"].as_object().unwrap() {
-            let res = app
-                .authed(
-                    TestRequest::patch()
-                        .uri(&uri)
-                        .insert_header(("content-type", "application/merge-patch+json"))
-                        .set_payload(json!({ field.as_str(): null }).to_string()),
-                    &mei.access,
-                )
-                .await;
-            if nullable(property) {
-                assert_eq!(res.status, 200, "{template}: null clears {field}");
-                let after = record(res.json());
-                assert_eq!(
-                    after[field.as_str()],
-                    Value::Null,
-                    "{template}: {field} cleared"
-                );
-            } else {
-                let problem = res.problem(422, "validation_failed");
-                assert_eq!(
-                    problem["errors"][0]["field"],
-                    field.as_str(),
-                    "{template}: null for {field} names the field"
-                );
-            }
-        }
+    let covered: BTreeSet<&str> = targets
+        .iter()
+        .map(|(t, _)| t.as_str())
+        .chain(ADMIN_PATCHES.iter().map(|(t, _)| *t))
+        .collect();
+    assert_eq!(patches, covered, "every PATCH operation has a target here");
+    for (template, uri) in &targets {
+        check_merge_patch(&app, &mei.access, &spec, (template, uri)).await;
+    }
+}
+
+#[actix_web::test]
+async fn every_admin_patch_is_a_merge_patch_too() {
+    let app = local_app!("grants the admin role through the library");
+    let spec = spec();
+    let boss = app.admin("boss@example.com").await;
+    for target in ADMIN_PATCHES {
+        check_merge_patch(&app, &boss.access, &spec, target).await;
     }
 }

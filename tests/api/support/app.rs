@@ -172,6 +172,16 @@ impl LocalApp {
     pub fn db_url(&self) -> &str {
         &self.state.config.database_url
     }
+
+    /// `email` registered and made an admin (through the library, as `acupress admin
+    /// grant` does); its token is the admin's on the next request.
+    pub async fn admin(&self, email: &str) -> crate::support::Account<'_> {
+        let account = self.register(email).await;
+        let mut config = self.state.config.as_ref().clone();
+        config.database_url = self.db_url().to_owned();
+        acupress::admin::grant(&config, email).await.unwrap();
+        account
+    }
 }
 
 impl Deref for LocalApp {

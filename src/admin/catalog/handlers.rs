@@ -1,0 +1,413 @@
+//! The routes of each kind of item, declared once by `editable!`: read, patch (JSON
+//! merge patch), retire, restore, the revisions, and (except points, which are WHO's
+//! set and the reference data's extra points) create.
+
+use std::borrow::Cow;
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
+use uuid::Uuid;
+
+use super::{
+    AdminItem, Conditions, Edit, Editable, Links, Points, Precautions, Routines, read, write,
+};
+use crate::auth::AuthUser;
+use crate::catalog::content::{ConditionContent, LinkContent, store};
+use crate::catalog::data::{ConditionRecord, PointRecord, PrecautionRecord, RoutineRecord};
+use crate::catalog::store::CatalogStore;
+use crate::db::{self, DbPool};
+use crate::error::{ApiError, ApiResult};
+use crate::http::Json;
+use crate::pagination;
+use crate::problems::ProblemCode;
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.configure(points::routes)
+        .configure(conditions::routes)
+        .configure(links::routes)
+        .configure(routines::routes)
+        .configure(precautions::routes);
+}
+
+/// The schema of a merge patch of `T`: any of its fields but the `fixed` ones.
+fn patch_schema<T: ToSchema>(fixed: &[&str]) -> RefOr<Schema> {
+    let mut schema = T::schema();
+    if let RefOr::T(Schema::Object(object)) = &mut schema {
+        object.required.clear();
+        for name in fixed {
+            object.properties.shift_remove(*name);
+        }
+        object.description = Some(format!(
+            "A JSON merge patch (RFC 7396) of {}: only the fields to change; `null` clears a \
+             field that may be cleared, and is refused for one that may not.",
+            T::name()
+        ));
+    }
+    schema
+}
+
+/// Declares `$patch`, the documented body of a merge patch of `$content`.
+macro_rules! patch_of {
+    ($patch:ident, $kind:ty) => {
+        pub struct $patch;
+
+        impl PartialSchema for $patch {
+            fn schema() -> RefOr<Schema> {
+                patch_schema::<<$kind as Editable>::Content>(<$kind as Editable>::FIXED)
+            }
+        }
+
+        impl ToSchema for $patch {
+            fn name() -> Cow<'static, str> {
+                Cow::Borrowed(stringify!($patch))
+            }
+
+            fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+                type Content = <$kind as Editable>::Content;
+                schemas.push((Content::name().into_owned(), Content::schema()));
+                <Content as ToSchema>::schemas(schemas);
+            }
+        }
+    };
+}
+
+patch_of!(PointPatch, Points);
+patch_of!(ConditionPatch, Conditions);
+patch_of!(LinkPatch, Links);
+patch_of!(RoutinePatch, Routines);
+patch_of!(PrecautionPatch, Precautions);
+
+/// Which revision to go back to.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"revision": 1}))]
+pub struct RestoreRequest {
+    #[schema(minimum = 1)]
+    pub revision: i32,
+}
+
+/// One revision of an item.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemRevision<T: ToSchema> {
+    pub revision: i32,
+    pub at: DateTime<Utc>,
+    /// The admin who wrote it; null for the data files' baseline.
+    #[schema(required = true)]
+    pub actor: Option<Uuid>,
+    pub retired: bool,
+    pub content: T,
+}
+
+/// The revisions of an item, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevisionPage<T: ToSchema> {
+    pub items: Vec<ItemRevision<T>>,
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RevisionQuery {
+    /// Page size, 1 to 100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page (opaque).
+    #[param(pattern = "^[0-9]{1,10}$")]
+    pub cursor: Option<String>,
+}
+
+async fn revisions<K: Editable>(
+    admin: AuthUser,
+    pool: &DbPool,
+    key: String,
+    query: &RevisionQuery,
+) -> ApiResult<HttpResponse> {
+    admin.require_admin()?;
+    let limit = pagination::parse_limit(query.limit.as_deref())?;
+    let before = match query.cursor.as_deref() {
+        None => None,
+        Some(raw) => Some(raw.parse::<i32>().map_err(|_| {
+            ApiError::bad_request(ProblemCode::InvalidCursor, "the cursor was not made here")
+        })?),
+    };
+    let mut conn = db::conn(pool).await?;
+    if store::item(&mut conn, K::KIND, &key).await?.is_none() {
+        return Err(ApiError::not_found(format!(
+            "no {} {key}",
+            K::KIND.as_str()
+        )));
+    }
+    let mut rows = store::revisions(&mut conn, (K::KIND, &key), before, limit as i64 + 1).await?;
+    let next_cursor = (rows.len() > limit).then(|| {
+        rows.truncate(limit);
+        rows.last()
+            .map(|r| r.revision.to_string())
+            .unwrap_or_default()
+    });
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            Ok(ItemRevision {
+                revision: r.revision,
+                at: r.at,
+                actor: r.actor,
+                retired: r.retired,
+                content: super::typed::<K::Content>(&r.doc)?,
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(RevisionPage { items, next_cursor }))
+}
+
+/// The routes of one kind: `$kind` (an [`Editable`]), its content type, the paths, the
+/// path's parameters and how they make the key.
+macro_rules! editable {
+    (
+        $module:ident, $kind:ty, $content:ty, $patch:ty, id: $id:tt, what: $what:tt,
+        collection: $collection:tt, item: $item:tt, restore: $restore:tt, history: $history:tt,
+        path: $path:ty, params: $params:tt, key: $key:expr,
+        create: $create:tt, new: $new:ty
+    ) => {
+        pub mod $module {
+            use super::*;
+
+            pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+                cfg.service(get_item)
+                    .service(patch_item)
+                    .service(retire_item)
+                    .service(restore_item)
+                    .service(item_revisions);
+                editable!(@create_route cfg, $create);
+            }
+
+            fn key(path: web::Path<$path>) -> String {
+                let key: fn($path) -> String = $key;
+                key(path.into_inner())
+            }
+
+            #[utoipa::path(
+                operation_id = concat!("admin_read_", $id),
+                summary = concat!("Read a ", $what, " as an admin edits it."),
+                description = "Its `ETag` is its revision: send it back in `If-Match` with a change.",
+                extensions(("x-problem-codes" = json!([ProblemCode::Forbidden, ProblemCode::NotFound]))),
+                tag = "admin",
+                security(("bearer" = [])),
+                params $params,
+                responses(
+                    (status = 200, description = "The item", body = AdminItem<$content>,
+                        headers(("etag" = String))),
+                )
+            )]
+            #[get($item)]
+            pub async fn get_item(
+                admin: AuthUser,
+                path: web::Path<$path>,
+                pool: web::Data<DbPool>,
+            ) -> ApiResult<HttpResponse> {
+                read::<$kind>(admin, &pool, key(path)).await
+            }
+
+            #[utoipa::path(
+                operation_id = concat!("admin_patch_", $id),
+                summary = concat!("Change a ", $what, "."),
+                description = "A JSON merge patch of the content: only the fields to change. The change must keep the whole catalog within the data files' rules (422 `content_invalid`) and be based on the current revision (`If-Match`; 412 when someone changed it first, 428 without it). Every instance serves it within a second.",
+                extensions(("x-problem-codes" = json!([ProblemCode::Forbidden, ProblemCode::NotFound,
+                    ProblemCode::ContentInvalid, ProblemCode::RevisionMismatch, ProblemCode::RevisionRequired,
+                    ProblemCode::BadRequest]))),
+                tag = "admin",
+                security(("bearer" = [])),
+                params $params,
+                request_body = $patch,
+                responses(
+                    (status = 200, description = "The item, changed", body = AdminItem<$content>,
+                        headers(("etag" = String))),
+                )
+            )]
+            #[patch($item)]
+            pub async fn patch_item(
+                req: HttpRequest,
+                admin: AuthUser,
+                path: web::Path<$path>,
+                body: Json<Map<String, Value>>,
+                pool: web::Data<DbPool>,
+                catalog: web::Data<CatalogStore>,
+            ) -> ApiResult<HttpResponse> {
+                let edit = Edit::Patch(body.into_inner());
+                write::<$kind>(&req, admin, (&pool, &catalog), key(path), edit).await
+            }
+
+            #[utoipa::path(
+                operation_id = concat!("admin_retire_", $id),
+                summary = concat!("Retire a ", $what, "."),
+                description = "It leaves the public lists, search and the offline bundle, but still resolves (marked `retired`) for history, favorites and own routines. A live item that uses it must be changed first (422 `content_invalid`). Restore an earlier revision to bring it back.",
+                extensions(("x-problem-codes" = json!([ProblemCode::Forbidden, ProblemCode::NotFound,
+                    ProblemCode::ContentInvalid, ProblemCode::RevisionMismatch, ProblemCode::RevisionRequired,
+                    ProblemCode::BadRequest]))),
+                tag = "admin",
+                security(("bearer" = [])),
+                params $params,
+                responses(
+                    (status = 200, description = "The item, retired", body = AdminItem<$content>,
+                        headers(("etag" = String))),
+                )
+            )]
+            #[delete($item)]
+            pub async fn retire_item(
+                req: HttpRequest,
+                admin: AuthUser,
+                path: web::Path<$path>,
+                pool: web::Data<DbPool>,
+                catalog: web::Data<CatalogStore>,
+            ) -> ApiResult<HttpResponse> {
+                write::<$kind>(&req, admin, (&pool, &catalog), key(path), Edit::Retire).await
+            }
+
+            #[utoipa::path(
+                operation_id = concat!("admin_restore_", $id),
+                summary = concat!("Restore a ", $what, " to an earlier revision."),
+                description = "The content and retired state of that revision become a new revision, checked like any change.",
+                extensions(("x-problem-codes" = json!([ProblemCode::Forbidden, ProblemCode::NotFound,
+                    ProblemCode::ContentInvalid, ProblemCode::RevisionMismatch, ProblemCode::RevisionRequired,
+                    ProblemCode::BadRequest]))),
+                tag = "admin",
+                security(("bearer" = [])),
+                params $params,
+                request_body = RestoreRequest,
+                responses(
+                    (status = 200, description = "The item, restored", body = AdminItem<$content>,
+                        headers(("etag" = String))),
+                )
+            )]
+            #[post($restore)]
+            pub async fn restore_item(
+                req: HttpRequest,
+                admin: AuthUser,
+                path: web::Path<$path>,
+                body: Json<RestoreRequest>,
+                pool: web::Data<DbPool>,
+                catalog: web::Data<CatalogStore>,
+            ) -> ApiResult<HttpResponse> {
+                if body.revision < 1 {
+                    return Err(ApiError::invalid("revision", "must be 1 or more"));
+                }
+                let edit = Edit::Restore(body.revision);
+                write::<$kind>(&req, admin, (&pool, &catalog), key(path), edit).await
+            }
+
+            #[utoipa::path(
+                operation_id = concat!("admin_revisions_", $id),
+                summary = concat!("The revisions of a ", $what, ", newest first."),
+                extensions(("x-problem-codes" = json!([ProblemCode::Forbidden, ProblemCode::NotFound,
+                    ProblemCode::InvalidCursor]))),
+                tag = "admin",
+                security(("bearer" = [])),
+                params $params,
+                params(RevisionQuery),
+                responses(
+                    (status = 200, description = "A page of revisions", body = RevisionPage<$content>),
+                )
+            )]
+            #[get($history)]
+            pub async fn item_revisions(
+                admin: AuthUser,
+                path: web::Path<$path>,
+                query: web::Query<RevisionQuery>,
+                pool: web::Data<DbPool>,
+            ) -> ApiResult<HttpResponse> {
+                revisions::<$kind>(admin, &pool, key(path), &query).await
+            }
+
+            editable!(@create_handler $kind, $content, $new, $id, $what, $collection, $create);
+        }
+    };
+    (@create_route $cfg:ident, false) => {};
+    (@create_route $cfg:ident, true) => {
+        $cfg.service(create_item);
+    };
+    (@create_handler $kind:ty, $content:ty, $new:ty, $id:tt, $what:tt, $collection:tt, false) => {};
+    (@create_handler $kind:ty, $content:ty, $new:ty, $id:tt, $what:tt, $collection:tt, true) => {
+        #[utoipa::path(
+            operation_id = concat!("admin_create_", $id),
+            summary = concat!("Create a ", $what, "."),
+            description = "Checked like any change: the whole catalog must stay within the data files' rules (422 `content_invalid`). It is an admin's item, which the start-up loader leaves alone.",
+            extensions(("x-problem-codes" = json!([ProblemCode::Forbidden, ProblemCode::ContentInvalid,
+                ProblemCode::ItemExists]))),
+            tag = "admin",
+            security(("bearer" = [])),
+            request_body = $new,
+            responses(
+                (status = 201, description = "The item, created", body = AdminItem<$content>,
+                    headers(("etag" = String))),
+            )
+        )]
+        #[post($collection)]
+        pub async fn create_item(
+            req: HttpRequest,
+            admin: AuthUser,
+            body: Json<Value>,
+            pool: web::Data<DbPool>,
+            catalog: web::Data<CatalogStore>,
+        ) -> ApiResult<HttpResponse> {
+            admin.require_admin()?;
+            let doc = body.into_inner();
+            let key = crate::catalog::content::key_of(<$kind as Editable>::KIND, &doc)
+                .ok_or_else(|| ApiError::invalid("body", "names no code or slug"))?;
+            write::<$kind>(&req, admin, (&pool, &catalog), key, Edit::Create(doc)).await
+        }
+    };
+}
+
+editable!(
+    points, Points, PointRecord, PointPatch, id: "point", what: "point",
+    collection: "/admin/points", item: "/admin/points/{code}",
+    restore: "/admin/points/{code}/restore", history: "/admin/points/{code}/revisions",
+    path: String, params: (("code" = String, Path, description = "Point code, as in LI4", max_length = 16)),
+    key: |code| code,
+    create: false, new: PointRecord
+);
+
+editable!(
+    conditions, Conditions, ConditionContent, ConditionPatch, id: "condition", what: "condition",
+    collection: "/admin/conditions", item: "/admin/conditions/{slug}",
+    restore: "/admin/conditions/{slug}/restore", history: "/admin/conditions/{slug}/revisions",
+    path: String, params: (("slug" = String, Path, description = "Condition slug", max_length = 64)),
+    key: |slug| slug,
+    create: true, new: ConditionRecord
+);
+
+editable!(
+    links, Links, LinkContent, LinkPatch, id: "link", what: "condition's link to a point",
+    collection: "/admin/links", item: "/admin/links/{slug}/{code}",
+    restore: "/admin/links/{slug}/{code}/restore", history: "/admin/links/{slug}/{code}/revisions",
+    path: (String, String),
+    params: (("slug" = String, Path, description = "Condition slug", max_length = 64),
+        ("code" = String, Path, description = "Point code", max_length = 16)),
+    key: |(slug, code)| LinkContent::key(&slug, &code),
+    create: true, new: LinkContent
+);
+
+editable!(
+    routines, Routines, RoutineRecord, RoutinePatch, id: "routine", what: "curated routine",
+    collection: "/admin/routines", item: "/admin/routines/{slug}",
+    restore: "/admin/routines/{slug}/restore", history: "/admin/routines/{slug}/revisions",
+    path: String, params: (("slug" = String, Path, description = "Routine slug", max_length = 64)),
+    key: |slug| slug,
+    create: true, new: RoutineRecord
+);
+
+editable!(
+    precautions, Precautions, PrecautionRecord, PrecautionPatch, id: "precaution", what: "precaution",
+    collection: "/admin/precautions", item: "/admin/precautions/{slug}",
+    restore: "/admin/precautions/{slug}/restore", history: "/admin/precautions/{slug}/revisions",
+    path: String, params: (("slug" = String, Path, description = "Precaution slug", max_length = 64)),
+    key: |slug| slug,
+    create: true, new: PrecautionRecord
+);
