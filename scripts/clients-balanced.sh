@@ -54,7 +54,7 @@ CLIENTS_PIDS+=("$!")
 await_ready "http://127.0.0.1:${LB_PORT}" "$CLIENTS_WORK/haproxy.out"
 
 status=0
-journey "http://127.0.0.1:${LB_PORT}" || status=$?
+journey "http://127.0.0.1:${LB_PORT}" acupress_clients_lb || status=$?
 
 # Both instances took part: their own count of API requests (not the health checks).
 for i in 0 1; do

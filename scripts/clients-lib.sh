@@ -138,7 +138,11 @@ clients_panicked() {
   grep -A5 "panicked" "$CLIENTS_WORK"/*.log >&2
 }
 
-# journey BASE_URL: the TypeScript journey against a running server.
+# journey BASE_URL DATABASE: the TypeScript journey against a running server on
+# DATABASE (the journey makes an editor an admin there with `acupress admin grant`).
 journey() {
-  (cd "$CLIENTS_DIR" && ACUPRESS_TEST_BASE_URL="$1" tsx ts/journey.ts)
+  local bin
+  bin=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+  (cd "$CLIENTS_DIR" && ACUPRESS_TEST_BASE_URL="$1" JOURNEY_ACUPRESS_BIN="$bin" \
+    JOURNEY_DATABASE_URL="${PG_URL%/*}/$2" tsx ts/journey.ts)
 }

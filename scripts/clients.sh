@@ -67,7 +67,7 @@ check "Spectral lint (spectral:oas, warnings fail)" spectral lint --fail-severit
 clients_serve server acupress_clients
 BASE="http://127.0.0.1:${port}"
 
-check "TypeScript journey" journey "$BASE"
+check "TypeScript journey" journey "$BASE" acupress_clients
 check "Python journey" env PYTHONPATH="$PY_OUT" ACUPRESS_TEST_BASE_URL="$BASE" "$PYTHON" clients/python/journey.py
 check "Swagger UI in headless Chromium" env ACUPRESS_TEST_BASE_URL="$BASE" tsx clients/ts/swagger-ui.ts
 check "Mailed links' pages and account deletion in headless Chromium" env ACUPRESS_TEST_BASE_URL="$BASE" tsx clients/ts/mail-pages.ts

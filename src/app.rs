@@ -83,6 +83,7 @@ fn cors(origins: &[String]) -> Cors {
             "content-type",
             "accept-language",
             "if-none-match",
+            "if-match",
             "idempotency-key",
             "x-request-id",
         ])

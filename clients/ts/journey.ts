@@ -13,6 +13,7 @@ import * as catalog from "./journey/catalog.js";
 import * as history from "./journey/history.js";
 import { identities } from "./journey/identity.js";
 import { recovery } from "./journey/recovery.js";
+import { editPrecaution } from "./journey/studio.js";
 import { syncTwoDevices } from "./journey/sync.js";
 
 const SPEC = fileURLToPath(new URL("../../openapi/openapi.json", import.meta.url));
@@ -61,6 +62,9 @@ async function journey(contract: Contract): Promise<void> {
   );
   await step("Sign in with Apple, Google linked, two-factor on, signed in with a code and a recovery code", () =>
     identities(contract, anonymous),
+  );
+  await step("an admin edits a precaution: served at once, 412 on a stale revision, restored", () =>
+    editPrecaution(contract, anonymous),
   );
   await step("export", () => account.exportAccount(tablet, kept));
   await step("own routine from the routine: a favorite, a session, recommended; LI4 409 until acknowledged", () =>

@@ -12,7 +12,7 @@ use super::Lang;
 const CODINGS: [&str; 4] = ["gzip", "br", "deflate", "zstd"];
 
 /// `"tag-gzip"` → `"tag"`: the representation's tag without its content coding.
-fn strip_coding(tag: &str) -> String {
+pub fn strip_coding(tag: &str) -> String {
     for coding in CODINGS {
         if let Some(base) = tag.strip_suffix(&format!("-{coding}\"")) {
             return format!("{base}\"");

@@ -11,7 +11,7 @@ mod params;
 pub mod patch;
 
 pub use body::{BodyLimits, Json, OptionalJson};
-pub use caching::{Cacheable, etag_per_coding, head_as_get, private_no_store};
+pub use caching::{Cacheable, etag_per_coding, head_as_get, private_no_store, strip_coding};
 pub use fallback::{RouteTable, unmatched};
 pub use lang::Lang;
 pub use params::extractor_configs;

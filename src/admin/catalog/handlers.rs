@@ -12,12 +12,10 @@ use utoipa::openapi::{RefOr, Schema};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 use uuid::Uuid;
 
-use super::{
-    AdminItem, Conditions, Edit, Editable, Links, Points, Precautions, Routines, read, write,
-};
+use super::{Conditions, Edit, Editable, Links, Points, Precautions, Routines, read, write};
 use crate::auth::AuthUser;
-use crate::catalog::content::{ConditionContent, LinkContent, store};
-use crate::catalog::data::{ConditionRecord, PointRecord, PrecautionRecord, RoutineRecord};
+use crate::catalog::content::{ItemKind, LinkContent, store};
+use crate::catalog::data::{ConditionRecord, PrecautionRecord, RoutineRecord};
 use crate::catalog::store::CatalogStore;
 use crate::db::{self, DbPool};
 use crate::error::{ApiError, ApiResult};
@@ -50,10 +48,60 @@ fn patch_schema<T: ToSchema>(fixed: &[&str]) -> RefOr<Schema> {
     schema
 }
 
-/// Declares `$patch`, the documented body of a merge patch of `$content`.
-macro_rules! patch_of {
-    ($patch:ident, $kind:ty) => {
+/// A schema written as JSON (the shapes below have no derive: their content varies).
+fn schema(json: Value) -> RefOr<Schema> {
+    serde_json::from_value(json).expect("a valid schema")
+}
+
+/// The schema of an item of `content` as an admin sees it.
+fn item_schema(content: &str) -> RefOr<Schema> {
+    let content_ref = format!("#/components/schemas/{content}");
+    schema(serde_json::json!({
+        "type": "object",
+        "description": "A catalog item as an admin sees it. Its `ETag` is its revision: send it back in `If-Match` with a change.",
+        "required": ["kind", "key", "revision", "retired", "edited", "newer_baseline", "content"],
+        "properties": {
+            "kind": {"$ref": "#/components/schemas/ItemKind"},
+            "key": {"type": "string", "description": "The code (points), slug, or `<condition>/<code>` (links)."},
+            "revision": {"type": "integer", "format": "int32", "minimum": 1, "description": "1 for the first; every change adds one."},
+            "retired": {"type": "boolean", "description": "Hidden from public lists; still resolves for history, favorites and own routines."},
+            "edited": {"type": "boolean", "description": "An admin's content, which the start-up loader leaves alone (false: the data files' baseline, or back to it)."},
+            "newer_baseline": {"oneOf": [{"$ref": content_ref}, {"type": "null"}], "description": "What a newer release's data files say about this edited item, when that differs from the edit; patch it in to take it."},
+            "content": {"$ref": content_ref},
+        },
+    }))
+}
+
+/// The schema of a page of revisions of `content`.
+fn revisions_schema(content: &str) -> RefOr<Schema> {
+    schema(serde_json::json!({
+        "type": "object",
+        "description": "The revisions of an item, newest first.",
+        "required": ["items", "next_cursor"],
+        "properties": {
+            "items": {"type": "array", "items": {
+                "type": "object",
+                "required": ["revision", "at", "actor", "retired", "content"],
+                "properties": {
+                    "revision": {"type": "integer", "format": "int32", "minimum": 1},
+                    "at": {"type": "string", "format": "date-time"},
+                    "actor": {"type": ["string", "null"], "format": "uuid", "description": "The admin who wrote it; null for the data files' baseline."},
+                    "retired": {"type": "boolean"},
+                    "content": {"$ref": format!("#/components/schemas/{content}")},
+                },
+            }},
+            "next_cursor": {"type": ["string", "null"]},
+        },
+    }))
+}
+
+/// Declares the documented shapes of one kind: the body of its merge patch (`$patch`),
+/// an item as an admin sees it (`$item`) and a page of its revisions (`$revisions`).
+macro_rules! documented {
+    ($kind:ty, patch: $patch:ident, item: $item:ident, revisions: $revisions:ident) => {
         pub struct $patch;
+        pub struct $item;
+        pub struct $revisions;
 
         impl PartialSchema for $patch {
             fn schema() -> RefOr<Schema> {
@@ -61,25 +109,43 @@ macro_rules! patch_of {
             }
         }
 
-        impl ToSchema for $patch {
-            fn name() -> Cow<'static, str> {
-                Cow::Borrowed(stringify!($patch))
-            }
-
-            fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
-                type Content = <$kind as Editable>::Content;
-                schemas.push((Content::name().into_owned(), Content::schema()));
-                <Content as ToSchema>::schemas(schemas);
+        impl PartialSchema for $item {
+            fn schema() -> RefOr<Schema> {
+                item_schema(&<<$kind as Editable>::Content as ToSchema>::name())
             }
         }
+
+        impl PartialSchema for $revisions {
+            fn schema() -> RefOr<Schema> {
+                revisions_schema(&<<$kind as Editable>::Content as ToSchema>::name())
+            }
+        }
+
+        documented!(@named $kind, $patch, $item, $revisions);
+    };
+    (@named $kind:ty, $($name:ident),+) => {
+        $(
+            impl ToSchema for $name {
+                fn name() -> Cow<'static, str> {
+                    Cow::Borrowed(stringify!($name))
+                }
+
+                fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+                    type Content = <$kind as Editable>::Content;
+                    schemas.push((Content::name().into_owned(), Content::schema()));
+                    <Content as ToSchema>::schemas(schemas);
+                    schemas.push(("ItemKind".into(), <ItemKind as PartialSchema>::schema()));
+                }
+            }
+        )+
     };
 }
 
-patch_of!(PointPatch, Points);
-patch_of!(ConditionPatch, Conditions);
-patch_of!(LinkPatch, Links);
-patch_of!(RoutinePatch, Routines);
-patch_of!(PrecautionPatch, Precautions);
+documented!(Points, patch: PointPatch, item: AdminPoint, revisions: PointRevisions);
+documented!(Conditions, patch: ConditionPatch, item: AdminCondition, revisions: ConditionRevisions);
+documented!(Links, patch: LinkPatch, item: AdminLink, revisions: LinkRevisions);
+documented!(Routines, patch: RoutinePatch, item: AdminRoutine, revisions: RoutineRevisions);
+documented!(Precautions, patch: PrecautionPatch, item: AdminPrecaution, revisions: PrecautionRevisions);
 
 /// Which revision to go back to.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -90,23 +156,20 @@ pub struct RestoreRequest {
     pub revision: i32,
 }
 
-/// One revision of an item.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ItemRevision<T: ToSchema> {
+/// One revision of an item (documented by `revisions_schema`).
+#[derive(Debug, Serialize)]
+pub struct ItemRevision<T> {
     pub revision: i32,
     pub at: DateTime<Utc>,
-    /// The admin who wrote it; null for the data files' baseline.
-    #[schema(required = true)]
     pub actor: Option<Uuid>,
     pub retired: bool,
     pub content: T,
 }
 
-/// The revisions of an item, newest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RevisionPage<T: ToSchema> {
+/// The revisions of an item, newest first (documented by `revisions_schema`).
+#[derive(Debug, Serialize)]
+pub struct RevisionPage<T> {
     pub items: Vec<ItemRevision<T>>,
-    #[schema(required = true)]
     pub next_cursor: Option<String>,
 }
 
@@ -171,9 +234,9 @@ async fn revisions<K: Editable>(
 /// path's parameters and how they make the key.
 macro_rules! editable {
     (
-        $module:ident, $kind:ty, $content:ty, $patch:ty, id: $id:tt, what: $what:tt,
+        $module:ident, $kind:ty, $patch:ty, $item_doc:ty, $revisions_doc:ty, id: $id:tt, what: $what:tt,
         collection: $collection:tt, item: $item:tt, restore: $restore:tt, history: $history:tt,
-        path: $path:ty, params: $params:tt, key: $key:expr,
+        path: $path:ty, params: ($($param:tt),+), key: $key:expr,
         create: $create:tt, new: $new:ty
     ) => {
         pub mod $module {
@@ -200,9 +263,9 @@ macro_rules! editable {
                 extensions(("x-problem-codes" = json!([ProblemCode::Forbidden, ProblemCode::NotFound]))),
                 tag = "admin",
                 security(("bearer" = [])),
-                params $params,
+                params($($param),+),
                 responses(
-                    (status = 200, description = "The item", body = AdminItem<$content>,
+                    (status = 200, description = "The item", body = $item_doc,
                         headers(("etag" = String))),
                 )
             )]
@@ -224,10 +287,11 @@ macro_rules! editable {
                     ProblemCode::BadRequest]))),
                 tag = "admin",
                 security(("bearer" = [])),
-                params $params,
+                params($($param),+, ("if-match" = String, Header, pattern = r#"^(\*|"[0-9]{1,10}(-(gzip|br|deflate|zstd))?")$"#,
+                    description = "The item's `ETag` as last read (`\"3\"`), or `*` for whatever is there now: without it the change is refused (428), on another revision it is refused with 412.")),
                 request_body = $patch,
                 responses(
-                    (status = 200, description = "The item, changed", body = AdminItem<$content>,
+                    (status = 200, description = "The item, changed", body = $item_doc,
                         headers(("etag" = String))),
                 )
             )]
@@ -253,9 +317,10 @@ macro_rules! editable {
                     ProblemCode::BadRequest]))),
                 tag = "admin",
                 security(("bearer" = [])),
-                params $params,
+                params($($param),+, ("if-match" = String, Header, pattern = r#"^(\*|"[0-9]{1,10}(-(gzip|br|deflate|zstd))?")$"#,
+                    description = "The item's `ETag` as last read (`\"3\"`), or `*` for whatever is there now: without it the change is refused (428), on another revision it is refused with 412.")),
                 responses(
-                    (status = 200, description = "The item, retired", body = AdminItem<$content>,
+                    (status = 200, description = "The item, retired", body = $item_doc,
                         headers(("etag" = String))),
                 )
             )]
@@ -279,10 +344,11 @@ macro_rules! editable {
                     ProblemCode::BadRequest]))),
                 tag = "admin",
                 security(("bearer" = [])),
-                params $params,
+                params($($param),+, ("if-match" = String, Header, pattern = r#"^(\*|"[0-9]{1,10}(-(gzip|br|deflate|zstd))?")$"#,
+                    description = "The item's `ETag` as last read (`\"3\"`), or `*` for whatever is there now: without it the change is refused (428), on another revision it is refused with 412.")),
                 request_body = RestoreRequest,
                 responses(
-                    (status = 200, description = "The item, restored", body = AdminItem<$content>,
+                    (status = 200, description = "The item, restored", body = $item_doc,
                         headers(("etag" = String))),
                 )
             )]
@@ -305,14 +371,14 @@ macro_rules! editable {
             #[utoipa::path(
                 operation_id = concat!("admin_revisions_", $id),
                 summary = concat!("The revisions of a ", $what, ", newest first."),
+                description = "Each with its content, whether it was retired, and who wrote it (null: the data files). Restore one with POST .../restore.",
                 extensions(("x-problem-codes" = json!([ProblemCode::Forbidden, ProblemCode::NotFound,
                     ProblemCode::InvalidCursor]))),
                 tag = "admin",
                 security(("bearer" = [])),
-                params $params,
-                params(RevisionQuery),
+                params($($param),+, RevisionQuery),
                 responses(
-                    (status = 200, description = "A page of revisions", body = RevisionPage<$content>),
+                    (status = 200, description = "A page of revisions", body = $revisions_doc),
                 )
             )]
             #[get($history)]
@@ -325,15 +391,15 @@ macro_rules! editable {
                 revisions::<$kind>(admin, &pool, key(path), &query).await
             }
 
-            editable!(@create_handler $kind, $content, $new, $id, $what, $collection, $create);
+            editable!(@create_handler $kind, $item_doc, $new, $id, $what, $collection, $create);
         }
     };
     (@create_route $cfg:ident, false) => {};
     (@create_route $cfg:ident, true) => {
         $cfg.service(create_item);
     };
-    (@create_handler $kind:ty, $content:ty, $new:ty, $id:tt, $what:tt, $collection:tt, false) => {};
-    (@create_handler $kind:ty, $content:ty, $new:ty, $id:tt, $what:tt, $collection:tt, true) => {
+    (@create_handler $kind:ty, $item_doc:ty, $new:ty, $id:tt, $what:tt, $collection:tt, false) => {};
+    (@create_handler $kind:ty, $item_doc:ty, $new:ty, $id:tt, $what:tt, $collection:tt, true) => {
         #[utoipa::path(
             operation_id = concat!("admin_create_", $id),
             summary = concat!("Create a ", $what, "."),
@@ -344,7 +410,7 @@ macro_rules! editable {
             security(("bearer" = [])),
             request_body = $new,
             responses(
-                (status = 201, description = "The item, created", body = AdminItem<$content>,
+                (status = 201, description = "The item, created", body = $item_doc,
                     headers(("etag" = String))),
             )
         )]
@@ -366,16 +432,16 @@ macro_rules! editable {
 }
 
 editable!(
-    points, Points, PointRecord, PointPatch, id: "point", what: "point",
+    points, Points, PointPatch, AdminPoint, PointRevisions, id: "point", what: "point",
     collection: "/admin/points", item: "/admin/points/{code}",
     restore: "/admin/points/{code}/restore", history: "/admin/points/{code}/revisions",
     path: String, params: (("code" = String, Path, description = "Point code, as in LI4", max_length = 16)),
     key: |code| code,
-    create: false, new: PointRecord
+    create: false, new: ()
 );
 
 editable!(
-    conditions, Conditions, ConditionContent, ConditionPatch, id: "condition", what: "condition",
+    conditions, Conditions, ConditionPatch, AdminCondition, ConditionRevisions, id: "condition", what: "condition",
     collection: "/admin/conditions", item: "/admin/conditions/{slug}",
     restore: "/admin/conditions/{slug}/restore", history: "/admin/conditions/{slug}/revisions",
     path: String, params: (("slug" = String, Path, description = "Condition slug", max_length = 64)),
@@ -384,7 +450,7 @@ editable!(
 );
 
 editable!(
-    links, Links, LinkContent, LinkPatch, id: "link", what: "condition's link to a point",
+    links, Links, LinkPatch, AdminLink, LinkRevisions, id: "link", what: "condition's link to a point",
     collection: "/admin/links", item: "/admin/links/{slug}/{code}",
     restore: "/admin/links/{slug}/{code}/restore", history: "/admin/links/{slug}/{code}/revisions",
     path: (String, String),
@@ -395,7 +461,7 @@ editable!(
 );
 
 editable!(
-    routines, Routines, RoutineRecord, RoutinePatch, id: "routine", what: "curated routine",
+    routines, Routines, RoutinePatch, AdminRoutine, RoutineRevisions, id: "routine", what: "curated routine",
     collection: "/admin/routines", item: "/admin/routines/{slug}",
     restore: "/admin/routines/{slug}/restore", history: "/admin/routines/{slug}/revisions",
     path: String, params: (("slug" = String, Path, description = "Routine slug", max_length = 64)),
@@ -404,7 +470,7 @@ editable!(
 );
 
 editable!(
-    precautions, Precautions, PrecautionRecord, PrecautionPatch, id: "precaution", what: "precaution",
+    precautions, Precautions, PrecautionPatch, AdminPrecaution, PrecautionRevisions, id: "precaution", what: "precaution",
     collection: "/admin/precautions", item: "/admin/precautions/{slug}",
     restore: "/admin/precautions/{slug}/restore", history: "/admin/precautions/{slug}/revisions",
     path: String, params: (("slug" = String, Path, description = "Precaution slug", max_length = 64)),

@@ -137,9 +137,9 @@ impl Editable for Precautions {
 }
 
 /// A catalog item as an admin sees it. Its `ETag` is its revision, to send back in
-/// `If-Match` with a change.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AdminItem<T: ToSchema> {
+/// `If-Match` with a change. Documented per kind by `handlers::documented!`.
+#[derive(Debug, Serialize)]
+pub struct AdminItem<T> {
     pub kind: ItemKind,
     /// The code (points), slug, or `<condition>/<code>` (links).
     pub key: String,
@@ -152,7 +152,6 @@ pub struct AdminItem<T: ToSchema> {
     pub edited: bool,
     /// What a newer release's data files say about this edited item, when that
     /// differs from the edit; patch it in to take it.
-    #[schema(required = true)]
     pub newer_baseline: Option<T>,
     pub content: T,
 }
@@ -213,25 +212,34 @@ fn bounded(value: &Value, at: &str) -> ApiResult<()> {
 
 /// Finishes the studio's part of the document: the bounds [`bounded`] enforces in the
 /// content schemas (every text without a bound of its own gets `maxLength`, every list
-/// `maxItems`), and the examples of the generic answers (`AdminItem_*`,
-/// `RevisionPage_*`), made from their content's example.
+/// `maxItems`), and the examples of each kind's item and revisions (`AdminPoint`,
+/// `PointRevisions`, ...) and patch, made from its content's example.
 pub fn document_content(doc: &mut Value) {
     document_bounds(doc);
     let schemas = &mut doc["components"]["schemas"];
-    for (kind, content) in [
-        (ItemKind::Point, "PointRecord"),
-        (ItemKind::Condition, "ConditionContent"),
-        (ItemKind::Link, "LinkContent"),
-        (ItemKind::Routine, "RoutineRecord"),
-        (ItemKind::Precaution, "PrecautionRecord"),
+    for (kind, content, name) in [
+        (ItemKind::Point, "PointRecord", "Point"),
+        (ItemKind::Condition, "ConditionContent", "Condition"),
+        (ItemKind::Link, "LinkContent", "Link"),
+        (ItemKind::Routine, "RoutineRecord", "Routine"),
+        (ItemKind::Precaution, "PrecautionRecord", "Precaution"),
     ] {
         let example = schemas[content]["example"].clone();
         let key = content::key_of(kind, &example).unwrap_or_default();
-        schemas[format!("AdminItem_{content}")]["example"] = serde_json::json!({
+        // A patch's example: the content's, less the fields it may not send.
+        let patch = &mut schemas[format!("{name}Patch")];
+        let allowed: Vec<String> = patch["properties"]
+            .as_object()
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        if let Some(example) = patch.get_mut("example").and_then(Value::as_object_mut) {
+            example.retain(|field, _| allowed.contains(field));
+        }
+        schemas[format!("Admin{name}")]["example"] = serde_json::json!({
             "kind": kind.as_str(), "key": key, "revision": 2, "retired": false,
             "edited": true, "newer_baseline": null, "content": example,
         });
-        schemas[format!("RevisionPage_{content}")]["example"] = serde_json::json!({
+        schemas[format!("{name}Revisions")]["example"] = serde_json::json!({
             "items": [{"revision": 1, "at": "2026-12-02T09:00:00Z", "actor": null,
                 "retired": false, "content": example}],
             "next_cursor": null,
@@ -304,7 +312,9 @@ fn if_match(req: &HttpRequest) -> ApiResult<Option<i32>> {
     if raw == "*" {
         return Ok(None);
     }
-    raw.strip_prefix('"')
+    // A compressed answer's ETag carries its coding (`"3-gzip"`): the same revision.
+    crate::http::strip_coding(raw)
+        .strip_prefix('"')
         .and_then(|r| r.strip_suffix('"'))
         .and_then(|r| r.parse::<i32>().ok())
         .filter(|r| *r > 0)
@@ -312,7 +322,7 @@ fn if_match(req: &HttpRequest) -> ApiResult<Option<i32>> {
         .ok_or_else(|| {
             ApiError::bad_request(
                 ProblemCode::BadRequest,
-                "If-Match must be the item's ETag, such as \"3\"",
+                "If-Match must be the item's ETag, such as \"3\", or *",
             )
         })
 }
