@@ -143,4 +143,44 @@ printf 'logins/s during storm:        %s (%s%% of raw; non-2xx: %s)\n' "$logins"
   "$(awk -v l="$logins" -v r="$raw" 'BEGIN{printf "%.0f", 100*l/r}')" "${login_errors:-0}"
 printf "catalog p99 during storm:     %s (paced, ~400 req/s: %s req/s measured)\n" "$catalog_p99" "$catalog_rps"
 
+# Edits while reading: an admin changes a precaution again and again (each edit checks
+# the whole catalog, writes a revision and a new version, and every instance rebuilds
+# its snapshot), while paced public reads go on. At most 300 edits, within DURATION.
+export BENCH_ADMIN="editor@example.com"
+curl -fs -o /dev/null -H 'Content-Type: application/json' "$BASE/v1/auth/register" \
+  -d "{\"email\":\"$BENCH_ADMIN\",\"password\":\"$BENCH_PASSWORD\",\"display_name\":\"Editor\"}"
+DATABASE_URL="$DB_URL" "${CARGO_TARGET_DIR:-target}"/release/acupress admin grant "$BENCH_ADMIN" >/dev/null
+admin_token=$(curl -fs -H 'Content-Type: application/json' "$BASE/v1/auth/login" \
+  -d "{\"email\":\"$BENCH_ADMIN\",\"password\":\"$BENCH_PASSWORD\"}" |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["tokens"]["access_token"])')
+reads_out=$(mktemp)
+wrk -t1 -c4 -d"$DURATION" --latency -s scripts/paced.lua "$BASE/v1/points/LI4" >"$reads_out" &
+reads_wrk=$!
+edits=$(BASE="$BASE" TOKEN="$admin_token" SECONDS_MAX="${DURATION%s}" python3 - <<'PY'
+import json, os, time, urllib.request
+base, token, limit = os.environ["BASE"], os.environ["TOKEN"], float(os.environ["SECONDS_MAX"])
+started, times = time.monotonic(), []
+for n in range(300):
+    if time.monotonic() - started > limit - 0.5:
+        break
+    req = urllib.request.Request(base + "/v1/admin/precautions/open-wounds", method="PATCH",
+        data=json.dumps({"title": f"Open wounds ({n})"}).encode(),
+        headers={"Authorization": "Bearer " + token, "If-Match": "*",
+                 "Content-Type": "application/merge-patch+json"})
+    t = time.monotonic()
+    with urllib.request.urlopen(req) as res:
+        res.read()
+    times.append((time.monotonic() - t) * 1000)
+times.sort()
+print(f"{len(times)} {times[len(times) // 2]:.1f} {times[-1]:.1f}")
+PY
+)
+wait $reads_wrk
+read -r edit_count edit_p50 edit_max <<<"$edits"
+printf "\nadmin edits while reading:    %s edits, each %s ms median, %s ms max (catalog checked, revision, new version, reload)\n" \
+  "$edit_count" "$edit_p50" "$edit_max"
+printf "public read p99 during edits: %s (paced, ~400 req/s: %s req/s measured)\n" \
+  "$(awk '$1=="99%"{print $2}' "$reads_out")" "$(awk '/Requests\/sec/{print $2}' "$reads_out")"
+rm -f "$reads_out"
+
 scripts/bench-history.sh

@@ -282,7 +282,7 @@ pub struct ConditionDetail {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 #[schema(example = json!({"slug": "sleep-wind-down", "name": "Sleep wind-down",
     "english_name": "Sleep wind-down", "description": "A slow sequence for bedtime.",
-    "level": "beginner", "conditions": ["insomnia"], "step_count": 5, "total_seconds": 330, "retired": false}))]
+    "level": "beginner", "conditions": ["insomnia"], "step_count": 5, "total_seconds": 330, "pregnancy": "not_listed", "retired": false}))]
 pub struct RoutineSummary {
     pub slug: String,
     pub name: String,
@@ -294,6 +294,11 @@ pub struct RoutineSummary {
     pub step_count: usize,
     /// Sum of the steps' seconds: the routine's length.
     pub total_seconds: u32,
+    /// Whether it suits pregnancy: the strictest level among its steps' points.
+    /// `not_listed`: no step is on the teaching lists' caution lists; `caution`: some
+    /// steps are only for a pregnant person whose midwife or doctor agrees (each says
+    /// so); `contraindicated`: some steps are to be skipped in pregnancy.
+    pub pregnancy: Pregnancy,
     /// An admin retired it: no longer listed, still shown where history uses it.
     pub retired: bool,
 }
@@ -302,7 +307,7 @@ pub struct RoutineSummary {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"items": [{"slug": "sleep-wind-down", "name": "Sleep wind-down",
     "english_name": "Sleep wind-down", "description": "A slow sequence for bedtime.",
-    "level": "beginner", "conditions": ["insomnia"], "step_count": 5, "total_seconds": 330, "retired": false}],
+    "level": "beginner", "conditions": ["insomnia"], "step_count": 5, "total_seconds": 330, "pregnancy": "not_listed", "retired": false}],
     "next_cursor": null}))]
 pub struct RoutineList {
     pub items: Vec<RoutineSummary>,
@@ -331,7 +336,7 @@ pub struct RoutineStep {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 #[schema(example = json!({"slug": "sleep-wind-down", "name": "Sleep wind-down",
     "english_name": "Sleep wind-down", "description": "A slow sequence for bedtime.",
-    "level": "beginner", "conditions": ["insomnia"], "step_count": 1, "total_seconds": 120, "retired": false,
+    "level": "beginner", "conditions": ["insomnia"], "step_count": 1, "total_seconds": 120, "pregnancy": "not_listed", "retired": false,
     "steps": [{"position": 1, "point": "HT7", "point_name": "Spirit Gate", "side": "both",
         "seconds": 60, "pressure": "light", "instruction": "Rest your thumb in the wrist crease.",
         "pregnancy": "not_listed"}]}))]

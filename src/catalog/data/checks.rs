@@ -275,19 +275,21 @@ pub(super) fn check_routines(
     Ok(())
 }
 
-/// The self-care guidance of each point that has some: its pressure and seconds.
-pub(super) type Guidance<'a> = HashMap<&'a str, (Pressure, u32)>;
+/// The self-care guidance of each point that has some: its pressure and seconds, and
+/// the point's pregnancy level.
+pub(super) type Guidance<'a> = HashMap<&'a str, (Pressure, u32, Pregnancy)>;
 
 /// Checks a routine step: its point has self-care guidance (`guided`, as the step links
 /// to how to find it), an instruction, 5-600 seconds, no firmer pressure than the
-/// guidance asks for, and no less than three quarters of its time.
+/// guidance asks for, no less than three quarters of its time, and a word for pregnant
+/// readers when the point is on the caution lists (or stricter).
 fn check_step(
     file: &Path,
     routine: &str,
     step: &StepRecord,
     guided: &Guidance,
 ) -> Result<(), DataError> {
-    let Some(&(pressure, seconds)) = guided.get(step.point.as_str()) else {
+    let Some(&(pressure, seconds, pregnancy)) = guided.get(step.point.as_str()) else {
         return Err(fail(
             file,
             format!(
@@ -311,6 +313,16 @@ fn check_step(
                 step.point,
                 step.pressure.as_str(),
                 pressure.as_str()
+            ),
+        ));
+    }
+    if pregnancy != Pregnancy::NotListed && !step.instruction.to_lowercase().contains("pregnan") {
+        return Err(fail(
+            file,
+            format!(
+                "{routine}: {} is `{}` in pregnancy, but the step's instruction says nothing about pregnancy",
+                step.point,
+                pregnancy.as_str()
             ),
         ));
     }
@@ -370,7 +382,7 @@ pub(super) fn guidance(points: &[PointRecord]) -> Guidance<'_> {
         .iter()
         .filter_map(|p| {
             let care = p.selfcare.as_ref()?;
-            Some((p.code.as_str(), (care.pressure, care.seconds)))
+            Some((p.code.as_str(), (care.pressure, care.seconds, p.pregnancy)))
         })
         .collect()
 }

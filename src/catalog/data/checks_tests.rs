@@ -344,7 +344,7 @@ fn conditions_link_known_points_once() {
 #[test]
 fn routine_steps_need_points_with_selfcare_guidance() {
     let conditions = vec![condition("headache", &["LI4"])];
-    let guided: Guidance = [("LI4", (Pressure::Medium, 60))].into();
+    let guided: Guidance = [("LI4", (Pressure::Medium, 60, Pregnancy::NotListed))].into();
     let good = vec![routine("evening", vec![step("LI4")])];
     assert!(check_routines(file(), &good, &conditions, &guided).is_ok());
     for point in ["GB20", "GB99"] {
@@ -359,7 +359,7 @@ fn routine_steps_need_points_with_selfcare_guidance() {
 #[test]
 fn routines_have_steps_known_conditions_and_sane_steps() {
     let conditions = vec![condition("headache", &["LI4"])];
-    let guided: Guidance = [("LI4", (Pressure::Medium, 60))].into();
+    let guided: Guidance = [("LI4", (Pressure::Medium, 60, Pregnancy::NotListed))].into();
     let check = |r: RoutineRecord| check_routines(file(), &[r], &conditions, &guided);
 
     refused(
@@ -388,6 +388,30 @@ fn routines_have_steps_known_conditions_and_sane_steps() {
         spoil(&mut s);
         refused(check(routine("evening", vec![s])), &[words]);
     }
+    let flagged: Guidance = [("LI4", (Pressure::Medium, 60, Pregnancy::Caution))].into();
+    refused(
+        check_routines(
+            file(),
+            &[routine("evening", vec![step("LI4")])],
+            &conditions,
+            &flagged,
+        ),
+        &[
+            "LI4 is `caution` in pregnancy",
+            "says nothing about pregnancy",
+        ],
+    );
+    let mut noted = step("LI4");
+    noted.instruction.push_str(" Skip it if you are pregnant.");
+    assert!(
+        check_routines(
+            file(),
+            &[routine("evening", vec![noted])],
+            &conditions,
+            &flagged
+        )
+        .is_ok()
+    );
     let twice = vec![routine("evening", vec![step("LI4")]); 2];
     refused(
         check_routines(file(), &twice, &conditions, &guided),

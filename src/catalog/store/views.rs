@@ -200,6 +200,12 @@ impl Snapshot {
             conditions: r.conditions.clone(),
             step_count: r.steps.len(),
             total_seconds: r.steps.iter().map(|s| s.seconds).sum(),
+            pregnancy: r
+                .steps
+                .iter()
+                .map(|s| self.point_name(&s.point, lang).1)
+                .max()
+                .unwrap_or(Pregnancy::NotListed),
             retired: self.retired.routine(ri),
         }
     }

@@ -40,6 +40,20 @@ async fn routines_with_steps_and_computed_duration() {
         let sum: u64 = steps.iter().map(|s| s["seconds"].as_u64().unwrap()).sum();
         assert_eq!(detail["total_seconds"].as_u64(), Some(sum), "{slug}");
         assert_eq!(detail["step_count"].as_u64(), Some(steps.len() as u64));
+        // The routine says whether it suits pregnancy: its strictest step, and every
+        // flagged step says what to do in pregnancy.
+        let levels = ["not_listed", "caution", "contraindicated"];
+        let rank = |v: &serde_json::Value| levels.iter().position(|l| v == l).unwrap();
+        let strictest = steps.iter().map(|s| rank(&s["pregnancy"])).max().unwrap();
+        assert_eq!(rank(&detail["pregnancy"]), strictest, "{slug}");
+        for s in steps.iter().filter(|s| s["pregnancy"] != "not_listed") {
+            let words = s["instruction"].as_str().unwrap().to_lowercase();
+            assert!(
+                words.contains("pregnan"),
+                "{slug}: {} says nothing of pregnancy",
+                s["point"]
+            );
+        }
         for (i, s) in steps.iter().enumerate() {
             assert_eq!(s["position"], i as i64 + 1);
             assert!(["left", "right", "both", "midline"].contains(&s["side"].as_str().unwrap()));

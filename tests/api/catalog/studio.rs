@@ -88,10 +88,10 @@ async fn only_admins_edit_the_catalog() {
 async fn an_edit_is_served_at_once_audited_and_restorable() {
     let app = local_app!("grants the admin role through the library");
     let boss = app.admin("boss@example.com").await;
-    let public_before = app.get("/v1/points/ST36").await;
+    let public_before = app.get("/v1/points/LU1").await;
     let version_before = app.get("/v1/catalog/version").await.json()["version"].clone();
 
-    let read = boss.get("/v1/admin/points/ST36").await;
+    let read = boss.get("/v1/admin/points/LU1").await;
     assert_eq!(tag(&read), "\"1\"");
     let item = ok(read);
     assert_eq!(item["revision"], 1);
@@ -101,7 +101,7 @@ async fn an_edit_is_served_at_once_audited_and_restorable() {
 
     let edited = patch(
         &boss,
-        "/v1/admin/points/ST36",
+        "/v1/admin/points/LU1",
         Some("\"1\""),
         json!({"english_name": "Leg Three Li", "pregnancy": "caution"}),
     )
@@ -116,8 +116,18 @@ async fn an_edit_is_served_at_once_audited_and_restorable() {
         "stricter is allowed"
     );
 
+    // Stricter on a point a routine presses needs that step to speak of pregnancy first.
+    patch(
+        &boss,
+        "/v1/admin/points/ST36",
+        Some("*"),
+        json!({"pregnancy": "caution"}),
+    )
+    .await
+    .problem(422, "content_invalid");
+
     // The public API serves it at once, with a new version and new validators.
-    let public = app.get("/v1/points/ST36").await;
+    let public = app.get("/v1/points/LU1").await;
     assert_eq!(public.json()["english_name"], "Leg Three Li");
     assert_ne!(public.header("etag"), public_before.header("etag"));
     let version = app.get("/v1/catalog/version").await.json()["version"].clone();
@@ -126,7 +136,7 @@ async fn an_edit_is_served_at_once_audited_and_restorable() {
     assert!(bundle.contains("Leg Three Li"));
 
     // The audit shows what changed, before and after.
-    let audit = ok(boss.get("/v1/admin/audit?subject=point:ST36").await);
+    let audit = ok(boss.get("/v1/admin/audit?subject=point:LU1").await);
     let entry = &audit["items"][0];
     assert_eq!(entry["action"], "update");
     assert_eq!(entry["subject_kind"], "point");
@@ -141,15 +151,15 @@ async fn an_edit_is_served_at_once_audited_and_restorable() {
     );
 
     // Back to revision 1: the baseline again, as revision 3.
-    let back = ok(restore(&boss, "/v1/admin/points/ST36", "\"2\"", 1).await);
+    let back = ok(restore(&boss, "/v1/admin/points/LU1", "\"2\"", 1).await);
     assert_eq!(back["revision"], 3);
     assert_eq!(back["edited"], false, "the baseline's content again");
     assert_eq!(back["content"]["english_name"], old_name);
     assert_eq!(
-        app.get("/v1/points/ST36").await.json()["english_name"],
+        app.get("/v1/points/LU1").await.json()["english_name"],
         old_name
     );
-    let revisions = ok(boss.get("/v1/admin/points/ST36/revisions?limit=2").await);
+    let revisions = ok(boss.get("/v1/admin/points/LU1/revisions?limit=2").await);
     let numbers: Vec<i64> = revisions["items"]
         .as_array()
         .unwrap()
@@ -160,12 +170,12 @@ async fn an_edit_is_served_at_once_audited_and_restorable() {
     assert_eq!(revisions["items"][1]["actor"], boss.id.as_str());
     let older = revisions["next_cursor"].as_str().unwrap();
     let rest = ok(boss
-        .get(&format!("/v1/admin/points/ST36/revisions?cursor={older}"))
+        .get(&format!("/v1/admin/points/LU1/revisions?cursor={older}"))
         .await);
     assert_eq!(rest["items"][0]["revision"], 1);
     assert_eq!(rest["items"][0]["actor"], Value::Null, "the data files'");
     assert_eq!(rest["next_cursor"], Value::Null);
-    let actions: Vec<String> = ok(boss.get("/v1/admin/audit?subject=point:ST36").await)["items"]
+    let actions: Vec<String> = ok(boss.get("/v1/admin/audit?subject=point:LU1").await)["items"]
         .as_array()
         .unwrap()
         .iter()
