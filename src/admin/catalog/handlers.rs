@@ -12,7 +12,7 @@ use utoipa::openapi::{RefOr, Schema};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
 use uuid::Uuid;
 
-use super::{Conditions, Edit, Editable, Links, Points, Precautions, Routines, read, write};
+use super::{Conditions, Edit, Editable, Links, Points, Precautions, Routines, read, typed, write};
 use crate::auth::AuthUser;
 use crate::catalog::content::{ItemKind, LinkContent, store};
 use crate::catalog::data::{ConditionRecord, PrecautionRecord, RoutineRecord};
@@ -152,8 +152,19 @@ documented!(Precautions, patch: PrecautionPatch, item: AdminPrecaution, revision
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"revision": 1}))]
 pub struct RestoreRequest {
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, maximum = 2147483647)]
+    #[serde(deserialize_with = "revision_number")]
     pub revision: i32,
+}
+
+/// A revision: a whole number from 1 (JSON may write it `3.0`).
+fn revision_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
+    let n = f64::deserialize(d)?;
+    if n.fract() == 0.0 && (1.0..=f64::from(i32::MAX)).contains(&n) {
+        Ok(n as i32)
+    } else {
+        Err(serde::de::Error::custom("must be a whole number from 1"))
+    }
 }
 
 /// One revision of an item (documented by `revisions_schema`).
@@ -221,7 +232,7 @@ async fn revisions<K: Editable>(
                 at: r.at,
                 actor: r.actor,
                 retired: r.retired,
-                content: super::typed::<K::Content>(&r.doc)?,
+                content: typed::<K::Content>(&r.doc)?,
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;
@@ -357,13 +368,13 @@ macro_rules! editable {
                 req: HttpRequest,
                 admin: AuthUser,
                 path: web::Path<$path>,
-                body: Json<RestoreRequest>,
+                body: Json<Value>,
                 pool: web::Data<DbPool>,
                 catalog: web::Data<CatalogStore>,
             ) -> ApiResult<HttpResponse> {
-                if body.revision < 1 {
-                    return Err(ApiError::invalid("revision", "must be 1 or more"));
-                }
+                // Admins only, whatever the body: a user learns nothing from a 422.
+                admin.require_admin()?;
+                let body: RestoreRequest = typed(&body)?;
                 let edit = Edit::Restore(body.revision);
                 write::<$kind>(&req, admin, (&pool, &catalog), key(path), edit).await
             }

@@ -225,6 +225,28 @@ pub(super) fn check_conditions(
     Ok(())
 }
 
+/// Checks that every point a condition links to has self-care guidance: a condition
+/// screen sends the reader to how to find and press each of its points.
+pub(super) fn check_links_guided(
+    file: &Path,
+    conditions: &[ConditionRecord],
+    guided: &Guidance,
+) -> Result<(), DataError> {
+    for c in conditions {
+        if let Some(link) = c
+            .points
+            .iter()
+            .find(|l| !guided.contains_key(l.code.as_str()))
+        {
+            return Err(fail(
+                file,
+                format!("{}: point {} has no self-care guidance", c.slug, link.code),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The evidence rule (docs/data-format.md): `reviewed` needs a named review
 /// (`review`) of this point's own use (`review_scope = "point"`); a review that pools
 /// protocols of several points supports `limited` at most; a scope needs its review.

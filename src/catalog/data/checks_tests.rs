@@ -467,3 +467,14 @@ fn a_reviewed_link_names_a_review_of_this_point() {
         );
     }
 }
+
+#[test]
+fn every_linked_point_has_guidance() {
+    let conditions = vec![condition("headache", &["LI4"])];
+    let guided: Guidance = [("LI4", (Pressure::Medium, 60, Pregnancy::NotListed))].into();
+    assert!(check_links_guided(file(), &conditions, &guided).is_ok());
+    refused(
+        check_links_guided(file(), &conditions, &Guidance::new()),
+        &["headache: point LI4 has no self-care guidance"],
+    );
+}

@@ -30,12 +30,9 @@ impl Dataset {
         let routines_file = dir.join("routines.toml");
         let routines = read_toml::<RoutineFile>(&routines_file)?.routines;
         // A routine step links to how to find its point: only points with self-care guidance.
-        checks::check_routines(
-            &routines_file,
-            &routines,
-            &conditions,
-            &checks::guidance(&points),
-        )?;
+        let guided = checks::guidance(&points);
+        checks::check_links_guided(&conditions_file, &conditions, &guided)?;
+        checks::check_routines(&routines_file, &routines, &conditions, &guided)?;
         let safety_file = dir.join("safety.toml");
         let safety: SafetyRecord = read_toml(&safety_file)?;
         checks::check_safety(&safety_file, &safety)?;

@@ -78,6 +78,16 @@ async fn only_admins_edit_the_catalog() {
         who.post("/v1/admin/routines", json!({}))
             .await
             .problem(403, "forbidden");
+        // Whatever the body: a user learns nothing from its checks.
+        let req = TestRequest::post().uri("/v1/admin/points/LI4/restore");
+        send(
+            who,
+            req,
+            Some("*"),
+            Some(("application/json", json!({"revision": 0.5}))),
+        )
+        .await
+        .problem(403, "forbidden");
     }
     app.get("/v1/admin/points/LI4")
         .await
@@ -219,15 +229,36 @@ async fn a_change_on_a_stale_revision_is_refused_with_412() {
         "the first edit stands"
     );
     assert_eq!(now["revision"], 2);
+    // A revision is a whole number from 1 (`1.0` is one).
+    let req = TestRequest::post().uri(&format!("{uri}/restore"));
+    send(
+        &boss,
+        req,
+        Some("*"),
+        Some(("application/json", json!({"revision": 0}))),
+    )
+    .await
+    .problem(422, "validation_failed");
+    let back = ok(send(
+        &boss,
+        TestRequest::post().uri(&format!("{uri}/restore")),
+        Some("\"2\""),
+        Some(("application/json", json!({"revision": 1.0}))),
+    )
+    .await);
+    assert_eq!(back["revision"], 3);
+    assert_eq!(back["edited"], false);
+    let first = ok(restore(&boss, uri, "\"3\"", 2).await);
+    assert_eq!(first["content"]["title"], "Open wounds and cuts");
     // The same content again writes nothing.
     let same = ok(patch(
         &boss,
         uri,
-        Some("\"2\""),
+        Some("\"4\""),
         json!({"title": "Open wounds and cuts"}),
     )
     .await);
-    assert_eq!(same["revision"], 2);
+    assert_eq!(same["revision"], 4);
 }
 
 #[actix_web::test]
