@@ -156,7 +156,7 @@ pub struct RoutineRef {
     "meridian": "PC", "number": 6, "body_region": "forearm_wrist", "pregnancy": "not_listed",
     "has_selfcare": true, "retired": false,
     "location": "On the palm side of the forearm, 2 cun above the wrist crease, between the two tendons.",
-    "aliases": [], "code_note": null, "pregnancy_sources": [],
+    "aliases": [], "code_note": null, "pregnancy_sources": [], "pregnancy_listed": "not_listed",
     "selfcare": {"how_to_find": ["Turn your palm up.", "Place three fingers across the wrist from the crease."],
         "finger": "thumb", "pressure": "medium", "seconds": 60, "breaths": 8, "sides": "both",
         "technique": "Press steadily between the tendons.", "traditional_uses": ["nausea"], "cautions": []},
@@ -184,6 +184,9 @@ pub struct PointDetail {
     /// standard points it lies level with or over, whose strictest level it takes.
     #[schema(example = json!(["T", "M", "K", "C", "F", "B", "I", "W"]))]
     pub pregnancy_sources: Vec<String>,
+    /// The level those lists give. `pregnancy` is stricter when acupress's editors
+    /// judged that the lists say too little (never laxer).
+    pub pregnancy_listed: Pregnancy,
     /// Self-acupressure guidance; null for points without it (`has_selfcare` is false).
     #[schema(required = true)]
     pub selfcare: Option<SelfCare>,

@@ -127,18 +127,28 @@ pub fn warnings<'a>(
 fn pregnancy(found: &mut Found, point: &PointRecord) {
     let lists = point.pregnancy_sources.len();
     // An extra point's sources are the flagged standard points it lies over or level with.
-    let named_by = match (point.kind, lists) {
-        (_, 0) => String::new(),
-        (PointKind::Extra, _) => format!(
-            " (it lies at {}, which the teaching lists flag)",
+    let mut why = match (point.kind, lists) {
+        (_, 0) => Vec::new(),
+        (PointKind::Extra, _) => vec![format!(
+            "it lies at {}, which the teaching lists flag",
             point.pregnancy_sources.join(" and ")
-        ),
+        )],
         (PointKind::Standard, 1) => {
-            " (one of the teaching lists acupress follows names it)".to_owned()
+            vec!["one of the teaching lists acupress follows names it".to_owned()]
         }
         (PointKind::Standard, n) => {
-            format!(" ({n} of the teaching lists acupress follows name it)")
+            vec![format!(
+                "{n} of the teaching lists acupress follows name it"
+            )]
         }
+    };
+    if point.pregnancy > point.pregnancy_listed {
+        why.push("acupress's editors rate it stricter than the lists do".to_owned());
+    }
+    let named_by = if why.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", why.join("; "))
     };
     match point.pregnancy {
         Pregnancy::Contraindicated => found.push(warning(

@@ -83,6 +83,7 @@ impl Snapshot {
             aliases: p.aliases.clone(),
             code_note: p.code_note.clone(),
             pregnancy_sources: p.pregnancy_sources.clone(),
+            pregnancy_listed: p.pregnancy_listed,
             selfcare: p.selfcare.clone(),
             conditions,
             routines: self.point_routines[i]

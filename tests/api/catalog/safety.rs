@@ -46,26 +46,31 @@ async fn safety_data_and_pregnancy_levels() {
         .collect();
     contraindicated.sort();
     // Baxie (EX-UE9) takes LI4's level: one of its webs is the one LI4 is pinched in.
+    // Zigong (EX-CA1), over the womb itself, is made stricter than its neighbours.
     assert_eq!(
         contraindicated,
         [
-            "BL31", "BL32", "BL60", "BL67", "EX-UE9", "GB21", "LI4", "SP6"
+            "BL31", "BL32", "BL60", "BL67", "EX-CA1", "EX-UE9", "GB21", "LI4", "SP6"
         ]
     );
-    // 60 standard points from the teaching lists, and 4 extra points that lie level
-    // with flagged ones on the lower belly and lower back
+    // 60 standard points from the teaching lists, and 3 extra points that lie level
+    // with flagged ones on the lower back
     let caution: Vec<&str> = safety["pregnancy"]["caution"]
         .as_array()
         .unwrap()
         .iter()
         .map(|c| c.as_str().unwrap())
         .collect();
-    assert_eq!(caution.len(), 64);
-    for code in ["EX-CA1", "EX-B2", "EX-B7", "EX-B8"] {
+    assert_eq!(caution.len(), 63);
+    for code in ["EX-B2", "EX-B7", "EX-B8"] {
         assert!(caution.contains(&code), "{code}");
     }
     let zigong = app.get("/v1/points/EX-CA1").await.json();
-    assert_eq!(zigong["pregnancy"], "caution");
+    assert_eq!(zigong["pregnancy"], "contraindicated");
+    assert_eq!(
+        zigong["pregnancy_listed"], "caution",
+        "the lists' level, for the record"
+    );
     assert_eq!(zigong["pregnancy_sources"], json!(["CV3", "ST29"]));
     let safe = codes(
         &app.get("/v1/points?pregnancy=not_listed&region=abdomen&limit=100")
@@ -73,7 +78,7 @@ async fn safety_data_and_pregnancy_levels() {
     );
     assert!(!safe.contains(&"EX-CA1".to_owned()));
     let listed = walk(&app, "/v1/points?pregnancy=contraindicated").await;
-    assert_eq!(listed.len(), 8);
+    assert_eq!(listed.len(), 9);
     assert_eq!(
         app.get("/v1/points/CV4").await.json()["pregnancy"],
         "caution"
@@ -363,7 +368,8 @@ async fn baxie_is_handled_as_li4_in_pregnancy() {
         .json();
     let messages = checked["warnings"].to_string();
     assert!(
-        messages.contains("it lies at LI4") && messages.contains("it lies at CV3 and ST29"),
+        messages.contains("it lies at LI4")
+            && messages.contains("it lies at CV3 and ST29, which the teaching lists flag; acupress's editors rate it stricter"),
         "an extra point's warning names the flagged points, not lists: {messages}"
     );
 }
