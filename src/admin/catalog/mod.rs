@@ -710,15 +710,20 @@ fn place(items: &mut Vec<StoredItem>, w: &Pending) {
 /// it breaks.
 async fn check(items: &[StoredItem], conn: &mut diesel_async::AsyncPgConnection) -> ApiResult<()> {
     let mut items = items.to_vec();
-    items.sort_by(|a, b| (a.position, &a.key).cmp(&(b.position, &b.key)));
     let (_, disclaimer) = store::meta(conn).await?;
-    let invalid = |detail: String| ApiError::Unprocessable {
+    // Typing and checking a thousand items is CPU work: off the async workers.
+    let outcome = tokio::task::spawn_blocking(move || {
+        items.sort_by(|a, b| (a.position, &a.key).cmp(&(b.position, &b.key)));
+        let contents = Contents::from_items(&items, disclaimer)?;
+        contents.check().map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    outcome.map_err(|detail| ApiError::Unprocessable {
         code: ProblemCode::ContentInvalid,
         detail,
         errors: Vec::new(),
-    };
-    let contents = Contents::from_items(&items, disclaimer).map_err(invalid)?;
-    contents.check().map_err(|e| invalid(e.to_string()))
+    })
 }
 
 #[cfg(test)]

@@ -48,7 +48,13 @@ pub async fn read_snapshot(pool: &DbPool) -> Result<Snapshot, DbError> {
             point_count: m.point_count,
         })
         .collect();
-    let contents = Contents::from_items(&items, disclaimer)
-        .map_err(|e| DbError::Query(diesel::result::Error::DeserializationError(e.into())))?;
-    Ok(Snapshot::build(version, meridians, contents))
+    // Typing the items, indexing them and rendering the bundles takes tens of
+    // milliseconds of CPU: off the async workers, so that reads go on meanwhile.
+    tokio::task::spawn_blocking(move || {
+        let contents = Contents::from_items(&items, disclaimer)
+            .map_err(|e| DbError::Query(diesel::result::Error::DeserializationError(e.into())))?;
+        Ok(Snapshot::build(version, meridians, contents))
+    })
+    .await
+    .map_err(|e| DbError::Query(diesel::result::Error::DeserializationError(e.into())))?
 }
