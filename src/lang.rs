@@ -17,6 +17,8 @@ use serde::{Deserialize, Serialize};
     PartialEq,
     Eq,
     Hash,
+    PartialOrd,
+    Ord,
     Serialize,
     Deserialize,
     utoipa::ToSchema,
@@ -67,6 +69,18 @@ impl Lang {
     }
 }
 
+/// One of the three tags exactly (any letter case): `en`, `zh-Hans`, `zh-Hant`.
+impl std::str::FromStr for Lang {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|lang| lang.tag().eq_ignore_ascii_case(raw))
+            .ok_or_else(|| format!("unknown language `{raw}`: one of en, zh-Hans, zh-Hant"))
+    }
+}
+
 impl ToSql<Text, Pg> for Lang {
     fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
         <str as ToSql<Text, Pg>>::to_sql(self.tag(), out)
@@ -99,6 +113,8 @@ mod tests {
         }
         assert_eq!(Lang::from_tag("zh-TW"), Some(Lang::ZhHant));
         assert_eq!(Lang::from_tag("fr"), None);
+        assert_eq!("ZH-hant".parse::<Lang>(), Ok(Lang::ZhHant));
+        assert!("zh-TW".parse::<Lang>().is_err());
         assert!(serde_json::from_value::<Lang>("de".into()).is_err());
     }
 }

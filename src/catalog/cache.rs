@@ -82,8 +82,12 @@ const MAX_BODY_BYTES: usize = 256 * 1024;
 /// A rendered body is a function of the language and the request.
 pub type CacheKey = (Lang, ReadKey);
 
+/// A rendered body and its `Content-Language` (the language asked for, with `en` added
+/// where texts fell back to English).
+pub type Rendered = (Bytes, &'static str);
+
 /// The rendered bodies of one snapshot.
-pub type ResponseCache = Lru<CacheKey, Bytes>;
+pub type ResponseCache = Lru<CacheKey, Rendered>;
 
 impl Default for ResponseCache {
     fn default() -> Self {

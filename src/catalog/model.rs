@@ -1,11 +1,13 @@
 //! Catalog response types.
 
+use std::cell::Cell;
+
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::catalog::data::{
-    BodyRegion, ConditionCategory, EvidenceLevel, PointKind, PrecautionRecord, Pregnancy, Pressure,
-    RoutineLevel, SelfCare, Side,
+    BodyRegion, ConditionCategory, EvidenceLevel, PointKind, PrecautionLevel, Pregnancy, Pressure,
+    RoutineLevel, SelfCare, Side, Translated,
 };
 use crate::catalog::safety::Warning;
 use crate::http::Lang;
@@ -34,25 +36,105 @@ pub struct Meridian {
 }
 
 impl Meridian {
-    pub fn localized(&self, lang: Lang) -> Self {
+    pub fn localized(&self, tr: &Localizer) -> Self {
         let mut m = self.clone();
-        m.name = pick(
-            lang,
-            &self.english_name,
-            &self.hanzi,
-            &self.hanzi_traditional,
-        )
-        .to_owned();
+        let native = match tr.lang() {
+            Lang::ZhHant => &self.hanzi_traditional,
+            _ => &self.hanzi,
+        };
+        m.name = tr.text(&self.english_name, Some(native));
         m
     }
 }
 
-/// Chooses the text for a language, falling back to English.
-pub fn pick<'a>(lang: Lang, en: &'a str, hans: &'a str, hant: &'a str) -> &'a str {
-    match lang {
-        Lang::ZhHans if !hans.is_empty() => hans,
-        Lang::ZhHant if !hant.is_empty() => hant,
-        _ => en,
+/// Renders texts in a reader's language, each field falling back to English where it
+/// has no translation, and keeps track of whether any did: `Content-Language` then
+/// names English too ([`Localizer::content_language`]).
+#[derive(Debug)]
+pub struct Localizer {
+    lang: Lang,
+    english: Cell<bool>,
+}
+
+impl Localizer {
+    pub fn new(lang: Lang) -> Self {
+        Self {
+            lang,
+            english: Cell::new(false),
+        }
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// `translated` (the text in the reader's language) where there is one, else the
+    /// English.
+    pub fn text(&self, english: &str, translated: Option<&str>) -> String {
+        match translated.filter(|t| self.lang != Lang::En && !t.is_empty()) {
+            Some(text) => text.to_owned(),
+            None => {
+                self.fell_back(!english.is_empty());
+                english.to_owned()
+            }
+        }
+    }
+
+    /// The `field` of `all` (an item's translations) in the reader's language, else
+    /// `english`.
+    pub fn field<T: Translated>(
+        &self,
+        english: &str,
+        all: &T,
+        field: impl FnOnce(&T::Texts) -> Option<&String>,
+    ) -> String {
+        let translated = all.texts(self.lang).and_then(field);
+        self.text(english, translated.map(String::as_str))
+    }
+
+    /// [`Localizer::field`] for a list.
+    pub fn list_field<T: Translated>(
+        &self,
+        english: &[String],
+        all: &T,
+        field: impl FnOnce(&T::Texts) -> Option<&Vec<String>>,
+    ) -> Vec<String> {
+        self.list(english, all.texts(self.lang).and_then(field))
+    }
+
+    /// The same for a list: the translated one where there is one, else the English.
+    pub fn list(&self, english: &[String], translated: Option<&Vec<String>>) -> Vec<String> {
+        match translated.filter(|t| self.lang != Lang::En && !t.is_empty()) {
+            Some(list) => list.clone(),
+            None => {
+                self.fell_back(!english.is_empty());
+                english.to_vec()
+            }
+        }
+    }
+
+    /// Notes that English text is in the body (when `english` holds).
+    fn fell_back(&self, english: bool) {
+        if english && self.lang != Lang::En {
+            self.english.set(true);
+        }
+    }
+
+    /// What the body is written in: the reader's language, with `en` added when some
+    /// text fell back to English.
+    pub fn content_language(&self) -> &'static str {
+        content_language(self.lang, self.english.get())
+    }
+}
+
+/// `Content-Language` of a body in `lang`, with English in it too when `english`.
+pub fn content_language(lang: Lang, english: bool) -> &'static str {
+    match (lang, english) {
+        (Lang::En, _) => "en",
+        (Lang::ZhHans, false) => "zh-Hans",
+        (Lang::ZhHant, false) => "zh-Hant",
+        (Lang::ZhHans, true) => "zh-Hans, en",
+        (Lang::ZhHant, true) => "zh-Hant, en",
     }
 }
 
@@ -372,8 +454,19 @@ pub struct PregnancyLists {
 }))]
 pub struct Safety {
     pub disclaimer: String,
-    pub precautions: Vec<PrecautionRecord>,
+    pub precautions: Vec<Precaution>,
     pub pregnancy: PregnancyLists,
+}
+
+/// A general precaution: where or when not to press, or to press only with care.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+#[schema(example = json!({"slug": "open-wounds", "level": "avoid", "title": "Open wounds",
+    "detail": "Do not press on cuts, grazes or skin that is healing."}))]
+pub struct Precaution {
+    pub slug: String,
+    pub level: PrecautionLevel,
+    pub title: String,
+    pub detail: String,
 }
 
 /// The version of the catalog content, and how much there is.

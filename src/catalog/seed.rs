@@ -58,7 +58,7 @@ fn apply(conn: &mut SyncPgConnection, data: &Dataset) -> QueryResult<SeedOutcome
     }
     upsert_meridians(conn, data)?;
     let changed = merge_items(conn, data)?;
-    let safety = serde_json::json!({"disclaimer": data.safety.disclaimer});
+    let safety = crate::catalog::content::store::disclaimer_doc(&data.safety);
     diesel::insert_into(catalog_meta::table)
         .values((
             catalog_meta::id.eq(true),

@@ -371,10 +371,7 @@ mod tests {
                 points: Vec::new(),
                 conditions: Vec::new(),
                 routines: Vec::new(),
-                safety: SafetyRecord {
-                    disclaimer: String::new(),
-                    precautions: Vec::new(),
-                },
+                safety: SafetyRecord::default(),
                 retired: Default::default(),
             },
         )

@@ -84,11 +84,10 @@ pub async fn private_no_store(
 const CATALOG_MAX_AGE: u32 = 300;
 
 /// A cacheable catalog response: strong ETag over (content version, language, URL),
-/// 304 when `If-None-Match` matches, `Content-Language` and `Vary` set. A personal one
+/// 304 when `If-None-Match` matches, `Vary` set (and a 200's `Content-Language`). A personal one
 /// (signed in, with the reader's warnings) has an ETag of its own and is `private`.
 pub struct Cacheable {
     etag: String,
-    lang: Lang,
     personal: bool,
 }
 
@@ -100,7 +99,6 @@ impl Cacheable {
         let etag = format!("\"{version}-{}-{:016x}\"", lang.tag(), hasher.finish());
         Self {
             etag,
-            lang,
             personal: false,
         }
     }
@@ -111,7 +109,6 @@ impl Cacheable {
         let base = self.etag.trim_end_matches('"');
         Self {
             etag: format!("{base}.p{profile:02x}\""),
-            lang: self.lang,
             personal: true,
         }
     }
@@ -146,7 +143,6 @@ impl Cacheable {
         builder
             .insert_header((header::ETAG, self.etag.clone()))
             .insert_header((header::CACHE_CONTROL, cache_control))
-            .insert_header((header::CONTENT_LANGUAGE, self.lang.tag()))
             // A signed-in reader gets another representation: no cache may hand the
             // public one to them, or theirs to anyone.
             .insert_header((
@@ -156,9 +152,15 @@ impl Cacheable {
         builder
     }
 
-    /// Sends bytes that are already JSON (pre-rendered responses).
-    pub fn json_bytes(&self, body: actix_web::web::Bytes) -> HttpResponse {
+    /// Sends bytes that are already JSON (pre-rendered responses), written in
+    /// `content_language` (the language asked for, with `en` where texts fell back).
+    pub fn json_bytes(
+        &self,
+        body: actix_web::web::Bytes,
+        content_language: &'static str,
+    ) -> HttpResponse {
         self.headers(HttpResponse::Ok())
+            .insert_header((header::CONTENT_LANGUAGE, content_language))
             .content_type(header::ContentType::json())
             .body(body)
     }

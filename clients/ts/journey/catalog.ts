@@ -16,6 +16,10 @@ export async function offlineBundle(api: Api): Promise<string> {
   answered(again.response, 304);
   const version = ok(await api.GET("/v1/catalog/version"), 200);
   check(version.version === catalog.version, "the bundle and the version endpoint agree");
+  const hant = await api.GET("/v1/catalog", { params: { query: { lang: "zh-Hant" } } });
+  const lang: Closed<typeof catalog.language> = ok(hant, 200).language;
+  check(lang === "zh-Hant", "the bundle is fetched per language");
+  check(hant.response.headers.get("content-language") === "zh-Hant", "the Traditional Chinese bundle is all Chinese");
   return catalog.version;
 }
 
@@ -73,6 +77,8 @@ export async function point(api: Api): Promise<void> {
   check(outcome.response.headers.get("content-language") === "zh-Hans", "the point is served in zh-Hans");
   const selfcare: SelfCare | null = hegu.selfcare;
   check(selfcare !== null, "LI4 has self-care guidance");
+  check(/\p{Script=Han}/u.test(hegu.location), "LI4's location is written in Chinese");
+  check(selfcare.cautions.some((c) => c.includes("孕")), "LI4's cautions speak of pregnancy in Chinese");
   const finger: Closed<SelfCare["finger"]> = selfcare.finger;
   const pressure: Schemas["Pressure"] = selfcare.pressure;
   const sides: Closed<SelfCare["sides"]> = selfcare.sides;

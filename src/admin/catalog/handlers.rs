@@ -33,8 +33,8 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 
 /// The schema of a merge patch of `T`: any of its fields but the `fixed` ones.
 fn patch_schema<T: ToSchema>(fixed: &[&str]) -> RefOr<Schema> {
-    let mut schema = T::schema();
-    if let RefOr::T(Schema::Object(object)) = &mut schema {
+    let mut patch = T::schema();
+    if let RefOr::T(Schema::Object(object)) = &mut patch {
         object.required.clear();
         for name in fixed {
             object.properties.shift_remove(*name);
@@ -44,8 +44,16 @@ fn patch_schema<T: ToSchema>(fixed: &[&str]) -> RefOr<Schema> {
              field that may be cleared, and is refused for one that may not.",
             T::name()
         ));
+        // Translations merge field by field; `null` removes them all.
+        if let Some(translations) = object.properties.get_mut("translations") {
+            let inner = serde_json::to_value(&*translations).expect("a schema serializes");
+            *translations = schema(serde_json::json!({
+                "oneOf": [inner, {"type": "null"}],
+                "description": "The texts in other languages, merged language by language and field by field; `null` removes them all.",
+            }));
+        }
     }
-    schema
+    patch
 }
 
 /// A schema written as JSON (the shapes below have no derive: their content varies).

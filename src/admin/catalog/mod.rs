@@ -96,15 +96,7 @@ impl Editable for Conditions {
             .into_iter()
             .enumerate()
             .map(|(i, link)| {
-                let link = LinkContent {
-                    condition: record.slug.clone(),
-                    code: link.code,
-                    rank: i as u32 + 1,
-                    evidence: link.evidence,
-                    note: link.note,
-                    review: link.review,
-                    review_scope: link.review_scope,
-                };
+                let link = LinkContent::of(&record.slug, i as u32 + 1, link);
                 let key = LinkContent::key(&link.condition, &link.code);
                 let position = link.rank as i32;
                 let doc = serde_json::to_value(link).map_err(ApiError::internal)?;
@@ -162,7 +154,7 @@ pub const MAX_TEXT: usize = 2000;
 pub const MAX_LIST: usize = 100;
 
 /// The schemas of items' content (and their patches), which [`document_bounds`] marks.
-const CONTENT_SCHEMAS: [&str; 14] = [
+const CONTENT_SCHEMAS: [&str; 26] = [
     "PointRecord",
     "SelfCare",
     "ConditionRecord",
@@ -177,6 +169,18 @@ const CONTENT_SCHEMAS: [&str; 14] = [
     "LinkPatch",
     "RoutinePatch",
     "PrecautionPatch",
+    "PointTranslations",
+    "PointTexts",
+    "ConditionTranslations",
+    "ConditionTexts",
+    "LinkTranslations",
+    "LinkTexts",
+    "RoutineTranslations",
+    "RoutineTexts",
+    "StepTranslations",
+    "StepTexts",
+    "PrecautionTranslations",
+    "PrecautionTexts",
 ];
 
 /// 422 naming the first text longer than [`MAX_TEXT`] or list longer than [`MAX_LIST`].
@@ -710,11 +714,11 @@ fn place(items: &mut Vec<StoredItem>, w: &Pending) {
 /// it breaks.
 async fn check(items: &[StoredItem], conn: &mut diesel_async::AsyncPgConnection) -> ApiResult<()> {
     let mut items = items.to_vec();
-    let (_, disclaimer) = store::meta(conn).await?;
+    let (_, safety) = store::meta(conn).await?;
     // Typing and checking a thousand items is CPU work: off the async workers.
     let outcome = tokio::task::spawn_blocking(move || {
         items.sort_by(|a, b| (a.position, &a.key).cmp(&(b.position, &b.key)));
-        let contents = Contents::from_items(&items, disclaimer)?;
+        let contents = Contents::from_items(&items, safety)?;
         contents.check().map_err(|e| e.to_string())
     })
     .await

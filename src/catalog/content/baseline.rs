@@ -34,15 +34,7 @@ pub fn baseline_items(data: &Dataset) -> Vec<StoredItem> {
             to_doc(&ConditionContent::from(c)),
         ));
         for (rank, link) in c.points.iter().enumerate() {
-            let content = LinkContent {
-                condition: c.slug.clone(),
-                code: link.code.clone(),
-                rank: rank as u32 + 1,
-                evidence: link.evidence,
-                note: link.note.clone(),
-                review: link.review.clone(),
-                review_scope: link.review_scope,
-            };
+            let content = LinkContent::of(&c.slug, rank as u32 + 1, link.clone());
             let key = LinkContent::key(&c.slug, &link.code);
             items.push(item(ItemKind::Link, &key, rank, to_doc(&content)));
         }

@@ -19,8 +19,9 @@ use utoipa::ToSchema;
 pub use baseline::baseline_items;
 
 use crate::catalog::data::{
-    Catalog, ConditionCategory, ConditionPointRecord, ConditionRecord, DataError, EvidenceLevel,
-    PointRecord, ReviewScope, RoutineRecord, SafetyRecord, check_catalog,
+    Catalog, ConditionCategory, ConditionPointRecord, ConditionRecord, ConditionTranslations,
+    DataError, EvidenceLevel, LinkTranslations, PointRecord, ReviewScope, RoutineRecord,
+    SafetyRecord, check_catalog,
 };
 
 /// The kinds of editable items.
@@ -82,6 +83,9 @@ pub struct ConditionContent {
     pub see_a_doctor_when: Vec<String>,
     #[schema(required = true)]
     pub caution: Option<String>,
+    /// The texts in other languages, field by field (English where one is left out).
+    #[serde(default, skip_serializing_if = "ConditionTranslations::is_empty")]
+    pub translations: ConditionTranslations,
 }
 
 impl ConditionContent {
@@ -97,6 +101,7 @@ impl ConditionContent {
             see_a_doctor_when: self.see_a_doctor_when,
             caution: self.caution,
             points,
+            translations: self.translations,
         }
     }
 }
@@ -113,6 +118,7 @@ impl From<&ConditionRecord> for ConditionContent {
             description: c.description.clone(),
             see_a_doctor_when: c.see_a_doctor_when.clone(),
             caution: c.caution.clone(),
+            translations: c.translations.clone(),
         }
     }
 }
@@ -141,11 +147,28 @@ pub struct LinkContent {
     #[serde(default)]
     #[schema(required = true)]
     pub review_scope: Option<ReviewScope>,
+    /// The note in other languages.
+    #[serde(default, skip_serializing_if = "LinkTranslations::is_empty")]
+    pub translations: LinkTranslations,
 }
 
 impl LinkContent {
     pub fn key(condition: &str, code: &str) -> String {
         format!("{condition}/{code}")
+    }
+
+    /// The link of `condition` to `link`'s point, at `rank`.
+    pub fn of(condition: &str, rank: u32, link: ConditionPointRecord) -> Self {
+        Self {
+            condition: condition.to_owned(),
+            code: link.code,
+            rank,
+            evidence: link.evidence,
+            note: link.note,
+            review: link.review,
+            review_scope: link.review_scope,
+            translations: link.translations,
+        }
     }
 
     fn record(self) -> ConditionPointRecord {
@@ -155,6 +178,7 @@ impl LinkContent {
             note: self.note,
             review: self.review,
             review_scope: self.review_scope,
+            translations: self.translations,
         }
     }
 }
@@ -209,15 +233,13 @@ fn from_doc<T: serde::de::DeserializeOwned>(item: &StoredItem) -> Result<T, Stri
 
 impl Contents {
     /// Types `items` (in their stored order: by position, then key).
-    pub fn from_items(items: &[StoredItem], disclaimer: String) -> Result<Self, String> {
+    /// `safety` holds the disclaimer; the precautions come from the items.
+    pub fn from_items(items: &[StoredItem], safety: SafetyRecord) -> Result<Self, String> {
         let mut contents = Self {
             points: Vec::new(),
             conditions: Vec::new(),
             routines: Vec::new(),
-            safety: SafetyRecord {
-                disclaimer,
-                precautions: Vec::new(),
-            },
+            safety,
             retired: Retired::default(),
         };
         let mut links: Vec<(&StoredItem, LinkContent)> = Vec::new();

@@ -9,10 +9,12 @@ use diesel::prelude::*;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
 use diesel::sql_types::{Bool, Integer, Jsonb, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Deserialize;
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::{ItemKind, StoredItem};
+use crate::catalog::data::{SafetyRecord, SafetyTranslations};
 use crate::db::schema::{catalog_items, catalog_meta, catalog_revisions};
 
 type ItemTuple = (String, String, i32, Value, bool);
@@ -54,8 +56,9 @@ pub async fn items(conn: &mut AsyncPgConnection) -> QueryResult<Vec<StoredItem>>
     Ok(rows.into_iter().filter_map(stored).collect())
 }
 
-/// The served version and the disclaimer.
-pub async fn meta(conn: &mut AsyncPgConnection) -> QueryResult<(String, String)> {
+/// The served version, and the disclaimer with its translations (as a safety record
+/// without precautions, which are items).
+pub async fn meta(conn: &mut AsyncPgConnection) -> QueryResult<(String, SafetyRecord)> {
     let (version, safety): (String, Value) = catalog_meta::table
         .select((catalog_meta::version, catalog_meta::safety))
         .first(conn)
@@ -63,9 +66,18 @@ pub async fn meta(conn: &mut AsyncPgConnection) -> QueryResult<(String, String)>
     Ok((version, disclaimer(&safety)))
 }
 
-/// The disclaimer kept in `catalog_meta.safety`.
-pub fn disclaimer(safety: &Value) -> String {
-    safety["disclaimer"].as_str().unwrap_or_default().to_owned()
+/// The disclaimer and its translations kept in `catalog_meta.safety`.
+fn disclaimer(safety: &Value) -> SafetyRecord {
+    SafetyRecord {
+        disclaimer: safety["disclaimer"].as_str().unwrap_or_default().to_owned(),
+        precautions: Vec::new(),
+        translations: SafetyTranslations::deserialize(&safety["translations"]).unwrap_or_default(),
+    }
+}
+
+/// What `catalog_meta.safety` keeps of `safety`: the disclaimer and its translations.
+pub fn disclaimer_doc(safety: &SafetyRecord) -> Value {
+    serde_json::json!({"disclaimer": safety.disclaimer, "translations": safety.translations})
 }
 
 /// Takes the catalog's lock for an edit: edits run one at a time, so each is checked

@@ -395,7 +395,167 @@ pub fn check_catalog(file: &Path, catalog: &Catalog) -> Result<(), DataError> {
         catalog.conditions,
         &guidance(catalog.points),
     )?;
-    check_safety(file, catalog.safety)
+    check_safety(file, catalog.safety)?;
+    check_translations(file, catalog)
+}
+
+/// Checks a translated text: what [`check_text`] asks, and written in Chinese (at
+/// least one Han character), so that English pasted into the wrong language is caught.
+fn check_translated(file: &Path, what: &str, text: &str) -> Result<(), DataError> {
+    check_text(file, what, text)?;
+    if !text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)) {
+        return Err(fail(file, format!("{what}: is not written in Chinese")));
+    }
+    Ok(())
+}
+
+/// Checks a translated list: every entry, and, where `english` is given (red flags and
+/// cautions, which a reader must never miss), as many entries as the English has.
+fn check_translated_list(
+    file: &Path,
+    what: &str,
+    texts: &[String],
+    english: Option<&[String]>,
+) -> Result<(), DataError> {
+    if texts.is_empty() {
+        return Err(fail(
+            file,
+            format!("{what}: an empty list; leave it out instead"),
+        ));
+    }
+    if let Some(english) = english
+        && english.len() != texts.len()
+    {
+        return Err(fail(
+            file,
+            format!(
+                "{what}: {} entries where the English has {}; translate every one",
+                texts.len(),
+                english.len()
+            ),
+        ));
+    }
+    texts
+        .iter()
+        .try_for_each(|text| check_translated(file, what, text))
+}
+
+/// Checks every translation: each text written, lists of red flags and cautions as
+/// long as the English, no translation of a text the item does not have in English, and
+/// a step on the pregnancy lists that speaks of pregnancy (孕) in every language.
+pub(super) fn check_translations(file: &Path, catalog: &Catalog) -> Result<(), DataError> {
+    for p in catalog.points {
+        for (lang, t) in p.translations.each() {
+            let at = |field: &str| format!("{} {field} ({})", p.code, lang.tag());
+            if let Some(text) = &t.location {
+                check_translated(file, &at("location"), text)?;
+            }
+            let guided = [&t.how_to_find, &t.traditional_uses, &t.cautions]
+                .iter()
+                .any(|l| l.is_some())
+                || t.technique.is_some();
+            let Some(care) = &p.selfcare else {
+                if guided {
+                    return Err(fail(
+                        file,
+                        format!("{}: translates self-care guidance it does not have", at("")),
+                    ));
+                }
+                continue;
+            };
+            if let Some(text) = &t.technique {
+                check_translated(file, &at("technique"), text)?;
+            }
+            for (field, texts, english) in [
+                ("how_to_find", &t.how_to_find, None),
+                ("traditional_uses", &t.traditional_uses, None),
+                ("cautions", &t.cautions, Some(care.cautions.as_slice())),
+            ] {
+                if let Some(texts) = texts {
+                    check_translated_list(file, &at(field), texts, english)?;
+                }
+            }
+        }
+    }
+    for c in catalog.conditions {
+        for (lang, t) in c.translations.each() {
+            let at = |field: &str| format!("{} {field} ({})", c.slug, lang.tag());
+            if let Some(text) = &t.description {
+                check_translated(file, &at("description"), text)?;
+            }
+            if let Some(flags) = &t.see_a_doctor_when {
+                let english = Some(c.see_a_doctor_when.as_slice());
+                check_translated_list(file, &at("see_a_doctor_when"), flags, english)?;
+            }
+            match (&t.caution, &c.caution) {
+                (Some(text), Some(_)) => check_translated(file, &at("caution"), text)?,
+                (Some(_), None) => {
+                    return Err(fail(
+                        file,
+                        format!(
+                            "{}: there is no English caution to translate",
+                            at("caution")
+                        ),
+                    ));
+                }
+                (None, _) => {}
+            }
+        }
+        for link in &c.points {
+            for (lang, t) in link.translations.each() {
+                if let Some(note) = &t.note {
+                    let at = format!("{}/{} note ({})", c.slug, link.code, lang.tag());
+                    check_translated(file, &at, note)?;
+                }
+            }
+        }
+    }
+    let guided = guidance(catalog.points);
+    for r in catalog.routines {
+        for (lang, t) in r.translations.each() {
+            if let Some(text) = &t.description {
+                check_translated(
+                    file,
+                    &format!("{} description ({})", r.slug, lang.tag()),
+                    text,
+                )?;
+            }
+        }
+        for (i, step) in r.steps.iter().enumerate() {
+            let flagged = guided
+                .get(step.point.as_str())
+                .is_some_and(|g| g.2 != Pregnancy::NotListed);
+            for (lang, t) in step.translations.each() {
+                let Some(text) = &t.instruction else { continue };
+                let at = format!("{} step {} instruction ({})", r.slug, i + 1, lang.tag());
+                check_translated(file, &at, text)?;
+                if flagged && !text.contains('孕') {
+                    return Err(fail(
+                        file,
+                        format!(
+                            "{at}: {} is on the pregnancy lists, but the instruction says nothing about pregnancy (孕)",
+                            step.point
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    for p in &catalog.safety.precautions {
+        for (lang, t) in p.translations.each() {
+            for (field, text) in [("title", &t.title), ("detail", &t.detail)] {
+                if let Some(text) = text {
+                    check_translated(file, &format!("{} {field} ({})", p.slug, lang.tag()), text)?;
+                }
+            }
+        }
+    }
+    for (lang, t) in catalog.safety.translations.each() {
+        if let Some(text) = &t.disclaimer {
+            check_translated(file, &format!("disclaimer ({})", lang.tag()), text)?;
+        }
+    }
+    Ok(())
 }
 
 /// The self-care guidance of every point that has some.

@@ -2,6 +2,9 @@
 
 use super::*;
 use crate::catalog::data::records::{ConditionPointRecord, PrecautionRecord};
+use crate::catalog::data::translations::{
+    ConditionTexts, PointTexts, PrecautionTexts, SafetyTexts, StepTexts,
+};
 use crate::catalog::data::vocab::{
     BodyRegion, ConditionCategory, EvidenceLevel, Finger, PrecautionLevel, Pressure, ReviewScope,
     RoutineLevel, SelfCareSides, Side,
@@ -72,6 +75,7 @@ fn point(code: &str, kind: PointKind, pregnancy: Pregnancy) -> PointRecord {
         pregnancy_sources: Vec::new(),
         pregnancy_listed: pregnancy,
         selfcare: None,
+        translations: Default::default(),
     }
 }
 
@@ -101,6 +105,7 @@ fn condition(slug: &str, codes: &[&str]) -> ConditionRecord {
         description: "Pain in the head.".into(),
         see_a_doctor_when: vec!["Sudden and severe.".into()],
         caution: None,
+        translations: Default::default(),
         points: codes
             .iter()
             .map(|code| ConditionPointRecord {
@@ -109,6 +114,7 @@ fn condition(slug: &str, codes: &[&str]) -> ConditionRecord {
                 note: "Often used.".into(),
                 review: None,
                 review_scope: None,
+                translations: Default::default(),
             })
             .collect(),
     }
@@ -121,6 +127,7 @@ fn step(point: &str) -> StepRecord {
         seconds: 60,
         pressure: Pressure::Medium,
         instruction: "Press and breathe.".into(),
+        translations: Default::default(),
     }
 }
 
@@ -134,6 +141,7 @@ fn routine(slug: &str, steps: Vec<StepRecord>) -> RoutineRecord {
         conditions: vec!["headache".into()],
         level: RoutineLevel::Beginner,
         steps,
+        translations: Default::default(),
     }
 }
 
@@ -145,7 +153,9 @@ fn safety() -> SafetyRecord {
             level: PrecautionLevel::Avoid,
             title: "Broken skin".into(),
             detail: "Do not press on cuts.".into(),
+            translations: Default::default(),
         }],
+        translations: Default::default(),
     }
 }
 
@@ -438,6 +448,7 @@ fn a_reviewed_link_names_a_review_of_this_point() {
         note: "Used.".into(),
         review: review.map(str::to_owned),
         review_scope,
+        translations: Default::default(),
     };
     let (r, p) = (Some("Someone et al. 2020"), Some(ReviewScope::Point));
     for good in [
@@ -477,4 +488,141 @@ fn every_linked_point_has_guidance() {
         check_links_guided(file(), &conditions, &Guidance::new()),
         &["headache: point LI4 has no self-care guidance"],
     );
+}
+
+/// Gives the items of [`translated`]'s catalog their translations.
+type Translate = fn(&mut PointRecord, &mut ConditionRecord, &mut RoutineRecord, &mut SafetyRecord);
+
+/// A catalog of one guided point (LI4, flagged `flag`), a condition linking it and a
+/// routine pressing it, translated into Simplified Chinese by `translate`.
+fn translated(flag: Pregnancy, translate: Translate) -> Result<(), DataError> {
+    let mut p = point("LI4", PointKind::Standard, flag);
+    p.selfcare = Some(selfcare());
+    let mut c = condition("headache", &["LI4"]);
+    let mut instruction = step("LI4");
+    instruction.instruction.push_str(" Not in pregnancy.");
+    let mut r = routine("evening", vec![instruction]);
+    let mut s = safety();
+    translate(&mut p, &mut c, &mut r, &mut s);
+    if p.selfcare.is_none() {
+        // The routine would be refused first; the translation rule is what is checked.
+        r.steps.clear();
+        let catalog = Catalog {
+            points: &[p],
+            conditions: &[c],
+            routines: &[],
+            safety: &s,
+        };
+        return check_translations(file(), &catalog);
+    }
+    let catalog = Catalog {
+        points: &[p],
+        conditions: &[c],
+        routines: &[r],
+        safety: &s,
+    };
+    check_translations(file(), &catalog)?;
+    check_catalog(file(), &catalog)
+}
+
+#[test]
+fn translations_are_written_in_full_and_in_chinese() {
+    assert!(translated(Pregnancy::NotListed, |_, _, _, _| {}).is_ok());
+    assert!(
+        translated(Pregnancy::Caution, |p, c, r, s| {
+            p.translations.zh_hans = Some(PointTexts {
+                location: Some("拇指与食指之间。".into()),
+                cautions: Some(vec!["孕期不要按压。".into()]),
+                ..Default::default()
+            });
+            c.translations.zh_hant = Some(ConditionTexts {
+                see_a_doctor_when: Some(vec!["突然而劇烈。".into()]),
+                ..Default::default()
+            });
+            r.steps[0].translations.zh_hans = Some(StepTexts {
+                instruction: Some("按压并呼吸；孕期不要按压。".into()),
+            });
+            s.precautions[0].translations.zh_hans = Some(PrecautionTexts {
+                title: Some("破损皮肤".into()),
+                detail: None,
+            });
+        })
+        .is_ok()
+    );
+    let spoiled: [(Translate, &str); 8] = [
+        (
+            |p, _, _, _| {
+                p.translations.zh_hans = Some(PointTexts {
+                    location: Some("Between the thumb and the finger.".into()),
+                    ..Default::default()
+                })
+            },
+            "LI4 location (zh-Hans): is not written in Chinese",
+        ),
+        (
+            |p, _, _, _| {
+                p.translations.zh_hant = Some(PointTexts {
+                    cautions: Some(vec!["孕期不要按壓。".into(), "停。".into()]),
+                    ..Default::default()
+                })
+            },
+            "LI4 cautions (zh-Hant): 2 entries where the English has 1",
+        ),
+        (
+            |p, _, _, _| {
+                p.translations.zh_hans = Some(PointTexts {
+                    how_to_find: Some(Vec::new()),
+                    ..Default::default()
+                })
+            },
+            "how_to_find (zh-Hans): an empty list",
+        ),
+        (
+            |p, _, _, _| {
+                p.selfcare = None;
+                p.translations.zh_hans = Some(PointTexts {
+                    technique: Some("按压。".into()),
+                    ..Default::default()
+                })
+            },
+            "translates self-care guidance it does not have",
+        ),
+        (
+            |_, c, _, _| {
+                c.translations.zh_hans = Some(ConditionTexts {
+                    see_a_doctor_when: Some(vec!["突然。".into(), "剧烈。".into()]),
+                    ..Default::default()
+                })
+            },
+            "headache see_a_doctor_when (zh-Hans): 2 entries where the English has 1",
+        ),
+        (
+            |_, c, _, _| {
+                c.translations.zh_hans = Some(ConditionTexts {
+                    caution: Some("小心。".into()),
+                    ..Default::default()
+                })
+            },
+            "there is no English caution to translate",
+        ),
+        (
+            |_, _, r, _| {
+                r.steps[0].translations.zh_hant = Some(StepTexts {
+                    instruction: Some("按壓並呼吸。".into()),
+                })
+            },
+            "evening step 1 instruction (zh-Hant): LI4 is on the pregnancy lists",
+        ),
+        (
+            |_, _, _, s| {
+                s.translations.zh_hans = Some(SafetyTexts {
+                    disclaimer: Some(" ".into()),
+                })
+            },
+            "disclaimer (zh-Hans): empty",
+        ),
+    ];
+    for (spoil, words) in spoiled {
+        refused(translated(Pregnancy::Caution, spoil), &[words]);
+    }
 }

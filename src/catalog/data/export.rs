@@ -11,8 +11,9 @@ use super::records::{
     ConditionFile, ExtraPoint, MeridianRow, PointContent, PointFacts, PointFile, PregnancyRow,
     RoutineFile, SelfCare,
 };
+use super::translations::TRANSLATED;
 use super::vocab::{PointKind, Pregnancy};
-use super::{Catalog, DataError, fail};
+use super::{Catalog, DataError, fail, i18n};
 
 /// Writes `catalog` (its live items) and `meridians` into `dir` as the data files.
 pub fn export(dir: &Path, meridians: &[MeridianRow], catalog: &Catalog) -> Result<(), DataError> {
@@ -99,11 +100,44 @@ pub fn export(dir: &Path, meridians: &[MeridianRow], catalog: &Catalog) -> Resul
         &dir.join("selfcare.toml"),
         &GuidanceFile { points: selfcare },
     )?;
-    let conditions = catalog.conditions.to_vec();
+    // The main files hold the English; each language its own file under i18n/.
+    let mut conditions = catalog.conditions.to_vec();
+    for c in &mut conditions {
+        c.translations = Default::default();
+        for link in &mut c.points {
+            link.translations = Default::default();
+        }
+    }
     write_toml(&dir.join("conditions.toml"), &ConditionFile { conditions })?;
-    let routines = catalog.routines.to_vec();
+    let mut routines = catalog.routines.to_vec();
+    for r in &mut routines {
+        r.translations = Default::default();
+        for step in &mut r.steps {
+            step.translations = Default::default();
+        }
+    }
     write_toml(&dir.join("routines.toml"), &RoutineFile { routines })?;
-    write_toml(&dir.join("safety.toml"), catalog.safety)
+    let mut safety = catalog.safety.clone();
+    safety.translations = Default::default();
+    for p in &mut safety.precautions {
+        p.translations = Default::default();
+    }
+    write_toml(&dir.join("safety.toml"), &safety)?;
+    for lang in TRANSLATED {
+        let file = i18n::file_of(
+            lang,
+            catalog.points,
+            catalog.conditions,
+            catalog.routines,
+            catalog.safety,
+        );
+        if !file.is_empty() {
+            let path = i18n::path(dir, lang);
+            fs::create_dir_all(dir.join("i18n")).map_err(|e| fail(&path, e.to_string()))?;
+            write_toml(&path, &file)?;
+        }
+    }
+    Ok(())
 }
 
 /// An entry of `selfcare.toml`: the point's code, then its guidance.

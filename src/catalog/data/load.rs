@@ -11,9 +11,10 @@ use super::records::{
     ConditionFile, ExtraPoint, MeridianRow, PointContent, PointFacts, PointFile, PointRecord,
     PregnancyRow, RoutineFile, SafetyRecord, SelfCareFile,
 };
+use super::translations::TRANSLATED;
 use super::version::content_version;
 use super::vocab::{PointKind, Pregnancy};
-use super::{DataError, Dataset, checks, fail};
+use super::{Catalog, DataError, Dataset, checks, fail, i18n};
 
 impl Dataset {
     /// Reads and validates every file under `dir`.
@@ -36,14 +37,50 @@ impl Dataset {
         let safety_file = dir.join("safety.toml");
         let safety: SafetyRecord = read_toml(&safety_file)?;
         checks::check_safety(&safety_file, &safety)?;
-        Ok(Self {
+        let mut data = Self {
             version,
             meridians,
             points,
             conditions,
             routines,
             safety,
-        })
+        };
+        data.attach_translations(dir)?;
+        Ok(data)
+    }
+
+    /// Reads `i18n/<tag>.toml` of each translated language (a missing file: nothing
+    /// translated) into the items, and checks the translations.
+    fn attach_translations(&mut self, dir: &Path) -> Result<(), DataError> {
+        let mut items = i18n::Items {
+            points: &mut self.points,
+            conditions: &mut self.conditions,
+            routines: &mut self.routines,
+            safety: &mut self.safety,
+        };
+        if let Some(key) = i18n::misplaced(&items) {
+            return Err(fail(
+                dir,
+                format!("{key}: translations go in i18n/<language>.toml, not in the item's file"),
+            ));
+        }
+        for lang in TRANSLATED {
+            let path = i18n::path(dir, lang);
+            if !path.exists() {
+                continue;
+            }
+            let file = read_toml::<i18n::LanguageFile>(&path)?;
+            i18n::attach(&path, lang, file, items.reborrow())?;
+        }
+        checks::check_translations(
+            &dir.join("i18n"),
+            &Catalog {
+                points: &self.points,
+                conditions: &self.conditions,
+                routines: &self.routines,
+                safety: &self.safety,
+            },
+        )
     }
 }
 
@@ -142,6 +179,7 @@ fn standard_record(fact: &PointFacts, words: PointContent) -> PointRecord {
         pregnancy_sources: Vec::new(),
         pregnancy_listed: Pregnancy::NotListed,
         selfcare: None,
+        translations: Default::default(),
     }
 }
 
@@ -164,6 +202,7 @@ fn extra_record(extra: ExtraPoint) -> PointRecord {
         pregnancy_sources: Vec::new(),
         pregnancy_listed: Pregnancy::NotListed,
         selfcare: None,
+        translations: Default::default(),
     }
 }
 

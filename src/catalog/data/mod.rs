@@ -10,8 +10,10 @@ use std::path::Path;
 
 mod checks;
 mod export;
+mod i18n;
 mod load;
 mod records;
+mod translations;
 mod version;
 mod vocab;
 
@@ -21,6 +23,11 @@ pub use load::read_csv;
 pub use records::{
     ConditionPointRecord, ConditionRecord, MeridianRow, PointRecord, PrecautionRecord,
     RoutineRecord, SafetyRecord, SelfCare, StepRecord,
+};
+pub use translations::{
+    ConditionTexts, ConditionTranslations, LinkTexts, LinkTranslations, PointTexts,
+    PointTranslations, PrecautionTexts, PrecautionTranslations, RoutineTexts, RoutineTranslations,
+    SafetyTexts, SafetyTranslations, StepTexts, StepTranslations, TRANSLATED, Translated,
 };
 pub use version::LOADER_FORMAT;
 pub use vocab::{

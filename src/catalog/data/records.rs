@@ -3,6 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::translations::{
+    ConditionTranslations, LinkTranslations, PointTranslations, PrecautionTranslations,
+    RoutineTranslations, SafetyTranslations, StepTranslations,
+};
 use super::vocab::{
     BodyRegion, ConditionCategory, EvidenceLevel, Finger, PointKind, PrecautionLevel, Pregnancy,
     Pressure, ReviewScope, RoutineLevel, SelfCareSides, Side,
@@ -135,6 +139,9 @@ pub struct PointRecord {
     pub pregnancy_listed: Pregnancy,
     #[schema(required = true)]
     pub selfcare: Option<SelfCare>,
+    /// The texts in other languages, field by field (English where one is left out).
+    #[serde(default, skip_serializing_if = "PointTranslations::is_empty")]
+    pub translations: PointTranslations,
 }
 
 /// Self-acupressure guidance for one point (`selfcare.toml`).
@@ -184,6 +191,9 @@ pub struct ConditionRecord {
     pub see_a_doctor_when: Vec<String>,
     pub caution: Option<String>,
     pub points: Vec<ConditionPointRecord>,
+    /// The texts in other languages, field by field (English where one is left out).
+    #[serde(default, skip_serializing_if = "ConditionTranslations::is_empty")]
+    pub translations: ConditionTranslations,
 }
 
 /// One point a condition links to, with how well its use is supported.
@@ -199,6 +209,9 @@ pub struct ConditionPointRecord {
     /// Whether that review looked at this point or at protocols including it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_scope: Option<ReviewScope>,
+    /// The texts in other languages, field by field (English where one is left out).
+    #[serde(default, skip_serializing_if = "LinkTranslations::is_empty")]
+    pub translations: LinkTranslations,
 }
 
 /// The shape of `conditions.toml`: a list of `[[conditions]]` tables.
@@ -227,6 +240,9 @@ pub struct RoutineRecord {
     pub conditions: Vec<String>,
     pub level: RoutineLevel,
     pub steps: Vec<StepRecord>,
+    /// The texts in other languages, field by field (English where one is left out).
+    #[serde(default, skip_serializing_if = "RoutineTranslations::is_empty")]
+    pub translations: RoutineTranslations,
 }
 
 /// One step of a routine: a point with self-care guidance, and how to press it.
@@ -239,6 +255,9 @@ pub struct StepRecord {
     pub seconds: u32,
     pub pressure: Pressure,
     pub instruction: String,
+    /// The texts in other languages, field by field (English where one is left out).
+    #[serde(default, skip_serializing_if = "StepTranslations::is_empty")]
+    pub translations: StepTranslations,
 }
 
 /// The shape of `routines.toml`: a list of `[[routines]]` tables.
@@ -248,11 +267,14 @@ pub(super) struct RoutineFile {
 }
 
 /// General precautions and the disclaimer (`safety.toml`).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SafetyRecord {
     pub disclaimer: String,
     pub precautions: Vec<PrecautionRecord>,
+    /// The texts in other languages, field by field (English where one is left out).
+    #[serde(default, skip_serializing_if = "SafetyTranslations::is_empty")]
+    pub translations: SafetyTranslations,
 }
 
 /// A general precaution: where or when not to press, or to press only with care.
@@ -265,4 +287,7 @@ pub struct PrecautionRecord {
     pub level: PrecautionLevel,
     pub title: String,
     pub detail: String,
+    /// The texts in other languages, field by field (English where one is left out).
+    #[serde(default, skip_serializing_if = "PrecautionTranslations::is_empty")]
+    pub translations: PrecautionTranslations,
 }

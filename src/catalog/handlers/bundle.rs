@@ -3,11 +3,16 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 
+use serde::Deserialize;
+use utoipa::IntoParams;
+
 use super::{CatalogHeaders, NoQuery, Read};
 use crate::catalog::cache::ReadKey;
 use crate::catalog::model::{Catalog, CatalogVersion, Safety};
+use crate::catalog::query;
 use crate::catalog::store::CatalogStore;
 use crate::error::ApiResult;
+use crate::http::Lang;
 use crate::problems::ProblemCode;
 
 /// Safety: general precautions, pregnancy lists and the disclaimer.
@@ -31,7 +36,7 @@ pub async fn get_safety(
 ) -> ApiResult<HttpResponse> {
     let read = Read::new(&req, &catalog);
     let snapshot = &read.snapshot;
-    read.answer(&req, ReadKey::Safety, || snapshot.safety())
+    read.answer(&req, ReadKey::Safety, |tr| snapshot.safety(tr))
 }
 
 fn accepts_gzip(req: &HttpRequest) -> bool {
@@ -52,14 +57,27 @@ fn accepts_gzip(req: &HttpRequest) -> bool {
         })
 }
 
+/// Which language of the offline bundle to send.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BundleQuery {
+    /// The bundle's language, overriding `Accept-Language`: a download link of its own
+    /// per language. Texts not yet translated are in English (`Content-Language` says
+    /// so: `zh-Hans, en`).
+    #[param(value_type = Option<Lang>, example = "zh-Hant")]
+    pub lang: Option<String>,
+}
+
 /// The whole catalog in one document, for an app's offline copy.
 ///
-/// Points, meridians, conditions, routines and safety data in the requested language.
+/// Points, meridians, conditions, routines and safety data in the requested language
+/// (`lang`, else `Accept-Language`), each text in English where it has no translation.
 /// Pre-rendered and pre-compressed: send `Accept-Encoding: gzip` and `If-None-Match`.
 #[utoipa::path(
-    extensions(("x-problem-codes" = json!([ProblemCode::BadQuery]))),
+    extensions(("x-problem-codes" = json!([ProblemCode::BadQuery, ProblemCode::ValidationFailed]))),
     tag = "catalog",
-    params(CatalogHeaders),
+    params(BundleQuery, CatalogHeaders),
     responses(
         (status = 200, description = "The complete catalog", body = Catalog),
         (status = 304, description = "The client's copy is current"),
@@ -68,24 +86,26 @@ fn accepts_gzip(req: &HttpRequest) -> bool {
 #[get("/catalog")]
 pub async fn get_catalog(
     req: HttpRequest,
-    _query: web::Query<NoQuery>,
+    query: web::Query<BundleQuery>,
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
-    let read = Read::new(&req, &catalog);
+    let lang = query::parse_choice::<Lang>("lang", query.lang.as_deref())?;
+    let read = Read::in_lang(&req, &catalog, lang);
     let (snapshot, lang) = (&read.snapshot, read.lang);
     if let Some(not_modified) = read.cache.not_modified(&req) {
         return Ok(not_modified);
     }
     let bundle = snapshot.bundle(lang);
+    let language = bundle.content_language;
     let mut res = if accepts_gzip(&req) {
-        let mut res = read.cache.json_bytes(bundle.gzip.clone());
+        let mut res = read.cache.json_bytes(bundle.gzip.clone(), language);
         res.headers_mut().insert(
             header::CONTENT_ENCODING,
             header::HeaderValue::from_static("gzip"),
         );
         res
     } else {
-        read.cache.json_bytes(bundle.json.clone())
+        read.cache.json_bytes(bundle.json.clone(), language)
     };
     res.headers_mut().insert(
         header::VARY,
@@ -116,5 +136,5 @@ pub async fn get_catalog_version(
 ) -> ApiResult<HttpResponse> {
     let read = Read::new(&req, &catalog);
     let snapshot = &read.snapshot;
-    read.answer(&req, ReadKey::Version, || snapshot.catalog_version())
+    read.answer(&req, ReadKey::Version, |_| snapshot.catalog_version())
 }

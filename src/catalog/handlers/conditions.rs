@@ -54,8 +54,8 @@ pub async fn list_conditions(
         query::parse_choice("category", params.category.as_deref())?;
     let page = Page::parse(params.limit.as_deref(), params.cursor.as_deref(), &category)?;
     let key = ReadKey::Conditions(category, page.clone());
-    read.answer(&req, key, || {
-        read.snapshot.condition_page(read.lang, &category, &page)
+    read.answer(&req, key, |tr| {
+        read.snapshot.condition_page(tr, &category, &page)
     })
 }
 
@@ -95,7 +95,7 @@ pub async fn get_condition(
         &req,
         &reader,
         ReadKey::Condition(ci),
-        || read.snapshot.condition_detail(ci, read.lang),
+        |tr| read.snapshot.condition_detail(ci, tr),
         || read.snapshot.condition_presses(ci),
     )
 }

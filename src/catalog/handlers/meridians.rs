@@ -29,13 +29,9 @@ pub async fn list_meridians(
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
     let read = Read::new(&req, &catalog);
-    let (snapshot, lang) = (&read.snapshot, read.lang);
-    read.answer(&req, ReadKey::Meridians, || MeridianList {
-        items: snapshot
-            .meridians
-            .iter()
-            .map(|m| m.localized(lang))
-            .collect(),
+    let snapshot = &read.snapshot;
+    read.answer(&req, ReadKey::Meridians, |tr| MeridianList {
+        items: snapshot.meridians.iter().map(|m| m.localized(tr)).collect(),
         next_cursor: None,
     })
 }
@@ -61,16 +57,16 @@ pub async fn get_meridian(
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
     let read = Read::new(&req, &catalog);
-    let (snapshot, lang) = (&read.snapshot, read.lang);
+    let snapshot = &read.snapshot;
     let meridian = snapshot
         .meridian(&code)
         .ok_or_else(|| ApiError::not_found(format!("no meridian with code {}", code.as_str())))?;
-    read.answer(&req, ReadKey::Meridian(meridian.code.clone()), || {
+    read.answer(&req, ReadKey::Meridian(meridian.code.clone()), |tr| {
         MeridianDetail {
-            meridian: meridian.localized(lang),
+            meridian: meridian.localized(tr),
             points: snapshot
                 .meridian_points(&meridian.code)
-                .map(|i| snapshot.point_summary(i, lang, Vec::new()))
+                .map(|i| snapshot.point_summary(i, tr, Vec::new()))
                 .collect(),
         }
     })

@@ -16,7 +16,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::Reader;
-use crate::catalog::cache::ReadKey;
+use crate::catalog::cache::{ReadKey, Rendered};
+use crate::catalog::model::{self, Localizer};
 use crate::catalog::safety::{Press, Warning, warnings};
 use crate::catalog::store::{CatalogStore, Snapshot};
 use crate::error::{ApiError, ApiResult};
@@ -67,8 +68,13 @@ struct Read {
 
 impl Read {
     fn new(req: &HttpRequest, catalog: &CatalogStore) -> Self {
+        Self::in_lang(req, catalog, None)
+    }
+
+    /// [`Read::new`] in `lang` when one is given, else as `Accept-Language` asks.
+    fn in_lang(req: &HttpRequest, catalog: &CatalogStore, lang: Option<Lang>) -> Self {
         let snapshot = catalog.get();
-        let lang = Lang::negotiate(req);
+        let lang = lang.unwrap_or_else(|| Lang::negotiate(req));
         let cache = Cacheable::new(req, &snapshot.version, lang);
         Self {
             snapshot,
@@ -84,41 +90,44 @@ impl Read {
         &self,
         req: &HttpRequest,
         key: ReadKey,
-        render: impl FnOnce() -> T,
+        render: impl FnOnce(&Localizer) -> T,
     ) -> ApiResult<HttpResponse> {
         if let Some(not_modified) = self.cache.not_modified(req) {
             return Ok(not_modified);
         }
-        Ok(self.cache.json_bytes(self.body(key, render)?))
+        let (body, content_language) = self.body(key, render)?;
+        Ok(self.cache.json_bytes(body, content_language))
     }
 
-    /// The public body: rendered for an equivalent earlier request, else now, and kept.
+    /// The public body and its language: rendered for an equivalent earlier request,
+    /// else now, and kept.
     fn body<T: serde::Serialize>(
         &self,
         key: ReadKey,
-        render: impl FnOnce() -> T,
-    ) -> ApiResult<web::Bytes> {
+        render: impl FnOnce(&Localizer) -> T,
+    ) -> ApiResult<Rendered> {
         let key = (self.lang, key);
         Ok(match self.snapshot.cached_response(&key) {
-            Some(body) => body,
+            Some(rendered) => rendered,
             None => {
-                let body =
-                    web::Bytes::from(serde_json::to_vec(&render()).map_err(ApiError::internal)?);
-                self.snapshot.cache_response(key, body.clone());
-                body
+                let tr = Localizer::new(self.lang);
+                let body = serde_json::to_vec(&render(&tr)).map_err(ApiError::internal)?;
+                let rendered = (web::Bytes::from(body), tr.content_language());
+                self.snapshot.cache_response(key, rendered.clone());
+                rendered
             }
         })
     }
 
     /// [`Read::answer`] for a reader who may be signed in. Signed in, the public body
     /// also carries `warnings`: what the reader's safety profile says about `presses`,
-    /// under a private ETag of its own.
+    /// under a private ETag of its own (their messages are in English).
     fn answer_for<'s, T: serde::Serialize>(
         &'s self,
         req: &HttpRequest,
         reader: &Reader,
         key: ReadKey,
-        render: impl FnOnce() -> T,
+        render: impl FnOnce(&Localizer) -> T,
         presses: impl FnOnce() -> Vec<Press<'s>>,
     ) -> ApiResult<HttpResponse> {
         let Some(signed) = reader.0 else {
@@ -128,9 +137,14 @@ impl Read {
         if let Some(not_modified) = personal.not_modified(req) {
             return Ok(not_modified);
         }
-        let body = self.body(key, render)?;
+        let (body, content_language) = self.body(key, render)?;
         let warnings = warnings(&signed.profile, presses());
-        Ok(personal.json_bytes(with_warnings(&body, &warnings)?))
+        let content_language = if warnings.is_empty() {
+            content_language
+        } else {
+            model::content_language(self.lang, true)
+        };
+        Ok(personal.json_bytes(with_warnings(&body, &warnings)?, content_language))
     }
 }
 

@@ -127,8 +127,8 @@ pub async fn list_points(
     let filters = point_filters(&read.snapshot, &params)?;
     let page = Page::parse(params.limit.as_deref(), params.cursor.as_deref(), &filters)?;
     let key = ReadKey::Points(filters.clone(), page.clone());
-    read.answer(&req, key, || {
-        read.snapshot.point_page(read.lang, &filters, &page)
+    read.answer(&req, key, |tr| {
+        read.snapshot.point_page(tr, &filters, &page)
     })
 }
 
@@ -159,7 +159,7 @@ pub async fn get_point(
     catalog: web::Data<CatalogStore>,
 ) -> ApiResult<HttpResponse> {
     let read = Read::new(&req, &catalog);
-    let (snapshot, lang) = (&read.snapshot, read.lang);
+    let snapshot = &read.snapshot;
     let i = snapshot
         .point_index(&code)
         .ok_or_else(|| ApiError::not_found(format!("no point with code {}", code.as_str())))?;
@@ -167,7 +167,7 @@ pub async fn get_point(
         &req,
         &reader,
         ReadKey::Point(i),
-        || snapshot.point_detail(i, lang),
+        |tr| snapshot.point_detail(i, tr),
         || snapshot.point_presses(i),
     )
 }

@@ -58,8 +58,8 @@ pub async fn list_routines(
         &condition,
     )?;
     let key = ReadKey::Routines(condition.clone(), page.clone());
-    read.answer(&req, key, || {
-        read.snapshot.routine_page(read.lang, &condition, &page)
+    read.answer(&req, key, |tr| {
+        read.snapshot.routine_page(tr, &condition, &page)
     })
 }
 
@@ -98,7 +98,7 @@ pub async fn get_routine(
         &req,
         &reader,
         ReadKey::Routine(ri),
-        || read.snapshot.routine_detail(ri, read.lang),
+        |tr| read.snapshot.routine_detail(ri, tr),
         || read.snapshot.routine_presses(ri),
     )
 }

@@ -3,15 +3,14 @@
 use super::Snapshot;
 use crate::catalog::cache::{Page, PointFilters};
 use crate::catalog::data::{ConditionCategory, PointKind};
-use crate::catalog::model::{ConditionList, MatchReason, PointList, RoutineList};
+use crate::catalog::model::{ConditionList, Localizer, MatchReason, PointList, RoutineList};
 use crate::catalog::search::Field;
-use crate::http::Lang;
 use crate::pagination::SortKey;
 
 impl Snapshot {
     /// One page of the points passing `f`, ranked. Only the items of the page get their
     /// `matches` (a short prefix matches hundreds of points; their reasons would be dropped).
-    pub fn point_page(&self, lang: Lang, f: &PointFilters, page: &Page) -> PointList {
+    pub fn point_page(&self, tr: &Localizer, f: &PointFilters, page: &Page) -> PointList {
         let hits = f.q.as_deref().map(|k| self.search(k));
         let served = |i: usize| {
             f.conditions
@@ -65,7 +64,7 @@ impl Snapshot {
                         value: self.conditions[ci].slug.clone(),
                     }))
                     .collect();
-                self.point_summary(i, lang, matches)
+                self.point_summary(i, tr, matches)
             })
             .collect();
         PointList { items, next_cursor }
@@ -74,14 +73,14 @@ impl Snapshot {
     /// One page of the conditions, in catalog order, of one category or all.
     pub fn condition_page(
         &self,
-        lang: Lang,
+        tr: &Localizer,
         category: &Option<ConditionCategory>,
         page: &Page,
     ) -> ConditionList {
         let items = (0..self.conditions.len())
             .filter(|&ci| !self.retired.condition(ci))
             .filter(|&ci| category.is_none_or(|c| self.conditions[ci].category == c))
-            .map(|ci| ([0, 0, ci as i64], self.condition_summary(ci, lang)))
+            .map(|ci| ([0, 0, ci as i64], self.condition_summary(ci, tr)))
             .collect();
         let (items, next_cursor) = page.of(items, category);
         ConditionList { items, next_cursor }
@@ -89,7 +88,12 @@ impl Snapshot {
 
     /// One page of the routines, in catalog order, for one condition (a canonical slug)
     /// or all.
-    pub fn routine_page(&self, lang: Lang, condition: &Option<String>, page: &Page) -> RoutineList {
+    pub fn routine_page(
+        &self,
+        tr: &Localizer,
+        condition: &Option<String>,
+        page: &Page,
+    ) -> RoutineList {
         let items = (0..self.routines.len())
             .filter(|&ri| !self.retired.routine(ri))
             .filter(|&ri| {
@@ -97,7 +101,7 @@ impl Snapshot {
                     .as_ref()
                     .is_none_or(|c| self.routines[ri].conditions.contains(c))
             })
-            .map(|ri| ([0, 0, ri as i64], self.routine_summary(ri, lang)))
+            .map(|ri| ([0, 0, ri as i64], self.routine_summary(ri, tr)))
             .collect();
         let (items, next_cursor) = page.of(items, condition);
         RoutineList { items, next_cursor }

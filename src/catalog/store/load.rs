@@ -26,7 +26,7 @@ struct MeridianDb {
 /// Reads the current catalog from the database.
 pub async fn read_snapshot(pool: &DbPool) -> Result<Snapshot, DbError> {
     let mut conn = db::conn(pool).await?;
-    let (version, disclaimer) = content::store::meta(&mut conn).await?;
+    let (version, safety) = content::store::meta(&mut conn).await?;
     let meridian_rows: Vec<MeridianDb> = meridians::table
         .order(meridians::position)
         .select(MeridianDb::as_select())
@@ -51,7 +51,7 @@ pub async fn read_snapshot(pool: &DbPool) -> Result<Snapshot, DbError> {
     // Typing the items, indexing them and rendering the bundles takes tens of
     // milliseconds of CPU: off the async workers, so that reads go on meanwhile.
     tokio::task::spawn_blocking(move || {
-        let contents = Contents::from_items(&items, disclaimer)
+        let contents = Contents::from_items(&items, safety)
             .map_err(|e| DbError::Query(diesel::result::Error::DeserializationError(e.into())))?;
         Ok(Snapshot::build(version, meridians, contents))
     })

@@ -16,7 +16,7 @@ use diesel_async::RunQueryDsl;
 
 pub use load::read_snapshot;
 
-use crate::catalog::cache::{CacheKey, ResponseCache};
+use crate::catalog::cache::{CacheKey, Rendered, ResponseCache};
 use crate::catalog::content::{Contents, Retired};
 use crate::catalog::data::{
     ConditionRecord, PointRecord, Pressure, RoutineRecord, SafetyRecord, normalize,
@@ -34,6 +34,8 @@ use crate::http::Lang;
 pub struct Bundle {
     pub json: Bytes,
     pub gzip: Bytes,
+    /// What it is written in: its language, and `en` where texts fell back.
+    pub content_language: &'static str,
 }
 
 /// An immutable copy of the whole catalog at one version.
@@ -271,17 +273,17 @@ impl Snapshot {
     }
 
     /// A body rendered earlier for this language and request.
-    pub fn cached_response(&self, key: &CacheKey) -> Option<Bytes> {
+    pub fn cached_response(&self, key: &CacheKey) -> Option<Rendered> {
         let mut cache = self.responses.lock().unwrap_or_else(|p| p.into_inner());
         cache.get(key)
     }
 
     /// Keeps a rendered body for the next equivalent request (bounded in count and
     /// bytes; the least recently used make room).
-    pub fn cache_response(&self, key: CacheKey, body: Bytes) {
+    pub fn cache_response(&self, key: CacheKey, rendered: Rendered) {
         let mut cache = self.responses.lock().unwrap_or_else(|p| p.into_inner());
-        let bytes = body.len();
-        cache.insert(key, body, bytes);
+        let bytes = rendered.0.len();
+        cache.insert(key, rendered, bytes);
     }
 
     /// How many rendered bodies the cache holds.

@@ -6,30 +6,44 @@ use std::io::Write;
 use actix_web::web::Bytes;
 
 use super::{Bundle, Snapshot};
-use crate::catalog::data::{PointKind, Pregnancy, SelfCareSides, Side};
+use crate::catalog::data::{PointKind, PointRecord, Pregnancy, SelfCare, SelfCareSides, Side};
 use crate::catalog::model::*;
 use crate::http::Lang;
 
-fn localized<'a>(
-    lang: Lang,
-    en: &'a str,
-    hans: &'a Option<String>,
-    hant: &'a Option<String>,
-) -> &'a str {
-    pick(
-        lang,
-        en,
-        hans.as_deref().unwrap_or(""),
-        hant.as_deref().unwrap_or(""),
-    )
+/// A point's name in the reader's language: its Chinese name, or ours in English.
+fn point_name(p: &PointRecord, tr: &Localizer) -> String {
+    let native = match tr.lang() {
+        Lang::ZhHant => &p.hanzi_traditional,
+        _ => &p.hanzi,
+    };
+    tr.text(&p.english_name, Some(native))
+}
+
+/// A condition's or routine's name in the reader's language.
+fn item_name(
+    tr: &Localizer,
+    english: &str,
+    hans: &Option<String>,
+    hant: &Option<String>,
+) -> String {
+    let native = match tr.lang() {
+        Lang::ZhHant => hant,
+        _ => hans,
+    };
+    tr.text(english, native.as_deref())
 }
 
 impl Snapshot {
-    pub fn point_summary(&self, i: usize, lang: Lang, matches: Vec<MatchReason>) -> PointSummary {
+    pub fn point_summary(
+        &self,
+        i: usize,
+        tr: &Localizer,
+        matches: Vec<MatchReason>,
+    ) -> PointSummary {
         let p = &self.points[i];
         PointSummary {
             code: p.code.clone(),
-            name: pick(lang, &p.english_name, &p.hanzi, &p.hanzi_traditional).to_owned(),
+            name: point_name(p, tr),
             english_name: p.english_name.clone(),
             pinyin: p.pinyin.clone(),
             pinyin_ascii: p.pinyin_ascii.clone(),
@@ -47,20 +61,17 @@ impl Snapshot {
     }
 
     /// A point's name in `lang` and its pregnancy level (the code itself when unknown).
-    pub fn point_name(&self, code: &str, lang: Lang) -> (String, Pregnancy) {
+    pub fn point_name(&self, code: &str, tr: &Localizer) -> (String, Pregnancy) {
         match self.point_index(code) {
             Some(i) => {
                 let p = &self.points[i];
-                (
-                    pick(lang, &p.english_name, &p.hanzi, &p.hanzi_traditional).to_owned(),
-                    p.pregnancy,
-                )
+                (point_name(p, tr), p.pregnancy)
             }
             None => (code.to_owned(), Pregnancy::NotListed),
         }
     }
 
-    pub fn point_detail(&self, i: usize, lang: Lang) -> PointDetail {
+    pub fn point_detail(&self, i: usize, tr: &Localizer) -> PointDetail {
         let p = &self.points[i];
         let mut conditions: Vec<PointCondition> = self.point_conditions[i]
             .iter()
@@ -69,26 +80,26 @@ impl Snapshot {
                 let link = &c.points[li];
                 PointCondition {
                     slug: c.slug.clone(),
-                    name: localized(lang, &c.name, &c.name_zh_hans, &c.name_zh_hant).to_owned(),
+                    name: item_name(tr, &c.name, &c.name_zh_hans, &c.name_zh_hant),
                     rank: li as i32 + 1,
                     evidence: link.evidence,
-                    note: link.note.clone(),
+                    note: tr.field(&link.note, &link.translations, |t| t.note.as_ref()),
                 }
             })
             .collect();
         conditions.sort_by(|a, b| a.rank.cmp(&b.rank).then_with(|| a.slug.cmp(&b.slug)));
         PointDetail {
-            summary: self.point_summary(i, lang, Vec::new()),
-            location: p.location.clone(),
+            summary: self.point_summary(i, tr, Vec::new()),
+            location: tr.field(&p.location, &p.translations, |t| t.location.as_ref()),
             aliases: p.aliases.clone(),
             code_note: p.code_note.clone(),
             pregnancy_sources: p.pregnancy_sources.clone(),
             pregnancy_listed: p.pregnancy_listed,
-            selfcare: p.selfcare.clone(),
+            selfcare: p.selfcare.as_ref().map(|care| selfcare(p, care, tr)),
             conditions,
             routines: self.point_routines[i]
                 .iter()
-                .map(|&ri| self.routine_ref(ri, lang))
+                .map(|&ri| self.routine_ref(ri, tr))
                 .collect(),
             warnings: None,
         }
@@ -115,17 +126,17 @@ impl Snapshot {
         (0..self.routines.len()).filter(|&i| !self.retired.routine(i))
     }
 
-    pub fn routine_ref(&self, ri: usize, lang: Lang) -> RoutineRef {
+    pub fn routine_ref(&self, ri: usize, tr: &Localizer) -> RoutineRef {
         let r = &self.routines[ri];
         RoutineRef {
             slug: r.slug.clone(),
-            name: localized(lang, &r.name, &r.name_zh_hans, &r.name_zh_hant).to_owned(),
+            name: item_name(tr, &r.name, &r.name_zh_hans, &r.name_zh_hant),
         }
     }
 
     /// Point `pi` as a routine step at `position`, timed and pressed as its self-care
     /// guidance says (one side at a time takes twice the seconds); `None` without one.
-    pub fn selfcare_step(&self, pi: usize, position: usize, lang: Lang) -> Option<RoutineStep> {
+    pub fn selfcare_step(&self, pi: usize, position: usize, tr: &Localizer) -> Option<RoutineStep> {
         let p = &self.points[pi];
         let care = p.selfcare.as_ref()?;
         let (side, seconds) = match care.sides {
@@ -133,7 +144,7 @@ impl Snapshot {
             SelfCareSides::OneSideAtATime => (Side::Both, care.seconds * 2),
             SelfCareSides::Midline => (Side::Midline, care.seconds),
         };
-        let (point_name, pregnancy) = self.point_name(&p.code, lang);
+        let (point_name, pregnancy) = self.point_name(&p.code, tr);
         Some(RoutineStep {
             position,
             point: p.code.clone(),
@@ -141,42 +152,47 @@ impl Snapshot {
             side,
             seconds,
             pressure: care.pressure,
-            instruction: care.technique.clone(),
+            instruction: selfcare(p, care, tr).technique,
             pregnancy,
         })
     }
 
-    pub fn condition_summary(&self, ci: usize, lang: Lang) -> ConditionSummary {
+    pub fn condition_summary(&self, ci: usize, tr: &Localizer) -> ConditionSummary {
         let c = &self.conditions[ci];
         ConditionSummary {
             slug: c.slug.clone(),
-            name: localized(lang, &c.name, &c.name_zh_hans, &c.name_zh_hant).to_owned(),
+            name: item_name(tr, &c.name, &c.name_zh_hans, &c.name_zh_hant),
             english_name: c.name.clone(),
             category: c.category,
-            description: c.description.clone(),
+            description: tr.field(&c.description, &c.translations, |t| t.description.as_ref()),
             point_count: c.points.len(),
             retired: self.retired.condition(ci),
         }
     }
 
-    pub fn condition_detail(&self, ci: usize, lang: Lang) -> ConditionDetail {
+    pub fn condition_detail(&self, ci: usize, tr: &Localizer) -> ConditionDetail {
         let c = &self.conditions[ci];
+        let all = &c.translations;
         ConditionDetail {
-            summary: self.condition_summary(ci, lang),
-            see_a_doctor_when: c.see_a_doctor_when.clone(),
-            caution: c.caution.clone(),
+            summary: self.condition_summary(ci, tr),
+            see_a_doctor_when: tr
+                .list_field(&c.see_a_doctor_when, all, |t| t.see_a_doctor_when.as_ref()),
+            caution: c
+                .caution
+                .as_ref()
+                .map(|caution| tr.field(caution, all, |t| t.caution.as_ref())),
             points: c
                 .points
                 .iter()
                 .enumerate()
                 .map(|(li, link)| {
-                    let (name, pregnancy) = self.point_name(&link.code, lang);
+                    let (name, pregnancy) = self.point_name(&link.code, tr);
                     ConditionPoint {
                         rank: li as i32 + 1,
                         code: link.code.clone(),
                         name,
                         evidence: link.evidence,
-                        note: link.note.clone(),
+                        note: tr.field(&link.note, &link.translations, |t| t.note.as_ref()),
                         pregnancy,
                     }
                 })
@@ -184,19 +200,19 @@ impl Snapshot {
             routines: self
                 .live_routines()
                 .filter(|&ri| self.routines[ri].conditions.contains(&c.slug))
-                .map(|ri| self.routine_ref(ri, lang))
+                .map(|ri| self.routine_ref(ri, tr))
                 .collect(),
             warnings: None,
         }
     }
 
-    pub fn routine_summary(&self, ri: usize, lang: Lang) -> RoutineSummary {
+    pub fn routine_summary(&self, ri: usize, tr: &Localizer) -> RoutineSummary {
         let r = &self.routines[ri];
         RoutineSummary {
             slug: r.slug.clone(),
-            name: localized(lang, &r.name, &r.name_zh_hans, &r.name_zh_hant).to_owned(),
+            name: item_name(tr, &r.name, &r.name_zh_hans, &r.name_zh_hant),
             english_name: r.name.clone(),
-            description: r.description.clone(),
+            description: tr.field(&r.description, &r.translations, |t| t.description.as_ref()),
             level: r.level,
             conditions: r.conditions.clone(),
             step_count: r.steps.len(),
@@ -204,23 +220,23 @@ impl Snapshot {
             pregnancy: r
                 .steps
                 .iter()
-                .map(|s| self.point_name(&s.point, lang).1)
+                .map(|s| self.point_name(&s.point, tr).1)
                 .max()
                 .unwrap_or(Pregnancy::NotListed),
             retired: self.retired.routine(ri),
         }
     }
 
-    pub fn routine_detail(&self, ri: usize, lang: Lang) -> RoutineDetail {
+    pub fn routine_detail(&self, ri: usize, tr: &Localizer) -> RoutineDetail {
         let r = &self.routines[ri];
         RoutineDetail {
-            summary: self.routine_summary(ri, lang),
+            summary: self.routine_summary(ri, tr),
             steps: r
                 .steps
                 .iter()
                 .enumerate()
                 .map(|(i, s)| {
-                    let (point_name, pregnancy) = self.point_name(&s.point, lang);
+                    let (point_name, pregnancy) = self.point_name(&s.point, tr);
                     RoutineStep {
                         position: i + 1,
                         point: s.point.clone(),
@@ -228,7 +244,8 @@ impl Snapshot {
                         side: s.side,
                         seconds: s.seconds,
                         pressure: s.pressure,
-                        instruction: s.instruction.clone(),
+                        instruction: tr
+                            .field(&s.instruction, &s.translations, |t| t.instruction.as_ref()),
                         pregnancy,
                     }
                 })
@@ -237,7 +254,7 @@ impl Snapshot {
         }
     }
 
-    pub fn safety(&self) -> Safety {
+    pub fn safety(&self, tr: &Localizer) -> Safety {
         let codes = |level: Pregnancy| {
             self.live_points()
                 .map(|i| &self.points[i])
@@ -246,8 +263,23 @@ impl Snapshot {
                 .collect()
         };
         Safety {
-            disclaimer: self.safety.disclaimer.clone(),
-            precautions: self.safety.precautions.clone(),
+            disclaimer: tr.field(&self.safety.disclaimer, &self.safety.translations, |t| {
+                t.disclaimer.as_ref()
+            }),
+            precautions: self
+                .safety
+                .precautions
+                .iter()
+                .map(|p| {
+                    let all = &p.translations;
+                    Precaution {
+                        slug: p.slug.clone(),
+                        level: p.level,
+                        title: tr.field(&p.title, all, |t| t.title.as_ref()),
+                        detail: tr.field(&p.detail, all, |t| t.detail.as_ref()),
+                    }
+                })
+                .collect(),
             pregnancy: PregnancyLists {
                 contraindicated: codes(Pregnancy::Contraindicated),
                 caution: codes(Pregnancy::Caution),
@@ -270,23 +302,24 @@ impl Snapshot {
     }
 
     pub(super) fn render_bundle(&self, lang: Lang) -> Bundle {
+        let tr = &Localizer::new(lang);
         let catalog = Catalog {
             version: self.version.clone(),
             language: lang,
-            meridians: self.meridians.iter().map(|m| m.localized(lang)).collect(),
+            meridians: self.meridians.iter().map(|m| m.localized(tr)).collect(),
             points: self
                 .live_points()
-                .map(|i| self.point_detail(i, lang))
+                .map(|i| self.point_detail(i, tr))
                 .collect(),
             conditions: self
                 .live_conditions()
-                .map(|i| self.condition_detail(i, lang))
+                .map(|i| self.condition_detail(i, tr))
                 .collect(),
             routines: self
                 .live_routines()
-                .map(|i| self.routine_detail(i, lang))
+                .map(|i| self.routine_detail(i, tr))
                 .collect(),
-            safety: self.safety(),
+            safety: self.safety(tr),
         };
         let json = serde_json::to_vec(&catalog).expect("the catalog serializes");
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
@@ -295,6 +328,20 @@ impl Snapshot {
         Bundle {
             json: Bytes::from(json),
             gzip: Bytes::from(gzip),
+            content_language: tr.content_language(),
         }
+    }
+}
+
+/// Point `p`'s self-care guidance `care` in the reader's language, field by field.
+fn selfcare(p: &PointRecord, care: &SelfCare, tr: &Localizer) -> SelfCare {
+    let all = &p.translations;
+    SelfCare {
+        how_to_find: tr.list_field(&care.how_to_find, all, |t| t.how_to_find.as_ref()),
+        technique: tr.field(&care.technique, all, |t| t.technique.as_ref()),
+        traditional_uses: tr
+            .list_field(&care.traditional_uses, all, |t| t.traditional_uses.as_ref()),
+        cautions: tr.list_field(&care.cautions, all, |t| t.cautions.as_ref()),
+        ..care.clone()
     }
 }

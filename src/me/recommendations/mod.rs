@@ -10,6 +10,7 @@ pub mod model;
 use diesel_async::AsyncPgConnection;
 
 use crate::catalog::data::EvidenceLevel;
+use crate::catalog::model::Localizer;
 use crate::catalog::safety::{self, Press, Warning};
 use crate::catalog::store::Snapshot;
 use crate::error::{ApiError, ApiResult};
@@ -128,7 +129,7 @@ fn candidates<'a>(
             out.push(Candidate {
                 kind: RecommendedKind::Point,
                 id: code.to_owned(),
-                name: snapshot.point_name(code, lang).0,
+                name: snapshot.point_name(code, &Localizer::new(lang)).0,
                 served,
                 evidence,
                 presses: vec![Press {
@@ -145,7 +146,7 @@ fn candidates<'a>(
             out.push(Candidate {
                 kind: RecommendedKind::Routine,
                 id: r.slug.clone(),
-                name: snapshot.routine_ref(ri, lang).name,
+                name: snapshot.routine_ref(ri, &Localizer::new(lang)).name,
                 served,
                 evidence,
                 presses: snapshot.routine_presses(ri),
@@ -302,10 +303,13 @@ pub async fn recommend(
             .iter()
             .map(|&ci| {
                 let c = &snapshot.conditions[ci];
+                let tr = Localizer::new(lang);
                 RedFlags {
                     condition: c.slug.clone(),
-                    name: snapshot.condition_summary(ci, lang).name,
-                    see_a_doctor_when: c.see_a_doctor_when.clone(),
+                    name: snapshot.condition_summary(ci, &tr).name,
+                    see_a_doctor_when: tr.list_field(&c.see_a_doctor_when, &c.translations, |t| {
+                        t.see_a_doctor_when.as_ref()
+                    }),
                 }
             })
             .collect(),

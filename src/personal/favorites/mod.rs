@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
+use crate::catalog::model::Localizer;
 use crate::catalog::safety::{Press, warnings};
 use crate::catalog::store::Snapshot;
 use crate::error::{ApiError, ApiResult};
@@ -71,12 +72,12 @@ fn view(
     let kind = FavoriteKind::parse(&row.kind).unwrap_or(FavoriteKind::Point);
     let (name, retired) = match kind {
         FavoriteKind::Point => snapshot.point_index(&row.item).map(|pi| {
-            let name = snapshot.point_name(&row.item, lang).0;
+            let name = snapshot.point_name(&row.item, &Localizer::new(lang)).0;
             (name, snapshot.retired.point(pi))
         }),
         FavoriteKind::Routine => snapshot.routine_index(&row.item).map(|ri| {
             (
-                snapshot.routine_ref(ri, lang).name,
+                snapshot.routine_ref(ri, &Localizer::new(lang)).name,
                 snapshot.retired.routine(ri),
             )
         }),
@@ -249,7 +250,7 @@ pub async fn routine(
             .filter(|&pi| !snapshot.retired.point(pi))
             .and_then(|pi| {
                 snapshot
-                    .selfcare_step(pi, steps.len() + 1, lang)
+                    .selfcare_step(pi, steps.len() + 1, &Localizer::new(lang))
                     .map(|s| (pi, s))
             });
         match step {

@@ -14,6 +14,7 @@ pub mod sync;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use uuid::Uuid;
 
+use crate::catalog::model::Localizer;
 use crate::catalog::safety::{self, Press};
 use crate::catalog::store::Snapshot;
 use crate::error::{ApiError, ApiResult};
@@ -51,7 +52,7 @@ pub fn view(
         .map(|(i, s)| {
             let found = snapshot.point_index(&s.point);
             let known = found.is_some();
-            let (name, pregnancy) = snapshot.point_name(&s.point, lang);
+            let (name, pregnancy) = snapshot.point_name(&s.point, &Localizer::new(lang));
             OwnRoutineStep {
                 position: i + 1,
                 point: s.point.clone(),

@@ -5,6 +5,7 @@ mod caching;
 mod conditions;
 mod content;
 mod instances;
+mod languages;
 mod lists;
 mod meridians;
 mod points;

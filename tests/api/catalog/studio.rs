@@ -26,7 +26,12 @@ async fn send(
     who.send(req).await
 }
 
-async fn patch(who: &Account<'_>, uri: &str, tag: Option<&str>, body: Value) -> Response {
+pub(super) async fn patch(
+    who: &Account<'_>,
+    uri: &str,
+    tag: Option<&str>,
+    body: Value,
+) -> Response {
     let req = TestRequest::patch().uri(uri);
     send(who, req, tag, Some(("application/merge-patch+json", body))).await
 }
@@ -41,7 +46,7 @@ async fn restore(who: &Account<'_>, uri: &str, tag: &str, revision: i32) -> Resp
     send(who, req, Some(tag), Some(("application/json", body))).await
 }
 
-fn ok(res: Response) -> Value {
+pub(super) fn ok(res: Response) -> Value {
     assert_eq!(res.status, 200, "{}", res.text());
     res.json()
 }
