@@ -38,11 +38,11 @@ pub struct Meridian {
 impl Meridian {
     pub fn localized(&self, tr: &Localizer) -> Self {
         let mut m = self.clone();
-        let native = match tr.lang() {
-            Lang::ZhHant => &self.hanzi_traditional,
-            _ => &self.hanzi,
-        };
-        m.name = tr.text(&self.english_name, Some(native));
+        m.name = tr.name(
+            &self.english_name,
+            Some(&self.hanzi),
+            Some(&self.hanzi_traditional),
+        );
         m
     }
 }
@@ -78,6 +78,17 @@ impl Localizer {
                 english.to_owned()
             }
         }
+    }
+
+    /// A name in the reader's language: `hans` or `hant` (its Chinese name, where it
+    /// has one), else the English.
+    pub fn name(&self, english: &str, hans: Option<&str>, hant: Option<&str>) -> String {
+        let native = match self.lang {
+            Lang::En => None,
+            Lang::ZhHans => hans,
+            Lang::ZhHant => hant,
+        };
+        self.text(english, native)
     }
 
     /// The `field` of `all` (an item's translations) in the reader's language, else

@@ -12,7 +12,7 @@ use super::translations::{
     ConditionTexts, LinkTexts, PointTexts, PrecautionTexts, RoutineTexts, SafetyTexts, StepTexts,
     TRANSLATED,
 };
-use super::{DataError, fail};
+use super::{DataError, fail, known};
 use crate::http::Lang;
 
 /// The shape of `i18n/<tag>.toml`.
@@ -92,7 +92,6 @@ pub(super) fn attach(
     file: LanguageFile,
     items: Items,
 ) -> Result<(), DataError> {
-    let unknown = |what: &str, key: &str| fail(path, format!("there is no {what} {key}"));
     if let Some(text) = file.disclaimer {
         set(
             items.safety.translations.slot(lang),
@@ -102,25 +101,14 @@ pub(super) fn attach(
         );
     }
     for (code, texts) in file.points {
-        let point = items
-            .points
-            .iter_mut()
-            .find(|p| p.code == code)
-            .ok_or_else(|| unknown("point", &code))?;
+        let point = known(path, items.points, "point", &code, |p| &p.code)?;
         set(point.translations.slot(lang), texts);
     }
     for (slug, entry) in file.conditions {
-        let condition = items
-            .conditions
-            .iter_mut()
-            .find(|c| c.slug == slug)
-            .ok_or_else(|| unknown("condition", &slug))?;
+        let condition = known(path, items.conditions, "condition", &slug, |c| &c.slug)?;
         for (code, note) in entry.notes {
-            let link = condition
-                .points
-                .iter_mut()
-                .find(|l| l.code == code)
-                .ok_or_else(|| unknown("link", &format!("{slug}/{code}")))?;
+            let what = format!("link from {slug} to");
+            let link = known(path, &mut condition.points, &what, &code, |l| &l.code)?;
             set(link.translations.slot(lang), LinkTexts { note: Some(note) });
         }
         let texts = ConditionTexts {
@@ -133,11 +121,7 @@ pub(super) fn attach(
         }
     }
     for (slug, entry) in file.routines {
-        let routine = items
-            .routines
-            .iter_mut()
-            .find(|r| r.slug == slug)
-            .ok_or_else(|| unknown("routine", &slug))?;
+        let routine = known(path, items.routines, "routine", &slug, |r| &r.slug)?;
         if !entry.steps.is_empty() && entry.steps.len() != routine.steps.len() {
             return Err(fail(
                 path,
@@ -164,12 +148,8 @@ pub(super) fn attach(
         }
     }
     for (slug, texts) in file.precautions {
-        let precaution = items
-            .safety
-            .precautions
-            .iter_mut()
-            .find(|p| p.slug == slug)
-            .ok_or_else(|| unknown("precaution", &slug))?;
+        let precautions = &mut items.safety.precautions;
+        let precaution = known(path, precautions, "precaution", &slug, |p| &p.slug)?;
         set(precaution.translations.slot(lang), texts);
     }
     Ok(())
@@ -282,5 +262,70 @@ impl LanguageFile {
             && self.conditions.is_empty()
             && self.routines.is_empty()
             && self.precautions.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::data::Dataset;
+
+    #[test]
+    fn a_language_file_speaks_only_of_items_there_are() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        let mut data = Dataset::load(&dir).unwrap();
+        let steps = data.routines[0].steps.len();
+        let routine = data.routines[0].slug.clone();
+        let condition = data.conditions[0].slug.clone();
+        let cases = [
+            (
+                "[points.XX9]\nlocation = \"某处。\"".to_owned(),
+                "unknown point XX9".to_owned(),
+            ),
+            (
+                format!("[conditions.{condition}.notes]\nZZ1 = \"某处。\""),
+                format!("unknown link from {condition} to ZZ1"),
+            ),
+            (
+                "[conditions.nowhere]\ndescription = \"某处。\"".to_owned(),
+                "unknown condition nowhere".to_owned(),
+            ),
+            (
+                format!("[routines.{routine}]\nsteps = [\"按压。\"]"),
+                format!("routine {routine}: 1 step instructions for {steps} steps"),
+            ),
+            (
+                "[precautions.nowhere]\ntitle = \"某处。\"".to_owned(),
+                "unknown precaution nowhere".to_owned(),
+            ),
+        ];
+        let path = Path::new("i18n/zh-Hans.toml");
+        for (text, words) in cases {
+            let file: LanguageFile = toml::from_str(&text).unwrap();
+            let items = Items {
+                points: &mut data.points,
+                conditions: &mut data.conditions,
+                routines: &mut data.routines,
+                safety: &mut data.safety,
+            };
+            let err = attach(path, Lang::ZhHans, file, items)
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("i18n/zh-Hans.toml: "), "{err}");
+            assert!(err.contains(&words), "`{words}` in {err}");
+        }
+        // Translations belong in the language files, not in the item files.
+        for p in &mut data.points {
+            p.translations = Default::default();
+        }
+        data.points[1].translations.zh_hant = Some(PointTexts::default());
+        let code = data.points[1].code.clone();
+        let items = Items {
+            points: &mut data.points,
+            conditions: &mut [],
+            routines: &mut [],
+            safety: &mut SafetyRecord::default(),
+        };
+        assert_eq!(misplaced(&items), Some(code));
     }
 }

@@ -14,7 +14,7 @@ use super::records::{
 use super::translations::TRANSLATED;
 use super::version::content_version;
 use super::vocab::{PointKind, Pregnancy};
-use super::{Catalog, DataError, Dataset, checks, fail, i18n};
+use super::{Catalog, DataError, Dataset, checks, fail, i18n, known};
 
 impl Dataset {
     /// Reads and validates every file under `dir`.
@@ -282,10 +282,7 @@ fn known_point<'a>(
     points: &'a mut [PointRecord],
     code: &str,
 ) -> Result<&'a mut PointRecord, DataError> {
-    points
-        .iter_mut()
-        .find(|p| p.code == code)
-        .ok_or_else(|| fail(file, format!("unknown point {code}")))
+    known(file, points, "point", code, |p| &p.code)
 }
 
 /// Reads a TOML file. A value that does not fit names the file, the record (by its

@@ -63,6 +63,21 @@ fn fail(file: &Path, message: impl Into<String>) -> DataError {
     }
 }
 
+/// The item of `items` whose key (`key_of`) is exactly `key`, or an error naming
+/// `file` and the unknown `what`.
+fn known<'a, T>(
+    file: &Path,
+    items: &'a mut [T],
+    what: &str,
+    key: &str,
+    key_of: fn(&T) -> &str,
+) -> Result<&'a mut T, DataError> {
+    items
+        .iter_mut()
+        .find(|item| key_of(item) == key)
+        .ok_or_else(|| fail(file, format!("unknown {what} {key}")))
+}
+
 /// Upper case without separators: the form codes are compared in.
 pub fn normalize(raw: &str) -> String {
     raw.chars()

@@ -12,11 +12,7 @@ use crate::http::Lang;
 
 /// A point's name in the reader's language: its Chinese name, or ours in English.
 fn point_name(p: &PointRecord, tr: &Localizer) -> String {
-    let native = match tr.lang() {
-        Lang::ZhHant => &p.hanzi_traditional,
-        _ => &p.hanzi,
-    };
-    tr.text(&p.english_name, Some(native))
+    tr.name(&p.english_name, Some(&p.hanzi), Some(&p.hanzi_traditional))
 }
 
 /// A condition's or routine's name in the reader's language.
@@ -26,11 +22,7 @@ fn item_name(
     hans: &Option<String>,
     hant: &Option<String>,
 ) -> String {
-    let native = match tr.lang() {
-        Lang::ZhHant => hant,
-        _ => hans,
-    };
-    tr.text(english, native.as_deref())
+    tr.name(english, hans.as_deref(), hant.as_deref())
 }
 
 impl Snapshot {
@@ -152,7 +144,7 @@ impl Snapshot {
             side,
             seconds,
             pressure: care.pressure,
-            instruction: selfcare(p, care, tr).technique,
+            instruction: tr.field(&care.technique, &p.translations, |t| t.technique.as_ref()),
             pregnancy,
         })
     }
